@@ -1,0 +1,80 @@
+"""Each role's workspace: its title, what it is for, and its navigation (URL names)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str | Promise
+    url_name: str
+
+    def url(self) -> str | None:
+        try:
+            return reverse(self.url_name)
+        except NoReverseMatch:
+            return None
+
+
+@dataclass(frozen=True)
+class Workspace:
+    title: str | Promise
+    summary: str | Promise
+    nav: tuple[NavItem, ...]
+
+
+HOME = NavItem(_("工作台"), "accounts:workspace")
+NOTIFICATIONS = NavItem(_("消息"), "core:notifications")
+PROGRAMMES = NavItem(_("政策参数"), "programmes:list")
+CALENDAR = NavItem(_("节假日与调休"), "programmes:calendar")
+API_KEYS = NavItem(_("接口密钥"), "accounts:api_keys")
+
+WORKSPACES: dict[str, Workspace] = {
+    Role.BUREAU_ADMIN: Workspace(
+        _("医保局管理员工作台"),
+        _("维护政策方案参数、节假日与调休安排、机构和账户。"),
+        (HOME, PROGRAMMES, CALENDAR, API_KEYS, NOTIFICATIONS),
+    ),
+    Role.BUREAU_REVIEWER: Workspace(
+        _("定点协议服务股工作台"),
+        _("受理药店定点申请，组织评估与现场查勘，发布公示，签订协议，年度考核。"),
+        (HOME, PROGRAMMES, NOTIFICATIONS),
+    ),
+    Role.BENEFITS_OFFICER: Workspace(
+        _("待遇保障股工作台"),
+        _("接收医院初审名册，分配专家评审，管理病种、额度与政策参数。"),
+        (HOME, PROGRAMMES, NOTIFICATIONS),
+    ),
+    Role.EXPERT_REVIEWER: Workspace(
+        _("专家评审工作台"),
+        _("审核分配给您的特门申报，作出通过或不通过的决定。"),
+        (HOME, NOTIFICATIONS),
+    ),
+    Role.WINDOW_CLERK: Workspace(
+        _("特门窗口工作台"),
+        _("受理患者特门申报，初审材料，跟踪办理进度。"),
+        (HOME, API_KEYS, NOTIFICATIONS),
+    ),
+    Role.PHYSICIAN: Workspace(
+        _("处方医师工作台"),
+        _("为特门患者开具处方（免费）。"),
+        (HOME, NOTIFICATIONS),
+    ),
+    Role.PHARMACY_MANAGER: Workspace(
+        _("药店负责人工作台"),
+        _("维护药店资料、人员与证明材料，申请定点，管理进销存与季度盘点。"),
+        (HOME, API_KEYS, NOTIFICATIONS),
+    ),
+    Role.PHARMACIST: Workspace(
+        _("药师工作台"),
+        _("凭处方为参保人配药结算，扫描追溯码，登记代购与配送。"),
+        (HOME, NOTIFICATIONS),
+    ),
+}

@@ -1,0 +1,21 @@
+"""Settings for the test suite: real PostgreSQL and Redis, one cache prefix and queue per worker."""
+
+import os
+import tempfile
+
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+os.environ.setdefault("DINGDIAN_TESTING", "1")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dingdian")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
+os.environ.setdefault("DINGDIAN_CACHE_PREFIX", f"dingdian-test-{_worker}")
+# Playwright's sync API runs an event loop in the test thread; Django must allow ORM calls there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+os.environ.setdefault(
+    "DINGDIAN_PRIVATE_MEDIA_ROOT",
+    os.path.join(tempfile.gettempdir(), f"dingdian-test-media-{_worker}"),
+)
+
+from config.settings import *  # noqa: E402,F403
+
+CELERY_TASK_DEFAULT_QUEUE = f"dingdian-test-{_worker}"
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

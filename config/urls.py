@@ -1,0 +1,27 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from accounts.api import ApiKeyViewSet, WhoAmIView
+from programmes.api import ProgrammeViewSet
+
+router = DefaultRouter()
+router.register("api-keys", ApiKeyViewSet, basename="api-key")
+router.register("programmes", ProgrammeViewSet, basename="programme")
+
+api_v1 = [
+    path("whoami/", WhoAmIView.as_view(), name="whoami"),
+    *router.urls,
+]
+
+urlpatterns = [
+    path("", include("accounts.core_urls")),
+    path("accounts/", include("accounts.urls")),
+    path("programmes/", include("programmes.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include((api_v1, "api"), namespace="api")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+]

@@ -1,0 +1,139 @@
+"""Chinese working-day calendar.
+
+Statutory holidays and make-up working days (调休) come from the maintained `holidays`
+package; bureau-entered `HolidayOverride` rows win over it. The arithmetic is pure:
+functions take a `WorkingCalendar` (or load the current one) and dates, never "now".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from enum import StrEnum
+from functools import lru_cache
+
+import holidays
+
+
+class YearStatus(StrEnum):
+    OFFICIAL = "official"  # the package has the State Council's arrangement incl. 调休
+    ENTERED = "entered"  # the bureau entered overrides for the year
+    PROVISIONAL = "provisional"  # statutory holidays computed, 调休 not yet known
+    UNKNOWN = "unknown"  # no data at all: weekends only
+
+
+@lru_cache(maxsize=256)
+def _package_year(year: int) -> tuple[frozenset[date], frozenset[date], bool]:
+    """(holidays, make-up workdays, known) of one year from the package."""
+    cn = holidays.country_holidays("CN", years=year)
+    if not (cn.start_year <= year <= cn.end_year):
+        return frozenset(), frozenset(), False
+    days_off = frozenset(d for d in cn if d.year == year)
+    workdays = frozenset(d for d in cn.weekend_workdays if d.year == year)
+    return days_off, workdays, True
+
+
+@dataclass(frozen=True)
+class WorkingCalendar:
+    """Statutory calendar plus overrides: {date: is_working_day}."""
+
+    overrides: dict[date, bool] = field(default_factory=dict)
+
+    def is_working_day(self, day: date) -> bool:
+        if day in self.overrides:
+            return self.overrides[day]
+        days_off, workdays, _known = _package_year(day.year)
+        if day in workdays:
+            return True
+        if day in days_off:
+            return False
+        return day.weekday() < 5
+
+    def year_status(self, year: int) -> YearStatus:
+        days_off, workdays, known = _package_year(year)
+        if workdays:
+            return YearStatus.OFFICIAL
+        if any(d.year == year for d in self.overrides):
+            return YearStatus.ENTERED
+        return YearStatus.PROVISIONAL if known and days_off else YearStatus.UNKNOWN
+
+    def next_working_day(self, day: date, *, include_today: bool = False) -> date:
+        """The first working day after `day` (or `day` itself when include_today and working)."""
+        current = day if include_today else day + timedelta(days=1)
+        while not self.is_working_day(current):
+            current += timedelta(days=1)
+        return current
+
+    def add_working_days(self, start: date, count: int) -> date:
+        """The date `count` working days after `start`; `start` itself is not counted."""
+        if count < 0:
+            raise ValueError("count must not be negative")
+        current = start
+        remaining = count
+        while remaining:
+            current += timedelta(days=1)
+            if self.is_working_day(current):
+                remaining -= 1
+        return current
+
+    def working_days_between(self, start: date, end: date) -> int:
+        """Working days in (start, end]: how many have passed from start to end."""
+        if end <= start:
+            return 0
+        return sum(
+            1
+            for offset in range(1, (end - start).days + 1)
+            if self.is_working_day(start + timedelta(days=offset))
+        )
+
+    def period_end(self, start: date, *, months: int = 0, years: int = 0) -> date:
+        """End of a period in months/years counted the Civil Code way (arts. 201–203)."""
+        nominal = add_months(start, months + 12 * years)
+        return self.next_working_day(nominal, include_today=True)
+
+
+def add_months(start: date, months: int) -> date:
+    """The corresponding day `months` later; the month's last day when it has no such day."""
+    month_index = start.month - 1 + months
+    year = start.year + month_index // 12
+    month = month_index % 12 + 1
+    day = min(start.day, _days_in_month(year, month))
+    return date(year, month, day)
+
+
+def _days_in_month(year: int, month: int) -> int:
+    if month == 12:
+        return 31
+    return (date(year, month + 1, 1) - timedelta(days=1)).day
+
+
+def load_calendar() -> WorkingCalendar:
+    """The calendar in force: package data plus every bureau override (one query)."""
+    from core.models import HolidayOverride
+
+    rows = HolidayOverride.objects.values_list("date", "is_working_day")
+    return WorkingCalendar(overrides=dict(rows))
+
+
+def is_working_day(day: date, *, calendar: WorkingCalendar | None = None) -> bool:
+    return (calendar or load_calendar()).is_working_day(day)
+
+
+def next_working_day(
+    day: date, *, include_today: bool = False, calendar: WorkingCalendar | None = None
+) -> date:
+    return (calendar or load_calendar()).next_working_day(day, include_today=include_today)
+
+
+def add_working_days(start: date, count: int, *, calendar: WorkingCalendar | None = None) -> date:
+    return (calendar or load_calendar()).add_working_days(start, count)
+
+
+def years_needing_arrangement(today: date, *, calendar: WorkingCalendar | None = None) -> list[int]:
+    """This year and next, where the 调休 arrangement is neither official nor entered."""
+    cal = calendar or load_calendar()
+    return [
+        year
+        for year in (today.year, today.year + 1)
+        if cal.year_status(year) in (YearStatus.PROVISIONAL, YearStatus.UNKNOWN)
+    ]

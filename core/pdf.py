@@ -1,0 +1,42 @@
+"""Official documents as PDF (WeasyPrint), with a URL fetcher limited to our static files."""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+
+class ForbiddenResource(ValueError):
+    """A document asked for something that is not one of our static files."""
+
+
+class StaticOnlyURLFetcher(URLFetcher):
+    """Serve `/static/…` from our own files; refuse the network and the rest of the disk."""
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        prefix = settings.STATIC_URL
+        for marker in (f"file://{prefix}", prefix):
+            if url.startswith(marker):
+                relative = url[len(marker) :].split("?")[0]
+                found = finders.find(relative)
+                if found:
+                    path = Path(str(found))
+                    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                    return URLFetcherResponse(
+                        url, body=path.read_bytes(), headers={"Content-Type": mime}
+                    )
+        raise ForbiddenResource(f"PDF may only load our static files, not {url!r}")
+
+
+def render_pdf(template: str, context: dict[str, Any]) -> bytes:
+    """Render a template to PDF bytes."""
+    html = render_to_string(template, context)
+    document = HTML(string=html, base_url="/", url_fetcher=StaticOnlyURLFetcher())
+    return document.write_pdf()

@@ -1,0 +1,216 @@
+"""Programme: one policy profile (HY-TM, GY-PT) and every number its policy sets.
+
+Numbers in the policies are parameters here, edited by bureau admins with history;
+a null parameter means the policy sets no such rule for that programme.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
+from simple_history.models import HistoricalRecords
+
+from accounts.models import Region
+
+PERCENT = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
+
+
+class PriceCapBasis(models.TextChoices):
+    HOSPITAL_LISTED = "hospital_listed", _("公立医院挂网采购价")
+    PLATFORM_LISTED = "platform_listed", _("集采平台挂网价")
+
+
+class PeriodUnit(models.TextChoices):
+    MONTH = "month", _("月")
+    QUARTER = "quarter", _("季度")
+
+
+def _opt_int(
+    verbose: StrOrPromise, help_text: str, *, minimum: int = 1, maximum: int = 1000
+) -> Any:
+    return models.PositiveSmallIntegerField(
+        verbose,
+        null=True,
+        blank=True,
+        help_text=help_text,
+        validators=[MinValueValidator(minimum), MaxValueValidator(maximum)],
+    )
+
+
+class Programme(models.Model):
+    code = models.CharField(_("方案代码"), max_length=10, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    short_name = models.CharField(_("简称"), max_length=20)
+    source_document = models.CharField(_("政策依据"), max_length=200, blank=True)
+    regions = models.ManyToManyField(Region, related_name="programmes", verbose_name=_("适用区划"))
+    valid_from = models.DateField(
+        _("施行日期"),
+        null=True,
+        blank=True,
+        help_text=_("留空：自发布之日起执行（政策未载明日期）。"),
+    )
+    valid_until = models.DateField(
+        _("有效期至"),
+        null=True,
+        blank=True,
+        help_text=_("该日及以后不再受理新的申请、申报和购药；上级新政策施行时提前填写。"),
+    )
+    validity_rule_id = models.CharField(_("有效期规则编号"), max_length=10, blank=True)
+
+    # --- Pharmacy eligibility
+    violation_lookback_years = _opt_int(
+        _("无重大违规年限（年）"), "HY-A01: no major violation in the past N years", maximum=20
+    )
+    min_months_open = _opt_int(
+        _("正式经营最短月数"), "HY-A02: a new pharmacy has operated ≥ N months", maximum=120
+    )
+    min_licensed_pharmacists = models.PositiveSmallIntegerField(
+        _("执业药师最少人数"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(50)],
+        help_text="HY-A05 (2) / GY-A04 (1)",
+    )
+    pharmacist_registered_here = models.BooleanField(
+        _("执业药师须注册在本店"), default=False, help_text="GY-A04"
+    )
+    min_lease_months = _opt_int(_("租赁合同最短月数"), "GY-A02: a lease valid ≥ N months")
+    video_retention_days = models.PositiveSmallIntegerField(
+        _("监控视频保存天数"),
+        validators=[MinValueValidator(1), MaxValueValidator(3660)],
+        help_text="HY-E05 (730) / GY-A03 (183)",
+    )
+    basic_drug_coverage_pct = models.DecimalField(
+        _("基本药物配备率（%）"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=PERCENT,
+        help_text="HY-A09",
+    )
+    therapeutic_share_pct = models.DecimalField(
+        _("治疗性药物占比（%）"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=PERCENT,
+        help_text="HY-E04",
+    )
+
+    # --- Price
+    price_cap_basis = models.CharField(
+        _("限价依据"), max_length=20, choices=PriceCapBasis.choices, help_text="HY-B02 / GY-C01"
+    )
+    price_discount_pct = models.DecimalField(
+        _("低于限价的最低下浮（%）"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=PERCENT,
+        help_text="HY-B02: ≥ 5 % below the hospital listed price",
+    )
+
+    # --- Designation procedure
+    evaluation_months = _opt_int(
+        _("评估期限（月）"), "HY-C02: evaluation within N months of acceptance", maximum=24
+    )
+    notice_working_days = _opt_int(_("公示期（工作日）"), "HY-C03", maximum=60)
+    feedback_working_days = _opt_int(_("不合格反馈期限（工作日）"), "HY-C04", maximum=60)
+    reapplication_ban_years = _opt_int(_("取消定点后不得申请年限"), "HY-C05", maximum=20)
+    termination_ban_years = _opt_int(_("解除协议后不再续签年限"), "HY-E10", maximum=20)
+    agreement_term_years = _opt_int(_("协议期限（年）"), "HY-E09: signed yearly", maximum=10)
+    payroll_evidence_months = _opt_int(
+        _("新聘药师工资银行流水月数"), "HY-E01: first N months of payroll statements", maximum=24
+    )
+    record_retention_years = models.PositiveSmallIntegerField(
+        _("处方与购药清单保存年限"),
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text="HY-E03 / GY-A08",
+    )
+    transition_end_month = _opt_int(_("过渡期截止月"), "HY-C06 / HY-G06: 31 December", maximum=12)
+    transition_end_day = _opt_int(_("过渡期截止日"), "HY-C06 / HY-G06", maximum=31)
+
+    # --- Prescriptions and benefits
+    normal_prescription_days = _opt_int(_("普通处方最长天数"), "HY-E02: one month", maximum=366)
+    long_term_prescription_days = _opt_int(
+        _("长期处方最长天数"), "HY-E02: at most 3 months", maximum=366
+    )
+    quota_period = models.CharField(
+        _("额度周期"),
+        max_length=10,
+        choices=PeriodUnit.choices,
+        blank=True,
+        help_text="HY-G07: quarterly, no roll-over",
+    )
+
+    # --- Patient filing
+    filing_months = models.JSONField(
+        _("申报月份"), default=list, blank=True, help_text="HY-G04: April and October"
+    )
+    immediate_filing_diseases = models.JSONField(
+        _("即时办理病种"), default=list, blank=True, help_text="HY-G04: five diseases"
+    )
+
+    # --- Stock
+    stocktake_period = models.CharField(
+        _("盘点周期"), max_length=10, choices=PeriodUnit.choices, blank=True, help_text="HY-E06"
+    )
+
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("政策方案")
+        verbose_name_plural = _("政策方案")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.short_name}"
+
+    def clean(self) -> None:
+        errors: dict[str, list[StrOrPromise]] = {}
+        if self.valid_from and self.valid_until and self.valid_until <= self.valid_from:
+            errors.setdefault("valid_until", []).append(_("有效期至须晚于施行日期。"))
+        normal, long_term = self.normal_prescription_days, self.long_term_prescription_days
+        if normal and long_term and long_term < normal:
+            errors.setdefault("long_term_prescription_days", []).append(
+                _("长期处方天数不能少于普通处方天数。")
+            )
+        months = self.filing_months
+        if not isinstance(months, list) or not all(
+            isinstance(m, int) and not isinstance(m, bool) and 1 <= m <= 12 for m in months
+        ):
+            errors.setdefault("filing_months", []).append(_("申报月份须为 1–12 的整数列表。"))
+        elif len(set(months)) != len(months):
+            errors.setdefault("filing_months", []).append(_("申报月份不能重复。"))
+        diseases = self.immediate_filing_diseases
+        if not isinstance(diseases, list) or not all(
+            isinstance(d, str) and d.strip() for d in diseases
+        ):
+            errors.setdefault("immediate_filing_diseases", []).append(
+                _("即时办理病种须为病种名称列表。")
+            )
+        if (self.transition_end_month is None) != (self.transition_end_day is None):
+            errors.setdefault("transition_end_day", []).append(_("过渡期截止月和日须同时填写。"))
+        elif self.transition_end_month and self.transition_end_day:
+            try:
+                date(2001, self.transition_end_month, self.transition_end_day)
+            except ValueError:
+                errors.setdefault("transition_end_day", []).append(_("过渡期截止日期不存在。"))
+        if errors:
+            raise ValidationError(errors)
+
+    def is_in_force(self, on: date) -> bool:
+        """HY-H01: the programme applies on `on` (from valid_from, before valid_until)."""
+        if self.valid_from and on < self.valid_from:
+            return False
+        return not (self.valid_until and on >= self.valid_until)

@@ -1,0 +1,50 @@
+"""How the programme parameters are grouped and labelled on the parameter pages."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
+
+VALIDITY_FIELDS = ["valid_from", "valid_until"]
+
+PARAMETER_GROUPS: list[tuple[StrOrPromise, list[str]]] = [
+    (
+        _("药店条件"),
+        [
+            "violation_lookback_years",
+            "min_months_open",
+            "min_licensed_pharmacists",
+            "pharmacist_registered_here",
+            "min_lease_months",
+            "video_retention_days",
+            "basic_drug_coverage_pct",
+            "therapeutic_share_pct",
+        ],
+    ),
+    (_("药品价格"), ["price_cap_basis", "price_discount_pct"]),
+    (
+        _("定点程序"),
+        [
+            "evaluation_months",
+            "notice_working_days",
+            "feedback_working_days",
+            "reapplication_ban_years",
+            "termination_ban_years",
+            "agreement_term_years",
+            "payroll_evidence_months",
+            "record_retention_years",
+            "transition_end_month",
+            "transition_end_day",
+        ],
+    ),
+    (
+        _("处方与待遇"),
+        ["normal_prescription_days", "long_term_prescription_days", "quota_period"],
+    ),
+    (_("患者申报"), ["filing_months", "immediate_filing_diseases"]),
+    (_("进销存"), ["stocktake_period"]),
+]
+
+EDITABLE_FIELDS: list[str] = VALIDITY_FIELDS + [
+    f for _g, fields in PARAMETER_GROUPS for f in fields
+]

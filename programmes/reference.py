@@ -1,0 +1,122 @@
+"""Reference data: the regions and the two programmes with the numbers their policies set.
+
+Used by the data migration and, in tests, after transactional tests flush the tables."""
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.apps import apps as global_apps
+
+REGIONS: list[tuple[str, str, str | None]] = [
+    ("430400", "衡阳市", None),
+    ("430421", "衡阳县", "430400"),
+    ("520100", "贵阳市", None),
+    ("520100-GA", "贵安新区", "520100"),
+]
+
+HY_IMMEDIATE = ["恶性肿瘤（含白血病）", "器官移植术后", "肺结核", "精神分裂症", "血友病"]
+
+PROGRAMMES: list[dict[str, Any]] = [
+    {
+        "code": "HY-TM",
+        "name": "衡阳县慢特病门诊（特门）服务管理",
+        "short_name": "衡阳县特门",
+        "source_document": "关于加强慢特病门诊管理的实施办法（征求意见稿）",
+        "regions": ["430421"],
+        "valid_from": date(2024, 10, 1),
+        "valid_until": date(2029, 10, 1),
+        "validity_rule_id": "HY-H01",
+        "violation_lookback_years": 3,
+        "min_months_open": 3,
+        "min_licensed_pharmacists": 2,
+        "pharmacist_registered_here": False,
+        "min_lease_months": None,
+        "video_retention_days": 730,
+        "basic_drug_coverage_pct": Decimal("90"),
+        "therapeutic_share_pct": Decimal("95"),
+        "price_cap_basis": "hospital_listed",
+        "price_discount_pct": Decimal("5"),
+        "evaluation_months": 3,
+        "notice_working_days": 5,
+        "feedback_working_days": 5,
+        "reapplication_ban_years": 1,
+        "termination_ban_years": 5,
+        "agreement_term_years": 1,
+        "payroll_evidence_months": 3,
+        "record_retention_years": 2,
+        "transition_end_month": 12,
+        "transition_end_day": 31,
+        "normal_prescription_days": 30,
+        "long_term_prescription_days": 90,
+        "quota_period": "quarter",
+        "filing_months": [4, 10],
+        "immediate_filing_diseases": HY_IMMEDIATE,
+        "stocktake_period": "quarter",
+    },
+    {
+        "code": "GY-PT",
+        "name": "贵阳贵安定点零售药店职工基本医疗保险普通门诊保障",
+        "short_name": "贵阳贵安职工普通门诊",
+        "source_document": "贵阳贵安定点零售药店职工基本医疗保险普通门诊保障管理规程（暂行）",
+        "regions": ["520100", "520100-GA"],
+        # The seed takes effect "from the date of publication" and names no date or end.
+        "valid_from": None,
+        "valid_until": None,
+        "validity_rule_id": "",
+        "violation_lookback_years": None,
+        "min_months_open": None,
+        "min_licensed_pharmacists": 1,
+        "pharmacist_registered_here": True,
+        "min_lease_months": 12,
+        "video_retention_days": 183,
+        "basic_drug_coverage_pct": None,
+        "therapeutic_share_pct": None,
+        "price_cap_basis": "platform_listed",
+        "price_discount_pct": Decimal("0"),
+        "evaluation_months": None,
+        "notice_working_days": None,
+        "feedback_working_days": None,
+        "reapplication_ban_years": None,
+        "termination_ban_years": None,
+        "agreement_term_years": None,
+        "payroll_evidence_months": None,
+        "record_retention_years": 2,
+        "transition_end_month": None,
+        "transition_end_day": None,
+        "normal_prescription_days": None,
+        "long_term_prescription_days": None,
+        "quota_period": "",
+        "filing_months": [],
+        "immediate_filing_diseases": [],
+        "stocktake_period": "",
+    },
+]
+
+
+def ensure(apps: Any = global_apps) -> None:
+    """Create whatever of the reference data is missing (idempotent)."""
+    Region = apps.get_model("accounts", "Region")
+    Programme = apps.get_model("programmes", "Programme")
+    HistoricalProgramme = apps.get_model("programmes", "HistoricalProgramme")
+    by_code: dict[str | None, Any] = {}
+    for code, name, parent in REGIONS:
+        region, _ = Region.objects.get_or_create(
+            code=code, defaults={"name": name, "parent": by_code.get(parent)}
+        )
+        by_code[code] = region
+    for spec in PROGRAMMES:
+        spec = dict(spec)
+        regions = spec.pop("regions")
+        if Programme.objects.filter(code=spec["code"]).exists():
+            continue
+        programme = Programme.objects.create(**spec)
+        programme.regions.set([by_code[c] for c in regions])
+        fields = {f.attname: getattr(programme, f.attname) for f in Programme._meta.concrete_fields}
+        fields.pop("updated_at", None)
+        HistoricalProgramme.objects.create(
+            **fields,
+            history_date=programme.updated_at,
+            history_type="+",
+            history_change_reason="按政策文件初始化",
+        )

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from simple_history.utils import update_change_reason
+
+from accounts.models import User
+from core.errors import RuleViolation
+from programmes.models import Programme
+from programmes.parameters import EDITABLE_FIELDS
+
+
+def programme_update_parameters(
+    *, programme: Programme, actor: User, changes: dict[str, Any], reason: str = ""
+) -> Programme:
+    """Change parameters after validating the whole profile; history keeps who, when and why."""
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError(_("不可修改的参数：%s") % ", ".join(sorted(unknown)))
+    with transaction.atomic():
+        locked = Programme.objects.select_for_update().get(pk=programme.pk)
+        for name, value in changes.items():
+            setattr(locked, name, value)
+        locked.full_clean()
+        locked._history_user = actor  # type: ignore[attr-defined]
+        locked.save()
+        if reason:
+            update_change_reason(locked, reason)
+    return locked
+
+
+def programme_assert_in_force(*, programme: Programme, on: date, action: str) -> None:
+    """HY-H01: outside its validity dates a programme accepts no new applications,
+    filings or purchases."""
+    if programme.is_in_force(on):
+        return
+    if programme.valid_until and on >= programme.valid_until:
+        window = _("已于 %(date)s 失效") % {"date": programme.valid_until.isoformat()}
+    else:
+        start = programme.valid_from.isoformat() if programme.valid_from else "—"
+        window = _("自 %(date)s 起施行") % {"date": start}
+    raise RuleViolation(
+        programme.validity_rule_id or programme.code,
+        _("“%(programme)s”%(window)s，%(on)s 不受理%(action)s。")
+        % {"programme": programme.name, "window": window, "on": on.isoformat(), "action": action},
+    )
+
+
+def calendar_remind_missing_arrangements(*, today: date) -> int:
+    """Notify each active bureau admin once per year whose arrangement is missing."""
+    from django.urls import reverse
+
+    from accounts.models import Membership, Role
+    from core.calendar import years_needing_arrangement
+    from core.notifications import notification_send
+
+    years = years_needing_arrangement(today)
+    if not years:
+        return 0
+    admins = User.objects.filter(
+        pk__in=Membership.objects.filter(role=Role.BUREAU_ADMIN, is_active=True).values("user_id"),
+        is_active=True,
+    )
+    sent = 0
+    for year in years:
+        sent += notification_send(
+            recipients=admins,
+            key=f"calendar-arrangement-{year}",
+            subject=_("请录入 %(year)s 年法定节假日调休安排") % {"year": year},
+            body=_("节假日数据包尚未收录 %(year)s 年的调休安排，工作日期限暂按法定节日和周末计算。")
+            % {"year": year},
+            link=reverse("programmes:calendar"),
+        )
+    return sent

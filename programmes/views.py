@@ -1,0 +1,163 @@
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Field
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import BUREAU_ROLES, Role
+from accounts.permissions import principal_of, require_role
+from core.calendar import YearStatus, load_calendar
+from core.models import HolidayOverride
+from core.services import holiday_override_delete, holiday_override_set
+from programmes.forms import HolidayOverrideForm, ProgrammeParametersForm
+from programmes.models import Programme
+from programmes.parameters import PARAMETER_GROUPS, VALIDITY_FIELDS
+from programmes.selectors import programmes_for_principal
+from programmes.services import programme_update_parameters
+
+
+def _access_programme(request: HttpRequest, code: str) -> Programme:
+    """A programme of the principal's region; 404 for absent and for another region's."""
+    return get_object_or_404(programmes_for_principal(principal_of(request)), code=code)
+
+
+def _field(name: str) -> Field[Any, Any]:
+    return cast("Field[Any, Any]", Programme._meta.get_field(name))
+
+
+def _rows(programme: Programme, names: list[str]) -> list[dict[str, Any]]:
+    rows = []
+    for name in names:
+        field = _field(name)
+        value = getattr(programme, name)
+        display = getattr(programme, f"get_{name}_display", None)
+        if display and value:
+            shown: Any = display()
+        elif isinstance(value, list):
+            shown = "、".join(str(v) for v in value) if value else "—"
+        elif value is None or value == "":
+            shown = _("不适用")
+        elif isinstance(value, bool):
+            shown = _("是") if value else _("否")
+        else:
+            shown = value
+        rows.append(
+            {"label": field.verbose_name, "value": shown, "rule": field.help_text, "name": name}
+        )
+    return rows
+
+
+@require_role(*BUREAU_ROLES)
+def programme_list(request: HttpRequest) -> HttpResponse:
+    principal = principal_of(request)
+    today = timezone.localdate()
+    programmes = [
+        (p, p.is_in_force(today))
+        for p in programmes_for_principal(principal).prefetch_related("regions")
+    ]
+    return render(request, "programmes/list.html", {"programmes": programmes})
+
+
+@require_role(*BUREAU_ROLES)
+def programme_detail(request: HttpRequest, code: str) -> HttpResponse:
+    programme = _access_programme(request, code)
+    groups = [(_("有效期"), _rows(programme, VALIDITY_FIELDS))] + [
+        (title, _rows(programme, names)) for title, names in PARAMETER_GROUPS
+    ]
+    return render(
+        request,
+        "programmes/detail.html",
+        {
+            "programme": programme,
+            "groups": groups,
+            "in_force": programme.is_in_force(timezone.localdate()),
+            "can_edit": principal_of(request).has_role(Role.BUREAU_ADMIN),
+        },
+    )
+
+
+@require_role(Role.BUREAU_ADMIN)
+def programme_edit(request: HttpRequest, code: str) -> HttpResponse:
+    programme = _access_programme(request, code)
+    form = ProgrammeParametersForm(request.POST or None, instance=programme)
+    if request.method == "POST" and form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in form.changed_data if name != "reason"}
+        try:
+            programme_update_parameters(
+                programme=Programme.objects.get(pk=programme.pk),
+                actor=request.user,  # type: ignore[arg-type]
+                changes=changes,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("参数已保存，修改记录已留存。"))
+            return redirect("programmes:detail", code=programme.code)
+    return render(request, "programmes/edit.html", {"programme": programme, "form": form})
+
+
+@require_role(*BUREAU_ROLES)
+def programme_history(request: HttpRequest, code: str) -> HttpResponse:
+    programme = _access_programme(request, code)
+    records = list(programme.history.select_related("history_user").order_by("-history_date")[:100])
+    entries = []
+    for record in records:
+        previous = record.prev_record
+        changes = []
+        if previous is not None:
+            delta = record.diff_against(previous)
+            for change in delta.changes:
+                field = _field(change.field)
+                changes.append({"label": field.verbose_name, "old": change.old, "new": change.new})
+        entries.append({"record": record, "changes": changes})
+    return render(request, "programmes/history.html", {"programme": programme, "entries": entries})
+
+
+@require_role(Role.BUREAU_ADMIN)
+def calendar_overrides(request: HttpRequest) -> HttpResponse:
+    """Bureau admins enter each year's holiday and make-up workday arrangement."""
+    form = HolidayOverrideForm(request.POST or None)
+    form.validate_unique = lambda: None  # type: ignore[method-assign]  # an entry replaces
+    if request.method == "POST" and form.is_valid():
+        holiday_override_set(
+            day=form.cleaned_data["date"],
+            is_working_day=form.cleaned_data["is_working_day"],
+            name=form.cleaned_data["name"],
+            actor=request.user,
+        )
+        messages.success(request, _("已保存。"))
+        return redirect("programmes:calendar")
+    today = timezone.localdate()
+    calendar = load_calendar()
+    years = [
+        {"year": year, "status": calendar.year_status(year)}
+        for year in range(today.year - 1, today.year + 3)
+    ]
+    return render(
+        request,
+        "programmes/calendar.html",
+        {
+            "form": form,
+            "overrides": HolidayOverride.objects.select_related("created_by"),
+            "years": years,
+            "needs_entry": {YearStatus.PROVISIONAL, YearStatus.UNKNOWN},
+        },
+    )
+
+
+@require_POST
+@require_role(Role.BUREAU_ADMIN)
+def calendar_override_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    override = get_object_or_404(HolidayOverride, pk=pk)
+    holiday_override_delete(override=override)
+    messages.success(request, _("已删除。"))
+    return redirect("programmes:calendar")

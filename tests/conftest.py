@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from accounts.models import Organisation, OrganisationKind, Role, User
+from tests.factories import PASSWORD, member, region
+
+
+@pytest.fixture
+def personas(db: Any) -> dict[str, User]:
+    """One Hengyang user per role."""
+    return {role.value: member(role, username=f"hy_{role.value}") for role in Role}
+
+
+@pytest.fixture
+def outsider_pharmacy_manager(db: Any) -> User:
+    """A pharmacy manager of another organisation (Guiyang): must see nothing of ours."""
+    pharmacy = Organisation.objects.create(
+        kind=OrganisationKind.PHARMACY, name="贵阳市筑康大药房", region=region("520100")
+    )
+    return member(Role.PHARMACY_MANAGER, organisation=pharmacy, username="gy_manager")
+
+
+@pytest.fixture
+def outsider_bureau_admin(db: Any) -> User:
+    bureau = Organisation.objects.create(
+        kind=OrganisationKind.BUREAU, name="贵阳市医疗保障局", region=region("520100")
+    )
+    return member(Role.BUREAU_ADMIN, organisation=bureau, username="gy_admin")
+
+
+def login(client: Client, user: User) -> Client:
+    """Log in through the real login form (axes and sessions included)."""
+    response = client.post("/accounts/login/", {"username": user.username, "password": PASSWORD})
+    assert response.status_code == 302, response.content.decode()[:500]
+    return client
+
+
+@pytest.fixture
+def client_for(client: Client) -> Any:
+    def make(user: User) -> Client:
+        return login(Client(), user)
+
+    return make
+
+
+# Our apps in dependency order; each may have a `reference.py` with `ensure(apps)`.
+REFERENCE_APPS = [
+    "accounts",
+    "programmes",
+    "pharmacies",
+    "accreditation",
+    "patients",
+    "inventory",
+    "prescriptions",
+    "supervision",
+]
+
+
+def ensure_reference_data() -> None:
+    """Reference data that data migrations load (regions, programmes, …), recreated when a
+    transactional test has flushed it (and, with --reuse-db, left it flushed)."""
+    from importlib import import_module
+    from importlib.util import find_spec
+
+    for app in REFERENCE_APPS:
+        if find_spec(f"{app}.reference") is not None:
+            import_module(f"{app}.reference").ensure()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
+    with django_db_blocker.unblock():
+        ensure_reference_data()
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_for_transactional_tests(
+    request: pytest.FixtureRequest, django_db_blocker: Any
+) -> None:
+    """Transactional tests (live_server, real workers, concurrency) run after a flush."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    )
+    if transactional:
+        with django_db_blocker.unblock():
+            ensure_reference_data()
