@@ -3,11 +3,14 @@
 import os
 import tempfile
 
-_worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
 os.environ.setdefault("DINGDIAN_TESTING", "1")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dingdian")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
-os.environ.setdefault("DINGDIAN_CACHE_PREFIX", f"dingdian-test-{_worker}")
+# Suites may run side by side on one machine (one database name each): keep their cache keys
+# and task queues apart too.
+_database = os.environ["DATABASE_URL"].rsplit("/", 1)[-1].split("?")[0] or "dingdian"
+_worker = f"{_database}-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+os.environ.setdefault("DINGDIAN_CACHE_PREFIX", f"test-{_worker}")
 # Playwright's sync API runs an event loop in the test thread; Django must allow ORM calls there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 os.environ.setdefault(
