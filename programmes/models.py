@@ -214,3 +214,63 @@ class Programme(models.Model):
         if self.valid_from and on < self.valid_from:
             return False
         return not (self.valid_until and on >= self.valid_until)
+
+
+class DiseaseCategory(models.TextChoices):
+    NORMAL = "normal", _("普通病种（4月、10月集中申报）")
+    IMMEDIATE = "immediate", _("即时办理病种")
+    URAEMIA = "uraemia", _("尿毒症（湘医保发〔2023〕55号）")
+
+
+class Disease(models.Model):
+    """A covered chronic or special disease of a programme, with its payment standard."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="diseases")
+    code = models.CharField(_("病种编码"), max_length=20)
+    name = models.CharField(_("病种名称"), max_length=60)
+    icd10_codes = models.JSONField(_("ICD-10 编码"), default=list, blank=True)
+    category = models.CharField(
+        _("类别"), max_length=20, choices=DiseaseCategory.choices, default=DiseaseCategory.NORMAL
+    )
+    monthly_standard = models.DecimalField(
+        _("月支付标准（元）"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    quarterly_standard = models.DecimalField(
+        _("季度支付标准（元）"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("留空：按月标准乘以当季享受待遇的月数。"),
+    )
+    fund_share_pct = models.DecimalField(
+        _("统筹基金支付比例（%）"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=PERCENT,
+    )
+    amounts_are_demo = models.BooleanField(
+        _("金额为演示值"),
+        default=True,
+        help_text=_("湖南省支付标准文件未随政策附上：金额为演示值，使用前须按文件核定。"),
+    )
+    is_active = models.BooleanField(_("启用"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["programme__code", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "code"], name="disease_code_per_programme")
+        ]
+        verbose_name = _("病种")
+        verbose_name_plural = _("病种")
+
+    def __str__(self) -> str:
+        return self.name

@@ -94,6 +94,25 @@ PROGRAMMES: list[dict[str, Any]] = [
 ]
 
 
+# HY-TM diseases: the five immediate ones of HY-G04, uraemia, and common 特门 diseases.
+# (code, name, ICD-10, category, monthly standard yuan, fund share %) — amounts are DEMO values:
+# the provincial payment-standard list is not part of the seed.
+HY_DISEASES: list[tuple[str, str, list[str], str, str, str]] = [
+    ("TM001", "恶性肿瘤（含白血病）", ["C00-C97"], "immediate", "1500", "80"),
+    ("TM002", "器官移植术后", ["Z94"], "immediate", "2000", "80"),
+    ("TM003", "肺结核", ["A15", "A16"], "immediate", "300", "80"),
+    ("TM004", "精神分裂症", ["F20"], "immediate", "300", "80"),
+    ("TM005", "血友病", ["D66", "D67"], "immediate", "2000", "80"),
+    ("TM006", "尿毒症", ["N18.5"], "uraemia", "3000", "85"),
+    ("TM101", "高血压（Ⅱ级及以上）", ["I10-I15"], "normal", "100", "70"),
+    ("TM102", "糖尿病", ["E10-E14"], "normal", "150", "70"),
+    ("TM103", "冠心病", ["I20-I25"], "normal", "150", "70"),
+    ("TM104", "慢性阻塞性肺疾病", ["J44"], "normal", "150", "70"),
+    ("TM105", "类风湿关节炎", ["M05", "M06"], "normal", "150", "70"),
+    ("TM106", "帕金森病", ["G20"], "normal", "200", "70"),
+]
+
+
 def ensure(apps: Any = global_apps) -> None:
     """Create whatever of the reference data is missing (idempotent)."""
     Region = apps.get_model("accounts", "Region")
@@ -119,4 +138,22 @@ def ensure(apps: Any = global_apps) -> None:
             history_date=programme.updated_at,
             history_type="+",
             history_change_reason="按政策文件初始化",
+        )
+    try:
+        Disease = apps.get_model("programmes", "Disease")
+    except LookupError:  # migration 0002 runs before the Disease model exists (0003)
+        return
+    hy = Programme.objects.get(code="HY-TM")
+    for code, name, icd10, category, monthly, fund_share in HY_DISEASES:
+        Disease.objects.get_or_create(
+            programme=hy,
+            code=code,
+            defaults={
+                "name": name,
+                "icd10_codes": icd10,
+                "category": category,
+                "monthly_standard": Decimal(monthly),
+                "fund_share_pct": Decimal(fund_share),
+                "amounts_are_demo": True,
+            },
         )

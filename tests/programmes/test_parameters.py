@@ -189,3 +189,17 @@ def test_api_lists_the_programmes_of_the_callers_region(personas: dict[str, User
     api.force_login(personas[Role.PHARMACY_MANAGER])
     codes = [p["code"] for p in api.get("/api/v1/programmes/").json()["results"]]
     assert codes == ["HY-TM"]
+
+
+def test_hy_g04_the_five_immediate_diseases_and_uraemia_are_seeded() -> None:
+    from programmes.models import Disease, DiseaseCategory
+
+    hy = Programme.objects.get(code="HY-TM")
+    immediate = set(
+        Disease.objects.filter(programme=hy, category=DiseaseCategory.IMMEDIATE).values_list(
+            "name", flat=True
+        )
+    )
+    assert immediate == set(hy.immediate_filing_diseases)
+    assert Disease.objects.get(programme=hy, category=DiseaseCategory.URAEMIA).name == "尿毒症"
+    assert all(d.amounts_are_demo for d in Disease.objects.filter(programme=hy))
