@@ -5,6 +5,7 @@ from pathlib import Path
 
 import django_stubs_ext
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 django_stubs_ext.monkeypatch()
@@ -138,7 +139,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE = {
     "remind-calendar-arrangement": {
         "task": "programmes.remind_calendar_arrangement",
-        "schedule": timedelta(hours=24),
+        "schedule": crontab(hour=7, minute=0),
     },
 }
 
