@@ -64,16 +64,24 @@ class OrganisationSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "kind", "kind_display", "region", "hospital_level"]
 
 
+class WhoAmISerializer(serializers.Serializer):
+    organisation = OrganisationSerializer()
+    role = serializers.CharField(allow_null=True, help_text="the member's role; null for a key")
+    via = serializers.ChoiceField(choices=["api_key", "session"])
+
+
 class WhoAmIView(APIView):
     """The organisation (and role, for a session) this call acts for."""
 
-    @extend_schema(responses=OrganisationSerializer)
+    @extend_schema(responses=WhoAmISerializer)
     def get(self, request: Request) -> Response:
         principal = principal_for_request(request)
-        data: dict[str, Any] = {"organisation": OrganisationSerializer(principal.organisation).data}
-        data["role"] = principal.role
-        data["via"] = "api_key" if principal.api_key else "session"
-        return Response(data)
+        data = {
+            "organisation": principal.organisation,
+            "role": principal.role,
+            "via": "api_key" if principal.api_key else "session",
+        }
+        return Response(WhoAmISerializer(data).data)
 
 
 class ApiKeySerializer(serializers.ModelSerializer):

@@ -44,7 +44,10 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "django_htmx",
-    # ours, in dependency order
+]
+# Ours, in dependency order. Each may have `demo.py` (seed_demo) and `reference.py` (reference
+# data that its data migration loads and tests re-ensure).
+DINGDIAN_APPS = [
     "core",
     "accounts",
     "programmes",
@@ -55,6 +58,7 @@ INSTALLED_APPS = [
     "prescriptions",
     "supervision",
 ]
+INSTALLED_APPS += DINGDIAN_APPS
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

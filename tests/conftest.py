@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from accounts.models import Organisation, OrganisationKind, Role, User
@@ -47,26 +48,13 @@ def client_for(client: Client) -> Any:
     return make
 
 
-# Our apps in dependency order; each may have a `reference.py` with `ensure(apps)`.
-REFERENCE_APPS = [
-    "accounts",
-    "programmes",
-    "pharmacies",
-    "accreditation",
-    "patients",
-    "inventory",
-    "prescriptions",
-    "supervision",
-]
-
-
 def ensure_reference_data() -> None:
     """Reference data that data migrations load (regions, programmes, …), recreated when a
     transactional test has flushed it (and, with --reuse-db, left it flushed)."""
     from importlib import import_module
     from importlib.util import find_spec
 
-    for app in REFERENCE_APPS:
+    for app in settings.DINGDIAN_APPS:
         if find_spec(f"{app}.reference") is not None:
             import_module(f"{app}.reference").ensure()
 

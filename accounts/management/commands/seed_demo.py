@@ -4,20 +4,9 @@ from importlib import import_module
 from importlib.util import find_spec
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
-
-# Our apps in dependency order; each may have a `demo.py` with `seed(ctx)`.
-APPS = [
-    "accounts",
-    "programmes",
-    "pharmacies",
-    "accreditation",
-    "patients",
-    "inventory",
-    "prescriptions",
-    "supervision",
-]
 
 
 class Command(BaseCommand):
@@ -29,7 +18,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         ctx: dict[str, Any] = {}
         with transaction.atomic():
-            for app in APPS:
+            for app in settings.DINGDIAN_APPS:
                 if find_spec(f"{app}.demo") is None:
                     continue
                 import_module(f"{app}.demo").seed(ctx)
