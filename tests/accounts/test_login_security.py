@@ -123,3 +123,8 @@ def test_english_is_available(client: Client) -> None:
     body = client.get("/accounts/login/").content.decode()
     assert 'lang="en"' in body
     assert "Log in" in body
+
+
+def test_an_english_browser_still_gets_chinese_until_english_is_chosen(client: Client) -> None:
+    body = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert 'lang="zh-hans"' in body and "<h1>登录</h1>" in body

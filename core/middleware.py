@@ -1,0 +1,28 @@
+"""Chinese first: the UI is zh-hans unless the user chose English with the switch."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+
+
+class ChineseFirstLocaleMiddleware:
+    """Like LocaleMiddleware, but the browser's Accept-Language is not consulted: staff
+    computers in the bureau often run English-language browsers, yet the portal is Chinese.
+    The language cookie set by the switch (`/i18n/setlang/`) is honoured."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.supported = {code for code, _name in settings.LANGUAGES}
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        language = chosen if chosen in self.supported else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        return response
