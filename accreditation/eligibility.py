@@ -229,8 +229,9 @@ def reapplication_ban(pharmacy: Pharmacy, programme: Programme, on: date) -> Con
         .order_by("-ban_until")
         .first()
     )
+    terminated = ban is not None and ban.status == "terminated"
     return Condition(
-        "HY-C05",
+        "HY-E10" if terminated else "HY-C05",
         gettext_lazy("不在取消定点或解除协议后的禁止申请期内"),
         FAIL if ban else PASS,
         _("禁止申请至 %(d)s") % {"d": ban.ban_until} if ban else _("无"),

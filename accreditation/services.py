@@ -40,7 +40,7 @@ from accreditation.transitions import (
     check_move,
 )
 from core.calendar import WorkingCalendar, add_months, load_calendar
-from core.errors import DomainError, RuleViolation
+from core.errors import DomainError, RuleViolation, TransitionNotAllowed
 from pharmacies.models import Pharmacy
 from pharmacies.uploads import sniff_upload
 from programmes.models import Programme
@@ -601,6 +601,8 @@ def designation_resume(*, designation: Designation, actor: User) -> Designation:
     today = timezone.localdate()
     with transaction.atomic():
         locked = Designation.objects.select_for_update().get(pk=designation.pk)
+        if locked.status != D.SUSPENDED:
+            raise TransitionNotAllowed(_("只有暂停中的定点资格可以恢复。"))
         if locked.suspended_until and today < locked.suspended_until:
             raise RuleViolation(
                 "HY-E10", _("暂停期至 %(d)s，期满后方可恢复。") % {"d": locked.suspended_until}
