@@ -27,9 +27,7 @@ class Application(models.Model):
     """A pharmacy's application for designation in a programme (HY-C01–C04, GY-B01)."""
 
     pharmacy = models.ForeignKey(Pharmacy, on_delete=models.PROTECT, related_name="applications")
-    programme = models.ForeignKey(
-        Programme, on_delete=models.PROTECT, related_name="applications"
-    )
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="applications")
     status = models.CharField(
         _("状态"), max_length=20, choices=ApplicationStatus.choices, default=ApplicationStatus.DRAFT
     )
@@ -89,9 +87,7 @@ def _document_path(instance: ApplicationDocument, filename: str) -> str:
 class ApplicationDocument(models.Model):
     """An uploaded document of the checklist (HY-D01–D05, GY-B01)."""
 
-    application = models.ForeignKey(
-        Application, on_delete=models.PROTECT, related_name="documents"
-    )
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="documents")
     kind = models.CharField(_("材料"), max_length=40)
     file = models.FileField(_("文件"), upload_to=_document_path)
     original_name = models.CharField(_("原文件名"), max_length=200)

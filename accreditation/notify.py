@@ -48,7 +48,8 @@ def application_submitted(pk: int) -> None:
     notification_send(
         recipients=reviewers_for(app.pharmacy),
         key=f"application:{pk}:submitted",
-        subject=_("新的定点申请：%(p)s（%(c)s）") % {"p": app.pharmacy.name, "c": app.programme.code},
+        subject=_("新的定点申请：%(p)s（%(c)s）")
+        % {"p": app.pharmacy.name, "c": app.programme.code},
         link=reverse("accreditation:review_detail", args=[pk]),
         rule_id="HY-C01",
     )

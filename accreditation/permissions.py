@@ -20,9 +20,7 @@ def access_application(principal: Principal, pk: int, *, write: bool = False) ->
 
 
 def access_document(principal: Principal, pk: int) -> ApplicationDocument:
-    document = get_object_or_404(
-        ApplicationDocument.objects.select_related("application"), pk=pk
-    )
+    document = get_object_or_404(ApplicationDocument.objects.select_related("application"), pk=pk)
     access_application(principal, document.application_id)
     return document
 

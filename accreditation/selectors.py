@@ -43,9 +43,7 @@ def designated_pharmacies(*, programme: Programme, on: date) -> QuerySet[Pharmac
 
 def applications_for_principal(principal: Principal) -> QuerySet[Application]:
     """Bureau staff: applications of their region (drafts stay private); a pharmacy: its own."""
-    qs = Application.objects.select_related(
-        "pharmacy", "pharmacy__organisation", "programme"
-    )
+    qs = Application.objects.select_related("pharmacy", "pharmacy__organisation", "programme")
     if principal.is_bureau:
         return qs.filter(
             pharmacy__organisation__region_id__in=region_ids_for_principal(principal)
@@ -82,10 +80,7 @@ def worklist(
     principal: Principal, *, status: str = "", programme: str = "", sort: str = "due"
 ) -> QuerySet[Application]:
     qs = applications_for_principal(principal)
-    if status:
-        qs = qs.filter(status=status)
-    else:
-        qs = qs.exclude(status=ApplicationStatus.SIGNED)
+    qs = qs.filter(status=status) if status else qs.exclude(status=ApplicationStatus.SIGNED)
     if programme:
         qs = qs.filter(programme__code=programme)
     return qs.order_by(*WORKLIST_SORTS.get(sort, WORKLIST_SORTS["due"]))
@@ -96,3 +91,18 @@ def notices_under_way(*, on: date) -> QuerySet[Application]:
     return Application.objects.filter(
         status=ApplicationStatus.PASSED, notice_starts_on__lte=on, notice_ends_on__gte=on
     ).select_related("pharmacy", "pharmacy__organisation", "programme")
+
+
+def agency_name_for(pharmacy: Pharmacy) -> str:
+    """The insurance centre (or bureau) of the pharmacy's region, for official documents."""
+    from accounts.models import Organisation, OrganisationKind
+
+    org = (
+        Organisation.objects.filter(
+            region_id=pharmacy.organisation.region_id,
+            kind__in=[OrganisationKind.CENTRE, OrganisationKind.BUREAU],
+        )
+        .order_by("-kind")
+        .first()
+    )
+    return org.name if org else ""

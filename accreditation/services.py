@@ -68,7 +68,11 @@ def _move_application(
         setattr(locked, name, value)
     locked.save(update_fields=["status", *(fields or {})])
     ApplicationEvent.objects.create(
-        application=locked, old_status=old, new_status=new, actor=actor, reason=reason,
+        application=locked,
+        old_status=old,
+        new_status=new,
+        actor=actor,
+        reason=reason,
         rule_id=rule_id,
     )
     return locked
@@ -186,7 +190,8 @@ def application_submit(*, application: Application, actor: User) -> Application:
             first = blocking[0]
             raise RuleViolation(
                 first.rule_id,
-                _("不符合申请条件：%(label)s（%(data)s）") % {"label": first.label, "data": first.data},
+                _("不符合申请条件：%(label)s（%(data)s）")
+                % {"label": first.label, "data": first.data},
             )
         missing = missing_documents(locked)
         if missing:
@@ -419,7 +424,11 @@ def _move_designation(
         setattr(locked, name, value)
     locked.save(update_fields=["status", *(fields or {})])
     DesignationEvent.objects.create(
-        designation=locked, old_status=old, new_status=new, actor=actor, reason=reason,
+        designation=locked,
+        old_status=old,
+        new_status=new,
+        actor=actor,
+        reason=reason,
         rule_id=rule_id,
     )
     return locked
@@ -449,8 +458,10 @@ def designation_assess(
             actor=actor,
         )
         if after_rectification:
-            if locked.rectification_until and today < locked.rectification_until and (
-                result == AssessmentResult.FAILED
+            if (
+                locked.rectification_until
+                and today < locked.rectification_until
+                and (result == AssessmentResult.FAILED)
             ):
                 raise RuleViolation(
                     "HY-C05",
@@ -459,25 +470,38 @@ def designation_assess(
                 )
             if result == AssessmentResult.PASSED:
                 return _move_designation(
-                    locked, D.ACTIVE, actor=actor, reason=notes, rule_id="HY-C05",
+                    locked,
+                    D.ACTIVE,
+                    actor=actor,
+                    reason=notes,
+                    rule_id="HY-C05",
                     fields={"rectification_until": None},
                 )
             return _revoke(locked, today=today, actor=actor, reason=notes)
         if result == AssessmentResult.PASSED:
             return _move_designation(
-                locked, D.ACTIVE, actor=actor, reason=notes or _("年度考核合格，续签协议"),
+                locked,
+                D.ACTIVE,
+                actor=actor,
+                reason=notes or _("年度考核合格，续签协议"),
                 rule_id="HY-E09",
                 fields={"ends_on": _term_end(locked.ends_on + timedelta(days=1), locked.programme)},
             )
         if rectification_until is None or rectification_until <= today:
             raise DomainError(_("考核不合格须给予整改期：请填写晚于今天的整改期截止日。"))
         return _move_designation(
-            locked, D.RECTIFICATION, actor=actor, reason=notes, rule_id="HY-C05",
+            locked,
+            D.RECTIFICATION,
+            actor=actor,
+            reason=notes,
+            rule_id="HY-C05",
             fields={"rectification_until": rectification_until},
         )
 
 
-def revocation_dates(*, on: date, programme: Programme, calendar: WorkingCalendar) -> tuple[date, date]:
+def revocation_dates(
+    *, on: date, programme: Programme, calendar: WorkingCalendar
+) -> tuple[date, date]:
     """HY-C06/HY-G06: (settle until 31 December of that year, stops on 1 January next year
     moved to the next working day)."""
     month = programme.transition_end_month or 12
@@ -489,7 +513,9 @@ def revocation_dates(*, on: date, programme: Programme, calendar: WorkingCalenda
 
 def _revoke(designation: Designation, *, today: date, actor: User, reason: str) -> Designation:
     programme = designation.programme
-    settle_until, stops_on = revocation_dates(on=today, programme=programme, calendar=load_calendar())
+    settle_until, stops_on = revocation_dates(
+        on=today, programme=programme, calendar=load_calendar()
+    )
     ban_years = programme.reapplication_ban_years or 0
     revoked = _move_designation(
         designation,
@@ -514,9 +540,8 @@ def _revoke(designation: Designation, *, today: date, actor: User, reason: str) 
         old_status=revoked.status,
         new_status=revoked.status,
         actor=actor,
-        reason=_("已通知参保患者重新选择定点机构：过渡期至 %(s)s，%(e)s 起停止") % {
-            "s": payload["settle_until"], "e": payload["effective_from"]
-        },
+        reason=_("已通知参保患者重新选择定点机构：过渡期至 %(s)s，%(e)s 起停止")
+        % {"s": payload["settle_until"], "e": payload["effective_from"]},
         rule_id="HY-C06",
     )
     transaction.on_commit(lambda: _queue_patients_hook(payload))
@@ -581,13 +606,21 @@ def violation_record(
         )
         if designation and decision == ViolationDecision.SUSPEND:
             _move_designation(
-                designation, D.SUSPENDED, actor=actor, reason=finding, rule_id="HY-E10",
+                designation,
+                D.SUSPENDED,
+                actor=actor,
+                reason=finding,
+                rule_id="HY-E10",
                 fields={"suspended_until": suspended_until},
             )
         elif designation and decision == ViolationDecision.TERMINATE:
             years = programme.termination_ban_years or 0
             _move_designation(
-                designation, D.TERMINATED, actor=actor, reason=finding, rule_id="HY-E10",
+                designation,
+                D.TERMINATED,
+                actor=actor,
+                reason=finding,
+                rule_id="HY-E10",
                 fields={
                     "settle_until": today,
                     "ban_until": add_months(today, 12 * years) if years else None,

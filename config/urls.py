@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import ApiKeyViewSet, WhoAmIView
+from accreditation.urls import public_urlpatterns
 from programmes.api import ProgrammeViewSet
 
 router = DefaultRouter()
@@ -19,6 +20,9 @@ urlpatterns = [
     path("", include("accounts.core_urls")),
     path("accounts/", include("accounts.urls")),
     path("programmes/", include("programmes.urls")),
+    path("pharmacy/", include("pharmacies.urls")),
+    path("accreditation/", include("accreditation.urls")),
+    path("public/", include((public_urlpatterns, "public"), namespace="public")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),

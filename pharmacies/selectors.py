@@ -26,7 +26,9 @@ def staff_for_pharmacy(pharmacy: Pharmacy) -> QuerySet[StaffMember]:
 
 
 def staff_in_post(pharmacy: Pharmacy, on: date) -> QuerySet[StaffMember]:
-    return pharmacy.staff.filter(hired_on__lte=on).filter(Q(left_on__isnull=True) | Q(left_on__gte=on))
+    return pharmacy.staff.filter(hired_on__lte=on).filter(
+        Q(left_on__isnull=True) | Q(left_on__gte=on)
+    )
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,9 @@ def missing_payroll_months(
     missing: list[MissingPayroll] = []
     for staff in staff_list:
         have = {
-            e.month for e in staff.evidence.all() if e.kind == EvidenceKind.BANK_STATEMENT and e.month
+            e.month
+            for e in staff.evidence.all()
+            if e.kind == EvidenceKind.BANK_STATEMENT and e.month
         }
         first = staff.hired_on.replace(day=1)
         for i in range(months):

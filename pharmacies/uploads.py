@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.conf import settings
+from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
+from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
@@ -30,3 +34,13 @@ def sniff_upload(upload: UploadedFile) -> str:
         if head.startswith(magic):
             return content_type
     raise DomainError(_("只接受 PDF、JPEG 或 PNG 文件（按文件内容识别）。"), field="file")
+
+
+def private_file_response(file: File, content_type: str, filename: str) -> HttpResponse:
+    """Serve a stored upload (after the caller's permission check) as a download."""
+    with file.open("rb") as handle:
+        content = handle.read()
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

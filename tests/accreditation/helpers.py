@@ -82,14 +82,21 @@ def pharmacy(
     posts = [StaffPost.MANAGER, StaffPost.BILLER, StaffPost.DELIVERY]
     for i, post in enumerate(posts):
         StaffMember.objects.create(
-            pharmacy=p, name=f"员工{i}", post=post, resident_id=resident_id(n * 10 + i),
+            pharmacy=p,
+            name=f"员工{i}",
+            post=post,
+            resident_id=resident_id(n * 10 + i),
             hired_on=date(2024, 12, 1),
         )
     for i in range(pharmacists):
         StaffMember.objects.create(
-            pharmacy=p, name=f"药师{i}", post=StaffPost.PHARMACIST,
-            resident_id=resident_id(n * 10 + 5 + i), licensed_pharmacist=True,
-            registered_here=True, hired_on=date(2024, 12, 1),
+            pharmacy=p,
+            name=f"药师{i}",
+            post=StaffPost.PHARMACIST,
+            resident_id=resident_id(n * 10 + 5 + i),
+            licensed_pharmacist=True,
+            registered_here=True,
+            hired_on=date(2024, 12, 1),
         )
     return p
 

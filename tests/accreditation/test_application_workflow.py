@@ -55,8 +55,12 @@ def test_hy_a05_refuses_submission_with_one_pharmacist() -> None:
     first = StaffMember.objects.filter(pharmacy=pharmacy, licensed_pharmacist=True).first()
     assert first is not None
     StaffMember.objects.create(
-        pharmacy=pharmacy, name="药师乙", post="pharmacist", resident_id=h.resident_id(999),
-        licensed_pharmacist=True, hired_on=date(2025, 6, 1),
+        pharmacy=pharmacy,
+        name="药师乙",
+        post="pharmacist",
+        resident_id=h.resident_id(999),
+        licensed_pharmacist=True,
+        hired_on=date(2025, 6, 1),
     )
     assert services.application_submit(application=application, actor=manager).status == "submitted"
 
@@ -66,8 +70,14 @@ def test_hy_a01_refuses_submission_after_a_major_violation_in_the_last_3_years()
     pharmacy = h.pharmacy()
     manager, reviewer = h.manager_of(pharmacy), h.reviewer()
     services.violation_record(
-        pharmacy=pharmacy, programme=h.gy(), found_on=date(2023, 3, 3), finding="串换药品",
-        rule_id="HY-E10", major=True, decision=ViolationDecision.JUDICIAL, actor=reviewer,
+        pharmacy=pharmacy,
+        programme=h.gy(),
+        found_on=date(2023, 3, 3),
+        finding="串换药品",
+        rule_id="HY-E10",
+        major=True,
+        decision=ViolationDecision.JUDICIAL,
+        actor=reviewer,
     )
     application = h.draft(pharmacy, h.hy(), manager)
     with pytest.raises(RuleViolation) as excinfo:
@@ -167,7 +177,9 @@ def test_uploads_are_checked_by_content_and_size(settings: object) -> None:
     pharmacy = h.pharmacy()
     manager = h.manager_of(pharmacy)
     application = services.application_create(pharmacy=pharmacy, programme=h.hy(), actor=manager)
-    fake = SimpleUploadedFile("licence.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")
+    fake = SimpleUploadedFile(
+        "licence.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf"
+    )
     with pytest.raises(DomainError):
         services.application_document_upload(
             application=application, kind="business_licence", upload=fake, actor=manager

@@ -20,11 +20,23 @@ def _by_rule(conditions: list[Condition]) -> dict[str, Condition]:
 def test_eligible_pharmacy_passes_every_hy_condition_with_stock_left_to_the_ledger() -> None:
     report = _by_rule(eligibility_report(pharmacy=h.pharmacy(), programme=h.hy(), on=ON))
     assert set(report) == {
-        "HY-A01", "HY-A02", "HY-A03", "HY-A04", "HY-A05", "HY-A06", "HY-A07", "HY-A08",
-        "HY-A09", "HY-E04", "HY-C05",
+        "HY-A01",
+        "HY-A02",
+        "HY-A03",
+        "HY-A04",
+        "HY-A05",
+        "HY-A06",
+        "HY-A07",
+        "HY-A08",
+        "HY-A09",
+        "HY-E04",
+        "HY-C05",
     }
     assert {r: c.outcome for r, c in report.items() if c.outcome != PASS} == {
-        "HY-A07": ONSITE, "HY-A08": ONSITE, "HY-A09": PENDING, "HY-E04": PENDING,
+        "HY-A07": ONSITE,
+        "HY-A08": ONSITE,
+        "HY-A09": PENDING,
+        "HY-E04": PENDING,
     }
     assert "进销存台账" in report["HY-A09"].data and "90" in str(report["HY-A09"].label)
     assert "95" in str(report["HY-E04"].label)
@@ -33,8 +45,11 @@ def test_eligible_pharmacy_passes_every_hy_condition_with_stock_left_to_the_ledg
 
 def test_hy_a03_a04_a06_a07_a08_flag_missing_declarations_without_blocking() -> None:
     pharmacy = h.pharmacy(
-        quality_system=False, management_rules=False, network_link=False,
-        face_recognition=False, area_rest=False,
+        quality_system=False,
+        management_rules=False,
+        network_link=False,
+        face_recognition=False,
+        area_rest=False,
     )
     report = _by_rule(eligibility_report(pharmacy=pharmacy, programme=h.hy(), on=ON))
     for rule in ("HY-A03", "HY-A04", "HY-A06", "HY-A07", "HY-A08"):
@@ -83,7 +98,9 @@ def test_gy_a03_gy_e03_need_24_hour_video_with_real_time_upload() -> None:
 
 def test_gy_a02_owned_premises_need_no_lease_and_gy_a05_needs_a_separate_area() -> None:
     pharmacy = h.pharmacy(
-        region_code="520100", premises_tenure="owned", lease_ends_on=None,
+        region_code="520100",
+        premises_tenure="owned",
+        lease_ends_on=None,
         insurance_drug_area=False,
     )
     report = _by_rule(eligibility_report(pharmacy=pharmacy, programme=h.gy(), on=ON))

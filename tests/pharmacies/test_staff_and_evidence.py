@@ -18,7 +18,9 @@ pytestmark = pytest.mark.django_db
 
 def test_credit_code_is_checked_against_gb_32100() -> None:
     pharmacy = h.pharmacy()
-    pharmacy.credit_code = pharmacy.credit_code[:-1] + ("0" if pharmacy.credit_code[-1] != "0" else "1")
+    pharmacy.credit_code = pharmacy.credit_code[:-1] + (
+        "0" if pharmacy.credit_code[-1] != "0" else "1"
+    )
     with pytest.raises(ValidationError):
         pharmacy.full_clean()
 
@@ -26,8 +28,13 @@ def test_credit_code_is_checked_against_gb_32100() -> None:
 def test_staff_resident_id_is_checked_and_shown_masked() -> None:
     pharmacy = h.pharmacy(pharmacists=0)
     manager = h.manager_of(pharmacy)
-    data = {"name": "李药师", "post": "pharmacist", "resident_id": "430421198501011230",
-            "hired_on": date(2026, 1, 5), "licensed_pharmacist": True}
+    data = {
+        "name": "李药师",
+        "post": "pharmacist",
+        "resident_id": "430421198501011230",
+        "hired_on": date(2026, 1, 5),
+        "licensed_pharmacist": True,
+    }
     with pytest.raises(ValidationError):
         services.staff_member_save(pharmacy=pharmacy, data=data, actor=manager)
     data["resident_id"] = h.resident_id(123).lower()
@@ -39,16 +46,23 @@ def test_hy_e01_first_three_payroll_months_of_a_new_pharmacist_are_flagged_until
     pharmacy = h.pharmacy(pharmacists=0)
     manager = h.manager_of(pharmacy)
     staff = StaffMember.objects.create(
-        pharmacy=pharmacy, name="新药师", post="pharmacist", resident_id=h.resident_id(77),
-        licensed_pharmacist=True, hired_on=date(2026, 1, 10),
+        pharmacy=pharmacy,
+        name="新药师",
+        post="pharmacist",
+        resident_id=h.resident_id(77),
+        licensed_pharmacist=True,
+        hired_on=date(2026, 1, 10),
     )
     missing = missing_payroll_months(months=3, on=date(2026, 3, 1), pharmacy=pharmacy)
     assert [m.month for m in missing] == [date(2026, 1, 1)]  # January was due end of February
     missing = missing_payroll_months(months=3, on=date(2026, 6, 1), pharmacy=pharmacy)
     assert [m.month for m in missing] == [date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)]
     services.staff_evidence_upload(
-        staff=staff, kind=EvidenceKind.BANK_STATEMENT, month=date(2026, 2, 14),
-        upload=h.pdf("feb.pdf"), actor=manager,
+        staff=staff,
+        kind=EvidenceKind.BANK_STATEMENT,
+        month=date(2026, 2, 14),
+        upload=h.pdf("feb.pdf"),
+        actor=manager,
     )
     missing = missing_payroll_months(months=3, on=date(2026, 6, 1), pharmacy=pharmacy)
     assert [m.month for m in missing] == [date(2026, 1, 1), date(2026, 3, 1)]
@@ -62,8 +76,11 @@ def test_evidence_upload_refuses_other_file_types() -> None:
     assert staff is not None
     with pytest.raises(DomainError):
         services.staff_evidence_upload(
-            staff=staff, kind=EvidenceKind.LABOUR_CONTRACT, month=None,
-            upload=SimpleUploadedFile("c.pdf", b"PK\x03\x04zip"), actor=h.manager_of(pharmacy),
+            staff=staff,
+            kind=EvidenceKind.LABOUR_CONTRACT,
+            month=None,
+            upload=SimpleUploadedFile("c.pdf", b"PK\x03\x04zip"),
+            actor=h.manager_of(pharmacy),
         )
 
 
