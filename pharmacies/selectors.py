@@ -39,16 +39,27 @@ class MissingPayroll:
 
 
 def missing_payroll_months(
-    *, months: int, on: date, pharmacy: Pharmacy | None = None
+    *,
+    months: int,
+    on: date,
+    pharmacy: Pharmacy | None = None,
+    hired_from: dict[int, date] | None = None,
 ) -> list[MissingPayroll]:
     """HY-E01: the first `months` months after a pharmacist's hire each need a bank payroll
-    statement; a month falls due at the end of the following month."""
+    statement; a month falls due at the end of the following month. `hired_from` limits the
+    scan to new hires: {pharmacy id: first day of designation}."""
     qs = StaffMember.objects.filter(licensed_pharmacist=True).select_related(
         "pharmacy", "pharmacy__organisation"
     )
     if pharmacy is not None:
         qs = qs.filter(pharmacy=pharmacy)
-    staff_list = list(qs.prefetch_related("evidence"))
+    if hired_from is not None:
+        qs = qs.filter(pharmacy_id__in=list(hired_from))
+    staff_list = [
+        s
+        for s in qs.prefetch_related("evidence")
+        if hired_from is None or s.hired_on >= hired_from[s.pharmacy_id]
+    ]
     missing: list[MissingPayroll] = []
     for staff in staff_list:
         have = {

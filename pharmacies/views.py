@@ -66,7 +66,21 @@ def staff_list(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("人员已添加。"))
             return redirect("pharmacies:staff")
     months = max((p.payroll_evidence_months or 0 for p in Programme.objects.all()), default=0)
-    missing = missing_payroll_months(months=months, on=timezone.localdate(), pharmacy=pharmacy)
+    # HY-E01 concerns pharmacists hired once the pharmacy is designated (reverse relation:
+    # pharmacies does not import accreditation).
+    first_start = (
+        pharmacy.designations.order_by("starts_on").values_list("starts_on", flat=True).first()
+    )
+    missing = (
+        missing_payroll_months(
+            months=months,
+            on=timezone.localdate(),
+            pharmacy=pharmacy,
+            hired_from={pharmacy.pk: first_start},
+        )
+        if first_start
+        else []
+    )
     return render(
         request,
         "pharmacies/staff_list.html",

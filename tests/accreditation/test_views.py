@@ -62,9 +62,7 @@ def test_refused_submission_shows_the_rule_and_reason() -> None:
     manager = h.manager_of(pharmacy)
     application = h.draft(pharmacy, h.hy(), manager)
     client = _client(manager)
-    response = client.post(
-        f"/accreditation/applications/{application.pk}/do/submit/", follow=True
-    )
+    response = client.post(f"/accreditation/applications/{application.pk}/do/submit/", follow=True)
     assert "[HY-A05]" in response.content.decode()
     application.refresh_from_db()
     assert application.status == ApplicationStatus.DRAFT
@@ -79,7 +77,7 @@ def test_reviewer_takes_an_application_to_agreement_and_pdfs_carry_chinese_text(
         base = f"/accreditation/applications/{application.pk}"
         for action in ("accept", "inspect"):
             assert rc.post(f"{base}/do/{action}/").status_code == 302
-        items = {k: "on" for k in h.all_items(application)}
+        items = dict.fromkeys(h.all_items(application), "on")
         rc.post(f"{base}/do/inspection/", {**items, "notes": "现场查勘符合要求"})
         rc.post(f"{base}/do/pass/", {"note": "评估合格"})
         application.refresh_from_db()
