@@ -8,7 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from pharmacies.models import Pharmacy
+from pharmacies.models import Pharmacy, history_user
 from programmes.models import Programme
 
 
@@ -51,7 +51,7 @@ class Application(models.Model):
     feedback_due_on = models.DateField(_("结果反馈截止日"), null=True, blank=True)
     feedback_sent_on = models.DateField(_("结果反馈日期"), null=True, blank=True)
     signed_on = models.DateField(_("协议签订日期"), null=True, blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["-created_at"]
@@ -143,7 +143,7 @@ class Designation(models.Model):
     suspended_until = models.DateField(_("暂停至"), null=True, blank=True)
     ban_until = models.DateField(_("不得再次申请至"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["-starts_on"]

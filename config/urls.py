@@ -4,12 +4,18 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import ApiKeyViewSet, WhoAmIView
+from accreditation.api import ApplicationViewSet
 from accreditation.urls import public_urlpatterns
+from pharmacies.api import EvidenceViewSet, PharmacyViewSet, StaffViewSet
 from programmes.api import ProgrammeViewSet
 
 router = DefaultRouter()
 router.register("api-keys", ApiKeyViewSet, basename="api-key")
 router.register("programmes", ProgrammeViewSet, basename="programme")
+router.register("pharmacies", PharmacyViewSet, basename="pharmacy")
+router.register("staff", StaffViewSet, basename="staff")
+router.register("staff-evidence", EvidenceViewSet, basename="staff-evidence")
+router.register("applications", ApplicationViewSet, basename="application")
 
 api_v1 = [
     path("whoami/", WhoAmIView.as_view(), name="whoami"),

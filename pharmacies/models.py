@@ -7,6 +7,7 @@ report (accreditation.eligibility) and on site.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -15,6 +16,20 @@ from simple_history.models import HistoricalRecords
 
 from accounts.models import Organisation, Region
 from core.validators import mask_resident_id, validate_credit_code, validate_resident_id
+
+
+def history_user(instance: Any, request: Any = None, **kwargs: Any) -> Any:
+    """Who history rows name: the explicit user, the member, or for an API-key call the
+    person who issued the key (an ApiKeyUser is not a User row)."""
+    from accounts.principal import ApiKeyUser
+
+    explicit = getattr(instance, "_history_user", None)
+    if explicit is not None:
+        return explicit
+    user = getattr(request, "user", None)
+    if isinstance(user, ApiKeyUser):
+        return user.api_key.created_by
+    return user if user is not None and user.is_authenticated else None
 
 
 class PremisesTenure(models.TextChoices):
@@ -70,7 +85,7 @@ class Pharmacy(models.Model):
     video_retention_days = models.PositiveIntegerField(_("视频保存天数"), null=True, blank=True)
     video_realtime_upload = models.BooleanField(_("视频实时上传"), default=False)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["organisation__name"]
@@ -111,7 +126,7 @@ class StaffMember(models.Model):
     filed_on = models.DateField(_("医保中心备案日期"), null=True, blank=True, help_text="HY-E01")
     hired_on = models.DateField(_("入职日期"))
     left_on = models.DateField(_("离职日期"), null=True, blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["pharmacy_id", "post", "name"]

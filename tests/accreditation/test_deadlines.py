@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 import time_machine
 
-from accounts.models import Role
+from accounts.models import Role, User
 from accreditation import services
 from accreditation.deadlines import deadlines_scan
 from accreditation.models import Designation
@@ -21,7 +21,7 @@ from tests.factories import member
 pytestmark = pytest.mark.django_db
 
 
-def _subjects(user: object) -> list[str]:
+def _subjects(user: User) -> list[str]:
     return list(Notification.objects.filter(recipient=user).values_list("subject", flat=True))
 
 
