@@ -4,7 +4,8 @@
 - 衡阳县仁心药店 (hy_manager2) has submitted an HY-TM application waiting for hy_reviewer,
   who can take it through supplement, inspection, notice and agreement;
 - 衡阳县百草堂药店 (hy_manager3) has an accepted application the reviewer can fail, then send
-  its feedback letter.
+  its feedback letter;
+- 衡阳县福康药房 (hy_manager4) has passed, its notice period is over: the reviewer can sign.
 """
 
 from __future__ import annotations
@@ -18,14 +19,14 @@ from django.utils import timezone
 from accounts.demo import DEMO_PASSWORD
 from accounts.models import Membership, Role, User
 from accreditation import services
-from accreditation.checklists import uploadable_kinds
+from accreditation.checklists import inspection_items, uploadable_kinds
 from accreditation.models import (
     Application,
     Designation,
     DesignationEvent,
     DesignationStatus,
 )
-from core.calendar import add_months
+from core.calendar import add_months, load_calendar
 from pharmacies.models import Pharmacy
 from programmes.models import Programme
 
@@ -80,19 +81,47 @@ def seed(ctx: dict[str, Any]) -> None:
     if not Application.objects.filter(pharmacy=pharmacies["hy_pharmacy2"], programme=hy).exists():
         _submitted(pharmacies["hy_pharmacy2"], hy, users["hy_manager2"])
 
-    manager3 = User.objects.filter(username="hy_manager3").first()
-    if manager3 is None:
-        manager3 = User.objects.create_user(username="hy_manager3", password=DEMO_PASSWORD)
-        manager3.full_name = "罗店长"
-        manager3.save(update_fields=["full_name"])
-    Membership.objects.get_or_create(
-        user=manager3,
-        organisation=pharmacies["hy_pharmacy3"].organisation,
-        role=Role.PHARMACY_MANAGER,
-    )
-    ctx.setdefault("logins", []).append(
-        ("hy_manager3", DEMO_PASSWORD, pharmacies["hy_pharmacy3"].name, Role.PHARMACY_MANAGER.label)
-    )
+    manager3 = _manager(ctx, "hy_manager3", "罗店长", pharmacies["hy_pharmacy3"])
     if not Application.objects.filter(pharmacy=pharmacies["hy_pharmacy3"], programme=hy).exists():
         application = _submitted(pharmacies["hy_pharmacy3"], hy, manager3)
         services.application_accept(application=application, actor=reviewer)
+
+    manager4 = _manager(ctx, "hy_manager4", "贺店长", pharmacies["hy_pharmacy4"])
+    if not Application.objects.filter(pharmacy=pharmacies["hy_pharmacy4"], programme=hy).exists():
+        application = _submitted(pharmacies["hy_pharmacy4"], hy, manager4)
+        application = services.application_accept(application=application, actor=reviewer)
+        application = services.application_start_inspection(application=application, actor=reviewer)
+        services.application_record_inspection(
+            application=application,
+            results={item.key: True for item in inspection_items(hy.code)},
+            notes="演示数据：现场查勘符合要求",
+            actor=reviewer,
+        )
+        application = services.application_pass(
+            application=application, reason="演示数据：评估合格", actor=reviewer
+        )
+        # Demo only: date the notice back so that it is over today and the reviewer can sign
+        # the agreement at once (a real notice runs its working days first, HY-C03).
+        calendar = load_calendar()
+        days = hy.notice_working_days or 0
+        starts = today - timedelta(days=2 * days + 10)
+        Application.objects.filter(pk=application.pk).update(
+            decided_on=starts,
+            notice_starts_on=starts,
+            notice_ends_on=calendar.add_working_days(starts, days),
+        )
+
+
+def _manager(ctx: dict[str, Any], username: str, full_name: str, pharmacy: Pharmacy) -> User:
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = User.objects.create_user(username=username, password=DEMO_PASSWORD)
+        user.full_name = full_name
+        user.save(update_fields=["full_name"])
+    Membership.objects.get_or_create(
+        user=user, organisation=pharmacy.organisation, role=Role.PHARMACY_MANAGER
+    )
+    ctx.setdefault("logins", []).append(
+        (username, DEMO_PASSWORD, pharmacy.name, Role.PHARMACY_MANAGER.label)
+    )
+    return user

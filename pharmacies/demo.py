@@ -85,6 +85,17 @@ PHARMACIES: dict[str, tuple[str, str, list[tuple[str, str, str, bool, bool]]]] =
             ("蒋斌", StaffPost.DELIVERY, "43042119940404015", False, False),
         ],
     ),
+    "hy_pharmacy4": (
+        "91430421MA4LB2C6D",
+        "衡阳县演陂镇新街22号",
+        [
+            ("贺明", StaffPost.MANAGER, "43042119860606021", False, False),
+            ("龙霞", StaffPost.PHARMACIST, "43042119880808022", True, True),
+            ("田亮", StaffPost.PHARMACIST, "43042119900101023", True, True),
+            ("孔玲", StaffPost.BILLER, "43042119950505024", False, False),
+            ("姚飞", StaffPost.DELIVERY, "43042119930303025", False, False),
+        ],
+    ),
     "gy_pharmacy": (
         "91520100MA6H2B4C3",
         "贵阳市云岩区中华北路120号",
@@ -96,16 +107,19 @@ PHARMACIES: dict[str, tuple[str, str, list[tuple[str, str, str, bool, bool]]]] =
 }
 
 
+EXTRA_ORGANISATIONS = {"hy_pharmacy3": "衡阳县百草堂药店", "hy_pharmacy4": "衡阳县福康药房"}
+
+
 def seed(ctx: dict[str, Any]) -> None:
     today = timezone.localdate()
     organisations: dict[str, Organisation] = ctx["organisations"]
-    if "hy_pharmacy3" not in organisations:
-        # A third Hengyang pharmacy whose application the reviewer may fail (HY-C04 walk-through).
-        organisations["hy_pharmacy3"], _ = Organisation.objects.get_or_create(
-            kind=OrganisationKind.PHARMACY,
-            name="衡阳县百草堂药店",
-            region=Region.objects.get(code="430421"),
-        )
+    # Two more Hengyang pharmacies: one whose application the reviewer may fail (HY-C04), one
+    # whose notice period is over so the agreement can be signed at once (HY-C03).
+    for key, name in EXTRA_ORGANISATIONS.items():
+        if key not in organisations:
+            organisations[key], _ = Organisation.objects.get_or_create(
+                kind=OrganisationKind.PHARMACY, name=name, region=Region.objects.get(code="430421")
+            )
     pharmacies: dict[str, Pharmacy] = {}
     for key, (code_body, address, staff) in PHARMACIES.items():
         organisation = organisations[key]

@@ -111,3 +111,10 @@ def test_licence_expiry_and_yearly_renewal_reminders() -> None:
     assert deadlines_scan(today=date(2026, 2, 7)) == 0
     assert deadlines_scan(today=date(2026, 2, 8)) == 1
     assert any("请进行年度考核" in s for s in _subjects(reviewer))
+
+
+def test_the_daily_scan_is_on_the_beat_schedule() -> None:
+    from config.celery import app
+
+    entries = [e["task"] for e in app.conf.beat_schedule.values()]
+    assert "accreditation.scan_deadlines" in entries

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 def test_demo_seeds_profiles_a_waiting_application_and_an_active_designation_idempotently() -> None:
     call_command("seed_demo", "--quiet")
     call_command("seed_demo", "--quiet")
-    assert Pharmacy.objects.count() == 4
+    assert Pharmacy.objects.count() == 5
     for pharmacy in Pharmacy.objects.all():
         pharmacy.full_clean()  # GB 32100 codes
     for staff in StaffMember.objects.all():

@@ -204,3 +204,36 @@ def test_public_pages_need_no_login() -> None:
     assert client.get("/public/notices/").status_code == 200
     assert client.get("/public/designated/").status_code == 200
     assert client.get("/public/designated/XX-YY.xlsx").status_code == 404
+
+
+def test_gy_e01_designated_list_exports_to_excel_for_filing() -> None:
+    from accreditation.models import Designation
+
+    listed = h.pharmacy(name="贵阳市康泰大药房", region_code="520100")
+    Designation.objects.create(
+        pharmacy=listed, programme=h.gy(), starts_on=date(2026, 1, 1), ends_on=date(2026, 12, 31)
+    )
+    unlisted = h.pharmacy(name="贵阳市未定点药房", region_code="520100")
+    with time_machine.travel(date(2026, 6, 1)):
+        response = Client().get("/public/designated/GY-PT.xlsx")
+    assert response["Content-Disposition"].endswith('designated-GY-PT-20260601.xlsx"')
+    sheet = load_workbook(BytesIO(response.content)).active
+    assert sheet is not None
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert rows[0][:3] == ["序号", "药店名称", "统一社会信用代码"]
+    assert [r[1] for r in rows[1:]] == ["贵阳市康泰大药房"]
+    assert unlisted.name not in str(rows)
+
+
+@time_machine.travel(date(2026, 3, 2))
+def test_hy_d01_the_portal_generates_the_application_form() -> None:
+    pharmacy = h.pharmacy(name="衡阳县仁和药房")
+    manager = h.manager_of(pharmacy)
+    application = h.draft(pharmacy, h.hy(), manager)
+    response = _client(manager).get(f"/accreditation/applications/{application.pk}/form.pdf")
+    text = _pdf_text(response.content)
+    assert "基本医疗保险特门服务药店申请表" in text
+    assert "衡阳县仁和药房" in text and pharmacy.credit_code in text
+    staff = pharmacy.staff.filter(licensed_pharmacist=True).first()
+    assert staff is not None
+    assert staff.masked_resident_id in text and staff.resident_id not in text
