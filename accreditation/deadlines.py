@@ -41,6 +41,22 @@ def _link(application: Application) -> str:
 def deadlines_scan(*, today: date) -> int:
     """Send every reminder due today; returns how many notifications were new."""
     sent = 0
+    # Recipients depend only on the region: look them up once per region, not per row.
+    reviewer_cache: dict[int, list[User]] = {}
+    admin_cache: dict[int, list[User]] = {}
+
+    def reviewers(pharmacy: Pharmacy) -> list[User]:
+        key = pharmacy.organisation.region_id
+        if key not in reviewer_cache:
+            reviewer_cache[key] = list(reviewers_for(pharmacy))
+        return reviewer_cache[key]
+
+    def admins(pharmacy: Pharmacy) -> list[User]:
+        key = pharmacy.organisation.region_id
+        if key not in admin_cache:
+            admin_cache[key] = list(_admins_for(pharmacy))
+        return admin_cache[key]
+
     applications = Application.objects.select_related("pharmacy__organisation__region", "programme")
     for app in applications.filter(status__in=RUNNING, evaluation_due_on__isnull=False):
         due = app.evaluation_due_on
@@ -48,7 +64,7 @@ def deadlines_scan(*, today: date) -> int:
         left = (due - today).days
         if left < 0:
             sent += notification_send(
-                recipients=[*reviewers_for(app.pharmacy), *_admins_for(app.pharmacy)],
+                recipients=[*reviewers(app.pharmacy), *admins(app.pharmacy)],
                 key=f"application:{app.pk}:overdue:{due}",
                 subject=_("评估已逾期：%(p)s（截止 %(d)s）") % {"p": app.pharmacy.name, "d": due},
                 link=_link(app),
@@ -58,7 +74,7 @@ def deadlines_scan(*, today: date) -> int:
         for days in EVALUATION_REMINDER_DAYS:
             if left <= days:
                 sent += notification_send(
-                    recipients=reviewers_for(app.pharmacy),
+                    recipients=reviewers(app.pharmacy),
                     key=f"application:{app.pk}:due:{due}:{days}",
                     subject=_("评估截止日 %(d)s 还剩 %(n)s 天：%(p)s")
                     % {"d": due, "n": left, "p": app.pharmacy.name},
@@ -67,7 +83,7 @@ def deadlines_scan(*, today: date) -> int:
                 )
     for app in applications.filter(status=ApplicationStatus.PASSED, notice_ends_on__lt=today):
         sent += notification_send(
-            recipients=reviewers_for(app.pharmacy),
+            recipients=reviewers(app.pharmacy),
             key=f"application:{app.pk}:notice_over",
             subject=_("公示期已结束，请签订协议：%(p)s") % {"p": app.pharmacy.name},
             link=_link(app),
@@ -79,7 +95,7 @@ def deadlines_scan(*, today: date) -> int:
         feedback_due_on__lte=today + timedelta(days=1),
     ):
         sent += notification_send(
-            recipients=reviewers_for(app.pharmacy),
+            recipients=reviewers(app.pharmacy),
             key=f"application:{app.pk}:feedback_due",
             subject=_("请于 %(d)s 前发出评估结果反馈函：%(p)s")
             % {"d": app.feedback_due_on, "p": app.pharmacy.name},
@@ -95,7 +111,7 @@ def deadlines_scan(*, today: date) -> int:
     for gap in missing_payroll_months(months=months, on=today, hired_from=hired_from):
         pharmacy = gap.staff.pharmacy
         sent += notification_send(
-            recipients=[*managers_of(pharmacy), *reviewers_for(pharmacy)],
+            recipients=[*managers_of(pharmacy), *reviewers(pharmacy)],
             key=f"payroll:{gap.staff.pk}:{gap.month:%Y-%m}",
             subject=_("%(p)s 药师 %(s)s %(m)s 工资银行流水未提供")
             % {"p": pharmacy.name, "s": gap.staff.name, "m": gap.month.strftime("%Y-%m")},
@@ -117,7 +133,7 @@ def deadlines_scan(*, today: date) -> int:
         status=DesignationStatus.ACTIVE, ends_on__lte=today + timedelta(days=RENEWAL_REMINDER_DAYS)
     ):
         sent += notification_send(
-            recipients=reviewers_for(d.pharmacy),
+            recipients=reviewers(d.pharmacy),
             key=f"designation:{d.pk}:renewal:{d.ends_on}",
             subject=_("协议将于 %(d)s 到期，请进行年度考核：%(p)s")
             % {"d": d.ends_on, "p": d.pharmacy.name},
@@ -128,7 +144,7 @@ def deadlines_scan(*, today: date) -> int:
         status=DesignationStatus.RECTIFICATION, rectification_until__lt=today
     ):
         sent += notification_send(
-            recipients=reviewers_for(d.pharmacy),
+            recipients=reviewers(d.pharmacy),
             key=f"designation:{d.pk}:rectification_over:{d.rectification_until}",
             subject=_("整改期已结束，请复查：%(p)s") % {"p": d.pharmacy.name},
             link=reverse("accreditation:designation_detail", args=[d.pk]),
