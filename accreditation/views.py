@@ -101,7 +101,7 @@ def _timeline(application: Application) -> Any:
     return application.events.select_related("actor")
 
 
-@require_role(*PHARMACY_ROLES, REVIEWER)
+@require_role(*PHARMACY_ROLES, REVIEWER, Role.BUREAU_ADMIN)
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     principal = principal_of(request)
     application = access_application(principal, pk)

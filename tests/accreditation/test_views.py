@@ -237,3 +237,74 @@ def test_hy_d01_the_portal_generates_the_application_form() -> None:
     staff = pharmacy.staff.filter(licensed_pharmacist=True).first()
     assert staff is not None
     assert staff.masked_resident_id in text and staff.resident_id not in text
+
+
+def test_outsider_gets_404_on_designation_pages_and_official_documents(
+    outsider_pharmacy_manager: User, outsider_bureau_admin: User
+) -> None:
+    pharmacy = h.pharmacy()
+    manager, reviewer = h.manager_of(pharmacy), h.reviewer()
+    with time_machine.travel(date(2026, 3, 2)):
+        signed = h.passed(pharmacy, h.hy(), manager, reviewer)
+    with time_machine.travel(date(2026, 3, 20)):
+        designation = services.application_sign_agreement(application=signed, actor=reviewer)
+        other = h.pharmacy()
+        failed = services.application_accept(
+            application=h.submitted(other, h.hy(), h.manager_of(other)), actor=reviewer
+        )
+        services.application_fail(application=failed, reason="不合格", actor=reviewer)
+        urls = [
+            f"/accreditation/designations/{designation.pk}/",
+            f"/accreditation/applications/{signed.pk}/agreement.pdf",
+            f"/accreditation/applications/{failed.pk}/feedback.pdf",
+        ]
+        for outsider in (outsider_pharmacy_manager, outsider_bureau_admin):
+            client = _client(outsider)
+            for url in urls:
+                assert client.get(url).status_code == 404, url
+            assert (
+                client.post(
+                    f"/accreditation/designations/{designation.pk}/assess/", {"result": "passed"}
+                ).status_code
+                == 404
+            )
+        # the pharmacy itself may read but not assess its designation
+        own = _client(manager)
+        assert own.get(urls[0]).status_code == 200
+        assert own.get(urls[1]).status_code == 200
+        assert own.post(f"/accreditation/designations/{designation.pk}/assess/").status_code == 404
+
+
+@time_machine.travel(date(2026, 3, 2))
+def test_reviewer_records_assessment_and_violation_in_the_designation_page() -> None:
+    from accreditation.models import Designation, DesignationStatus
+
+    pharmacy = h.pharmacy()
+    reviewer = h.reviewer()
+    designation = Designation.objects.create(
+        pharmacy=pharmacy, programme=h.hy(), starts_on=date(2025, 4, 1), ends_on=date(2026, 3, 31)
+    )
+    client = _client(reviewer)
+    base = f"/accreditation/designations/{designation.pk}"
+    response = client.post(
+        f"{base}/assess/", {"result": "failed", "notes": "药师不在岗"}, follow=True
+    )
+    assert "整改期" in response.content.decode()  # refused without a rectification end
+    client.post(
+        f"{base}/assess/",
+        {"result": "failed", "notes": "药师不在岗", "rectification_until": "2026-03-30"},
+    )
+    designation.refresh_from_db()
+    assert designation.status == DesignationStatus.RECTIFICATION
+    client.post(
+        f"{base}/violation/",
+        {
+            "found_on": "2026-03-01",
+            "finding": "串换药品",
+            "rule_id": "HY-E10",
+            "decision": "refuse_payment",
+            "refused_amount": "560.00",
+        },
+    )
+    page = client.get(f"{base}/").content.decode()
+    assert "拒付相关费用" in page and "560.00" in page
