@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -53,6 +54,13 @@ class Condition:
 def family(programme: Programme) -> str:
     """The policy family of the programme's rule IDs: HY-TM → HY, GY-PT → GY."""
     return programme.code.split("-")[0]
+
+
+def _pct(value: Decimal | None) -> str:
+    """90.00 → 90, 92.50 → 92.5."""
+    if value is None:
+        return "—"
+    return f"{value:f}".rstrip("0").rstrip(".") if "." in f"{value:f}" else f"{value:f}"
 
 
 def _yes(value: bool) -> str:
@@ -247,7 +255,7 @@ def hy_a09_basic_drug_coverage(pharmacy: Pharmacy, programme: Programme, on: dat
     return Condition(
         "HY-A09",
         gettext_lazy("配备特门病种%(pct)s%%以上的基本药物")
-        % {"pct": programme.basic_drug_coverage_pct},
+        % {"pct": _pct(programme.basic_drug_coverage_pct)},
         PENDING,
         str(STOCK_NOTE),
     )
@@ -257,7 +265,7 @@ def hy_e04_therapeutic_share(pharmacy: Pharmacy, programme: Programme, on: date)
     """HY-E04: therapeutic drugs ≥ N % of the stock (to be computed by inventory.selectors)."""
     return Condition(
         "HY-E04",
-        gettext_lazy("治疗性药物占%(pct)s%%以上") % {"pct": programme.therapeutic_share_pct},
+        gettext_lazy("治疗性药物占%(pct)s%%以上") % {"pct": _pct(programme.therapeutic_share_pct)},
         PENDING,
         str(STOCK_NOTE),
     )

@@ -38,8 +38,8 @@ def test_eligible_pharmacy_passes_every_hy_condition_with_stock_left_to_the_ledg
         "HY-A09": PENDING,
         "HY-E04": PENDING,
     }
-    assert "进销存台账" in report["HY-A09"].data and "90" in str(report["HY-A09"].label)
-    assert "95" in str(report["HY-E04"].label)
+    assert "进销存台账" in report["HY-A09"].data and "90%以上" in str(report["HY-A09"].label)
+    assert "95%以上" in str(report["HY-E04"].label)
     assert "在岗执业药师 2 名" in report["HY-A05"].data
 
 
