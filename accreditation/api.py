@@ -18,8 +18,14 @@ from accounts.api import ScopedViewSetMixin, principal_for_request
 from accounts.models import Role
 from accounts.principal import Principal
 from accreditation import services
-from accreditation.models import Application, ApplicationEvent
-from accreditation.selectors import applications_for_principal
+from accreditation.models import (
+    Application,
+    ApplicationEvent,
+    AssessmentResult,
+    Designation,
+    ViolationDecision,
+)
+from accreditation.selectors import applications_for_principal, designations_for_principal
 from pharmacies.api import acting_user
 from pharmacies.selectors import pharmacies_for_principal
 from programmes.models import Programme
@@ -288,3 +294,93 @@ class ApplicationViewSet(
                 application=a, actor=acting_user(request)
             ),
         )
+
+
+class DesignationSerializer(serializers.ModelSerializer):
+    pharmacy_name = serializers.CharField(source="pharmacy.name", read_only=True)
+    programme = serializers.CharField(source="programme.code", read_only=True)
+
+    class Meta:
+        model = Designation
+        fields = [
+            "id",
+            "pharmacy",
+            "pharmacy_name",
+            "programme",
+            "status",
+            "starts_on",
+            "ends_on",
+            "rectification_until",
+            "suspended_until",
+            "settle_until",
+            "stops_on",
+            "ban_until",
+        ]
+        read_only_fields = fields
+
+
+class AssessmentSerializer(serializers.Serializer):
+    result = serializers.ChoiceField(choices=AssessmentResult.choices)
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    rectification_until = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class ViolationSerializer(serializers.Serializer):
+    found_on = serializers.DateField()
+    finding = serializers.CharField()
+    rule_id = serializers.ChoiceField(choices=["HY-E10", "GY-E04", "GY-B02"])
+    major = serializers.BooleanField(default=False)
+    decision = serializers.ChoiceField(choices=ViolationDecision.choices)
+    refused_amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, required=False, allow_null=True, default=None
+    )
+    suspended_until = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class DesignationViewSet(
+    ScopedViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Designations: read by the pharmacy and the bureau; assessed and sanctioned by the
+    agreement section (HY-E09, HY-C05, HY-C06, HY-E10, GY-E04, GY-B02)."""
+
+    queryset = Designation.objects.none()
+    serializer_class = DesignationSerializer
+    permission_classes = [permissions.IsAuthenticated]
+
+    def scope_queryset(self, principal: Principal) -> QuerySet[Designation]:
+        return designations_for_principal(principal)
+
+    def _reviewer(self) -> None:
+        if not principal_for_request(self.request).has_role(Role.BUREAU_REVIEWER):
+            raise NotFound
+
+    @extend_schema(request=AssessmentSerializer, responses=DesignationSerializer)
+    @action(detail=True, methods=["post"])
+    def assess(self, request: Request, pk: str | None = None) -> Response:
+        self._reviewer()
+        designation = self.get_object()
+        data = AssessmentSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        updated = services.designation_assess(
+            designation=designation, actor=acting_user(request), **data.validated_data
+        )
+        return Response(DesignationSerializer(updated).data)
+
+    @extend_schema(request=ViolationSerializer, responses=DesignationSerializer)
+    @action(detail=True, methods=["post"])
+    def violations(self, request: Request, pk: str | None = None) -> Response:
+        self._reviewer()
+        designation = self.get_object()
+        data = ViolationSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.violation_record(
+            pharmacy=designation.pharmacy,
+            programme=designation.programme,
+            actor=acting_user(request),
+            **data.validated_data,
+        )
+        designation.refresh_from_db()
+        return Response(DesignationSerializer(designation).data)

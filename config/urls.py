@@ -4,7 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import ApiKeyViewSet, WhoAmIView
-from accreditation.api import ApplicationViewSet
+from accreditation.api import ApplicationViewSet, DesignationViewSet
 from accreditation.urls import public_urlpatterns
 from pharmacies.api import EvidenceViewSet, PharmacyViewSet, StaffViewSet
 from programmes.api import ProgrammeViewSet
@@ -16,6 +16,7 @@ router.register("pharmacies", PharmacyViewSet, basename="pharmacy")
 router.register("staff", StaffViewSet, basename="staff")
 router.register("staff-evidence", EvidenceViewSet, basename="staff-evidence")
 router.register("applications", ApplicationViewSet, basename="application")
+router.register("designations", DesignationViewSet, basename="designation")
 
 api_v1 = [
     path("whoami/", WhoAmIView.as_view(), name="whoami"),

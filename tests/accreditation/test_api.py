@@ -126,3 +126,41 @@ def test_schema_documents_the_application_actions(client: Client) -> None:
     schema = client.get("/api/schema/").content.decode()
     assert "/api/v1/applications/{id}/request-supplement/" in schema
     assert "/api/v1/staff-evidence/" in schema
+
+
+def test_designation_api_assesses_and_records_violations_for_reviewers_only(
+    outsider_pharmacy_manager: User,
+) -> None:
+    from accreditation.models import Designation
+
+    pharmacy = h.pharmacy()
+    manager, reviewer = h.manager_of(pharmacy), h.reviewer()
+    designation = Designation.objects.create(
+        pharmacy=pharmacy, programme=h.hy(), starts_on=date(2025, 4, 1), ends_on=date(2026, 3, 31)
+    )
+    url = f"/api/v1/designations/{designation.pk}"
+    with time_machine.travel(date(2026, 3, 2)):
+        rc = _client(reviewer)
+        refused = rc.post(f"{url}/assess/", {"result": "failed"}, content_type="application/json")
+        assert refused.status_code == 400
+        body = rc.post(
+            f"{url}/assess/",
+            {"result": "failed", "rectification_until": "2026-03-25"},
+            content_type="application/json",
+        ).json()
+        assert body["status"] == "rectification"
+        no_amount = rc.post(
+            f"{url}/violations/",
+            {
+                "found_on": "2026-03-01",
+                "finding": "串换药品",
+                "rule_id": "HY-E10",
+                "decision": "refuse_payment",
+            },
+            content_type="application/json",
+        )
+        assert no_amount.status_code == 400 and no_amount.json()["rule"] == "HY-E10"
+        own = _client(manager)
+        assert own.get(f"{url}/").json()["status"] == "rectification"
+        assert own.post(f"{url}/assess/", {"result": "passed"}).status_code == 404
+        assert _client(outsider_pharmacy_manager).get(f"{url}/").status_code == 404

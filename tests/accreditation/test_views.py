@@ -308,3 +308,39 @@ def test_reviewer_records_assessment_and_violation_in_the_designation_page() -> 
     )
     page = client.get(f"{base}/").content.decode()
     assert "拒付相关费用" in page and "560.00" in page
+
+
+def test_list_pages_keep_their_query_count_as_rows_grow(django_assert_max_num_queries: Any) -> None:
+    from accreditation.models import Designation
+
+    reviewer = h.reviewer()
+    for _ in range(5):
+        pharmacy = h.pharmacy()
+        Designation.objects.create(
+            pharmacy=pharmacy,
+            programme=h.hy(),
+            starts_on=date(2026, 1, 1),
+            ends_on=date(2026, 12, 31),
+        )
+        for i in range(3):
+            pharmacy.staff.create(
+                name=f"加员{i}",
+                post="biller",
+                resident_id=h.resident_id(600 + i),
+                hired_on=date(2025, 1, 1),
+            )
+    client = _client(reviewer)
+    anonymous = Client()
+    with time_machine.travel(date(2026, 3, 2)):
+        with django_assert_max_num_queries(10):
+            assert client.get("/accreditation/designations/").status_code == 200
+        with django_assert_max_num_queries(6):
+            assert anonymous.get("/public/designated/").status_code == 200
+        with django_assert_max_num_queries(4):
+            assert anonymous.get("/public/notices/").status_code == 200
+        manager = _client(h.manager_of(pharmacy))
+        with django_assert_max_num_queries(15):
+            body = manager.get("/pharmacy/staff/").content.decode()
+        assert body.count("加员") == 3
+        with django_assert_max_num_queries(40):
+            assert manager.get("/accreditation/applications/").status_code == 200
