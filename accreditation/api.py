@@ -43,6 +43,8 @@ class EventSerializer(serializers.ModelSerializer):
 class ApplicationSerializer(serializers.ModelSerializer):
     pharmacy_name = serializers.CharField(source="pharmacy.name", read_only=True)
     programme = serializers.SlugRelatedField(slug_field="code", queryset=Programme.objects.all())
+    # Plain strings: two "status" enums would collide in the OpenAPI component names.
+    status = serializers.CharField(read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
 
     class Meta:
@@ -299,6 +301,8 @@ class ApplicationViewSet(
 class DesignationSerializer(serializers.ModelSerializer):
     pharmacy_name = serializers.CharField(source="pharmacy.name", read_only=True)
     programme = serializers.CharField(source="programme.code", read_only=True)
+    status = serializers.CharField(read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
 
     class Meta:
         model = Designation
@@ -308,6 +312,7 @@ class DesignationSerializer(serializers.ModelSerializer):
             "pharmacy_name",
             "programme",
             "status",
+            "status_display",
             "starts_on",
             "ends_on",
             "rectification_until",
