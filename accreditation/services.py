@@ -502,12 +502,14 @@ def designation_assess(
 def revocation_dates(
     *, on: date, programme: Programme, calendar: WorkingCalendar
 ) -> tuple[date, date]:
-    """HY-C06/HY-G06: (settle until 31 December of that year, stops on 1 January next year
-    moved to the next working day)."""
-    month = programme.transition_end_month or 12
-    day = programme.transition_end_day or 31
+    """HY-C06/HY-G06: (settle until the transition end of that year — 31 December —, stop on
+    1 January next year moved to the next working day). A programme without a transition
+    period stops on the next working day."""
+    month, day = programme.transition_end_month, programme.transition_end_day
+    if not (month and day):
+        return on, calendar.next_working_day(on)
     settle_until = date(on.year, month, day)
-    stops_on = calendar.next_working_day(date(on.year + 1, 1, 1), include_today=True)
+    stops_on = calendar.next_working_day(settle_until)
     return settle_until, stops_on
 
 
