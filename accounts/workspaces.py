@@ -35,6 +35,12 @@ NOTIFICATIONS = NavItem(_("消息"), "core:notifications")
 PROGRAMMES = NavItem(_("政策参数"), "programmes:list")
 CALENDAR = NavItem(_("节假日与调休"), "programmes:calendar")
 API_KEYS = NavItem(_("接口密钥"), "accounts:api_keys")
+PHARMACY_PROFILE = NavItem(_("药店资料"), "pharmacies:profile")
+PHARMACY_STAFF = NavItem(_("人员与证明材料"), "pharmacies:staff")
+APPLICATIONS = NavItem(_("定点申请"), "accreditation:applications")
+DESIGNATIONS = NavItem(_("定点资格"), "accreditation:designations")
+REVIEW = NavItem(_("定点申请工作清单"), "accreditation:review")
+NOTICES = NavItem(_("公示与定点名单"), "public:notices")
 
 WORKSPACES: dict[str, Workspace] = {
     Role.BUREAU_ADMIN: Workspace(
@@ -45,7 +51,7 @@ WORKSPACES: dict[str, Workspace] = {
     Role.BUREAU_REVIEWER: Workspace(
         _("定点协议服务股工作台"),
         _("受理药店定点申请，组织评估与现场查勘，发布公示，签订协议，年度考核。"),
-        (HOME, PROGRAMMES, NOTIFICATIONS),
+        (HOME, REVIEW, DESIGNATIONS, NOTICES, PROGRAMMES, NOTIFICATIONS),
     ),
     Role.BENEFITS_OFFICER: Workspace(
         _("待遇保障股工作台"),
@@ -70,7 +76,15 @@ WORKSPACES: dict[str, Workspace] = {
     Role.PHARMACY_MANAGER: Workspace(
         _("药店负责人工作台"),
         _("维护药店资料、人员与证明材料，申请定点，管理进销存与季度盘点。"),
-        (HOME, API_KEYS, NOTIFICATIONS),
+        (
+            HOME,
+            PHARMACY_PROFILE,
+            PHARMACY_STAFF,
+            APPLICATIONS,
+            DESIGNATIONS,
+            API_KEYS,
+            NOTIFICATIONS,
+        ),
     ),
     Role.PHARMACIST: Workspace(
         _("药师工作台"),

@@ -1,17 +1,111 @@
-"""Designation of a pharmacy for a programme (the designation work builds the workflow)."""
+"""Designation of pharmacies: applications and their review, designations, assessments,
+violations. Each stateful model has one transition table (accreditation.transitions)."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from pharmacies.models import Pharmacy
+from pharmacies.models import Pharmacy, history_user
 from programmes.models import Programme
+
+
+class ApplicationStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("已提交")
+    ACCEPTED = "accepted", _("已受理，评估中")
+    SUPPLEMENT = "supplement", _("补充材料中")
+    INSPECTION = "inspection", _("现场查勘")
+    PASSED = "passed", _("评估合格，公示中")
+    FAILED = "failed", _("评估不合格")
+    SIGNED = "signed", _("已签订协议")
+
+
+class Application(models.Model):
+    """A pharmacy's application for designation in a programme (HY-C01–C04, GY-B01)."""
+
+    pharmacy = models.ForeignKey(Pharmacy, on_delete=models.PROTECT, related_name="applications")
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="applications")
+    status = models.CharField(
+        _("状态"), max_length=20, choices=ApplicationStatus.choices, default=ApplicationStatus.DRAFT
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    pledge_truthful = models.BooleanField(_("承诺材料真实合法"), default=False)
+    pledge_security = models.BooleanField(_("信息安全保密承诺"), default=False)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    accepted_on = models.DateField(_("受理日期"), null=True, blank=True)
+    supplement_since = models.DateField(_("补充材料起始日"), null=True, blank=True)
+    supplement_note = models.TextField(_("补充材料要求"), blank=True)
+    paused_days = models.PositiveIntegerField(_("补充材料天数（不计入评估期限）"), default=0)
+    evaluation_due_on = models.DateField(_("评估截止日"), null=True, blank=True)
+    inspection = models.JSONField(_("现场查勘记录"), default=dict, blank=True)
+    decided_on = models.DateField(_("评估结论日期"), null=True, blank=True)
+    decision_reason = models.TextField(_("评估意见"), blank=True)
+    notice_starts_on = models.DateField(_("公示开始日"), null=True, blank=True)
+    notice_ends_on = models.DateField(_("公示结束日"), null=True, blank=True)
+    feedback_due_on = models.DateField(_("结果反馈截止日"), null=True, blank=True)
+    feedback_sent_on = models.DateField(_("结果反馈日期"), null=True, blank=True)
+    signed_on = models.DateField(_("协议签订日期"), null=True, blank=True)
+    history = HistoricalRecords(get_user=history_user)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("定点申请")
+        verbose_name_plural = _("定点申请")
+
+    def __str__(self) -> str:
+        return f"{self.pharmacy} · {self.programme.code} · {self.get_status_display()}"
+
+
+class ApplicationEvent(models.Model):
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
+    old_status = models.CharField(max_length=20, blank=True)
+    new_status = models.CharField(max_length=20)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
+    )
+    reason = models.TextField(blank=True)
+    rule_id = models.CharField(max_length=10, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.old_status}→{self.new_status}"
+
+
+def _document_path(instance: ApplicationDocument, filename: str) -> str:
+    return f"accreditation/{instance.application_id}/{filename}"
+
+
+class ApplicationDocument(models.Model):
+    """An uploaded document of the checklist (HY-D01–D05, GY-B01)."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="documents")
+    kind = models.CharField(_("材料"), max_length=40)
+    file = models.FileField(_("文件"), upload_to=_document_path)
+    original_name = models.CharField(_("原文件名"), max_length=200)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.original_name
 
 
 class DesignationStatus(models.TextChoices):
     ACTIVE = "active", _("有效")
+    RECTIFICATION = "rectification", _("整改期")
     SUSPENDED = "suspended", _("暂停")
     REVOKED = "revoked", _("取消定点")
     TERMINATED = "terminated", _("解除协议")
@@ -21,11 +115,20 @@ class DesignationStatus(models.TextChoices):
 class Designation(models.Model):
     """A pharmacy × programme designation with its term.
 
-    `settle_until`: after revocation, the last day patients may still settle here (HY-C06).
+    `settle_until`: after revocation, the last day patients may still settle here (HY-C06);
+    `stops_on`: the day the designation stops (1 January next year, next working day; HY-G06);
+    `ban_until`: no new application (HY-C05) or renewal (HY-E10) before this day.
     """
 
     pharmacy = models.ForeignKey(Pharmacy, on_delete=models.PROTECT, related_name="designations")
     programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="designations")
+    application = models.OneToOneField(
+        Application,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="designation",
+    )
     status = models.CharField(
         _("状态"),
         max_length=20,
@@ -35,8 +138,12 @@ class Designation(models.Model):
     starts_on = models.DateField(_("定点起始日"))
     ends_on = models.DateField(_("协议到期日"))
     settle_until = models.DateField(_("过渡期结算截止日"), null=True, blank=True)
+    stops_on = models.DateField(_("取消定点生效日"), null=True, blank=True)
+    rectification_until = models.DateField(_("整改期截止日"), null=True, blank=True)
+    suspended_until = models.DateField(_("暂停至"), null=True, blank=True)
+    ban_until = models.DateField(_("不得再次申请至"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["-starts_on"]
@@ -45,3 +152,81 @@ class Designation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pharmacy} · {self.programme.code}"
+
+
+class DesignationEvent(models.Model):
+    designation = models.ForeignKey(Designation, on_delete=models.CASCADE, related_name="events")
+    old_status = models.CharField(max_length=20, blank=True)
+    new_status = models.CharField(max_length=20)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
+    )
+    reason = models.TextField(blank=True)
+    rule_id = models.CharField(max_length=10, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.old_status}→{self.new_status}"
+
+
+class AssessmentResult(models.TextChoices):
+    PASSED = "passed", _("合格")
+    FAILED = "failed", _("不合格")
+
+
+class Assessment(models.Model):
+    """The yearly assessment of an agreement (HY-E09) or the re-check after rectification."""
+
+    designation = models.ForeignKey(
+        Designation, on_delete=models.PROTECT, related_name="assessments"
+    )
+    assessed_on = models.DateField(_("考核日期"))
+    result = models.CharField(_("考核结果"), max_length=10, choices=AssessmentResult.choices)
+    after_rectification = models.BooleanField(_("整改后复查"), default=False)
+    notes = models.TextField(_("考核意见"), blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+
+    class Meta:
+        ordering = ["-assessed_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.designation} · {self.assessed_on} · {self.get_result_display()}"
+
+
+class ViolationDecision(models.TextChoices):
+    REFUSE_PAYMENT = "refuse_payment", _("拒付相关费用")
+    SUSPEND = "suspend", _("暂停服务协议")
+    TERMINATE = "terminate", _("解除服务协议")
+    JUDICIAL = "judicial", _("移送司法机关")
+
+
+class Violation(models.Model):
+    """A violation finding and the decision on it (HY-E10, GY-E04, GY-B02)."""
+
+    pharmacy = models.ForeignKey(Pharmacy, on_delete=models.PROTECT, related_name="violations")
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="+")
+    designation = models.ForeignKey(
+        Designation, on_delete=models.PROTECT, null=True, blank=True, related_name="violations"
+    )
+    found_on = models.DateField(_("查实日期"))
+    finding = models.TextField(_("违规事实"))
+    rule_id = models.CharField(_("依据规则"), max_length=10)
+    major = models.BooleanField(_("重大违规"), default=False, help_text="HY-A01")
+    decision = models.CharField(_("处理决定"), max_length=20, choices=ViolationDecision.choices)
+    refused_amount = models.DecimalField(
+        _("拒付金额（元）"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    suspended_until = models.DateField(_("暂停至"), null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-found_on", "-id"]
+        verbose_name = _("违规处理")
+        verbose_name_plural = _("违规处理")
+
+    def __str__(self) -> str:
+        return f"{self.pharmacy} · {self.get_decision_display()}"

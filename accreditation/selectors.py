@@ -6,13 +6,20 @@ from datetime import date
 
 from django.db.models import Q, QuerySet
 
-from accreditation.models import Designation, DesignationStatus
+from accounts.principal import Principal
+from accounts.selectors import region_ids_for_principal
+from accreditation.models import Application, ApplicationStatus, Designation, DesignationStatus
 from pharmacies.models import Pharmacy
 from programmes.models import Programme
 
 
 def _settling_on(on: date) -> Q:
-    active = Q(status=DesignationStatus.ACTIVE, starts_on__lte=on, ends_on__gte=on)
+    # A pharmacy under rectification keeps serving until the decision (HY-C05).
+    active = Q(
+        status__in=[DesignationStatus.ACTIVE, DesignationStatus.RECTIFICATION],
+        starts_on__lte=on,
+        ends_on__gte=on,
+    )
     # HY-C06: a revoked pharmacy's patients may still settle there until the transition ends.
     transition = Q(status=DesignationStatus.REVOKED, starts_on__lte=on, settle_until__gte=on)
     return active | transition
@@ -29,3 +36,73 @@ def designated_pharmacies(*, programme: Programme, on: date) -> QuerySet[Pharmac
     """Pharmacies that may settle for the programme on `on`."""
     ids = Designation.objects.filter(_settling_on(on), programme=programme).values("pharmacy_id")
     return Pharmacy.objects.filter(pk__in=ids).select_related("organisation")
+
+
+# --- Applications and designations, scoped to the caller
+
+
+def applications_for_principal(principal: Principal) -> QuerySet[Application]:
+    """Bureau staff: applications of their region (drafts stay private); a pharmacy: its own."""
+    qs = Application.objects.select_related("pharmacy", "pharmacy__organisation", "programme")
+    if principal.is_bureau:
+        return qs.filter(
+            pharmacy__organisation__region_id__in=region_ids_for_principal(principal)
+        ).exclude(status=ApplicationStatus.DRAFT)
+    return qs.filter(pharmacy__organisation=principal.organisation)
+
+
+def designations_for_principal(principal: Principal) -> QuerySet[Designation]:
+    qs = Designation.objects.select_related("pharmacy", "pharmacy__organisation", "programme")
+    if principal.is_bureau:
+        return qs.filter(pharmacy__organisation__region_id__in=region_ids_for_principal(principal))
+    return qs.filter(pharmacy__organisation=principal.organisation)
+
+
+def days_left(application: Application, today: date) -> int | None:
+    """Days until the evaluation due date (negative when overdue); None when not running."""
+    if application.evaluation_due_on is None or application.status not in (
+        ApplicationStatus.ACCEPTED,
+        ApplicationStatus.SUPPLEMENT,
+        ApplicationStatus.INSPECTION,
+    ):
+        return None
+    return (application.evaluation_due_on - today).days
+
+
+WORKLIST_SORTS = {
+    "due": ["evaluation_due_on", "id"],
+    "submitted": ["submitted_at", "id"],
+    "pharmacy": ["pharmacy__organisation__name", "id"],
+}
+
+
+def worklist(
+    principal: Principal, *, status: str = "", programme: str = "", sort: str = "due"
+) -> QuerySet[Application]:
+    qs = applications_for_principal(principal)
+    qs = qs.filter(status=status) if status else qs.exclude(status=ApplicationStatus.SIGNED)
+    if programme:
+        qs = qs.filter(programme__code=programme)
+    return qs.order_by(*WORKLIST_SORTS.get(sort, WORKLIST_SORTS["due"]))
+
+
+def notices_under_way(*, on: date) -> QuerySet[Application]:
+    """Public notices running on `on` (HY-C03)."""
+    return Application.objects.filter(
+        status=ApplicationStatus.PASSED, notice_starts_on__lte=on, notice_ends_on__gte=on
+    ).select_related("pharmacy", "pharmacy__organisation", "programme")
+
+
+def agency_name_for(pharmacy: Pharmacy) -> str:
+    """The insurance centre (or bureau) of the pharmacy's region, for official documents."""
+    from accounts.models import Organisation, OrganisationKind
+
+    org = (
+        Organisation.objects.filter(
+            region_id=pharmacy.organisation.region_id,
+            kind__in=[OrganisationKind.CENTRE, OrganisationKind.BUREAU],
+        )
+        .order_by("-kind")
+        .first()
+    )
+    return org.name if org else ""

@@ -4,11 +4,19 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import ApiKeyViewSet, WhoAmIView
+from accreditation.api import ApplicationViewSet, DesignationViewSet
+from accreditation.urls import public_urlpatterns
+from pharmacies.api import EvidenceViewSet, PharmacyViewSet, StaffViewSet
 from programmes.api import ProgrammeViewSet
 
 router = DefaultRouter()
 router.register("api-keys", ApiKeyViewSet, basename="api-key")
 router.register("programmes", ProgrammeViewSet, basename="programme")
+router.register("pharmacies", PharmacyViewSet, basename="pharmacy")
+router.register("staff", StaffViewSet, basename="staff")
+router.register("staff-evidence", EvidenceViewSet, basename="staff-evidence")
+router.register("applications", ApplicationViewSet, basename="application")
+router.register("designations", DesignationViewSet, basename="designation")
 
 api_v1 = [
     path("whoami/", WhoAmIView.as_view(), name="whoami"),
@@ -19,6 +27,9 @@ urlpatterns = [
     path("", include("accounts.core_urls")),
     path("accounts/", include("accounts.urls")),
     path("programmes/", include("programmes.urls")),
+    path("pharmacy/", include("pharmacies.urls")),
+    path("accreditation/", include("accreditation.urls")),
+    path("public/", include((public_urlpatterns, "public"), namespace="public")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),

@@ -1,0 +1,153 @@
+"""The daily scan of due dates (idempotent: each reminder has a key and is sent once).
+
+Reminder lead times are how the centre wants to be reminded, not policy numbers; the due
+dates themselves come from programme parameters (HY-C02–C04, HY-E01, HY-E09).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from accounts.models import Role, User
+from accreditation.models import Application, ApplicationStatus, Designation, DesignationStatus
+from accreditation.notify import managers_of, reviewers_for
+from core.notifications import notification_send
+from pharmacies.models import Pharmacy
+from pharmacies.selectors import licences_expiring, missing_payroll_months
+from programmes.models import Programme
+
+EVALUATION_REMINDER_DAYS = (30, 7, 1)
+LICENCE_REMINDER_DAYS = 30
+RENEWAL_REMINDER_DAYS = 30
+RUNNING = (ApplicationStatus.ACCEPTED, ApplicationStatus.INSPECTION)
+
+
+def _admins_for(pharmacy: Pharmacy) -> QuerySet[User]:
+    return User.objects.filter(
+        memberships__organisation__region_id=pharmacy.organisation.region_id,
+        memberships__role=Role.BUREAU_ADMIN,
+        memberships__is_active=True,
+    ).distinct()
+
+
+def _link(application: Application) -> str:
+    return reverse("accreditation:review_detail", args=[application.pk])
+
+
+def deadlines_scan(*, today: date) -> int:
+    """Send every reminder due today; returns how many notifications were new."""
+    sent = 0
+    # Recipients depend only on the region: look them up once per region, not per row.
+    reviewer_cache: dict[int, list[User]] = {}
+    admin_cache: dict[int, list[User]] = {}
+
+    def reviewers(pharmacy: Pharmacy) -> list[User]:
+        key = pharmacy.organisation.region_id
+        if key not in reviewer_cache:
+            reviewer_cache[key] = list(reviewers_for(pharmacy))
+        return reviewer_cache[key]
+
+    def admins(pharmacy: Pharmacy) -> list[User]:
+        key = pharmacy.organisation.region_id
+        if key not in admin_cache:
+            admin_cache[key] = list(_admins_for(pharmacy))
+        return admin_cache[key]
+
+    applications = Application.objects.select_related("pharmacy__organisation__region", "programme")
+    for app in applications.filter(status__in=RUNNING, evaluation_due_on__isnull=False):
+        due = app.evaluation_due_on
+        assert due is not None
+        left = (due - today).days
+        if left < 0:
+            sent += notification_send(
+                recipients=[*reviewers(app.pharmacy), *admins(app.pharmacy)],
+                key=f"application:{app.pk}:overdue:{due}",
+                subject=_("评估已逾期：%(p)s（截止 %(d)s）") % {"p": app.pharmacy.name, "d": due},
+                link=_link(app),
+                rule_id="HY-C02",
+            )
+            continue
+        for days in EVALUATION_REMINDER_DAYS:
+            if left <= days:
+                sent += notification_send(
+                    recipients=reviewers(app.pharmacy),
+                    key=f"application:{app.pk}:due:{due}:{days}",
+                    subject=_("评估截止日 %(d)s 还剩 %(n)s 天：%(p)s")
+                    % {"d": due, "n": left, "p": app.pharmacy.name},
+                    link=_link(app),
+                    rule_id="HY-C02",
+                )
+    for app in applications.filter(status=ApplicationStatus.PASSED, notice_ends_on__lt=today):
+        sent += notification_send(
+            recipients=reviewers(app.pharmacy),
+            key=f"application:{app.pk}:notice_over",
+            subject=_("公示期已结束，请签订协议：%(p)s") % {"p": app.pharmacy.name},
+            link=_link(app),
+            rule_id="HY-C03",
+        )
+    for app in applications.filter(
+        status=ApplicationStatus.FAILED,
+        feedback_sent_on__isnull=True,
+        feedback_due_on__lte=today + timedelta(days=1),
+    ):
+        sent += notification_send(
+            recipients=reviewers(app.pharmacy),
+            key=f"application:{app.pk}:feedback_due",
+            subject=_("请于 %(d)s 前发出评估结果反馈函：%(p)s")
+            % {"d": app.feedback_due_on, "p": app.pharmacy.name},
+            link=_link(app),
+            rule_id="HY-C04",
+        )
+    months = max((p.payroll_evidence_months or 0 for p in Programme.objects.all()), default=0)
+    hired_from: dict[int, date] = {}
+    for pharmacy_id, starts_on in Designation.objects.order_by("-starts_on").values_list(
+        "pharmacy_id", "starts_on"
+    ):
+        hired_from[pharmacy_id] = starts_on  # the earliest start wins (descending order)
+    for gap in missing_payroll_months(months=months, on=today, hired_from=hired_from):
+        pharmacy = gap.staff.pharmacy
+        sent += notification_send(
+            recipients=[*managers_of(pharmacy), *reviewers(pharmacy)],
+            key=f"payroll:{gap.staff.pk}:{gap.month:%Y-%m}",
+            subject=_("%(p)s 药师 %(s)s %(m)s 工资银行流水未提供")
+            % {"p": pharmacy.name, "s": gap.staff.name, "m": gap.month.strftime("%Y-%m")},
+            link=reverse("pharmacies:staff_detail", args=[gap.staff.pk]),
+            rule_id="HY-E01",
+        )
+    labels = {"business": _("营业执照"), "drug": _("药品经营许可证")}
+    for pharmacy, kind, expires in licences_expiring(on=today, within_days=LICENCE_REMINDER_DAYS):
+        sent += notification_send(
+            recipients=managers_of(pharmacy),
+            key=f"licence:{pharmacy.pk}:{kind}:{expires}",
+            subject=_("%(l)s 将于 %(d)s 到期，请及时换证并更新资料")
+            % {"l": labels[kind], "d": expires},
+            link=reverse("pharmacies:profile"),
+            rule_id="HY-D02",
+        )
+    designations = Designation.objects.select_related("pharmacy__organisation__region")
+    for d in designations.filter(
+        status=DesignationStatus.ACTIVE, ends_on__lte=today + timedelta(days=RENEWAL_REMINDER_DAYS)
+    ):
+        sent += notification_send(
+            recipients=reviewers(d.pharmacy),
+            key=f"designation:{d.pk}:renewal:{d.ends_on}",
+            subject=_("协议将于 %(d)s 到期，请进行年度考核：%(p)s")
+            % {"d": d.ends_on, "p": d.pharmacy.name},
+            link=reverse("accreditation:designation_detail", args=[d.pk]),
+            rule_id="HY-E09",
+        )
+    for d in designations.filter(
+        status=DesignationStatus.RECTIFICATION, rectification_until__lt=today
+    ):
+        sent += notification_send(
+            recipients=reviewers(d.pharmacy),
+            key=f"designation:{d.pk}:rectification_over:{d.rectification_until}",
+            subject=_("整改期已结束，请复查：%(p)s") % {"p": d.pharmacy.name},
+            link=reverse("accreditation:designation_detail", args=[d.pk]),
+            rule_id="HY-C05",
+        )
+    return sent

@@ -1,0 +1,127 @@
+"""Demo designations and applications (idempotent), so the issue's walk-through works:
+
+- 衡阳县康民大药房 (hy_manager) holds an active HY-TM designation (dispensing needs it);
+- 衡阳县仁心药店 (hy_manager2) has submitted an HY-TM application waiting for hy_reviewer,
+  who can take it through supplement, inspection, notice and agreement;
+- 衡阳县百草堂药店 (hy_manager3) has an accepted application the reviewer can fail, then send
+  its feedback letter;
+- 衡阳县福康药房 (hy_manager4) has passed, its notice period is over: the reviewer can sign.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from accounts.demo import DEMO_PASSWORD
+from accounts.models import Membership, Role, User
+from accreditation import services
+from accreditation.checklists import inspection_items, uploadable_kinds
+from accreditation.models import (
+    Application,
+    Designation,
+    DesignationEvent,
+    DesignationStatus,
+)
+from core.calendar import add_months, load_calendar
+from pharmacies.models import Pharmacy
+from programmes.models import Programme
+
+# A tiny valid PDF for the demo uploads.
+DEMO_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def _submitted(pharmacy: Pharmacy, programme: Programme, manager: User) -> Application:
+    application = services.application_create(pharmacy=pharmacy, programme=programme, actor=manager)
+    for kind in uploadable_kinds(programme.code):
+        services.application_document_upload(
+            application=application,
+            kind=kind,
+            upload=SimpleUploadedFile(f"{kind}.pdf", DEMO_PDF, content_type="application/pdf"),
+            actor=manager,
+        )
+    services.application_set_pledges(
+        application=application, truthful=True, security=True, actor=manager
+    )
+    return services.application_submit(application=application, actor=manager)
+
+
+def seed(ctx: dict[str, Any]) -> None:
+    today = timezone.localdate()
+    users: dict[str, User] = ctx["users"]
+    pharmacies: dict[str, Pharmacy] = ctx["pharmacies"]
+    hy = Programme.objects.get(code="HY-TM")
+    reviewer = users["hy_reviewer"]
+
+    if not Designation.objects.filter(pharmacy=pharmacies["hy_pharmacy"], programme=hy).exists():
+        starts = today - timedelta(days=90)
+        designation = Designation.objects.create(
+            pharmacy=pharmacies["hy_pharmacy"],
+            programme=hy,
+            status=DesignationStatus.ACTIVE,
+            starts_on=starts,
+            ends_on=add_months(starts, 12) - timedelta(days=1),
+        )
+        DesignationEvent.objects.create(
+            designation=designation,
+            new_status=DesignationStatus.ACTIVE,
+            actor=reviewer,
+            reason="演示数据：已签订定点服务协议",
+            rule_id="HY-E09",
+        )
+
+    if not Application.objects.filter(pharmacy=pharmacies["hy_pharmacy2"], programme=hy).exists():
+        _submitted(pharmacies["hy_pharmacy2"], hy, users["hy_manager2"])
+
+    manager3 = _manager(ctx, "hy_manager3", "罗店长", pharmacies["hy_pharmacy3"])
+    if not Application.objects.filter(pharmacy=pharmacies["hy_pharmacy3"], programme=hy).exists():
+        application = _submitted(pharmacies["hy_pharmacy3"], hy, manager3)
+        services.application_accept(application=application, actor=reviewer)
+
+    manager4 = _manager(ctx, "hy_manager4", "贺店长", pharmacies["hy_pharmacy4"])
+    if not Application.objects.filter(pharmacy=pharmacies["hy_pharmacy4"], programme=hy).exists():
+        application = _submitted(pharmacies["hy_pharmacy4"], hy, manager4)
+        application = services.application_accept(application=application, actor=reviewer)
+        application = services.application_start_inspection(application=application, actor=reviewer)
+        services.application_record_inspection(
+            application=application,
+            results={item.key: True for item in inspection_items(hy.code)},
+            notes="演示数据：现场查勘符合要求",
+            actor=reviewer,
+        )
+        application = services.application_pass(
+            application=application, reason="演示数据：评估合格", actor=reviewer
+        )
+        # Demo only: date the notice back so that it is over today and the reviewer can sign
+        # the agreement at once (a real notice runs its working days first, HY-C03).
+        calendar = load_calendar()
+        days = hy.notice_working_days or 0
+        starts = today - timedelta(days=2 * days + 10)
+        Application.objects.filter(pk=application.pk).update(
+            decided_on=starts,
+            notice_starts_on=starts,
+            notice_ends_on=calendar.add_working_days(starts, days),
+        )
+
+
+def _manager(ctx: dict[str, Any], username: str, full_name: str, pharmacy: Pharmacy) -> User:
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = User.objects.create_user(username=username, password=DEMO_PASSWORD)
+        user.full_name = full_name
+        user.save(update_fields=["full_name"])
+    Membership.objects.get_or_create(
+        user=user, organisation=pharmacy.organisation, role=Role.PHARMACY_MANAGER
+    )
+    ctx.setdefault("logins", []).append(
+        (username, DEMO_PASSWORD, pharmacy.name, Role.PHARMACY_MANAGER.label)
+    )
+    return user

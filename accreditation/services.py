@@ -1,0 +1,647 @@
+"""Writes of the designation workflow: applications, review clock, notice, agreement,
+yearly assessment, rectification, revocation and violations.
+
+Every status move goes through `_move_application` / `_move_designation`: the transition
+table is checked on a row re-read with select_for_update, and an event row is written.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accreditation import notify
+from accreditation.checklists import documents_for, inspection_items, uploadable_kinds
+from accreditation.eligibility import blocking_conditions, eligibility_report
+from accreditation.models import (
+    Application,
+    ApplicationDocument,
+    ApplicationEvent,
+    ApplicationStatus,
+    Assessment,
+    AssessmentResult,
+    Designation,
+    DesignationEvent,
+    DesignationStatus,
+    Violation,
+    ViolationDecision,
+)
+from accreditation.transitions import (
+    APPLICATION_OPEN,
+    APPLICATION_TRANSITIONS,
+    DESIGNATION_TRANSITIONS,
+    check_move,
+)
+from core.calendar import WorkingCalendar, add_months, load_calendar
+from core.errors import DomainError, RuleViolation, TransitionNotAllowed
+from pharmacies.models import Pharmacy
+from pharmacies.uploads import sniff_upload
+from programmes.models import Programme
+from programmes.services import programme_assert_in_force
+
+A = ApplicationStatus
+D = DesignationStatus
+
+
+def _move_application(
+    application: Application,
+    new: str,
+    *,
+    actor: User | None,
+    reason: str = "",
+    rule_id: str = "",
+    fields: dict[str, Any] | None = None,
+) -> Application:
+    """Lock, check the table, save, write the event row (inside the caller's atomic block)."""
+    locked = Application.objects.select_for_update().get(pk=application.pk)
+    old = locked.status
+    check_move(APPLICATION_TRANSITIONS, old, new)
+    locked.status = new
+    for name, value in (fields or {}).items():
+        setattr(locked, name, value)
+    locked.save(update_fields=["status", *(fields or {})])
+    ApplicationEvent.objects.create(
+        application=locked,
+        old_status=old,
+        new_status=new,
+        actor=actor,
+        reason=reason,
+        rule_id=rule_id,
+    )
+    return locked
+
+
+def _note_application(
+    application: Application, *, actor: User | None, reason: str, rule_id: str
+) -> None:
+    """An event without a status change (feedback letter sent, inspection recorded)."""
+    ApplicationEvent.objects.create(
+        application=application,
+        old_status=application.status,
+        new_status=application.status,
+        actor=actor,
+        reason=reason,
+        rule_id=rule_id,
+    )
+
+
+def _lock_in(application: Application, *statuses: str) -> Application:
+    locked = Application.objects.select_for_update().get(pk=application.pk)
+    if locked.status not in statuses:
+        raise DomainError(
+            _("申请当前状态为“%(s)s”，不能进行此操作。") % {"s": locked.get_status_display()}
+        )
+    return locked
+
+
+def evaluation_due_on(
+    *, accepted_on: date, months: int, paused_days: int, calendar: WorkingCalendar
+) -> date:
+    """HY-C02: acceptance + N months (Civil Code counting), extended by the paused days."""
+    nominal = add_months(accepted_on, months) + timedelta(days=paused_days)
+    return calendar.next_working_day(nominal, include_today=True)
+
+
+# --- Application: pharmacy side
+
+
+def application_create(*, pharmacy: Pharmacy, programme: Programme, actor: User) -> Application:
+    """Open a draft application (HY-C01, GY-B01; HY-H01: programme in force)."""
+    today = timezone.localdate()
+    programme_assert_in_force(programme=programme, on=today, action=_("定点申请"))
+    with transaction.atomic():
+        Pharmacy.objects.select_for_update().get(pk=pharmacy.pk)
+        if Application.objects.filter(
+            pharmacy=pharmacy, programme=programme, status__in=APPLICATION_OPEN
+        ).exists():
+            raise DomainError(_("该方案已有一份办理中的申请。"))
+        if Designation.objects.filter(
+            pharmacy=pharmacy,
+            programme=programme,
+            status__in=[D.ACTIVE, D.RECTIFICATION, D.SUSPENDED],
+        ).exists():
+            raise DomainError(_("药店已是该方案的定点药店。"))
+        application = Application.objects.create(
+            pharmacy=pharmacy, programme=programme, created_by=actor
+        )
+        ApplicationEvent.objects.create(
+            application=application, new_status=A.DRAFT, actor=actor, rule_id="HY-C01"
+        )
+    return application
+
+
+def application_document_upload(
+    *, application: Application, kind: str, upload: UploadedFile, actor: User
+) -> ApplicationDocument:
+    """Attach a checklist document (HY-D02–D05, GY-B01); PDF/JPEG/PNG sniffed from content."""
+    content_type = sniff_upload(upload)
+    if kind not in uploadable_kinds(application.programme.code):
+        raise DomainError(_("该方案的材料清单中没有此项。"), field="kind")
+    with transaction.atomic():
+        locked = _lock_in(application, A.DRAFT, A.SUPPLEMENT)
+        return ApplicationDocument.objects.create(
+            application=locked,
+            kind=kind,
+            file=upload,
+            original_name=(upload.name or "file")[:200],
+            content_type=content_type,
+            size=upload.size or 0,
+            uploaded_by=actor,
+        )
+
+
+def application_set_pledges(
+    *, application: Application, truthful: bool, security: bool, actor: User
+) -> Application:
+    """Record the pledges of truthfulness and information security (HY-D04)."""
+    with transaction.atomic():
+        locked = _lock_in(application, A.DRAFT)
+        locked.pledge_truthful = truthful
+        locked.pledge_security = security
+        locked.save(update_fields=["pledge_truthful", "pledge_security"])
+    return locked
+
+
+def missing_documents(application: Application) -> list[str]:
+    have = set(application.documents.values_list("kind", flat=True))
+    return [
+        str(d.label)
+        for d in documents_for(application.programme.code)
+        if not d.generated and d.kind not in have
+    ]
+
+
+def application_submit(*, application: Application, actor: User) -> Application:
+    """Submit (HY-C01): hard eligibility conditions (HY-A01, A02, A05, GY-A02, GY-A04, HY-C05),
+    the document checklist (HY-D02–D05) and the pledges (HY-D04) must hold."""
+    today = timezone.localdate()
+    with transaction.atomic():
+        locked = _lock_in(application, A.DRAFT)
+        report = eligibility_report(pharmacy=locked.pharmacy, programme=locked.programme, on=today)
+        blocking = blocking_conditions(report)
+        if blocking:
+            first = blocking[0]
+            raise RuleViolation(
+                first.rule_id,
+                _("不符合申请条件：%(label)s（%(data)s）")
+                % {"label": first.label, "data": first.data},
+            )
+        missing = missing_documents(locked)
+        if missing:
+            rule = "GY-B01" if locked.programme.code.startswith("GY") else "HY-D02"
+            raise RuleViolation(rule, _("申请材料不全，缺少：%(m)s") % {"m": "、".join(missing)})
+        if not (locked.pledge_truthful and locked.pledge_security):
+            raise RuleViolation("HY-D04", _("请先作出材料真实性、合法性承诺和信息安全保密承诺。"))
+        locked = _move_application(
+            locked,
+            A.SUBMITTED,
+            actor=actor,
+            rule_id="HY-C01",
+            fields={"submitted_at": timezone.now()},
+        )
+        transaction.on_commit(lambda: notify.application_submitted(locked.pk))
+    return locked
+
+
+def application_supplement_done(*, application: Application, actor: User) -> Application:
+    """The pharmacy has supplemented: the clock restarts, extended by the paused days (HY-C02)."""
+    today = timezone.localdate()
+    calendar = load_calendar()
+    with transaction.atomic():
+        locked = _lock_in(application, A.SUPPLEMENT)
+        since = locked.supplement_since or today
+        paused = locked.paused_days + (today - since).days
+        due = locked.evaluation_due_on
+        if locked.accepted_on and locked.programme.evaluation_months:
+            due = evaluation_due_on(
+                accepted_on=locked.accepted_on,
+                months=locked.programme.evaluation_months,
+                paused_days=paused,
+                calendar=calendar,
+            )
+        locked = _move_application(
+            locked,
+            A.ACCEPTED,
+            actor=actor,
+            rule_id="HY-C02",
+            reason=_("补充材料用时 %(n)s 天，不计入评估期限") % {"n": (today - since).days},
+            fields={"paused_days": paused, "supplement_since": None, "evaluation_due_on": due},
+        )
+        transaction.on_commit(lambda: notify.application_supplemented(locked.pk))
+    return locked
+
+
+# --- Application: bureau side
+
+
+def application_accept(*, application: Application, actor: User) -> Application:
+    """Accept the materials: the evaluation clock starts (HY-C02)."""
+    today = timezone.localdate()
+    months = application.programme.evaluation_months
+    due = (
+        evaluation_due_on(accepted_on=today, months=months, paused_days=0, calendar=load_calendar())
+        if months
+        else None
+    )
+    with transaction.atomic():
+        locked = _move_application(
+            application,
+            A.ACCEPTED,
+            actor=actor,
+            rule_id="HY-C02",
+            fields={"accepted_on": today, "evaluation_due_on": due},
+        )
+        transaction.on_commit(lambda: notify.application_status(locked.pk))
+    return locked
+
+
+def application_request_supplement(
+    *, application: Application, note: str, actor: User
+) -> Application:
+    """Ask the pharmacy for more materials: the clock pauses until it supplements (HY-C02)."""
+    if not note.strip():
+        raise DomainError(_("请写明需要补充的材料。"), field="note")
+    today = timezone.localdate()
+    with transaction.atomic():
+        locked = _move_application(
+            application,
+            A.SUPPLEMENT,
+            actor=actor,
+            reason=note,
+            rule_id="HY-C02",
+            fields={"supplement_since": today, "supplement_note": note},
+        )
+        transaction.on_commit(lambda: notify.application_status(locked.pk))
+    return locked
+
+
+def application_start_inspection(*, application: Application, actor: User) -> Application:
+    """Document review done; the assessment team inspects on site (HY-C02, GY-B01)."""
+    with transaction.atomic():
+        return _move_application(application, A.INSPECTION, actor=actor, rule_id="HY-C02")
+
+
+def application_record_inspection(
+    *, application: Application, results: dict[str, bool], notes: str, actor: User
+) -> Application:
+    """Record the on-site checklist (HY-A08, HY-D02, HY-A07, HY-A05; GY-B01 negotiation)."""
+    items = inspection_items(application.programme.code)
+    with transaction.atomic():
+        locked = _lock_in(application, A.INSPECTION)
+        locked.inspection = {
+            "items": {i.key: bool(results.get(i.key)) for i in items},
+            "notes": notes,
+            "by": actor.username,
+        }
+        locked.save(update_fields=["inspection"])
+        _note_application(locked, actor=actor, reason=_("记录现场查勘结果"), rule_id="HY-A08")
+    return locked
+
+
+def application_pass(*, application: Application, reason: str, actor: User) -> Application:
+    """Evaluation passed: every on-site item holds; the public notice runs N working days
+    (HY-C03; GY-B01 has no notice: the agreement may be signed at once)."""
+    today = timezone.localdate()
+    with transaction.atomic():
+        locked = _lock_in(application, A.INSPECTION)
+        checked = (locked.inspection or {}).get("items", {})
+        for item in inspection_items(locked.programme.code):
+            if not checked.get(item.key):
+                raise RuleViolation(
+                    item.rule_id, _("现场查勘项目未通过：%(label)s") % {"label": item.label}
+                )
+        days = locked.programme.notice_working_days
+        notice_end = load_calendar().add_working_days(today, days) if days else None
+        locked = _move_application(
+            locked,
+            A.PASSED,
+            actor=actor,
+            reason=reason,
+            rule_id="HY-C03",
+            fields={
+                "decided_on": today,
+                "decision_reason": reason,
+                "notice_starts_on": today if days else None,
+                "notice_ends_on": notice_end,
+            },
+        )
+        transaction.on_commit(lambda: notify.application_status(locked.pk))
+    return locked
+
+
+def application_fail(*, application: Application, reason: str, actor: User) -> Application:
+    """Evaluation failed: the result is fed back within N working days (HY-C04)."""
+    if not reason.strip():
+        raise DomainError(_("请写明不合格的理由。"), field="reason")
+    today = timezone.localdate()
+    days = application.programme.feedback_working_days
+    due = load_calendar().add_working_days(today, days) if days else None
+    with transaction.atomic():
+        locked = _move_application(
+            application,
+            A.FAILED,
+            actor=actor,
+            reason=reason,
+            rule_id="HY-C04",
+            fields={"decided_on": today, "decision_reason": reason, "feedback_due_on": due},
+        )
+    return locked
+
+
+def application_send_feedback(*, application: Application, actor: User) -> Application:
+    """Send the feedback letter of a failed evaluation to the applicant (HY-C04)."""
+    today = timezone.localdate()
+    with transaction.atomic():
+        locked = _lock_in(application, A.FAILED)
+        if locked.feedback_sent_on:
+            raise DomainError(_("结果反馈函已发出。"))
+        locked.feedback_sent_on = today
+        locked.save(update_fields=["feedback_sent_on"])
+        _note_application(locked, actor=actor, reason=_("发出评估结果反馈函"), rule_id="HY-C04")
+        transaction.on_commit(lambda: notify.application_status(locked.pk))
+    return locked
+
+
+def application_sign_agreement(*, application: Application, actor: User) -> Designation:
+    """Sign the agreement once the notice period is over (HY-C03; GY-B01 supplementary
+    agreement); the designation runs for the agreement term (HY-E09)."""
+    today = timezone.localdate()
+    with transaction.atomic():
+        locked = _lock_in(application, A.PASSED)
+        if locked.notice_ends_on and today <= locked.notice_ends_on:
+            raise RuleViolation(
+                "HY-C03",
+                _("公示期至 %(d)s 结束，公示期结束后方可签订协议。")
+                % {"d": locked.notice_ends_on.isoformat()},
+            )
+        locked = _move_application(
+            locked, A.SIGNED, actor=actor, rule_id="HY-C03", fields={"signed_on": today}
+        )
+        designation = Designation.objects.create(
+            pharmacy=locked.pharmacy,
+            programme=locked.programme,
+            application=locked,
+            starts_on=today,
+            ends_on=_term_end(today, locked.programme),
+        )
+        DesignationEvent.objects.create(
+            designation=designation, new_status=D.ACTIVE, actor=actor, rule_id="HY-E09"
+        )
+        transaction.on_commit(lambda: notify.application_status(locked.pk))
+    return designation
+
+
+def _term_end(start: date, programme: Programme) -> date:
+    # GY-PT names no term: its supplementary agreement is reviewed yearly like HY-TM's.
+    years = programme.agreement_term_years or 1
+    return add_months(start, 12 * years) - timedelta(days=1)
+
+
+# --- Designation
+
+
+def _move_designation(
+    designation: Designation,
+    new: str,
+    *,
+    actor: User | None,
+    reason: str = "",
+    rule_id: str = "",
+    fields: dict[str, Any] | None = None,
+) -> Designation:
+    locked = Designation.objects.select_for_update().get(pk=designation.pk)
+    old = locked.status
+    check_move(DESIGNATION_TRANSITIONS, old, new)
+    locked.status = new
+    for name, value in (fields or {}).items():
+        setattr(locked, name, value)
+    locked.save(update_fields=["status", *(fields or {})])
+    DesignationEvent.objects.create(
+        designation=locked,
+        old_status=old,
+        new_status=new,
+        actor=actor,
+        reason=reason,
+        rule_id=rule_id,
+    )
+    return locked
+
+
+def designation_assess(
+    *,
+    designation: Designation,
+    result: str,
+    notes: str,
+    actor: User,
+    rectification_until: date | None = None,
+) -> Designation:
+    """Yearly assessment (HY-E09): pass → renewed for a term; fail → rectification period
+    (HY-C05). After rectification: pass → active again; fail → revoked (HY-C05, HY-C06)."""
+    today = timezone.localdate()
+    AssessmentResult(result)
+    with transaction.atomic():
+        locked = Designation.objects.select_for_update().get(pk=designation.pk)
+        after_rectification = locked.status == D.RECTIFICATION
+        Assessment.objects.create(
+            designation=locked,
+            assessed_on=today,
+            result=result,
+            after_rectification=after_rectification,
+            notes=notes,
+            actor=actor,
+        )
+        if after_rectification:
+            if (
+                locked.rectification_until
+                and today < locked.rectification_until
+                and (result == AssessmentResult.FAILED)
+            ):
+                raise RuleViolation(
+                    "HY-C05",
+                    _("整改期至 %(d)s 结束，整改期结束后方可作出取消定点决定。")
+                    % {"d": locked.rectification_until.isoformat()},
+                )
+            if result == AssessmentResult.PASSED:
+                return _move_designation(
+                    locked,
+                    D.ACTIVE,
+                    actor=actor,
+                    reason=notes,
+                    rule_id="HY-C05",
+                    fields={"rectification_until": None},
+                )
+            return _revoke(locked, today=today, actor=actor, reason=notes)
+        if result == AssessmentResult.PASSED:
+            return _move_designation(
+                locked,
+                D.ACTIVE,
+                actor=actor,
+                reason=notes or _("年度考核合格，续签协议"),
+                rule_id="HY-E09",
+                fields={"ends_on": _term_end(locked.ends_on + timedelta(days=1), locked.programme)},
+            )
+        if rectification_until is None or rectification_until <= today:
+            raise DomainError(_("考核不合格须给予整改期：请填写晚于今天的整改期截止日。"))
+        return _move_designation(
+            locked,
+            D.RECTIFICATION,
+            actor=actor,
+            reason=notes,
+            rule_id="HY-C05",
+            fields={"rectification_until": rectification_until},
+        )
+
+
+def revocation_dates(
+    *, on: date, programme: Programme, calendar: WorkingCalendar
+) -> tuple[date, date]:
+    """HY-C06/HY-G06: (settle until the transition end of that year — 31 December —, stop on
+    1 January next year moved to the next working day). A programme without a transition
+    period stops on the next working day."""
+    month, day = programme.transition_end_month, programme.transition_end_day
+    if not (month and day):
+        return on, calendar.next_working_day(on)
+    settle_until = date(on.year, month, day)
+    stops_on = calendar.next_working_day(settle_until)
+    return settle_until, stops_on
+
+
+def _revoke(designation: Designation, *, today: date, actor: User, reason: str) -> Designation:
+    programme = designation.programme
+    settle_until, stops_on = revocation_dates(
+        on=today, programme=programme, calendar=load_calendar()
+    )
+    ban_years = programme.reapplication_ban_years or 0
+    revoked = _move_designation(
+        designation,
+        D.REVOKED,
+        actor=actor,
+        reason=reason or _("整改期满仍不合格，取消定点"),
+        rule_id="HY-C05",
+        fields={
+            "settle_until": settle_until,
+            "stops_on": stops_on,
+            "ban_until": add_months(today, 12 * ban_years) if ban_years else None,
+        },
+    )
+    payload = {
+        "organisation_id": revoked.pharmacy.organisation_id,
+        "programme_code": programme.code,
+        "settle_until": settle_until.isoformat(),
+        "effective_from": stops_on.isoformat(),
+    }
+    DesignationEvent.objects.create(
+        designation=revoked,
+        old_status=revoked.status,
+        new_status=revoked.status,
+        actor=actor,
+        reason=_("已通知参保患者重新选择定点机构：过渡期至 %(s)s，%(e)s 起停止")
+        % {"s": payload["settle_until"], "e": payload["effective_from"]},
+        rule_id="HY-C06",
+    )
+    transaction.on_commit(lambda: _queue_patients_hook(payload))
+    transaction.on_commit(lambda: notify.designation_changed(revoked.pk))
+    return revoked
+
+
+def _queue_patients_hook(payload: dict[str, Any]) -> None:
+    # By name: the patients app implements the task; we must not import it (no cycle).
+    from config.celery import app
+
+    app.send_task("patients.institution_revoked", kwargs=payload)
+
+
+def violation_record(
+    *,
+    pharmacy: Pharmacy,
+    programme: Programme,
+    found_on: date,
+    finding: str,
+    rule_id: str,
+    major: bool,
+    decision: str,
+    actor: User,
+    refused_amount: Decimal | None = None,
+    suspended_until: date | None = None,
+) -> Violation:
+    """Record a violation and apply the decision (HY-E10, GY-E04, GY-B02): refuse payment,
+    suspend the agreement, terminate it (no renewal for N years), or transfer to the judiciary."""
+    ViolationDecision(decision)
+    today = timezone.localdate()
+    if not finding.strip():
+        raise DomainError(_("请写明违规事实。"), field="finding")
+    if decision == ViolationDecision.REFUSE_PAYMENT and not (refused_amount and refused_amount > 0):
+        raise RuleViolation("HY-E10", _("拒付须填写拒付金额。"))
+    if decision == ViolationDecision.SUSPEND and not (suspended_until and suspended_until > today):
+        raise RuleViolation("HY-E10", _("暂停协议须填写晚于今天的暂停截止日。"))
+    with transaction.atomic():
+        designation = (
+            Designation.objects.select_for_update()
+            .filter(
+                pharmacy=pharmacy,
+                programme=programme,
+                status__in=[D.ACTIVE, D.RECTIFICATION, D.SUSPENDED],
+            )
+            .first()
+        )
+        if decision in (ViolationDecision.SUSPEND, ViolationDecision.TERMINATE) and not designation:
+            raise RuleViolation("HY-E10", _("该药店在此方案下没有有效的定点协议。"))
+        violation = Violation.objects.create(
+            pharmacy=pharmacy,
+            programme=programme,
+            designation=designation,
+            found_on=found_on,
+            finding=finding,
+            rule_id=rule_id,
+            major=major,
+            decision=decision,
+            refused_amount=refused_amount if decision == ViolationDecision.REFUSE_PAYMENT else None,
+            suspended_until=suspended_until if decision == ViolationDecision.SUSPEND else None,
+            recorded_by=actor,
+        )
+        if designation and decision == ViolationDecision.SUSPEND:
+            _move_designation(
+                designation,
+                D.SUSPENDED,
+                actor=actor,
+                reason=finding,
+                rule_id="HY-E10",
+                fields={"suspended_until": suspended_until},
+            )
+        elif designation and decision == ViolationDecision.TERMINATE:
+            years = programme.termination_ban_years or 0
+            _move_designation(
+                designation,
+                D.TERMINATED,
+                actor=actor,
+                reason=finding,
+                rule_id="HY-E10",
+                fields={
+                    "settle_until": today,
+                    "ban_until": add_months(today, 12 * years) if years else None,
+                },
+            )
+    return violation
+
+
+def designation_resume(*, designation: Designation, actor: User) -> Designation:
+    """End a suspension once its period is over (HY-E10)."""
+    today = timezone.localdate()
+    with transaction.atomic():
+        locked = Designation.objects.select_for_update().get(pk=designation.pk)
+        if locked.status != D.SUSPENDED:
+            raise TransitionNotAllowed(_("只有暂停中的定点资格可以恢复。"))
+        if locked.suspended_until and today < locked.suspended_until:
+            raise RuleViolation(
+                "HY-E10", _("暂停期至 %(d)s，期满后方可恢复。") % {"d": locked.suspended_until}
+            )
+        return _move_designation(
+            locked, D.ACTIVE, actor=actor, rule_id="HY-E10", fields={"suspended_until": None}
+        )

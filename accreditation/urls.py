@@ -1,0 +1,36 @@
+from django.urls import path
+
+from accreditation import views
+
+app_name = "accreditation"
+
+urlpatterns = [
+    path("applications/", views.application_list, name="applications"),
+    path("applications/<int:pk>/", views.application_detail, name="application_detail"),
+    path("applications/<int:pk>/upload/", views.document_upload, name="document_upload"),
+    path(
+        "applications/<int:pk>/do/<slug:action>/",
+        views.application_action,
+        name="application_action",
+    ),
+    path("applications/<int:pk>/form.pdf", views.application_form_pdf, name="application_form_pdf"),
+    path("applications/<int:pk>/agreement.pdf", views.agreement_pdf, name="agreement_pdf"),
+    path("applications/<int:pk>/feedback.pdf", views.feedback_pdf, name="feedback_pdf"),
+    path("documents/<int:pk>/", views.document_download, name="document_download"),
+    path("review/", views.review_list, name="review"),
+    path("review/<int:pk>/", views.application_detail, name="review_detail"),
+    path("designations/", views.designation_list, name="designations"),
+    path("designations/<int:pk>/", views.designation_detail, name="designation_detail"),
+    path("designations/<int:pk>/assess/", views.designation_assess, name="designation_assess"),
+    path(
+        "designations/<int:pk>/violation/",
+        views.designation_violation,
+        name="designation_violation",
+    ),
+]
+
+public_urlpatterns = [
+    path("notices/", views.public_notices, name="notices"),
+    path("designated/", views.public_designated, name="designated"),
+    path("designated/<str:code>.xlsx", views.public_designated_xlsx, name="designated_xlsx"),
+]

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from pharmacies.models import EvidenceKind, Pharmacy, StaffMember
+from pharmacies.services import PROFILE_FIELDS, STAFF_FIELDS
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = Pharmacy
+        fields = PROFILE_FIELDS
+        widgets = {
+            "opened_on": DATE,
+            "business_licence_expires_on": DATE,
+            "drug_licence_expires_on": DATE,
+            "lease_ends_on": DATE,
+        }
+
+
+class StaffForm(forms.ModelForm):
+    class Meta:
+        model = StaffMember
+        fields = STAFF_FIELDS
+        widgets = {"filed_on": DATE, "hired_on": DATE, "left_on": DATE}
+
+
+class EvidenceForm(forms.Form):
+    kind = forms.ChoiceField(label=_("材料类型"), choices=EvidenceKind.choices)
+    month = forms.DateField(label=_("所属月份（工资表、银行流水）"), required=False, widget=DATE)
+    file = forms.FileField(label=_("文件（PDF、JPEG、PNG）"))
+
+
+class StaffEditForm(StaffForm):
+    """Editing keeps the resident ID out of the page: it is shown masked only."""
+
+    class Meta(StaffForm.Meta):
+        fields = [f for f in STAFF_FIELDS if f != "resident_id"]

@@ -1,0 +1,145 @@
+"""Pharmacy workspace: profile, staff and evidence. Views parse, call one service, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Role, User
+from accounts.permissions import principal_of, require_role
+from core.errors import DomainError
+from pharmacies import services
+from pharmacies.forms import EvidenceForm, ProfileForm, StaffEditForm, StaffForm
+from pharmacies.permissions import access_evidence, access_staff, own_pharmacy
+from pharmacies.selectors import missing_payroll_months, staff_for_pharmacy
+from pharmacies.uploads import private_file_response
+from programmes.models import Programme
+
+PHARMACY_ROLES = (Role.PHARMACY_MANAGER, Role.PHARMACIST)
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+@require_role(*PHARMACY_ROLES)
+def profile(request: HttpRequest) -> HttpResponse:
+    principal = principal_of(request)
+    pharmacy = own_pharmacy(principal)
+    can_edit = principal.has_role(Role.PHARMACY_MANAGER)
+    form = ProfileForm(request.POST or None, instance=pharmacy)
+    if request.method == "POST" and can_edit and form.is_valid():
+        try:
+            services.pharmacy_update_profile(
+                pharmacy=pharmacy, data=form.cleaned_data, actor=_user(request)
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("药店资料已保存。"))
+            return redirect("pharmacies:profile")
+    return render(
+        request,
+        "pharmacies/profile.html",
+        {"pharmacy": pharmacy, "form": form, "can_edit": can_edit},
+    )
+
+
+@require_role(*PHARMACY_ROLES)
+def staff_list(request: HttpRequest) -> HttpResponse:
+    principal = principal_of(request)
+    pharmacy = own_pharmacy(principal)
+    form = StaffForm(request.POST or None)
+    if request.method == "POST" and principal.has_role(Role.PHARMACY_MANAGER) and form.is_valid():
+        try:
+            services.staff_member_save(
+                pharmacy=pharmacy, data=form.cleaned_data, actor=_user(request)
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("人员已添加。"))
+            return redirect("pharmacies:staff")
+    months = max((p.payroll_evidence_months or 0 for p in Programme.objects.all()), default=0)
+    # HY-E01 concerns pharmacists hired once the pharmacy is designated (reverse relation:
+    # pharmacies does not import accreditation).
+    first_start = (
+        pharmacy.designations.order_by("starts_on").values_list("starts_on", flat=True).first()
+    )
+    missing = (
+        missing_payroll_months(
+            months=months,
+            on=timezone.localdate(),
+            pharmacy=pharmacy,
+            hired_from={pharmacy.pk: first_start},
+        )
+        if first_start
+        else []
+    )
+    return render(
+        request,
+        "pharmacies/staff_list.html",
+        {"staff": staff_for_pharmacy(pharmacy), "form": form, "missing": missing},
+    )
+
+
+@require_role(*PHARMACY_ROLES)
+def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    principal = principal_of(request)
+    staff = access_staff(principal, pk)
+    is_manager = principal.has_role(Role.PHARMACY_MANAGER)
+    form = StaffEditForm(request.POST or None, instance=staff, prefix="staff")
+    evidence_form = EvidenceForm(prefix="ev")
+    if request.method == "POST" and is_manager:
+        if "ev-kind" in request.POST:
+            evidence_form = EvidenceForm(request.POST, request.FILES, prefix="ev")
+            form = StaffEditForm(instance=staff, prefix="staff")
+            if evidence_form.is_valid():
+                try:
+                    services.staff_evidence_upload(
+                        staff=staff,
+                        kind=evidence_form.cleaned_data["kind"],
+                        month=evidence_form.cleaned_data["month"],
+                        upload=evidence_form.cleaned_data["file"],
+                        actor=_user(request),
+                    )
+                except DomainError as exc:
+                    evidence_form.add_error("file", str(exc.message))
+                else:
+                    messages.success(request, _("材料已上传。"))
+                    return redirect("pharmacies:staff_detail", pk=staff.pk)
+        elif form.is_valid():
+            try:
+                services.staff_member_save(
+                    pharmacy=staff.pharmacy,
+                    staff=staff,
+                    data=form.cleaned_data,
+                    actor=_user(request),
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("人员信息已保存。"))
+                return redirect("pharmacies:staff_detail", pk=staff.pk)
+    return render(
+        request,
+        "pharmacies/staff_detail.html",
+        {
+            "staff": staff,
+            "form": form,
+            "evidence_form": evidence_form,
+            "evidence": staff.evidence.all(),
+            "is_manager": is_manager,
+        },
+    )
+
+
+@require_role(*PHARMACY_ROLES, Role.BUREAU_REVIEWER)
+def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
+    evidence = access_evidence(principal_of(request), pk)
+    return private_file_response(evidence.file, evidence.content_type, evidence.original_name)

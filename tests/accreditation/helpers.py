@@ -1,0 +1,148 @@
+"""Builders for pharmacies that (do not) meet the conditions, and applications at each step."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+from typing import Any
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from stdnum.cn import ric, uscc
+
+from accounts.models import Organisation, OrganisationKind, Role, User
+from accreditation import services
+from accreditation.checklists import uploadable_kinds
+from accreditation.models import Application
+from pharmacies.models import Pharmacy, PremisesTenure, StaffMember, StaffPost
+from programmes.models import Programme
+from tests.factories import member, region
+
+_serial = itertools.count(1)
+PDF = b"%PDF-1.4\n% test document\n"
+
+
+def credit_code(n: int | None = None) -> str:
+    body = f"91430421MA4L{(n or next(_serial)):05d}"
+    return body + uscc.calc_check_digit(body + "0")
+
+
+def resident_id(n: int) -> str:
+    body = f"43042119850101{n % 1000:03d}"
+    return body + ric.calc_check_digit(body + "0")
+
+
+def pdf(name: str = "doc.pdf") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, PDF, content_type="application/pdf")
+
+
+FULL_PROFILE: dict[str, Any] = {
+    "address": "衡阳县西渡镇蒸阳路1号",
+    "business_licence_no": "430421000000001",
+    "business_licence_expires_on": date(2030, 12, 31),
+    "drug_licence_no": "湘AA7340001",
+    "drug_licence_expires_on": date(2029, 6, 30),
+    "quality_system": True,
+    "management_rules": True,
+    "premises_independent": True,
+    "area_billing": True,
+    "area_rest": True,
+    "area_cashier": True,
+    "area_storeroom": True,
+    "insurance_drug_area": True,
+    "premises_tenure": PremisesTenure.LEASED,
+    "lease_ends_on": date(2030, 1, 1),
+    "network_link": True,
+    "realtime_upload": True,
+    "e_voucher": True,
+    "e_prescription": True,
+    "video_24h": True,
+    "face_recognition": True,
+    "video_retention_days": 730,
+    "video_realtime_upload": True,
+}
+
+
+def pharmacy(
+    name: str = "",
+    *,
+    region_code: str = "430421",
+    opened_on: date = date(2025, 1, 1),
+    pharmacists: int = 2,
+    **profile: Any,
+) -> Pharmacy:
+    """A pharmacy meeting every HY-TM and GY-PT condition unless told otherwise."""
+    n = next(_serial)
+    org = Organisation.objects.create(
+        kind=OrganisationKind.PHARMACY, name=name or f"测试药房{n}", region=region(region_code)
+    )
+    values = {**FULL_PROFILE, **profile}
+    p = Pharmacy.objects.create(
+        organisation=org, credit_code=credit_code(n), opened_on=opened_on, **values
+    )
+    posts = [StaffPost.MANAGER, StaffPost.BILLER, StaffPost.DELIVERY]
+    for i, post in enumerate(posts):
+        StaffMember.objects.create(
+            pharmacy=p,
+            name=f"员工{i}",
+            post=post,
+            resident_id=resident_id(n * 10 + i),
+            hired_on=date(2024, 12, 1),
+        )
+    for i in range(pharmacists):
+        StaffMember.objects.create(
+            pharmacy=p,
+            name=f"药师{i}",
+            post=StaffPost.PHARMACIST,
+            resident_id=resident_id(n * 10 + 5 + i),
+            licensed_pharmacist=True,
+            registered_here=True,
+            hired_on=date(2024, 12, 1),
+        )
+    return p
+
+
+def manager_of(p: Pharmacy) -> User:
+    return member(Role.PHARMACY_MANAGER, organisation=p.organisation)
+
+
+def reviewer() -> User:
+    return member(Role.BUREAU_REVIEWER)
+
+
+def hy() -> Programme:
+    return Programme.objects.get(code="HY-TM")
+
+
+def gy() -> Programme:
+    return Programme.objects.get(code="GY-PT")
+
+
+def draft(p: Pharmacy, programme: Programme, manager: User) -> Application:
+    application = services.application_create(pharmacy=p, programme=programme, actor=manager)
+    for kind in uploadable_kinds(programme.code):
+        services.application_document_upload(
+            application=application, kind=kind, upload=pdf(f"{kind}.pdf"), actor=manager
+        )
+    return services.application_set_pledges(
+        application=application, truthful=True, security=True, actor=manager
+    )
+
+
+def submitted(p: Pharmacy, programme: Programme, manager: User) -> Application:
+    return services.application_submit(application=draft(p, programme, manager), actor=manager)
+
+
+def all_items(application: Application) -> dict[str, bool]:
+    from accreditation.checklists import inspection_items
+
+    return {i.key: True for i in inspection_items(application.programme.code)}
+
+
+def passed(p: Pharmacy, programme: Programme, manager: User, rev: User) -> Application:
+    application = submitted(p, programme, manager)
+    application = services.application_accept(application=application, actor=rev)
+    application = services.application_start_inspection(application=application, actor=rev)
+    services.application_record_inspection(
+        application=application, results=all_items(application), notes="", actor=rev
+    )
+    return services.application_pass(application=application, reason="合格", actor=rev)

@@ -1,0 +1,111 @@
+"""The eligibility report: each condition explained with its rule ID and data."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from accreditation.eligibility import FAIL, ONSITE, PASS, PENDING, Condition, eligibility_report
+from tests.accreditation import helpers as h
+
+pytestmark = pytest.mark.django_db
+ON = date(2026, 3, 2)
+
+
+def _by_rule(conditions: list[Condition]) -> dict[str, Condition]:
+    return {c.rule_id: c for c in conditions}
+
+
+def test_eligible_pharmacy_passes_every_hy_condition_with_stock_left_to_the_ledger() -> None:
+    report = _by_rule(eligibility_report(pharmacy=h.pharmacy(), programme=h.hy(), on=ON))
+    assert set(report) == {
+        "HY-A01",
+        "HY-A02",
+        "HY-A03",
+        "HY-A04",
+        "HY-A05",
+        "HY-A06",
+        "HY-A07",
+        "HY-A08",
+        "HY-A09",
+        "HY-E04",
+        "HY-C05",
+    }
+    assert {r: c.outcome for r, c in report.items() if c.outcome != PASS} == {
+        "HY-A07": ONSITE,
+        "HY-A08": ONSITE,
+        "HY-A09": PENDING,
+        "HY-E04": PENDING,
+    }
+    assert "进销存台账" in report["HY-A09"].data and "90%以上" in str(report["HY-A09"].label)
+    assert "95%以上" in str(report["HY-E04"].label)
+    assert "在岗执业药师 2 名" in report["HY-A05"].data
+
+
+def test_hy_a03_a04_a06_a07_a08_flag_missing_declarations_without_blocking() -> None:
+    pharmacy = h.pharmacy(
+        quality_system=False,
+        management_rules=False,
+        network_link=False,
+        face_recognition=False,
+        area_rest=False,
+    )
+    report = _by_rule(eligibility_report(pharmacy=pharmacy, programme=h.hy(), on=ON))
+    for rule in ("HY-A03", "HY-A04", "HY-A06", "HY-A07", "HY-A08"):
+        assert report[rule].outcome == FAIL, rule
+        assert not report[rule].blocks
+    assert "顾客休息区" not in report["HY-A08"].data or "休息区：否" in report["HY-A08"].data
+
+
+def test_hy_a04_names_the_missing_post() -> None:
+    pharmacy = h.pharmacy()
+    pharmacy.staff.filter(post="delivery").update(left_on=date(2026, 1, 1))
+    report = _by_rule(eligibility_report(pharmacy=pharmacy, programme=h.hy(), on=ON))
+    assert report["HY-A04"].outcome == FAIL and "送货员" in report["HY-A04"].data
+    pharmacy.staff.filter(post="delivery").update(left_on=None)
+    report = _by_rule(eligibility_report(pharmacy=pharmacy, programme=h.hy(), on=ON))
+    assert report["HY-A04"].outcome == PASS
+
+
+def test_hy_e05_video_kept_less_than_two_years_fails_monitoring() -> None:
+    short = h.pharmacy(video_retention_days=365)
+    report = _by_rule(eligibility_report(pharmacy=short, programme=h.hy(), on=ON))
+    assert report["HY-A07"].outcome == FAIL and "要求 730 天" in report["HY-A07"].data
+    # the same 365 days satisfy Guiyang's six months (GY-A03)
+    report = _by_rule(eligibility_report(pharmacy=short, programme=h.gy(), on=ON))
+    assert report["GY-A03"].outcome == ONSITE
+
+
+def test_gy_a01_requires_the_insurance_e_voucher() -> None:
+    pharmacy = h.pharmacy(region_code="520100", e_voucher=False)
+    report = _by_rule(eligibility_report(pharmacy=pharmacy, programme=h.gy(), on=ON))
+    assert report["GY-A01"].outcome == FAIL
+    # HY-A06 does not ask for it
+    report = _by_rule(eligibility_report(pharmacy=pharmacy, programme=h.hy(), on=ON))
+    assert report["HY-A06"].outcome == PASS
+
+
+def test_gy_a03_gy_e03_need_24_hour_video_with_real_time_upload() -> None:
+    pharmacy = h.pharmacy(region_code="520100", video_24h=False)
+    report = _by_rule(eligibility_report(pharmacy=pharmacy, programme=h.gy(), on=ON))
+    assert report["GY-A03"].outcome == FAIL
+    pharmacy.video_24h = True
+    pharmacy.video_realtime_upload = False
+    report = _by_rule(eligibility_report(pharmacy=pharmacy, programme=h.gy(), on=ON))
+    assert report["GY-A03"].outcome == FAIL
+
+
+def test_gy_a02_owned_premises_need_no_lease_and_gy_a05_needs_a_separate_area() -> None:
+    pharmacy = h.pharmacy(
+        region_code="520100",
+        premises_tenure="owned",
+        lease_ends_on=None,
+        insurance_drug_area=False,
+    )
+    report = _by_rule(eligibility_report(pharmacy=pharmacy, programme=h.gy(), on=ON))
+    assert report["GY-A02"].outcome == PASS
+    assert report["GY-A05"].outcome == FAIL
+    pharmacy.insurance_drug_area = True
+    report = _by_rule(eligibility_report(pharmacy=pharmacy, programme=h.gy(), on=ON))
+    assert report["GY-A05"].outcome == PENDING and "进销存台账" in report["GY-A05"].data
