@@ -7,6 +7,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.history import history_user
+
 
 class Region(models.Model):
     """An administrative area (county, city, new area); bureau staff see their subtree."""
@@ -69,7 +71,7 @@ class Organisation(models.Model):
     )
     is_active = models.BooleanField(_("启用"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["region__code", "kind", "name"]
@@ -150,7 +152,7 @@ class Membership(models.Model):
     role = models.CharField(_("角色"), max_length=30, choices=Role.choices)
     is_active = models.BooleanField(_("有效"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["user_id", "id"]

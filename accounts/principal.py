@@ -53,5 +53,10 @@ class ApiKeyUser:
     def __str__(self) -> str:
         return f"api-key:{self.api_key.prefix}"
 
+    @property
+    def history_user(self) -> User | None:
+        """History rows name the person who issued the key."""
+        return self.api_key.created_by
+
     def has_perm(self, perm: str, obj: object = None) -> bool:
         return False

@@ -8,7 +8,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from pharmacies.models import Pharmacy, history_user
+from core.history import history_user
+from pharmacies.models import Pharmacy
 from programmes.models import Programme
 
 

@@ -7,7 +7,6 @@ report (accreditation.eligibility) and on site.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -15,21 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Organisation, Region
+from core.history import history_user
 from core.validators import mask_resident_id, validate_credit_code, validate_resident_id
-
-
-def history_user(instance: Any, request: Any = None, **kwargs: Any) -> Any:
-    """Who history rows name: the explicit user, the member, or for an API-key call the
-    person who issued the key (an ApiKeyUser is not a User row)."""
-    from accounts.principal import ApiKeyUser
-
-    explicit = getattr(instance, "_history_user", None)
-    if explicit is not None:
-        return explicit
-    user = getattr(request, "user", None)
-    if isinstance(user, ApiKeyUser):
-        return user.api_key.created_by
-    return user if user is not None and user.is_authenticated else None
 
 
 class PremisesTenure(models.TextChoices):

@@ -18,6 +18,7 @@ from django_stubs_ext import StrOrPromise
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Region
+from core.history import history_user
 
 PERCENT = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
 
@@ -166,7 +167,7 @@ class Programme(models.Model):
     )
 
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at"], get_user=history_user)
 
     class Meta:
         ordering = ["code"]
@@ -262,7 +263,7 @@ class Disease(models.Model):
         help_text=_("湖南省支付标准文件未随政策附上：金额为演示值，使用前须按文件核定。"),
     )
     is_active = models.BooleanField(_("启用"), default=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["programme__code", "code"]
