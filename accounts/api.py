@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import API_KEY_MANAGER_ROLES, ApiKey, Organisation
+from accounts.models import API_KEY_MANAGER_ROLES, ApiKey, Organisation, User
 from accounts.principal import ApiKeyUser, Principal
 from accounts.selectors import api_keys_for_principal
 from accounts.services import api_key_create, api_key_revoke
@@ -27,6 +27,15 @@ def principal_for_request(request: Request) -> Principal:
     if principal is None:
         raise NotFound
     return principal
+
+
+def acting_user(request: Request) -> User:
+    """The user events and history name: the member, or the person who issued the API key."""
+    user = request.user
+    if isinstance(user, ApiKeyUser):
+        return user.api_key.created_by
+    assert isinstance(user, User)
+    return user
 
 
 class ScopedViewSetMixin:

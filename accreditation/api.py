@@ -14,7 +14,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.api import ScopedViewSetMixin, principal_for_request
+from accounts.api import ScopedViewSetMixin, acting_user, principal_for_request
 from accounts.models import Role
 from accounts.principal import Principal
 from accreditation import services
@@ -26,7 +26,6 @@ from accreditation.models import (
     ViolationDecision,
 )
 from accreditation.selectors import applications_for_principal, designations_for_principal
-from pharmacies.api import acting_user
 from pharmacies.selectors import pharmacies_for_principal
 from programmes.models import Programme
 from programmes.selectors import programmes_for_principal

@@ -10,21 +10,12 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.api import ScopedViewSetMixin, principal_for_request
-from accounts.models import Role, User
-from accounts.principal import ApiKeyUser, Principal
+from accounts.api import ScopedViewSetMixin, acting_user, principal_for_request
+from accounts.models import Role
+from accounts.principal import Principal
 from pharmacies import services
 from pharmacies.models import EvidenceKind, Pharmacy, StaffEvidence, StaffMember
 from pharmacies.selectors import evidence_for_principal, pharmacies_for_principal
-
-
-def acting_user(request: Request) -> User:
-    """The user events are attributed to: the member, or the person who issued the API key."""
-    user = request.user
-    if isinstance(user, ApiKeyUser):
-        return user.api_key.created_by
-    assert isinstance(user, User)
-    return user
 
 
 class PharmacyWrite(permissions.BasePermission):

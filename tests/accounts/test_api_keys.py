@@ -115,3 +115,28 @@ def test_api_keys_page_query_count_does_not_grow_with_keys(
         _key_for(manager)
     with django_assert_max_num_queries(12):  # type: ignore[operator]
         assert client.get("/accounts/api-keys/").status_code == 200
+
+
+def test_history_names_the_keys_issuer_for_a_change_made_with_an_api_key(
+    personas: dict[str, User],
+) -> None:
+    from stdnum.cn import uscc
+
+    from pharmacies.models import Pharmacy
+
+    manager = personas[Role.PHARMACY_MANAGER]
+    organisation = manager.memberships.get().organisation
+    base = "91430421MA4L0000"
+    code = base + "0" + uscc.calc_check_digit(base + "0")
+    pharmacy = Pharmacy.objects.create(organisation=organisation, credit_code=code)
+    _key, raw = _key_for(manager)
+    response = APIClient().patch(
+        f"/api/v1/pharmacies/{pharmacy.pk}/",
+        {"address": "衡阳县西渡镇蒸阳北路1号"},
+        HTTP_AUTHORIZATION=f"Api-Key {raw}",
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    latest = pharmacy.history.latest()
+    assert latest.address == "衡阳县西渡镇蒸阳北路1号"
+    assert latest.history_user == manager
