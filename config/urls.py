@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("accounts.core_urls")),
     path("accounts/", include("accounts.urls")),
     path("programmes/", include("programmes.urls")),
+    path("tm/", include("patients.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
