@@ -35,6 +35,12 @@ NOTIFICATIONS = NavItem(_("消息"), "core:notifications")
 PROGRAMMES = NavItem(_("政策参数"), "programmes:list")
 CALENDAR = NavItem(_("节假日与调休"), "programmes:calendar")
 API_KEYS = NavItem(_("接口密钥"), "accounts:api_keys")
+TM_FILINGS = NavItem(_("特门申报"), "patients:filing_list")
+TM_LODGE = NavItem(_("受理申报"), "patients:filing_lodge")
+TM_ROSTERS = NavItem(_("初审名册"), "patients:roster_list")
+TM_PATIENTS = NavItem(_("特门患者"), "patients:patient_list")
+TM_STAYS = NavItem(_("住院登记"), "patients:stay_list")
+TM_CARDS = NavItem(_("留存社保卡"), "patients:retention_list")
 
 WORKSPACES: dict[str, Workspace] = {
     Role.BUREAU_ADMIN: Workspace(
@@ -45,36 +51,36 @@ WORKSPACES: dict[str, Workspace] = {
     Role.BUREAU_REVIEWER: Workspace(
         _("定点协议服务股工作台"),
         _("受理药店定点申请，组织评估与现场查勘，发布公示，签订协议，年度考核。"),
-        (HOME, PROGRAMMES, NOTIFICATIONS),
+        (HOME, PROGRAMMES, TM_CARDS, NOTIFICATIONS),
     ),
     Role.BENEFITS_OFFICER: Workspace(
         _("待遇保障股工作台"),
         _("接收医院初审名册，分配专家评审，管理病种、额度与政策参数。"),
-        (HOME, PROGRAMMES, NOTIFICATIONS),
+        (HOME, TM_ROSTERS, TM_FILINGS, TM_PATIENTS, PROGRAMMES, NOTIFICATIONS),
     ),
     Role.EXPERT_REVIEWER: Workspace(
         _("专家评审工作台"),
         _("审核分配给您的特门申报，作出通过或不通过的决定。"),
-        (HOME, NOTIFICATIONS),
+        (HOME, TM_FILINGS, NOTIFICATIONS),
     ),
     Role.WINDOW_CLERK: Workspace(
         _("特门窗口工作台"),
         _("受理患者特门申报，初审材料，跟踪办理进度。"),
-        (HOME, API_KEYS, NOTIFICATIONS),
+        (HOME, TM_LODGE, TM_FILINGS, TM_ROSTERS, TM_PATIENTS, TM_STAYS, API_KEYS, NOTIFICATIONS),
     ),
     Role.PHYSICIAN: Workspace(
         _("处方医师工作台"),
         _("为特门患者开具处方（免费）。"),
-        (HOME, NOTIFICATIONS),
+        (HOME, TM_PATIENTS, TM_STAYS, NOTIFICATIONS),
     ),
     Role.PHARMACY_MANAGER: Workspace(
         _("药店负责人工作台"),
         _("维护药店资料、人员与证明材料，申请定点，管理进销存与季度盘点。"),
-        (HOME, API_KEYS, NOTIFICATIONS),
+        (HOME, TM_PATIENTS, TM_CARDS, API_KEYS, NOTIFICATIONS),
     ),
     Role.PHARMACIST: Workspace(
         _("药师工作台"),
         _("凭处方为参保人配药结算，扫描追溯码，登记代购与配送。"),
-        (HOME, NOTIFICATIONS),
+        (HOME, TM_PATIENTS, TM_CARDS, NOTIFICATIONS),
     ),
 }
