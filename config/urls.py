@@ -4,11 +4,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import ApiKeyViewSet, WhoAmIView
+from patients.api import FilingViewSet, HospitalStayViewSet
 from programmes.api import ProgrammeViewSet
 
 router = DefaultRouter()
 router.register("api-keys", ApiKeyViewSet, basename="api-key")
 router.register("programmes", ProgrammeViewSet, basename="programme")
+router.register("tm/filings", FilingViewSet, basename="tm-filing")
+router.register("tm/hospital-stays", HospitalStayViewSet, basename="tm-hospital-stay")
 
 api_v1 = [
     path("whoami/", WhoAmIView.as_view(), name="whoami"),

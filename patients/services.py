@@ -683,7 +683,7 @@ def stay_record(
         Patient.objects.select_for_update().get(pk=patient.pk)
         if HospitalStay.objects.filter(patient=patient, discharged_on__isnull=True).exists():
             raise DomainError(_("该患者已有未出院的住院记录。"))
-        return HospitalStay.objects.create(
+        stay = HospitalStay(
             patient=patient,
             hospital=hospital,
             admitted_on=admitted_on,
@@ -691,6 +691,9 @@ def stay_record(
             source=source,
             recorded_by=actor,
         )
+        stay._history_user = actor  # type: ignore[attr-defined]  # not the API key's request.user
+        stay.save()
+        return stay
 
 
 def stay_discharge(*, stay: HospitalStay, discharged_on: date, actor: User | None) -> HospitalStay:
