@@ -17,7 +17,7 @@ from accounts.principal import Principal
 from accounts.selectors import organisations_visible_to
 from core.errors import DomainError
 from patients import services
-from patients.models import Filing, HospitalLevel, HospitalStay, InsuredType, MaterialKind
+from patients.models import Filing, HospitalStay, InsuredType, MaterialKind
 from patients.selectors import expert_hospitals, filings_for_principal, patient_by_resident_id
 from programmes.models import Disease
 
@@ -76,7 +76,9 @@ class FilingLodgeSerializer(serializers.Serializer):
     disease_code = serializers.CharField(max_length=20)
     reviewing_hospital_id = serializers.IntegerField(required=False, allow_null=True)
     records_hospital = serializers.CharField(max_length=100)
-    records_hospital_level = serializers.ChoiceField(choices=HospitalLevel.choices)
+    # A plain string (1/2/3): the service refuses below Level II (HY-G02); a second enum of
+    # the same choices would clash in the OpenAPI schema with Organisation.hospital_level.
+    records_hospital_level = serializers.CharField(max_length=1, help_text="医院等级 1/2/3")
     materials_received = serializers.ListField(
         child=serializers.ChoiceField(choices=MaterialKind.choices)
     )
