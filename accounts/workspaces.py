@@ -41,12 +41,13 @@ TM_ROSTERS = NavItem(_("初审名册"), "patients:roster_list")
 TM_PATIENTS = NavItem(_("特门患者"), "patients:patient_list")
 TM_STAYS = NavItem(_("住院登记"), "patients:stay_list")
 TM_CARDS = NavItem(_("留存社保卡"), "patients:retention_list")
+TM_DISEASES = NavItem(_("病种"), "patients:disease_index")
 
 WORKSPACES: dict[str, Workspace] = {
     Role.BUREAU_ADMIN: Workspace(
         _("医保局管理员工作台"),
         _("维护政策方案参数、节假日与调休安排、机构和账户。"),
-        (HOME, PROGRAMMES, CALENDAR, API_KEYS, NOTIFICATIONS),
+        (HOME, PROGRAMMES, TM_DISEASES, CALENDAR, API_KEYS, NOTIFICATIONS),
     ),
     Role.BUREAU_REVIEWER: Workspace(
         _("定点协议服务股工作台"),
@@ -56,7 +57,7 @@ WORKSPACES: dict[str, Workspace] = {
     Role.BENEFITS_OFFICER: Workspace(
         _("待遇保障股工作台"),
         _("接收医院初审名册，分配专家评审，管理病种、额度与政策参数。"),
-        (HOME, TM_ROSTERS, TM_FILINGS, TM_PATIENTS, PROGRAMMES, NOTIFICATIONS),
+        (HOME, TM_ROSTERS, TM_FILINGS, TM_PATIENTS, TM_DISEASES, PROGRAMMES, NOTIFICATIONS),
     ),
     Role.EXPERT_REVIEWER: Workspace(
         _("专家评审工作台"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from patients import views
+from patients import disease_views, views
 
 app_name = "patients"
 
@@ -35,4 +35,13 @@ urlpatterns = [
     path("retained-cards/", views.retention_list, name="retention_list"),
     path("retained-cards/<int:pk>/<str:action>/", views.retention_act, name="retention_act"),
     path("hospitals/", views.public_hospitals_page, name="public_hospitals"),
+    path("diseases/", disease_views.disease_index, name="disease_index"),
+    path("diseases/<str:code>/", disease_views.disease_list, name="disease_list"),
+    path("diseases/<str:code>/new/", disease_views.disease_edit, name="disease_new"),
+    path("diseases/<str:code>/<int:pk>/", disease_views.disease_edit, name="disease_edit"),
+    path(
+        "diseases/<str:code>/<int:pk>/history/",
+        disease_views.disease_history,
+        name="disease_history",
+    ),
 ]

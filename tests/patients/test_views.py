@@ -283,3 +283,39 @@ def test_demo_seed_is_idempotent() -> None:
     assert Patient.objects.filter(name="王建华").count() == 1
     assert Enrolment.objects.filter(patient__name="王建华").count() == 1
     assert Filing.objects.filter(status=FilingStatus.LODGED).count() == 2
+
+
+def test_benefits_officer_edits_a_disease_with_history_and_outsider_gets_404(
+    outsider_bureau_admin: Any,
+) -> None:
+    officer = _as(member(Role.BENEFITS_OFFICER, organisation=bureau(), username="officer"))
+    d = disease("TM101")
+    assert officer.get("/tm/diseases/").status_code == 302
+    page = officer.get(f"/tm/diseases/HY-TM/{d.pk}/")
+    assert page.status_code == 200
+    response = officer.post(
+        f"/tm/diseases/HY-TM/{d.pk}/",
+        {
+            "code": d.code,
+            "name": d.name,
+            "icd10_codes": "I10, I11",
+            "category": "normal",
+            "monthly_standard": "120",
+            "quarterly_standard": "",
+            "fund_share_pct": "70",
+            "eligible_insured_types": ["employee", "resident"],
+            "amounts_are_demo": "on",
+            "is_active": "on",
+            "reason": "按省文件调整",
+        },
+    )
+    assert response.status_code == 302
+    d.refresh_from_db()
+    assert str(d.monthly_standard) == "120.00" and d.icd10_codes == ["I10", "I11"]
+    history = officer.get(f"/tm/diseases/HY-TM/{d.pk}/history/").content.decode()
+    assert "按省文件调整" in history and "120" in history
+    expert = _as(member(Role.EXPERT_REVIEWER, organisation=bureau(), username="expert"))
+    assert expert.get(f"/tm/diseases/HY-TM/{d.pk}/").status_code == 404
+    outsider = login(Client(), outsider_bureau_admin)
+    assert outsider.get("/tm/diseases/HY-TM/").status_code == 404
+    assert outsider.get(f"/tm/diseases/HY-TM/{d.pk}/history/").status_code == 404
