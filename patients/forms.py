@@ -127,6 +127,10 @@ class StayForm(forms.Form):
     discharged_on = forms.DateField(label=_("出院日期"), required=False, widget=DATE)
 
 
+class StayImportForm(forms.Form):
+    file = forms.FileField(label=_("Excel 文件（A 列身份证号，B 列入院日期，C 列出院日期）"))
+
+
 class DischargeForm(forms.Form):
     discharged_on = forms.DateField(label=_("出院日期"), widget=DATE)
 

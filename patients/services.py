@@ -847,3 +847,86 @@ def proxy_authorise(
         recorded_by=actor,
         organisation=organisation,
     )
+
+
+def stays_import(
+    *, hospital: Organisation, upload: UploadedFile, actor: User
+) -> list[HospitalStay]:
+    """HY-G08 data: import admissions/discharges from an Excel sheet (身份证号, 入院日期,
+    出院日期); every row is checked first, and the file is imported whole or not at all."""
+    from openpyxl import load_workbook
+
+    if (upload.size or 0) > settings.DINGDIAN_MAX_UPLOAD_BYTES:
+        raise ValidationError(_("文件过大。"))
+    if not upload.read(4).startswith(b"PK"):
+        raise ValidationError(_("请上传 Excel（.xlsx）文件。"))
+    upload.seek(0)
+    try:
+        sheet = load_workbook(upload, read_only=True, data_only=True).active
+    except Exception as exc:  # a corrupt workbook: tell the user, not a 500
+        raise ValidationError(_("无法读取 Excel 文件。")) from exc
+    if sheet is None:
+        raise ValidationError(_("Excel 文件没有工作表。"))
+    errors: list[str] = []
+    rows: list[tuple[Patient, date, date | None]] = []
+    seen: set[str] = set()
+    for number, row in enumerate(sheet.iter_rows(min_row=2, values_only=True), start=2):
+        if not row or all(cell in (None, "") for cell in row):
+            continue
+        rid = normalise_resident_id(str(row[0] or ""))
+        admitted = row[1] if len(row) > 1 else None
+        discharged = row[2] if len(row) > 2 else None
+        patient = Patient.objects.filter(resident_id=rid).first()
+        if patient is None:
+            errors.append(
+                _("第 %(row)d 行 A 列：未找到身份证号为该号码的特门患者。") % {"row": number}
+            )
+            continue
+        admitted_on = _as_date(admitted)
+        discharged_on = _as_date(discharged) if discharged not in (None, "") else None
+        if admitted_on is None:
+            errors.append(_("第 %(row)d 行 B 列：入院日期无效。") % {"row": number})
+            continue
+        if discharged not in (None, "") and discharged_on is None:
+            errors.append(_("第 %(row)d 行 C 列：出院日期无效。") % {"row": number})
+            continue
+        if discharged_on and discharged_on < admitted_on:
+            errors.append(_("第 %(row)d 行 C 列：出院日期早于入院日期。") % {"row": number})
+            continue
+        if rid in seen:
+            errors.append(_("第 %(row)d 行 A 列：同一患者在文件中重复。") % {"row": number})
+            continue
+        if HospitalStay.objects.filter(patient=patient, discharged_on__isnull=True).exists():
+            errors.append(_("第 %(row)d 行 A 列：该患者已有未出院的住院记录。") % {"row": number})
+            continue
+        seen.add(rid)
+        rows.append((patient, admitted_on, discharged_on))
+    if errors:
+        raise ValidationError(errors)
+    if not rows:
+        raise ValidationError(_("文件中没有数据行。"))
+    with transaction.atomic():
+        return [
+            stay_record(
+                patient=patient,
+                hospital=hospital,
+                admitted_on=admitted_on,
+                discharged_on=discharged_on,
+                source=StaySource.IMPORT,
+                actor=actor,
+            )
+            for patient, admitted_on, discharged_on in rows
+        ]
+
+
+def _as_date(value: Any) -> date | None:
+    from datetime import datetime
+
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        return None

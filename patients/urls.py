@@ -31,6 +31,7 @@ urlpatterns = [
     path("people/<int:pk>/proxies/", views.proxy_create, name="proxy_create"),
     path("revoked/<int:organisation_id>/", views.revoked_choices, name="revoked_choices"),
     path("stays/", views.stay_list, name="stay_list"),
+    path("stays/import/", views.stay_import, name="stay_import"),
     path("stays/<int:pk>/discharge/", views.stay_discharge, name="stay_discharge"),
     path("retained-cards/", views.retention_list, name="retention_list"),
     path("retained-cards/<int:pk>/<str:action>/", views.retention_act, name="retention_act"),

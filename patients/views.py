@@ -9,7 +9,7 @@ from typing import Any, TypeVar, cast
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,6 +33,7 @@ from patients.forms import (
     ProxyForm,
     RetentionForm,
     StayForm,
+    StayImportForm,
 )
 from patients.models import (
     ChoiceStatus,
@@ -579,8 +580,34 @@ def stay_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "patients/stay_list.html",
-        {"stays": stays[:200], "form": form, "discharge_form": DischargeForm()},
+        {"stays": stays[:200], "form": form, "import_form": StayImportForm()},
     )
+
+
+@require_POST
+@require_role(Role.WINDOW_CLERK, Role.PHYSICIAN)
+def stay_import(request: HttpRequest) -> HttpResponse:
+    principal = principal_of(request)
+    if principal.organisation.kind != OrganisationKind.HOSPITAL:
+        raise Http404
+    form = StayImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("请选择 Excel 文件。"))
+    else:
+        try:
+            stays = services.stays_import(
+                hospital=principal.organisation,
+                upload=form.cleaned_data["file"],
+                actor=_user(request),
+            )
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("已导入 %d 条住院记录。") % len(stays))
+    return redirect("patients:stay_list")
 
 
 @require_POST
@@ -590,8 +617,6 @@ def stay_discharge(request: HttpRequest, pk: int) -> HttpResponse:
     stay = HospitalStay.objects.filter(hospital=principal.organisation, pk=pk).first()
     form = DischargeForm(request.POST)
     if stay is None:
-        from django.http import Http404
-
         raise Http404
     if form.is_valid():
         _attempt(

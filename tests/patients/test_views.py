@@ -319,3 +319,34 @@ def test_benefits_officer_edits_a_disease_with_history_and_outsider_gets_404(
     outsider = login(Client(), outsider_bureau_admin)
     assert outsider.get("/tm/diseases/HY-TM/").status_code == 404
     assert outsider.get(f"/tm/diseases/HY-TM/{d.pk}/history/").status_code == 404
+
+
+def _xlsx(rows: list[list[Any]]) -> BytesIO:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["身份证号", "入院日期", "出院日期"])
+    for row in rows:
+        sheet.append(row)
+    out = BytesIO()
+    book.save(out)
+    out.seek(0)
+    out.name = "stays.xlsx"
+    return out
+
+
+def test_stay_import_is_all_or_nothing_with_row_errors() -> None:
+    h = hospital()
+    a, b = patient(1), patient(2, name="李秀英")
+    c = _as(clerk(h, username="hosp_clerk"))
+    bad = _xlsx([[a.resident_id, "2027-03-01", None], [b.resident_id, "not a date", None]])
+    page = c.post("/tm/stays/import/", {"file": bad}, follow=True).content.decode()
+    assert "第 3 行 B 列" in page
+    assert not a.stays.exists()
+    good = _xlsx([[a.resident_id, "2027-03-01", "2027-03-05"], [b.resident_id, "2027-03-02", None]])
+    c.post("/tm/stays/import/", {"file": good})
+    assert a.stays.get().source == "import" and b.stays.get().discharged_on is None
+    outsider = _as(member(Role.PHARMACY_MANAGER, organisation=org(OrganisationKind.PHARMACY, "x")))
+    assert outsider.post("/tm/stays/import/", {"file": _xlsx([])}).status_code == 404
