@@ -930,3 +930,13 @@ def _as_date(value: Any) -> date | None:
         return date.fromisoformat(str(value).strip())
     except ValueError:
         return None
+
+
+def roster_assign(*, roster: Roster, expert: User, actor: User, organisation: Organisation) -> int:
+    """Expert review: the benefits officer hands every not-yet-assigned filing of a received
+    roster to one expert reviewer; returns how many were assigned."""
+    with transaction.atomic():
+        filings = list(roster.filings.filter(status=FilingStatus.ROSTERED).order_by("id"))
+        for filing in filings:
+            filing_assign(filing=filing, expert=expert, actor=actor, organisation=organisation)
+    return len(filings)

@@ -18,6 +18,7 @@ urlpatterns = [
     path("rosters/", views.roster_list, name="roster_list"),
     path("rosters/submit/", views.roster_submit, name="roster_submit"),
     path("rosters/<int:pk>/", views.roster_detail, name="roster_detail"),
+    path("rosters/<int:pk>/assign/", views.roster_assign, name="roster_assign"),
     path("rosters/<int:pk>/pdf/", views.roster_pdf, name="roster_pdf"),
     path("rosters/<int:pk>/xlsx/", views.roster_xlsx, name="roster_xlsx"),
     path("people/", views.patient_list, name="patient_list"),

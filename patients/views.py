@@ -381,7 +381,33 @@ def _roster_context(request: HttpRequest, pk: int) -> dict[str, Any]:
 
 @require_role(Role.WINDOW_CLERK, Role.BENEFITS_OFFICER, Role.BUREAU_ADMIN)
 def roster_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return render(request, "patients/roster_detail.html", _roster_context(request, pk))
+    ctx = _roster_context(request, pk)
+    principal = principal_of(request)
+    if principal.has_role(Role.BENEFITS_OFFICER) and any(
+        f.status == FilingStatus.ROSTERED for f in ctx["filings"]
+    ):
+        ctx["assign_form"] = AssignForm(experts=experts_for_principal(principal))
+    return render(request, "patients/roster_detail.html", ctx)
+
+
+@require_POST
+@require_role(Role.BENEFITS_OFFICER)
+def roster_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    principal = principal_of(request)
+    roster = access_roster_for_principal(principal, pk)
+    form = AssignForm(request.POST, experts=experts_for_principal(principal))
+    if form.is_valid():
+        _attempt(
+            request,
+            lambda: services.roster_assign(
+                roster=roster,
+                expert=form.cleaned_data["expert"],
+                actor=_user(request),
+                organisation=principal.organisation,
+            ),
+            _("已将名册中的申报分配给评审专家。"),
+        )
+    return redirect("patients:roster_detail", pk=pk)
 
 
 @require_role(Role.WINDOW_CLERK, Role.BENEFITS_OFFICER, Role.BUREAU_ADMIN)

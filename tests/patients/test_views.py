@@ -350,3 +350,24 @@ def test_stay_import_is_all_or_nothing_with_row_errors() -> None:
     assert a.stays.get().source == "import" and b.stays.get().discharged_on is None
     outsider = _as(member(Role.PHARMACY_MANAGER, organisation=org(OrganisationKind.PHARMACY, "x")))
     assert outsider.post("/tm/stays/import/", {"file": _xlsx([])}).status_code == 404
+
+
+def test_benefits_officer_assigns_a_whole_roster_to_an_expert() -> None:
+    h = hospital()
+    with time_machine.travel(APRIL, tick=False):
+        filings = [lodge(patient(n)) for n in (1, 2)]
+        hc = clerk(h, username="hosp_clerk")
+        from patients.services import filing_preliminary_review, roster_submit
+
+        for f in filings:
+            filing_preliminary_review(filing=f, passed=True, reason="", actor=hc, organisation=h)
+        roster = roster_submit(hospital=h, actor=hc)
+    officer = _as(member(Role.BENEFITS_OFFICER, organisation=bureau(), username="officer"))
+    expert = member(Role.EXPERT_REVIEWER, organisation=bureau(), username="expert")
+    assert "分配名册中待评审的申报" in officer.get(f"/tm/rosters/{roster.pk}/").content.decode()
+    officer.post(f"/tm/rosters/{roster.pk}/assign/", {"expert": expert.pk})
+    assert set(roster.filings.values_list("status", flat=True)) == {FilingStatus.ASSIGNED}
+    expert_page = _as(expert).get("/tm/").content.decode()
+    assert all(f.number in expert_page for f in filings)
+    other_expert = _as(member(Role.EXPERT_REVIEWER, organisation=bureau(), username="expert2"))
+    assert other_expert.get(f"/tm/filings/{filings[0].pk}/").status_code == 404
