@@ -109,6 +109,12 @@ def disease_save(
             locked = Disease(programme=programme)
         else:
             locked = Disease.objects.select_for_update().get(pk=disease.pk, programme=programme)
+            if not locked.history.exists():
+                # Seeded rows have no history yet: keep the state before the first change so
+                # that the history page can show what changed.
+                Disease.history.bulk_history_create(
+                    [locked], default_change_reason=_("修改前的状态")
+                )
         for name, value in changes.items():
             setattr(locked, name, value)
         locked.full_clean()

@@ -313,7 +313,7 @@ def test_benefits_officer_edits_a_disease_with_history_and_outsider_gets_404(
     d.refresh_from_db()
     assert str(d.monthly_standard) == "120.00" and d.icd10_codes == ["I10", "I11"]
     history = officer.get(f"/tm/diseases/HY-TM/{d.pk}/history/").content.decode()
-    assert "按省文件调整" in history and "120" in history
+    assert "按省文件调整" in history and "100.00 → 120" in history
     expert = _as(member(Role.EXPERT_REVIEWER, organisation=bureau(), username="expert"))
     assert expert.get(f"/tm/diseases/HY-TM/{d.pk}/").status_code == 404
     outsider = login(Client(), outsider_bureau_admin)
