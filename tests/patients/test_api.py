@@ -49,6 +49,19 @@ def test_hospital_system_lodges_a_filing_and_reads_its_status() -> None:
     assert Filing.objects.count() == 1
 
 
+def test_filing_api_list_pins_its_query_count(django_assert_max_num_queries: Any) -> None:
+    from tests.patients.helpers import lodge
+
+    h = hospital()
+    with time_machine.travel("2027-04-12 10:00 +0800", tick=False):
+        for n in range(1, 6):
+            lodge(patient(n))
+    api = _key_client(h)
+    with django_assert_max_num_queries(6):
+        response = api.get("/api/v1/tm/filings/")
+    assert response.status_code == 200 and response.json()["count"] == 5
+
+
 def test_hospital_system_records_stays_and_outsider_gets_404(
     django_assert_max_num_queries: Any,
 ) -> None:

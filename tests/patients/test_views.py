@@ -371,3 +371,49 @@ def test_benefits_officer_assigns_a_whole_roster_to_an_expert() -> None:
     assert all(f.number in expert_page for f in filings)
     other_expert = _as(member(Role.EXPERT_REVIEWER, organisation=bureau(), username="expert2"))
     assert other_expert.get(f"/tm/filings/{filings[0].pk}/").status_code == 404
+
+
+def test_expert_rejection_needs_a_reason_the_window_prints_for_the_patient() -> None:
+    h = hospital()
+    window = township_window()
+    with time_machine.travel(APRIL, tick=False):
+        filing = lodge(patient(), at=window)
+        from patients.services import filing_assign, filing_preliminary_review, roster_submit
+
+        hc = clerk(h, username="hosp_clerk")
+        filing_preliminary_review(filing=filing, passed=True, reason="", actor=hc, organisation=h)
+        roster_submit(hospital=h, actor=hc)
+        officer = member(Role.BENEFITS_OFFICER, organisation=bureau(), username="officer")
+        expert = member(Role.EXPERT_REVIEWER, organisation=bureau(), username="expert")
+        filing_assign(filing=filing, expert=expert, actor=officer, organisation=bureau())
+        e = _as(expert)
+        e.post(f"/tm/filings/{filing.pk}/decide/", {"approve": "0", "reason": ""})
+        filing.refresh_from_db()
+        assert filing.status == FilingStatus.ASSIGNED  # refused: no reason given
+        e.post(f"/tm/filings/{filing.pk}/decide/", {"approve": "0", "reason": "诊断依据不足"})
+        filing.refresh_from_db()
+        assert filing.status == FilingStatus.REJECTED and not Enrolment.objects.exists()
+        receipt = _as(clerk(window, username="township")).get(f"/tm/filings/{filing.pk}/receipt/")
+    text = receipt.content.decode()
+    assert "特门申报结果告知书" in text and "诊断依据不足" in text
+
+
+def test_hy_g09_proxy_registered_on_the_patient_page_with_identity() -> None:
+    window = county_window()
+    with time_machine.travel(APRIL, tick=False):
+        e = enrol(patient(), code="TM101")
+        c = _as(clerk(hospital(), username="hosp_clerk"))
+        base = {"method": "proxy", "valid_from": "2027-04-12", "proxy_name": "王小明"}
+        refused = c.post(
+            f"/tm/people/{e.patient.pk}/proxies/",
+            {**base, "ground": "special_category", "proxy_resident_id": resident_id(60)},
+            follow=True,
+        )
+        assert "HY-G09" in refused.content.decode()
+        c.post(
+            f"/tm/people/{e.patient.pk}/proxies/",
+            {**base, "ground": "bedridden", "proxy_resident_id": resident_id(60)},
+        )
+    assert e.patient.proxies.get().proxy_resident_id == resident_id(60)
+    outsider = _as(clerk(window, username="county"))
+    assert outsider.post(f"/tm/people/{e.patient.pk}/proxies/", base).status_code == 404
