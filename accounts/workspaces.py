@@ -42,6 +42,7 @@ TM_PATIENTS = NavItem(_("特门患者"), "patients:patient_list")
 TM_STAYS = NavItem(_("住院登记"), "patients:stay_list")
 TM_CARDS = NavItem(_("留存社保卡"), "patients:retention_list")
 TM_DISEASES = NavItem(_("病种"), "patients:disease_index")
+TM_WINDOW = NavItem(_("本院特门窗口"), "patients:hospital_window")
 
 WORKSPACES: dict[str, Workspace] = {
     Role.BUREAU_ADMIN: Workspace(
@@ -67,7 +68,17 @@ WORKSPACES: dict[str, Workspace] = {
     Role.WINDOW_CLERK: Workspace(
         _("特门窗口工作台"),
         _("受理患者特门申报，初审材料，跟踪办理进度。"),
-        (HOME, TM_LODGE, TM_FILINGS, TM_ROSTERS, TM_PATIENTS, TM_STAYS, API_KEYS, NOTIFICATIONS),
+        (
+            HOME,
+            TM_LODGE,
+            TM_FILINGS,
+            TM_ROSTERS,
+            TM_PATIENTS,
+            TM_STAYS,
+            TM_WINDOW,
+            API_KEYS,
+            NOTIFICATIONS,
+        ),
     ),
     Role.PHYSICIAN: Workspace(
         _("处方医师工作台"),

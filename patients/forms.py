@@ -152,3 +152,9 @@ class ProxyForm(forms.Form):
     postal_address = forms.CharField(label=_("邮寄地址"), max_length=200, required=False)
     valid_from = forms.DateField(label=_("生效日期"), widget=DATE)
     valid_until = forms.DateField(label=_("截止日期"), required=False, widget=DATE)
+
+
+class HospitalWindowForm(forms.Form):
+    window_location = forms.CharField(label=_("特门窗口位置"), max_length=200)
+    window_phone = forms.CharField(label=_("窗口电话"), max_length=30, required=False)
+    service_hours = forms.CharField(label=_("服务时间"), max_length=100, required=False)

@@ -41,6 +41,7 @@ from patients.models import (
     FilingMaterial,
     FilingPath,
     FilingStatus,
+    HospitalProfile,
     HospitalStay,
     InstitutionChoice,
     MaterialKind,
@@ -940,3 +941,26 @@ def roster_assign(*, roster: Roster, expert: User, actor: User, organisation: Or
         for filing in filings:
             filing_assign(filing=filing, expert=expert, actor=actor, organisation=organisation)
     return len(filings)
+
+
+def hospital_profile_update(
+    *,
+    organisation: Organisation,
+    actor: User,
+    window_location: str,
+    window_phone: str,
+    service_hours: str,
+) -> HospitalProfile:
+    """HY-F02/HY-F03: the hospital keeps its published 特门 window details current."""
+    with transaction.atomic():
+        profile = (
+            HospitalProfile.objects.select_for_update().filter(organisation=organisation).first()
+        )
+        if profile is None:
+            raise DomainError(_("本院尚未登记为特门服务医院，请联系医保局。"))
+        profile.window_location = window_location
+        profile.window_phone = window_phone
+        profile.service_hours = service_hours
+        profile._history_user = actor  # type: ignore[attr-defined]
+        profile.save(update_fields=["window_location", "window_phone", "service_hours"])
+    return profile

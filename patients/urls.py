@@ -36,6 +36,7 @@ urlpatterns = [
     path("stays/<int:pk>/discharge/", views.stay_discharge, name="stay_discharge"),
     path("retained-cards/", views.retention_list, name="retention_list"),
     path("retained-cards/<int:pk>/<str:action>/", views.retention_act, name="retention_act"),
+    path("window/", views.hospital_window, name="hospital_window"),
     path("hospitals/", views.public_hospitals_page, name="public_hospitals"),
     path("diseases/", disease_views.disease_index, name="disease_index"),
     path("diseases/<str:code>/", disease_views.disease_list, name="disease_list"),

@@ -26,6 +26,7 @@ from patients.forms import (
     ChooseForm,
     DecideForm,
     DischargeForm,
+    HospitalWindowForm,
     ImmediateForm,
     LodgeForm,
     MaterialForm,
@@ -722,6 +723,35 @@ def retention_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if action in actions:
         _attempt(request, actions[action], _("已记录。"))
     return redirect("patients:retention_list")
+
+
+@require_role(Role.WINDOW_CLERK)
+def hospital_window(request: HttpRequest) -> HttpResponse:
+    """The hospital's own published 特门 window details (HY-F02, HY-F03)."""
+    principal = principal_of(request)
+    profile = getattr(principal.organisation, "tm_profile", None)
+    if profile is None:  # township and county windows have no hospital window to publish
+        messages.info(request, _("本机构不是特门服务医院，以下为各医院公示信息。"))
+        return redirect("patients:public_hospitals")
+    form = HospitalWindowForm(
+        request.POST or None,
+        initial={
+            "window_location": profile.window_location,
+            "window_phone": profile.window_phone,
+            "service_hours": profile.service_hours,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        saved = _attempt(
+            request,
+            lambda: services.hospital_profile_update(
+                organisation=principal.organisation, actor=_user(request), **form.cleaned_data
+            ),
+            _("特门窗口信息已更新，公示页同步显示。"),
+        )
+        if saved is not None:
+            return redirect("patients:hospital_window")
+    return render(request, "patients/hospital_window.html", {"form": form, "profile": profile})
 
 
 # --- Public page (HY-F02, HY-F03, HY-F05) ---------------------------------------------------------

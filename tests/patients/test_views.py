@@ -13,7 +13,15 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from accounts.models import OrganisationKind, Role
-from patients.models import Enrolment, Filing, FilingStatus, Patient, ResidentIdReveal, Roster
+from patients.models import (
+    Enrolment,
+    Filing,
+    FilingStatus,
+    HospitalProfile,
+    Patient,
+    ResidentIdReveal,
+    Roster,
+)
 from patients.services import enrolment_choose_institution
 from tests.conftest import login
 from tests.factories import member
@@ -417,3 +425,21 @@ def test_hy_g09_proxy_registered_on_the_patient_page_with_identity() -> None:
     assert e.patient.proxies.get().proxy_resident_id == resident_id(60)
     outsider = _as(clerk(window, username="county"))
     assert outsider.post(f"/tm/people/{e.patient.pk}/proxies/", base).status_code == 404
+
+
+def test_hospital_keeps_its_published_window_details() -> None:
+    h = hospital()
+    c = _as(clerk(h, username="hosp_clerk"))
+    c.post(
+        "/tm/window/",
+        {
+            "window_location": "门诊一楼收费大厅 8 号窗口",
+            "window_phone": "0734-6812345",
+            "service_hours": "工作日",
+        },
+    )
+    assert "门诊一楼收费大厅 8 号窗口" in Client().get("/tm/hospitals/").content.decode()
+    township = _as(clerk(township_window(), username="township"))
+    assert township.get("/tm/window/")["Location"] == "/tm/hospitals/"
+    assert township.post("/tm/window/", {"window_location": "x"}).status_code == 302
+    assert HospitalProfile.objects.get(organisation=h).window_location != "x"
