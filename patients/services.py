@@ -28,6 +28,7 @@ from core.notifications import notification_send
 from core.validators import normalise_resident_id, validate_resident_id
 from patients.models import (
     CHOICE_TRANSITIONS,
+    ENROLMENT_TRANSITIONS,
     FILING_TRANSITIONS,
     RETENTION_TRANSITIONS,
     CardRetention,
@@ -530,6 +531,29 @@ def _choice_move(
     ChoiceEvent.objects.create(
         choice=choice, old_status=old, new_status=new, actor=actor, reason=reason, rule_id=rule_id
     )
+
+
+def enrolment_end(*, enrolment: Enrolment, ended_on: date, reason: str, actor: User) -> Enrolment:
+    """End a patient's benefit for a disease (e.g. moved away, deceased); its choices end too."""
+    if not reason.strip():
+        raise ValidationError(_("终止待遇须填写原因。"))
+    with transaction.atomic():
+        locked = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+        _check_move(ENROLMENT_TRANSITIONS, locked.status, EnrolmentStatus.ENDED)
+        old = locked.status
+        locked.status = EnrolmentStatus.ENDED
+        locked._history_user = actor  # type: ignore[attr-defined]
+        locked.save(update_fields=["status"])
+        EnrolmentEvent.objects.create(
+            enrolment=locked, old_status=old, new_status=locked.status, actor=actor, reason=reason
+        )
+        for choice in InstitutionChoice.objects.select_for_update().filter(
+            enrolment=locked, status__in=[ChoiceStatus.ACTIVE, ChoiceStatus.REVOKED_INSTITUTION]
+        ):
+            _choice_move(choice, ChoiceStatus.ENDED, actor=actor, reason=reason, rule_id="")
+            choice.ended_on = ended_on
+            choice.save(update_fields=["status", "ended_on"])
+    return locked
 
 
 def enrolment_choose_institution(

@@ -501,3 +501,23 @@ def test_one_open_filing_per_patient_and_disease() -> None:
         lodge(p)
         with pytest.raises(DomainError):
             lodge(p, at=township_window())
+
+
+def test_enrolment_end_stops_settlement_and_is_final() -> None:
+    from patients.services import enrolment_end
+
+    pharmacy = org(OrganisationKind.PHARMACY, "衡阳县康民大药房")
+    with time_machine.travel(APRIL, tick=False):
+        e = enrol(patient())
+        actor = clerk(hospital())
+        enrolment_choose_institution(enrolment=e, organisation=pharmacy, actor=actor)
+        with pytest.raises(ValidationError):
+            enrolment_end(enrolment=e, ended_on=date(2027, 6, 30), reason="", actor=actor)
+        enrolment_end(enrolment=e, ended_on=date(2027, 6, 30), reason="迁出本县", actor=actor)
+        with pytest.raises(TransitionNotAllowed):
+            enrolment_end(enrolment=e, ended_on=date(2027, 7, 1), reason="重复", actor=actor)
+    d = disease()
+    assert enrolment_for(e.patient, d) is None
+    assert not patient_may_settle_at(
+        patient=e.patient, disease=d, organisation=pharmacy, on=date(2027, 7, 1)
+    )

@@ -443,3 +443,27 @@ def test_hospital_keeps_its_published_window_details() -> None:
     assert township.get("/tm/window/")["Location"] == "/tm/hospitals/"
     assert township.post("/tm/window/", {"window_location": "x"}).status_code == 302
     assert HospitalProfile.objects.get(organisation=h).window_location != "x"
+
+
+def test_outsiders_get_404_on_stay_discharge_and_institution_choice() -> None:
+    h = hospital()
+    with time_machine.travel(APRIL, tick=False):
+        e = enrol(patient())
+    from patients.services import stay_record
+
+    stay = stay_record(patient=e.patient, hospital=h, admitted_on=e.starts_on, actor=None)
+    other = hospital("衡阳县中医医院")
+    outsider = _as(clerk(other, username="outsider"))
+    assert (
+        outsider.post(
+            f"/tm/stays/{stay.pk}/discharge/", {"discharged_on": "2027-06-01"}
+        ).status_code
+        == 404
+    )
+    pharmacy = org(OrganisationKind.PHARMACY, "衡阳县康民大药房")
+    url = f"/tm/people/{e.patient.pk}/enrolments/{e.pk}/choose/"
+    county = _as(clerk(county_window(), username="county"))
+    assert county.post(url, {"organisation": pharmacy.pk}).status_code == 404
+    owner = _as(clerk(h, username="owner"))
+    owner.post(url, {"organisation": pharmacy.pk})
+    assert e.choices.get().organisation == pharmacy
