@@ -211,6 +211,3 @@ def seed(ctx: dict[str, Any]) -> None:
             actor=users["hy_manager"],
             rule_id="HY-E08",
         )
-    ctx.setdefault("notes", []).append(
-        f"特门：新患者赵明 {people['zhao'].resident_id} 可在县政务中心即时办理肺结核等五种病种"
-    )
