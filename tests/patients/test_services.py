@@ -521,3 +521,14 @@ def test_enrolment_end_stops_settlement_and_is_final() -> None:
     assert not patient_may_settle_at(
         patient=e.patient, disease=d, organisation=pharmacy, on=date(2027, 7, 1)
     )
+
+
+def test_hy_h01_no_filing_after_the_programme_expires() -> None:
+    with time_machine.travel("2029-04-10 10:00 +0800", tick=False):
+        assert lodge(patient(1)).status == FilingStatus.LODGED
+    with (
+        time_machine.travel("2029-10-10 10:00 +0800", tick=False),
+        pytest.raises(RuleViolation) as refused,
+    ):
+        lodge(patient(2))
+    assert refused.value.rule_id == "HY-H01"

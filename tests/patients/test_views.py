@@ -278,11 +278,20 @@ def test_stays_and_retained_cards_pages() -> None:
     assert outsider.post(f"/tm/retained-cards/{retention.pk}/return/").status_code == 404
 
 
-def test_public_hospital_page_lists_window_staff_and_policy(client: Client) -> None:
+def test_hy_f02_f03_f04_f05_public_page_lists_windows_staff_physicians_and_policy(
+    client: Client,
+) -> None:
     h = hospital()
-    clerk(h, username="window_person")
+    window_person = clerk(h, username="window_person")
+    physician = member(Role.PHYSICIAN, organisation=h, username="doctor")
     page = client.get("/tm/hospitals/").content.decode()
-    assert "衡阳县人民医院" in page and "特门处方医师" in page and "4月和10月" in page
+    assert "衡阳县人民医院" in page and "门诊收费大厅特门窗口" in page  # HY-F02
+    assert window_person.display_name in page and physician.display_name in page  # HY-F03
+    assert "免费开具特门用药处方" in page  # HY-F04
+    assert "4月和10月" in page and "住院期间不能同时刷特门" in page  # HY-F05
+    unlisted = org(OrganisationKind.HOSPITAL, "某民营医院", "2")
+    member(Role.PHYSICIAN, organisation=unlisted, username="elsewhere")
+    assert "某民营医院" not in client.get("/tm/hospitals/").content.decode()
 
 
 def test_demo_seed_is_idempotent() -> None:
@@ -427,7 +436,7 @@ def test_hy_g09_proxy_registered_on_the_patient_page_with_identity() -> None:
     assert outsider.post(f"/tm/people/{e.patient.pk}/proxies/", base).status_code == 404
 
 
-def test_hospital_keeps_its_published_window_details() -> None:
+def test_hy_f02_hospital_keeps_its_published_window_details() -> None:
     h = hospital()
     c = _as(clerk(h, username="hosp_clerk"))
     c.post(
