@@ -35,6 +35,11 @@ NOTIFICATIONS = NavItem(_("消息"), "core:notifications")
 PROGRAMMES = NavItem(_("政策参数"), "programmes:list")
 CALENDAR = NavItem(_("节假日与调休"), "programmes:calendar")
 API_KEYS = NavItem(_("接口密钥"), "accounts:api_keys")
+STOCK = NavItem(_("进销存"), "inventory:stock")
+PURCHASE_IMPORTS = NavItem(_("进货导入"), "inventory:imports")
+STOCKTAKES = NavItem(_("季度盘点"), "inventory:stocktakes")
+FINDINGS = NavItem(_("核查线索"), "supervision:findings")
+CATALOGUE = NavItem(_("药品目录"), "inventory:catalogue")
 
 WORKSPACES: dict[str, Workspace] = {
     Role.BUREAU_ADMIN: Workspace(
@@ -45,7 +50,7 @@ WORKSPACES: dict[str, Workspace] = {
     Role.BUREAU_REVIEWER: Workspace(
         _("定点协议服务股工作台"),
         _("受理药店定点申请，组织评估与现场查勘，发布公示，签订协议，年度考核。"),
-        (HOME, PROGRAMMES, NOTIFICATIONS),
+        (HOME, PROGRAMMES, STOCKTAKES, FINDINGS, CATALOGUE, NOTIFICATIONS),
     ),
     Role.BENEFITS_OFFICER: Workspace(
         _("待遇保障股工作台"),
@@ -70,11 +75,11 @@ WORKSPACES: dict[str, Workspace] = {
     Role.PHARMACY_MANAGER: Workspace(
         _("药店负责人工作台"),
         _("维护药店资料、人员与证明材料，申请定点，管理进销存与季度盘点。"),
-        (HOME, API_KEYS, NOTIFICATIONS),
+        (HOME, STOCK, PURCHASE_IMPORTS, STOCKTAKES, CATALOGUE, API_KEYS, NOTIFICATIONS),
     ),
     Role.PHARMACIST: Workspace(
         _("药师工作台"),
         _("凭处方为参保人配药结算，扫描追溯码，登记代购与配送。"),
-        (HOME, NOTIFICATIONS),
+        (HOME, STOCK, PURCHASE_IMPORTS, NOTIFICATIONS),
     ),
 }

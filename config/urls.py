@@ -19,6 +19,8 @@ urlpatterns = [
     path("", include("accounts.core_urls")),
     path("accounts/", include("accounts.urls")),
     path("programmes/", include("programmes.urls")),
+    path("inventory/", include("inventory.urls")),
+    path("supervision/", include("supervision.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
