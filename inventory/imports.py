@@ -13,6 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 
@@ -267,7 +268,7 @@ def export_rows(movements: Any) -> Iterator[list[Any]]:
             m.supplier,
             m.quantity,
             f"{m.unit_price:.2f}" if m.unit_price is not None else "",
-            m.occurred_at.date().isoformat(),
+            timezone.localtime(m.occurred_at).date().isoformat(),
             m.invoice_no,
             m.delivery_note_no,
             ";".join(m.traceability_codes),
