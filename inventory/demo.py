@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from django.utils import timezone
@@ -288,7 +288,7 @@ DRUGS: list[tuple[str, str, str, str, str, str, str, bool, list[str], str]] = [
         "勃林格殷格翰制药有限公司",
         "国药准字H20030478",
         "drug",
-        False,
+        True,
         ["TM104"],
         "12.30",
     ),
@@ -450,6 +450,12 @@ LEDGER: list[tuple[str, str, date, date, int, str]] = [
     ("XL04AXM010A001", "MX2503017", date(2025, 3, 17), date(2028, 3, 16), 30, "6.30"),
     ("XN04BAD010A001", "MD2504056", date(2025, 4, 5), date(2028, 4, 4), 25, "38.00"),
     ("XB03AAA010A001", "VC2410221", date(2024, 10, 22), date(2026, 10, 21), 30, "1.80"),
+    ("XA10ABI020B001", "ND2505102", date(2025, 5, 10), date(2027, 5, 9), 20, "44.00"),
+    ("XR05CBA040A001", "AB2503019", date(2025, 3, 19), date(2028, 3, 18), 40, "7.20"),
+    ("XP01BAH020A001", "HQ2504008", date(2025, 4, 8), date(2028, 4, 7), 24, "22.50"),
+    ("XN05AHO010A001", "OL2502271", date(2025, 2, 27), date(2027, 2, 26), 14, "40.00"),
+    ("XJ04AMR010A001", "IN2501135", date(2025, 1, 13), date(2028, 1, 12), 20, "4.10"),
+    ("XL04ADT010A001", "TK2504220", date(2025, 4, 22), date(2027, 4, 21), 6, "300.00"),
 ]
 SUPPLIER = "国药控股湖南有限公司"
 
@@ -592,7 +598,8 @@ def seed(ctx: dict[str, Any]) -> None:
             drug=drug,
             batch=batch,
             quantity=max(qty // 5, 1),
-            unit_price=(cap.price * Decimal("0.95")).quantize(Decimal("0.01"))
+            # HY-B02: at or below the listed price less 5 %.
+            unit_price=(cap.price * Decimal("0.95")).quantize(Decimal("0.01"), ROUND_DOWN)
             if cap
             else Decimal(price),
             traceability_codes=[],

@@ -221,10 +221,14 @@ def sale_prices_over_cap(*, pharmacy: Pharmacy, programme: Programme) -> Metric:
     over = 0
     if den:
         over = (
-            sales.annotate(cap=Subquery(latest)).filter(unit_price__gt=Subquery(latest) * factor)
+            # Prices are fen-exact: the margin only absorbs SQLite's float arithmetic (demo).
+            sales.filter(unit_price__gt=Subquery(latest) * factor + FEN_MARGIN)
         ).count()
     rule_id = "HY-B02" if programme.price_cap_basis == PriceCapBasis.HOSPITAL_LISTED else "GY-C01"
     return Metric(rule_id, over, 0, over, den, over == 0)
+
+
+FEN_MARGIN = Decimal("0.001")
 
 
 def pharmacy_metrics(*, pharmacy: Pharmacy, programme: Programme) -> list[tuple[str, Metric]]:
