@@ -103,12 +103,18 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def _date(value: Any) -> date | None:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = _text(value).replace("/", "-").replace(".", "-")
+def _date(text: str, raw: list[Any], position: int) -> date | None:
+    if position >= 0 and position < len(raw):
+        value = raw[position]
+        if isinstance(value, datetime):  # xlsx cells come typed
+            return value.date()
+        if isinstance(value, date):
+            return value
+    try:
+        return date.fromisoformat(text)  # the common case, fast
+    except ValueError:
+        pass
+    text = text.replace("/", "-").replace(".", "-")
     for fmt in ("%Y-%m-%d", "%Y%m%d"):
         try:
             return datetime.strptime(text, fmt).date()
@@ -117,8 +123,7 @@ def _date(value: Any) -> date | None:
     return None
 
 
-def split_codes(value: Any) -> list[str]:
-    text = _text(value)
+def split_codes(text: str) -> list[str]:
     for sep in CODE_SEPARATORS[1:]:
         text = text.replace(sep, CODE_SEPARATORS[0])
     return [c for c in (part.strip() for part in text.split(CODE_SEPARATORS[0])) if c]
@@ -138,64 +143,80 @@ def validate(
     if missing:
         result.error(1, "、".join(missing), _("缺少列：%s") % "、".join(missing))
         return result
-    index = {key: header.index(h) for key, h in COLUMNS if h in header}
+    positions = [header.index(h) if h in header else -1 for _key, h in COLUMNS]
+    required = [(n, h) for n, (key, h) in enumerate(COLUMNS) if key in REQUIRED]
     drugs = {d.insurance_code: d for d in Drug.objects.all()}
     seen_codes: dict[str, int] = {}
     materialised = list(rows)
     total = max(len(materialised), 1)
     step = max(total // 20, 1)
+    error = result.error
     for offset, raw in enumerate(materialised):
         line = offset + 2  # row 1 is the header
         if progress and offset % step == 0:
             progress(int(offset * 90 / total))
-        if not any(_text(v) for v in raw):
+        width = len(raw)
+        # One pass to text: the checks below then work on plain strings.
+        cells = [_text(raw[i]) if 0 <= i < width else "" for i in positions]
+        if not any(cells):
             continue
-        cells = {key: (raw[i] if i < len(raw) else None) for key, i in index.items()}
+        (
+            code,
+            _name,
+            _maker,
+            _form,
+            _spec,
+            batch_no,
+            produced_text,
+            expires_text,
+            approval,
+            supplier,
+            qtext,
+            ptext,
+            purchased_text,
+            invoice_no,
+            delivery_note_no,
+            codes_text,
+        ) = cells
         before = len(result.errors)
-        for key, headername in COLUMNS:
-            if key in REQUIRED and not _text(cells.get(key)):
-                result.error(line, headername, _("不能为空"))
-        drug = drugs.get(_text(cells.get("insurance_code")))
-        if drug is None and _text(cells.get("insurance_code")):
-            result.error(line, "国家医保药品编码", _("药品目录中没有此编码"))
+        for n, headername in required:
+            if not cells[n]:
+                error(line, headername, _("不能为空"))
+        drug = drugs.get(code)
+        if drug is None and code:
+            error(line, "国家医保药品编码", _("药品目录中没有此编码"))
         if drug is not None:
             if approval_only and drug.category not in APPROVAL_ONLY_ALLOWED:
-                result.error(
+                error(
                     line,
                     "国家医保药品编码",
                     _("[HY-B01] 特门场所只能经营准字号药品，不得进货“%(category)s”")
                     % {"category": drug.get_category_display()},
                 )
-            approval = _text(cells.get("approval_number"))
-            if drug.approval_number or approval:
+            if approval != drug.approval_number:
                 if not APPROVAL_NUMBER_RE.match(approval):
-                    result.error(line, "批准文号", _("格式应为 国药准字H/Z/S/J + 8 位数字"))
-                elif drug.approval_number and approval != drug.approval_number:
-                    result.error(line, "批准文号", _("与药品目录中的批准文号不一致"))
-        produced = _date(cells.get("production_date"))
-        expires = _date(cells.get("expiry_date"))
-        purchased = _date(cells.get("purchase_date"))
-        for key, value in (
-            ("production_date", produced),
-            ("expiry_date", expires),
-            ("purchase_date", purchased),
+                    error(line, "批准文号", _("格式应为 国药准字H/Z/S/J + 8 位数字"))
+                elif drug.approval_number:
+                    error(line, "批准文号", _("与药品目录中的批准文号不一致"))
+        produced = _date(produced_text, raw, positions[6])
+        expires = _date(expires_text, raw, positions[7])
+        purchased = _date(purchased_text, raw, positions[12])
+        for text, value, headername in (
+            (produced_text, produced, "生产日期"),
+            (expires_text, expires, "有效期至"),
+            (purchased_text, purchased, "购进日期"),
         ):
-            if value is None and _text(cells.get(key)):
-                result.error(line, dict(COLUMNS)[key], _("日期格式应为 YYYY-MM-DD"))
+            if value is None and text:
+                error(line, headername, _("日期格式应为 YYYY-MM-DD"))
         if produced and expires and expires <= produced:
-            result.error(line, "有效期至", _("有效期须晚于生产日期"))
+            error(line, "有效期至", _("有效期须晚于生产日期"))
         quantity: int | None = None
-        qtext = _text(cells.get("quantity"))
         if qtext:
-            try:
-                quantity = int(Decimal(qtext))
-                if quantity <= 0 or Decimal(qtext) != quantity:
-                    raise InvalidOperation
-            except (InvalidOperation, ValueError):
-                quantity = None
-                result.error(line, "数量", _("须为正整数"))
+            if qtext.isdigit() and int(qtext) > 0:
+                quantity = int(qtext)
+            else:
+                error(line, "数量", _("须为正整数"))
         price: Decimal | None = None
-        ptext = _text(cells.get("unit_price"))
         if ptext:
             try:
                 price = Decimal(ptext)
@@ -203,37 +224,37 @@ def validate(
                     raise InvalidOperation
             except InvalidOperation:
                 price = None
-                result.error(line, "单价（元）", _("须为不小于 0 的金额"))
-        codes = split_codes(cells.get("traceability_codes"))
-        for code in codes:
-            if len(code) > 40:
-                result.error(line, "追溯码", _("追溯码过长：%s") % code[:20])
-            elif code in seen_codes:
-                result.error(
+                error(line, "单价（元）", _("须为不小于 0 的金额"))
+        codes = split_codes(codes_text)
+        for trace in codes:
+            if len(trace) > 40:
+                error(line, "追溯码", _("追溯码过长：%s") % trace[:20])
+            elif trace in seen_codes:
+                error(
                     line,
                     "追溯码",
                     _("追溯码 %(code)s 与第 %(row)s 行重复")
-                    % {"code": code, "row": seen_codes[code]},
+                    % {"code": trace, "row": seen_codes[trace]},
                 )
             else:
-                seen_codes[code] = line
-        if quantity is not None and codes and len(codes) > quantity:
-            result.error(line, "追溯码", _("追溯码个数多于数量"))
+                seen_codes[trace] = line
+        if quantity is not None and len(codes) > quantity:
+            error(line, "追溯码", _("追溯码个数多于数量"))
         if len(result.errors) == before:
             assert drug and produced and expires and purchased and quantity and price is not None
             result.rows.append(
                 PurchaseRow(
                     row=line,
                     drug=drug,
-                    batch_no=_text(cells.get("batch_no")),
+                    batch_no=batch_no,
                     production_date=produced,
                     expiry_date=expires,
-                    supplier=_text(cells.get("supplier")),
+                    supplier=supplier,
                     quantity=quantity,
                     unit_price=price,
                     purchase_date=purchased,
-                    invoice_no=_text(cells.get("invoice_no")),
-                    delivery_note_no=_text(cells.get("delivery_note_no")),
+                    invoice_no=invoice_no,
+                    delivery_note_no=delivery_note_no,
                     traceability_codes=codes,
                 )
             )

@@ -8,7 +8,16 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 from django.http import Http404
 from django.utils import timezone
 
@@ -111,29 +120,28 @@ KIND_COLUMNS: dict[str, list[str]] = {
 def ledger_reconciliation(
     *, pharmacy: Pharmacy, period_start: date, until: datetime
 ) -> dict[int, dict[str, int]]:
-    """Per batch: opening (before the period) and each movement type up to `until`
-    (magnitudes), and the expected quantity — one aggregate query."""
+    """Per batch: opening (before the period), each movement type in the period up to
+    `until` (as magnitudes), and the expected quantity — one grouped aggregate query."""
     start = local_start(period_start)
-    in_period = Q(occurred_at__gte=start)
-    aggregates: dict[str, Any] = {"opening": Sum("quantity", filter=Q(occurred_at__lt=start))}
-    for column, kinds in KIND_COLUMNS.items():
-        aggregates[column] = Sum("quantity", filter=in_period & Q(kind__in=kinds))
+    column_of = {kind: column for column, kinds in KIND_COLUMNS.items() for kind in kinds}
     rows = (
         Movement.objects.filter(pharmacy=pharmacy, occurred_at__lte=until)
-        .values("batch_id")
-        .annotate(**aggregates)
+        .annotate(before=ExpressionWrapper(Q(occurred_at__lt=start), output_field=BooleanField()))
+        .values_list("batch_id", "kind", "before")
+        .annotate(total=Sum("quantity"))
         .order_by()
     )
     out: dict[int, dict[str, int]] = {}
-    for row in rows:
-        batch_id = row.pop("batch_id")
-        values = {k: int(v or 0) for k, v in row.items()}
-        expected = sum(values.values())  # signed quantities: the sum is the stock
+    for batch_id, kind, before, total in rows:
+        values = out.get(batch_id)
+        if values is None:
+            values = out[batch_id] = dict.fromkeys(["opening", *KIND_COLUMNS, "expected"], 0)
+        values["opening" if before else column_of[kind]] += total
+        values["expected"] += total  # signed quantities: the sum is the stock
+    for values in out.values():
         # Outflows are shown as positive magnitudes on the sheet.
         for column in ("purchase_returns", "sales", "transfers_out", "losses"):
             values[column] = -values[column]
-        values["expected"] = expected
-        out[batch_id] = values
     return out
 
 

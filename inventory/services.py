@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -316,34 +316,17 @@ def purchases_book(
 ) -> int:
     """Book validated purchase rows in bulk (one locked stock update per batch; GY-A06)."""
     with transaction.atomic():
-        keys = {(r.drug.pk, r.batch_no): r for r in rows}
-        StockBatch.objects.bulk_create(
-            [
-                StockBatch(
-                    pharmacy=pharmacy,
-                    drug_id=drug_id,
-                    batch_no=batch_no,
-                    production_date=r.production_date,
-                    expiry_date=r.expiry_date,
-                )
-                for (drug_id, batch_no), r in keys.items()
-            ],
-            ignore_conflicts=True,
-            batch_size=5000,
-        )
-        batch_ids: dict[tuple[int, str], int] = {}
-        drug_ids = {k[0] for k in keys}
-        for pk, drug_id, batch_no in StockBatch.objects.filter(
-            pharmacy=pharmacy, drug_id__in=drug_ids
-        ).values_list("pk", "drug_id", "batch_no"):
-            batch_ids[(drug_id, batch_no)] = pk
-        deltas: dict[int, int] = defaultdict(int)
-        for r in rows:
-            deltas[batch_ids[(r.drug.pk, r.batch_no)]] += r.quantity
-        _bulk_add_stock(deltas)
+        batch_ids = _batches_add_stock(pharmacy, rows)
         tz = timezone.get_current_timezone()
+        now = timezone.now()
+        import_id = purchase_import.pk if purchase_import else None
+        actor_id = actor.pk if actor else None
+        days: dict[date, datetime] = {}
         movement_rows: list[dict[str, Any]] = []
         for r in rows:
+            day = days.get(r.purchase_date)
+            if day is None:
+                day = days[r.purchase_date] = datetime.combine(r.purchase_date, time.min, tz)
             movement_rows.append(
                 {
                     "pharmacy_id": pharmacy.pk,
@@ -352,15 +335,15 @@ def purchases_book(
                     "kind": MovementKind.PURCHASE.value,
                     "quantity": r.quantity,
                     "unit_price": r.unit_price,
-                    "occurred_at": datetime.combine(r.purchase_date, datetime.min.time(), tz),
+                    "occurred_at": day,
                     "supplier": r.supplier,
                     "invoice_no": r.invoice_no,
                     "delivery_note_no": r.delivery_note_no,
                     "reference": "",
                     "traceability_codes": r.traceability_codes,
-                    "purchase_import_id": purchase_import.pk if purchase_import else None,
-                    "created_by_id": actor.pk if actor else None,
-                    "created_at": timezone.now(),
+                    "purchase_import_id": import_id,
+                    "created_by_id": actor_id,
+                    "created_at": now,
                 }
             )
         movement_ids = _bulk_insert(Movement, movement_rows)
@@ -379,20 +362,54 @@ def purchases_book(
     return len(rows)
 
 
-def _bulk_add_stock(deltas: dict[int, int]) -> None:
-    ids = sorted(deltas)
-    # Lock in id order first: concurrent sales and imports never deadlock each other.
-    list(StockBatch.objects.select_for_update().filter(pk__in=ids).order_by("pk").values("pk"))
+def _batches_add_stock(
+    pharmacy: Pharmacy, rows: list[imports.PurchaseRow]
+) -> dict[tuple[int, str], int]:
+    """Add purchased quantities to their batches (creating new ones) and return each key's
+    batch id. Rows are taken in (drug, batch) order so concurrent imports lock alike."""
+    keys: dict[tuple[int, str], imports.PurchaseRow] = {}
+    deltas: dict[tuple[int, str], int] = defaultdict(int)
+    for r in rows:
+        key = (r.drug.pk, r.batch_no)
+        keys.setdefault(key, r)
+        deltas[key] += r.quantity
+    ordered = sorted(keys)
     if connection.vendor == "postgresql":
+        # One upsert for any number of batches: new batches start with their quantity,
+        # existing ones are locked and incremented in place.
         with connection.cursor() as cursor:
             cursor.execute(
-                "UPDATE inventory_stockbatch AS b SET quantity = b.quantity + v.delta "
-                "FROM unnest(%s::bigint[], %s::integer[]) AS v(id, delta) WHERE b.id = v.id",
-                [ids, [deltas[i] for i in ids]],
+                "INSERT INTO inventory_stockbatch AS s "
+                "(pharmacy_id, drug_id, batch_no, production_date, expiry_date, quantity) "
+                "SELECT %s, d, b, p, e, q FROM unnest(%s::bigint[], %s::text[], %s::date[], "
+                "%s::date[], %s::integer[]) WITH ORDINALITY AS v(d, b, p, e, q, n) ORDER BY n "
+                "ON CONFLICT (pharmacy_id, drug_id, batch_no) "
+                "DO UPDATE SET quantity = s.quantity + EXCLUDED.quantity "
+                "RETURNING id, drug_id, batch_no",
+                [
+                    pharmacy.pk,
+                    [k[0] for k in ordered],
+                    [k[1] for k in ordered],
+                    [keys[k].production_date for k in ordered],
+                    [keys[k].expiry_date for k in ordered],
+                    [deltas[k] for k in ordered],
+                ],
             )
-    else:
-        for batch_id in ids:
-            StockBatch.objects.filter(pk=batch_id).update(quantity=F("quantity") + deltas[batch_id])
+            return {(d, b): pk for pk, d, b in cursor.fetchall()}
+    ids: dict[tuple[int, str], int] = {}
+    for drug_id, batch_no in ordered:
+        r = keys[(drug_id, batch_no)]
+        batch, _created = StockBatch.objects.select_for_update().get_or_create(
+            pharmacy=pharmacy,
+            drug_id=drug_id,
+            batch_no=batch_no,
+            defaults={"production_date": r.production_date, "expiry_date": r.expiry_date},
+        )
+        StockBatch.objects.filter(pk=batch.pk).update(
+            quantity=F("quantity") + deltas[(drug_id, batch_no)]
+        )
+        ids[(drug_id, batch_no)] = batch.pk
+    return ids
 
 
 def _bulk_insert(model: Any, rows: list[dict[str, Any]]) -> list[int]:
