@@ -4,11 +4,17 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import ApiKeyViewSet, WhoAmIView
+from inventory.api import PurchaseImportViewSet, StockBatchViewSet, StocktakeViewSet
 from programmes.api import ProgrammeViewSet
+from supervision.api import FindingViewSet
 
 router = DefaultRouter()
 router.register("api-keys", ApiKeyViewSet, basename="api-key")
 router.register("programmes", ProgrammeViewSet, basename="programme")
+router.register("stock-batches", StockBatchViewSet, basename="stock-batch")
+router.register("purchase-imports", PurchaseImportViewSet, basename="purchase-import")
+router.register("stocktakes", StocktakeViewSet, basename="stocktake")
+router.register("findings", FindingViewSet, basename="finding")
 
 api_v1 = [
     path("whoami/", WhoAmIView.as_view(), name="whoami"),

@@ -102,3 +102,20 @@ def test_outsider_bureau_and_pharmacies_get_404_on_findings(
         ).status_code
         == 404
     )
+
+
+@pytest.mark.django_db
+def test_findings_api_is_scoped_to_the_region(
+    client: Client,
+    pharmacy_org: Any,
+    personas: dict[str, User],
+    outsider_bureau_admin: User,
+    django_assert_max_num_queries: Any,
+) -> None:
+    finding, _ = raise_one(pharmacy_org)
+    login(client, personas[Role.BUREAU_REVIEWER])
+    with django_assert_max_num_queries(10):
+        assert client.get("/api/v1/findings/").json()["count"] == 1
+    outsider = login(Client(), outsider_bureau_admin)
+    assert outsider.get("/api/v1/findings/").json()["count"] == 0
+    assert outsider.get(f"/api/v1/findings/{finding.pk}/").status_code == 404
