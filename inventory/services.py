@@ -723,3 +723,59 @@ def stocktake_return(*, stocktake: Stocktake, actor: User, reason: str) -> Stock
         locked.lines.all().delete()
         _stocktake_move(locked, StocktakeStatus.OPEN, actor=actor, reason=reason, fields=[])
     return locked
+
+
+# --- Catalogue ------------------------------------------------------------------------------
+
+
+def drug_catalogue_import(
+    *, name: str, data: bytes, programmes: list[Programme], actor: User
+) -> list[dict[str, Any]]:
+    """Import catalogue rows (approval-number format, HY-A09 basic-drug flags per disease,
+    price caps with source and date); all rows or none; returns the errors, empty on success."""
+    from inventory.catalogue import validate_catalogue
+    from inventory.models import DiseaseDrug, PriceCap
+    from programmes.models import Disease
+
+    file_format = sniff_spreadsheet(name, data)
+    diseases = {d.code: d for d in Disease.objects.filter(programme__in=programmes)}
+    result = validate_catalogue(data, file_format, disease_codes=set(diseases))
+    if result.errors:
+        return result.errors
+    with transaction.atomic():
+        for row in result.rows:
+            code = row.values.pop("insurance_code")
+            drug = Drug.objects.filter(insurance_code=code).first() or Drug(insurance_code=code)
+            for key, value in row.values.items():
+                setattr(drug, key, value)
+            drug._history_user = actor  # type: ignore[attr-defined]
+            drug._change_reason = _("目录导入：%s") % name  # type: ignore[attr-defined]
+            drug.save()
+            for disease_code in row.scope:
+                DiseaseDrug.objects.update_or_create(
+                    disease=diseases[disease_code],
+                    drug=drug,
+                    defaults={"is_basic_drug": disease_code in row.basic},
+                )
+            for basis, price in row.prices.items():
+                assert row.price_date is not None
+                PriceCap.objects.update_or_create(
+                    drug=drug,
+                    basis=basis,
+                    effective_on=row.price_date,
+                    defaults={"price": price, "source": row.price_source},
+                )
+    return []
+
+
+def drug_update(*, drug: Drug, changes: dict[str, Any], actor: User, reason: str) -> Drug:
+    """Bureau edit of a catalogue entry; history keeps who, when and why."""
+    with transaction.atomic():
+        locked = Drug.objects.select_for_update().get(pk=drug.pk)
+        for key, value in changes.items():
+            setattr(locked, key, value)
+        locked.full_clean()
+        locked._history_user = actor  # type: ignore[attr-defined]
+        locked._change_reason = reason  # type: ignore[attr-defined]
+        locked.save()
+    return locked

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.stock_overview, name="stock"),
     path("movements/", views.movement_list, name="movements"),
     path("catalogue/", views.catalogue, name="catalogue"),
+    path("catalogue/<int:pk>/", views.drug_edit, name="drug"),
     path("imports/", views.import_list, name="imports"),
     path("imports/sample.xlsx", views.import_sample, name="import_sample"),
     path("imports/<int:pk>/", views.import_detail, name="import"),

@@ -3,9 +3,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -16,7 +17,7 @@ from core.errors import DomainError
 from core.pdf import render_pdf
 from inventory import imports, sheets
 from inventory.files import sniff_spreadsheet
-from inventory.forms import CountSheetForm, ReviewForm, UploadForm
+from inventory.forms import CountSheetForm, DrugForm, ReviewForm, UploadForm
 from inventory.models import Drug, Movement, MovementKind, PurchaseImportStatus, StocktakeStatus
 from inventory.permissions import (
     access_import_for_principal,
@@ -31,9 +32,16 @@ from inventory.selectors import (
     stock_with_expiry_flags,
     stocktakes_for_principal,
 )
-from inventory.services import purchase_import_create, stocktake_accept, stocktake_return
+from inventory.services import (
+    drug_catalogue_import,
+    drug_update,
+    purchase_import_create,
+    stocktake_accept,
+    stocktake_return,
+)
 from inventory.services import stocktake_submit as stocktake_submit_service
 from pharmacies.models import Pharmacy
+from programmes.selectors import programmes_for_principal
 
 PHARMACY_ROLES = (Role.PHARMACY_MANAGER, Role.PHARMACIST)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -271,11 +279,65 @@ def stocktake_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return _download(pdf, f"盘点表-{stocktake.pk}.pdf", "application/pdf")
 
 
+CATALOGUE_EDITORS = (Role.BUREAU_ADMIN, Role.BENEFITS_OFFICER)
+
+
 @require_role(*PHARMACY_ROLES, *BUREAU_ROLES)
 def catalogue(request: HttpRequest) -> HttpResponse:
+    principal = principal_of(request)
+    can_edit = principal.has_role(*CATALOGUE_EDITORS)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    errors: list[dict[str, Any]] = []
+    if request.method == "POST":
+        if not can_edit:
+            raise Http404
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                errors = drug_catalogue_import(
+                    name=upload.name,
+                    data=upload.read(),
+                    programmes=list(programmes_for_principal(principal)),
+                    actor=request.user,  # type: ignore[arg-type]
+                )
+            except DomainError as exc:
+                messages.error(request, str(exc))
+            else:
+                if not errors:
+                    messages.success(request, _("药品目录已导入。"))
+                    return redirect("inventory:catalogue")
+                messages.error(request, _("目录文件有错误，未导入任何一行。"))
     drugs = Drug.objects.filter(is_active=True)
     query = request.GET.get("q", "").strip()
     if query:
         drugs = drugs.filter(generic_name__icontains=query)
     page = Paginator(drugs, 50).get_page(request.GET.get("page"))
-    return render(request, "inventory/catalogue.html", {"page": page, "q": query})
+    return render(
+        request,
+        "inventory/catalogue.html",
+        {"page": page, "q": query, "can_edit": can_edit, "form": form, "errors": errors},
+    )
+
+
+@require_role(*CATALOGUE_EDITORS)
+def drug_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    drug = get_object_or_404(Drug, pk=pk)
+    form = DrugForm(request.POST or None, instance=Drug.objects.get(pk=pk))
+    if request.method == "POST" and form.is_valid():
+        changes = {n: form.cleaned_data[n] for n in form.changed_data if n != "reason"}
+        try:
+            drug_update(
+                drug=drug,
+                changes=changes,
+                actor=request.user,  # type: ignore[arg-type]
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("已保存，修改记录已留存。"))
+            return redirect("inventory:drug", pk=pk)
+    history = drug.history.select_related("history_user").order_by("-history_date")[:50]
+    return render(
+        request, "inventory/drug_edit.html", {"drug": drug, "form": form, "history": history}
+    )
