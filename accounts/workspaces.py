@@ -45,7 +45,7 @@ WORKSPACES: dict[str, Workspace] = {
     Role.BUREAU_ADMIN: Workspace(
         _("医保局管理员工作台"),
         _("维护政策方案参数、节假日与调休安排、机构和账户。"),
-        (HOME, PROGRAMMES, CALENDAR, API_KEYS, NOTIFICATIONS),
+        (HOME, PROGRAMMES, CALENDAR, CATALOGUE, FINDINGS, API_KEYS, NOTIFICATIONS),
     ),
     Role.BUREAU_REVIEWER: Workspace(
         _("定点协议服务股工作台"),
@@ -55,7 +55,7 @@ WORKSPACES: dict[str, Workspace] = {
     Role.BENEFITS_OFFICER: Workspace(
         _("待遇保障股工作台"),
         _("接收医院初审名册，分配专家评审，管理病种、额度与政策参数。"),
-        (HOME, PROGRAMMES, NOTIFICATIONS),
+        (HOME, PROGRAMMES, CATALOGUE, NOTIFICATIONS),
     ),
     Role.EXPERT_REVIEWER: Workspace(
         _("专家评审工作台"),

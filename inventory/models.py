@@ -109,7 +109,10 @@ class PriceCap(models.Model):
 class StockBatch(models.Model):
     """Stock on hand of one drug batch at one pharmacy (kept equal to the sum of movements)."""
 
-    pharmacy = models.ForeignKey(Pharmacy, on_delete=models.PROTECT, related_name="batches")
+    # The unique (pharmacy, drug, batch_no) index serves pharmacy lookups.
+    pharmacy = models.ForeignKey(
+        Pharmacy, on_delete=models.PROTECT, related_name="batches", db_index=False
+    )
     drug = models.ForeignKey(Drug, on_delete=models.PROTECT, related_name="batches")
     batch_no = models.CharField(_("批号"), max_length=40)
     production_date = models.DateField(_("生产日期"), null=True, blank=True)
