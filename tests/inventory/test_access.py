@@ -110,3 +110,20 @@ def test_list_pages_pin_their_query_counts(
     for url in ("/inventory/stocktakes/", "/supervision/findings/"):
         with django_assert_max_num_queries(12):
             assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.django_db
+def test_outsider_bureau_cannot_review_our_stocktake(
+    client: Client, stocktake: Stocktake, personas: dict[str, User]
+) -> None:
+    from accounts.models import Organisation, OrganisationKind, Role
+    from tests.factories import member, region
+
+    centre = Organisation.objects.create(
+        kind=OrganisationKind.CENTRE, name="贵阳市医疗保障事务中心", region=region("520100")
+    )
+    login(client, member(Role.BUREAU_REVIEWER, organisation=centre, username="gy_reviewer"))
+    response = client.post(f"/inventory/stocktakes/{stocktake.pk}/review/", {"decision": "accept"})
+    assert response.status_code == 404
+    stocktake.refresh_from_db()
+    assert stocktake.status == "open"
