@@ -86,7 +86,7 @@ def stock_batch_get_or_create(
     production_date: date | None,
     expiry_date: date | None,
 ) -> StockBatch:
-    """The pharmacy's batch of a drug (created empty on first receipt)."""
+    """The pharmacy's batch of a drug, created empty on first receipt (HY-B01 applies)."""
     _assert_may_stock(pharmacy, drug)
     batch, _created = StockBatch.objects.get_or_create(
         pharmacy=pharmacy,
