@@ -49,12 +49,26 @@ TM_STAYS = NavItem(_("住院登记"), "patients:stay_list")
 TM_CARDS = NavItem(_("留存社保卡"), "patients:retention_list")
 TM_DISEASES = NavItem(_("病种"), "patients:disease_index")
 TM_WINDOW = NavItem(_("本院特门窗口"), "patients:hospital_window")
+STOCK = NavItem(_("进销存"), "inventory:stock")
+PURCHASE_IMPORTS = NavItem(_("进货导入"), "inventory:imports")
+STOCKTAKES = NavItem(_("季度盘点"), "inventory:stocktakes")
+FINDINGS = NavItem(_("核查线索"), "supervision:findings")
+CATALOGUE = NavItem(_("药品目录"), "inventory:catalogue")
 
 WORKSPACES: dict[str, Workspace] = {
     Role.BUREAU_ADMIN: Workspace(
         _("医保局管理员工作台"),
         _("维护政策方案参数、节假日与调休安排、机构和账户。"),
-        (HOME, PROGRAMMES, TM_DISEASES, CALENDAR, API_KEYS, NOTIFICATIONS),
+        (
+            HOME,
+            PROGRAMMES,
+            TM_DISEASES,
+            CALENDAR,
+            CATALOGUE,
+            FINDINGS,
+            API_KEYS,
+            NOTIFICATIONS,
+        ),
     ),
     Role.BUREAU_REVIEWER: Workspace(
         _("定点协议服务股工作台"),
@@ -66,13 +80,25 @@ WORKSPACES: dict[str, Workspace] = {
             NOTICES,
             PROGRAMMES,
             TM_CARDS,
+            STOCKTAKES,
+            FINDINGS,
+            CATALOGUE,
             NOTIFICATIONS,
         ),
     ),
     Role.BENEFITS_OFFICER: Workspace(
         _("待遇保障股工作台"),
         _("接收医院初审名册，分配专家评审，管理病种、额度与政策参数。"),
-        (HOME, TM_ROSTERS, TM_FILINGS, TM_PATIENTS, TM_DISEASES, PROGRAMMES, NOTIFICATIONS),
+        (
+            HOME,
+            TM_ROSTERS,
+            TM_FILINGS,
+            TM_PATIENTS,
+            TM_DISEASES,
+            PROGRAMMES,
+            CATALOGUE,
+            NOTIFICATIONS,
+        ),
     ),
     Role.EXPERT_REVIEWER: Workspace(
         _("专家评审工作台"),
@@ -110,6 +136,10 @@ WORKSPACES: dict[str, Workspace] = {
             DESIGNATIONS,
             TM_PATIENTS,
             TM_CARDS,
+            STOCK,
+            PURCHASE_IMPORTS,
+            STOCKTAKES,
+            CATALOGUE,
             API_KEYS,
             NOTIFICATIONS,
         ),
@@ -117,6 +147,13 @@ WORKSPACES: dict[str, Workspace] = {
     Role.PHARMACIST: Workspace(
         _("药师工作台"),
         _("凭处方为参保人配药结算，扫描追溯码，登记代购与配送。"),
-        (HOME, TM_PATIENTS, TM_CARDS, NOTIFICATIONS),
+        (
+            HOME,
+            TM_PATIENTS,
+            TM_CARDS,
+            STOCK,
+            PURCHASE_IMPORTS,
+            NOTIFICATIONS,
+        ),
     ),
 }
