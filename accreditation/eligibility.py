@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -19,6 +20,8 @@ from django.utils.translation import gettext_lazy
 from django_stubs_ext import StrOrPromise
 
 from core.calendar import add_months
+from inventory import selectors as inventory_selectors
+from inventory.selectors import Metric
 from pharmacies.models import Pharmacy, PremisesTenure, StaffPost
 from programmes.models import Programme
 
@@ -247,38 +250,58 @@ def reapplication_ban(pharmacy: Pharmacy, programme: Programme, on: date) -> Con
     )
 
 
-STOCK_NOTE = gettext_lazy("由进销存台账计算，库存模块接入后自动核验")
+def _stock_condition(metric: Metric, *, unit: Any) -> tuple[str, str]:
+    """Outcome and explanation of a condition computed from the stock ledger."""
+    if metric.passed is None:
+        return PASS, str(_("本方案未规定此项"))
+    shown = f"{metric.value}%" if metric.value is not None else "—"
+    data = _("%(unit)s %(num)s / %(den)s = %(value)s（要求 ≥ %(threshold)s%%）") % {
+        "unit": unit,
+        "num": metric.numerator,
+        "den": metric.denominator,
+        "value": shown,
+        "threshold": _pct(Decimal(metric.threshold) if metric.threshold is not None else None),
+    }
+    return (PASS if metric.passed else FAIL), data
 
 
 def hy_a09_basic_drug_coverage(pharmacy: Pharmacy, programme: Programme, on: date) -> Condition:
-    """HY-A09: stocks ≥ N % of the basic drugs (to be computed by inventory.selectors)."""
+    """HY-A09: stocks ≥ N % of the basic drugs of the covered diseases (stock ledger)."""
+    metric = inventory_selectors.basic_drug_coverage(pharmacy=pharmacy, programme=programme)
+    outcome, data = _stock_condition(metric, unit=_("在库基本药物"))
     return Condition(
         "HY-A09",
         gettext_lazy("配备特门病种%(pct)s%%以上的基本药物")
         % {"pct": _pct(programme.basic_drug_coverage_pct)},
-        PENDING,
-        str(STOCK_NOTE),
+        outcome,
+        data,
     )
 
 
 def hy_e04_therapeutic_share(pharmacy: Pharmacy, programme: Programme, on: date) -> Condition:
-    """HY-E04: therapeutic drugs ≥ N % of the stock (to be computed by inventory.selectors)."""
+    """HY-E04: therapeutic drugs ≥ N % of the items in stock (stock ledger)."""
+    metric = inventory_selectors.therapeutic_share(pharmacy=pharmacy, programme=programme)
+    outcome, data = _stock_condition(metric, unit=_("在库治疗性药物品种"))
     return Condition(
         "HY-E04",
         gettext_lazy("治疗性药物占%(pct)s%%以上") % {"pct": _pct(programme.therapeutic_share_pct)},
-        PENDING,
-        str(STOCK_NOTE),
+        outcome,
+        data,
     )
 
 
 def gy_a05_catalogue_stocked(pharmacy: Pharmacy, programme: Programme, on: date) -> Condition:
-    """GY-A05: catalogue drugs fully stocked (ledger) and a separate insurance-drug area."""
+    """GY-A05: catalogue drugs fully stocked (stock ledger) and a separate insurance-drug area."""
+    metric = inventory_selectors.catalogue_drugs_stocked(pharmacy=pharmacy, programme=programme)
+    outcome, data = _stock_condition(metric, unit=_("在库目录内药品"))
+    if not pharmacy.insurance_drug_area:
+        outcome = FAIL
     return Condition(
         "GY-A05",
         gettext_lazy("足额配备医保目录内药品并设独立医保药品分区"),
-        PENDING if pharmacy.insurance_drug_area else FAIL,
-        _("医保药品分区：%(a)s；%(note)s")
-        % {"a": _yes(pharmacy.insurance_drug_area), "note": STOCK_NOTE},
+        outcome,
+        _("医保药品分区：%(a)s；%(stock)s")
+        % {"a": _yes(pharmacy.insurance_drug_area), "stock": data},
     )
 
 

@@ -146,6 +146,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "programmes.remind_calendar_arrangement",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Review clocks, notices, feedback, payroll months, licences, renewals (HY-C02–C04, HY-E01,
+    # HY-E09).
+    "accreditation-scan-deadlines": {
+        "task": "accreditation.scan_deadlines",
+        "schedule": crontab(hour=7, minute=10),
+    },
+    # Open quarter stocktakes, remind, escalate (HY-E06).
+    "inventory-stocktakes-scan": {
+        "task": "inventory.stocktakes_scan",
+        "schedule": crontab(hour=7, minute=20),
+    },
 }
 
 # --- Authentication and login security

@@ -10,9 +10,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from core.history import history_user
-
 from accounts.models import User
+from core.history import history_user
 from pharmacies.models import Pharmacy
 from programmes.models import Disease, PriceCapBasis, Programme
 

@@ -37,3 +37,14 @@ def test_no_reminder_once_the_year_is_entered(personas: dict[str, User]) -> None
     HolidayOverride.objects.create(date=date(2027, 2, 20), is_working_day=True, name="春节调休")
     with time_machine.travel(date(2026, 11, 24)):
         assert remind_calendar_arrangement.apply().get() == 0
+
+
+def test_every_periodic_scan_is_on_the_beat_schedule_and_registered() -> None:
+    scheduled = {entry["task"] for entry in app.conf.beat_schedule.values()}
+    assert scheduled == {
+        "programmes.remind_calendar_arrangement",
+        "accreditation.scan_deadlines",
+        "inventory.stocktakes_scan",
+    }
+    app.loader.import_default_modules()
+    assert scheduled <= set(app.tasks)

@@ -154,3 +154,25 @@ def test_stock_page_shows_metrics_and_expiry_flags(
         page = client.get("/inventory/").content.decode()
     assert "基本药物配备率" in page and "治疗性药物占比" in page and "不达标" in page
     assert "已过期" in page and "近效期" in page
+
+
+@pytest.mark.django_db
+def test_hy_a09_and_hy_e04_the_eligibility_report_reads_the_stock_ledger(
+    hy: Programme, pharmacy: Pharmacy, catalogue: dict[str, Drug]
+) -> None:
+    from accreditation.eligibility import FAIL, PASS, eligibility_report
+
+    def report() -> dict[str, object]:
+        conditions = eligibility_report(pharmacy=pharmacy, programme=hy, on=DAY)
+        return {c.rule_id: c for c in conditions}
+
+    # Given two of the three basic drugs in stock: HY-A09 fails with the figures shown
+    book(pharmacy, catalogue["amlodipine"], PURCHASE, 5, DAY)
+    book(pharmacy, catalogue["captopril"], PURCHASE, 5, DAY)
+    first = report()
+    assert first["HY-A09"].outcome == FAIL  # type: ignore[attr-defined]
+    assert "2 / 3" in first["HY-A09"].data  # type: ignore[attr-defined]
+    assert first["HY-E04"].outcome == PASS  # type: ignore[attr-defined]
+    # When the third arrives, the report passes HY-A09
+    book(pharmacy, catalogue["losartan"], PURCHASE, 5, DAY)
+    assert report()["HY-A09"].outcome == PASS  # type: ignore[attr-defined]
