@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.history import history_user
+from core.models import TransitionEvent
 from pharmacies.models import Pharmacy
 from programmes.models import Programme
 
@@ -63,22 +64,8 @@ class Application(models.Model):
         return f"{self.pharmacy} · {self.programme.code} · {self.get_status_display()}"
 
 
-class ApplicationEvent(models.Model):
+class ApplicationEvent(TransitionEvent):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
-    old_status = models.CharField(max_length=20, blank=True)
-    new_status = models.CharField(max_length=20)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
-    )
-    reason = models.TextField(blank=True)
-    rule_id = models.CharField(max_length=10, blank=True)
-    at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.old_status}→{self.new_status}"
 
 
 def _document_path(instance: ApplicationDocument, filename: str) -> str:
@@ -155,22 +142,8 @@ class Designation(models.Model):
         return f"{self.pharmacy} · {self.programme.code}"
 
 
-class DesignationEvent(models.Model):
+class DesignationEvent(TransitionEvent):
     designation = models.ForeignKey(Designation, on_delete=models.CASCADE, related_name="events")
-    old_status = models.CharField(max_length=20, blank=True)
-    new_status = models.CharField(max_length=20)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
-    )
-    reason = models.TextField(blank=True)
-    rule_id = models.CharField(max_length=10, blank=True)
-    at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.old_status}→{self.new_status}"
 
 
 class AssessmentResult(models.TextChoices):

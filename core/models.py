@@ -54,3 +54,25 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class TransitionEvent(models.Model):
+    """One status move of a stateful object: old, new, who, why and under which rule.
+
+    Each app's event model adds the foreign key to its object."""
+
+    old_status = models.CharField(max_length=30, blank=True)
+    new_status = models.CharField(max_length=30)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reason = models.TextField(blank=True)
+    rule_id = models.CharField(max_length=10, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.old_status}→{self.new_status}"

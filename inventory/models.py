@@ -12,6 +12,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts.models import User
 from core.history import history_user
+from core.models import TransitionEvent
 from pharmacies.models import Pharmacy
 from programmes.models import Disease, PriceCapBasis, Programme
 
@@ -392,17 +393,5 @@ class StocktakeLine(models.Model):
         return f"{self.batch_id}: {self.expected} / {self.counted}"
 
 
-class StocktakeEvent(models.Model):
+class StocktakeEvent(TransitionEvent):
     stocktake = models.ForeignKey(Stocktake, on_delete=models.CASCADE, related_name="events")
-    old_status = models.CharField(max_length=20, blank=True)
-    new_status = models.CharField(max_length=20)
-    actor = models.ForeignKey(User, on_delete=models.PROTECT, null=True, related_name="+")
-    reason = models.TextField(blank=True)
-    rule_id = models.CharField(max_length=10, blank=True)
-    at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.old_status} → {self.new_status}"

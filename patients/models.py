@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts.models import HospitalLevel, Organisation
 from core.history import history_user
+from core.models import TransitionEvent
 from core.validators import mask_resident_id, validate_resident_id
 from programmes.models import Disease, Programme
 
@@ -217,23 +218,9 @@ class Filing(models.Model):
         return self.number
 
 
-class FilingEvent(models.Model):
+class FilingEvent(TransitionEvent):
     filing = models.ForeignKey(Filing, on_delete=models.CASCADE, related_name="events")
-    old_status = models.CharField(max_length=30, blank=True)
-    new_status = models.CharField(max_length=30)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
-    )
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
-    reason = models.TextField(blank=True)
-    rule_id = models.CharField(max_length=10, blank=True)
-    at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self._meta.verbose_name} {self.pk}"
 
     def get_new_status_display(self) -> str:
         return str(FilingStatus(self.new_status).label)
@@ -303,22 +290,8 @@ class Enrolment(models.Model):
         return f"{self.patient.name} · {self.disease.name}"
 
 
-class EnrolmentEvent(models.Model):
+class EnrolmentEvent(TransitionEvent):
     enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="events")
-    old_status = models.CharField(max_length=10, blank=True)
-    new_status = models.CharField(max_length=10)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
-    )
-    reason = models.TextField(blank=True)
-    rule_id = models.CharField(max_length=10, blank=True)
-    at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self._meta.verbose_name} {self.pk}"
 
 
 class ChoiceStatus(models.TextChoices):
@@ -372,22 +345,8 @@ class InstitutionChoice(models.Model):
         return self.organisation.name if self.organisation else self.outside_institution
 
 
-class ChoiceEvent(models.Model):
+class ChoiceEvent(TransitionEvent):
     choice = models.ForeignKey(InstitutionChoice, on_delete=models.CASCADE, related_name="events")
-    old_status = models.CharField(max_length=30, blank=True)
-    new_status = models.CharField(max_length=30)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
-    )
-    reason = models.TextField(blank=True)
-    rule_id = models.CharField(max_length=10, blank=True)
-    at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self._meta.verbose_name} {self.pk}"
 
 
 class StaySource(models.TextChoices):
@@ -480,22 +439,8 @@ class CardRetention(models.Model):
         return f"{self._meta.verbose_name} {self.pk}"
 
 
-class RetentionEvent(models.Model):
+class RetentionEvent(TransitionEvent):
     retention = models.ForeignKey(CardRetention, on_delete=models.CASCADE, related_name="events")
-    old_status = models.CharField(max_length=10, blank=True)
-    new_status = models.CharField(max_length=10)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
-    )
-    reason = models.TextField(blank=True)
-    rule_id = models.CharField(max_length=10, blank=True)
-    at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self._meta.verbose_name} {self.pk}"
 
 
 class ProxyGround(models.TextChoices):

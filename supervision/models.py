@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Organisation, User
+from accounts.models import Organisation
+from core.models import TransitionEvent
 from pharmacies.models import Pharmacy
 
 
@@ -65,17 +66,5 @@ class Finding(models.Model):
         return f"[{self.rule_id}] {self.summary}"
 
 
-class FindingEvent(models.Model):
+class FindingEvent(TransitionEvent):
     finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="events")
-    old_status = models.CharField(max_length=20, blank=True)
-    new_status = models.CharField(max_length=20)
-    actor = models.ForeignKey(User, on_delete=models.PROTECT, null=True, related_name="+")
-    reason = models.TextField(blank=True)
-    rule_id = models.CharField(max_length=10, blank=True)
-    at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.old_status} → {self.new_status}"
