@@ -41,37 +41,63 @@ APPLICATIONS = NavItem(_("定点申请"), "accreditation:applications")
 DESIGNATIONS = NavItem(_("定点资格"), "accreditation:designations")
 REVIEW = NavItem(_("定点申请工作清单"), "accreditation:review")
 NOTICES = NavItem(_("公示与定点名单"), "public:notices")
+TM_FILINGS = NavItem(_("特门申报"), "patients:filing_list")
+TM_LODGE = NavItem(_("受理申报"), "patients:filing_lodge")
+TM_ROSTERS = NavItem(_("初审名册"), "patients:roster_list")
+TM_PATIENTS = NavItem(_("特门患者"), "patients:patient_list")
+TM_STAYS = NavItem(_("住院登记"), "patients:stay_list")
+TM_CARDS = NavItem(_("留存社保卡"), "patients:retention_list")
+TM_DISEASES = NavItem(_("病种"), "patients:disease_index")
+TM_WINDOW = NavItem(_("本院特门窗口"), "patients:hospital_window")
 
 WORKSPACES: dict[str, Workspace] = {
     Role.BUREAU_ADMIN: Workspace(
         _("医保局管理员工作台"),
         _("维护政策方案参数、节假日与调休安排、机构和账户。"),
-        (HOME, PROGRAMMES, CALENDAR, API_KEYS, NOTIFICATIONS),
+        (HOME, PROGRAMMES, TM_DISEASES, CALENDAR, API_KEYS, NOTIFICATIONS),
     ),
     Role.BUREAU_REVIEWER: Workspace(
         _("定点协议服务股工作台"),
         _("受理药店定点申请，组织评估与现场查勘，发布公示，签订协议，年度考核。"),
-        (HOME, REVIEW, DESIGNATIONS, NOTICES, PROGRAMMES, NOTIFICATIONS),
+        (
+            HOME,
+            REVIEW,
+            DESIGNATIONS,
+            NOTICES,
+            PROGRAMMES,
+            TM_CARDS,
+            NOTIFICATIONS,
+        ),
     ),
     Role.BENEFITS_OFFICER: Workspace(
         _("待遇保障股工作台"),
         _("接收医院初审名册，分配专家评审，管理病种、额度与政策参数。"),
-        (HOME, PROGRAMMES, NOTIFICATIONS),
+        (HOME, TM_ROSTERS, TM_FILINGS, TM_PATIENTS, TM_DISEASES, PROGRAMMES, NOTIFICATIONS),
     ),
     Role.EXPERT_REVIEWER: Workspace(
         _("专家评审工作台"),
         _("审核分配给您的特门申报，作出通过或不通过的决定。"),
-        (HOME, NOTIFICATIONS),
+        (HOME, TM_FILINGS, NOTIFICATIONS),
     ),
     Role.WINDOW_CLERK: Workspace(
         _("特门窗口工作台"),
         _("受理患者特门申报，初审材料，跟踪办理进度。"),
-        (HOME, API_KEYS, NOTIFICATIONS),
+        (
+            HOME,
+            TM_LODGE,
+            TM_FILINGS,
+            TM_ROSTERS,
+            TM_PATIENTS,
+            TM_STAYS,
+            TM_WINDOW,
+            API_KEYS,
+            NOTIFICATIONS,
+        ),
     ),
     Role.PHYSICIAN: Workspace(
         _("处方医师工作台"),
         _("为特门患者开具处方（免费）。"),
-        (HOME, NOTIFICATIONS),
+        (HOME, TM_PATIENTS, TM_STAYS, NOTIFICATIONS),
     ),
     Role.PHARMACY_MANAGER: Workspace(
         _("药店负责人工作台"),
@@ -82,6 +108,8 @@ WORKSPACES: dict[str, Workspace] = {
             PHARMACY_STAFF,
             APPLICATIONS,
             DESIGNATIONS,
+            TM_PATIENTS,
+            TM_CARDS,
             API_KEYS,
             NOTIFICATIONS,
         ),
@@ -89,6 +117,6 @@ WORKSPACES: dict[str, Workspace] = {
     Role.PHARMACIST: Workspace(
         _("药师工作台"),
         _("凭处方为参保人配药结算，扫描追溯码，登记代购与配送。"),
-        (HOME, NOTIFICATIONS),
+        (HOME, TM_PATIENTS, TM_CARDS, NOTIFICATIONS),
     ),
 }

@@ -7,6 +7,7 @@ from accounts.api import ApiKeyViewSet, WhoAmIView
 from accreditation.api import ApplicationViewSet, DesignationViewSet
 from accreditation.urls import public_urlpatterns
 from pharmacies.api import EvidenceViewSet, PharmacyViewSet, StaffViewSet
+from patients.api import FilingViewSet, HospitalStayViewSet
 from programmes.api import ProgrammeViewSet
 
 router = DefaultRouter()
@@ -17,6 +18,8 @@ router.register("staff", StaffViewSet, basename="staff")
 router.register("staff-evidence", EvidenceViewSet, basename="staff-evidence")
 router.register("applications", ApplicationViewSet, basename="application")
 router.register("designations", DesignationViewSet, basename="designation")
+router.register("tm/filings", FilingViewSet, basename="tm-filing")
+router.register("tm/hospital-stays", HospitalStayViewSet, basename="tm-hospital-stay")
 
 api_v1 = [
     path("whoami/", WhoAmIView.as_view(), name="whoami"),
@@ -30,6 +33,7 @@ urlpatterns = [
     path("pharmacy/", include("pharmacies.urls")),
     path("accreditation/", include("accreditation.urls")),
     path("public/", include((public_urlpatterns, "public"), namespace="public")),
+    path("tm/", include("patients.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),

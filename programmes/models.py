@@ -223,6 +223,10 @@ class DiseaseCategory(models.TextChoices):
     URAEMIA = "uraemia", _("尿毒症（湘医保发〔2023〕55号）")
 
 
+def default_insured_types() -> list[str]:
+    return ["employee", "resident"]
+
+
 class Disease(models.Model):
     """A covered chronic or special disease of a programme, with its payment standard."""
 
@@ -261,6 +265,12 @@ class Disease(models.Model):
         _("金额为演示值"),
         default=True,
         help_text=_("湖南省支付标准文件未随政策附上：金额为演示值，使用前须按文件核定。"),
+    )
+    eligible_insured_types = models.JSONField(
+        _("可申报的参保类型"),
+        default=default_insured_types,
+        blank=True,
+        help_text=_("HY-G01：职工按湘医保发〔2022〕52号、居民按〔2023〕32号纳入标准。"),
     )
     is_active = models.BooleanField(_("启用"), default=True)
     history = HistoricalRecords(get_user=history_user)

@@ -10,7 +10,7 @@ from simple_history.utils import update_change_reason
 
 from accounts.models import User
 from core.errors import RuleViolation
-from programmes.models import Programme
+from programmes.models import Disease, Programme
 from programmes.parameters import EDITABLE_FIELDS
 
 
@@ -76,3 +76,50 @@ def calendar_remind_missing_arrangements(*, today: date) -> int:
             link=reverse("programmes:calendar"),
         )
     return sent
+
+
+DISEASE_FIELDS = [
+    "code",
+    "name",
+    "icd10_codes",
+    "category",
+    "monthly_standard",
+    "quarterly_standard",
+    "fund_share_pct",
+    "eligible_insured_types",
+    "amounts_are_demo",
+    "is_active",
+]
+
+
+def disease_save(
+    *,
+    programme: Programme,
+    actor: User,
+    changes: dict[str, Any],
+    disease: Disease | None = None,
+    reason: str = "",
+) -> Disease:
+    """Create or change a programme's disease (benefits section); history keeps who and why."""
+    unknown = set(changes) - set(DISEASE_FIELDS)
+    if unknown:
+        raise ValidationError(_("不可修改的字段：%s") % ", ".join(sorted(unknown)))
+    with transaction.atomic():
+        if disease is None:
+            locked = Disease(programme=programme)
+        else:
+            locked = Disease.objects.select_for_update().get(pk=disease.pk, programme=programme)
+            if not locked.history.exists():
+                # Seeded rows have no history yet: keep the state before the first change so
+                # that the history page can show what changed.
+                Disease.history.bulk_history_create(
+                    [locked], default_change_reason=_("修改前的状态")
+                )
+        for name, value in changes.items():
+            setattr(locked, name, value)
+        locked.full_clean()
+        locked._history_user = actor  # type: ignore[attr-defined]
+        locked.save()
+        if reason:
+            update_change_reason(locked, reason)
+    return locked

@@ -1,0 +1,196 @@
+"""Reads about patients, filings and enrolments; also what dispensing asks (HY-G06, HY-G08)."""
+
+from __future__ import annotations
+
+from calendar import monthrange
+from datetime import date
+
+from django.db.models import Q, QuerySet
+
+from accounts.models import Membership, Organisation, OrganisationKind, Role, User
+from accounts.principal import Principal
+from accounts.selectors import region_ids_for_principal
+from patients.models import (
+    CardRetention,
+    ChoiceStatus,
+    Enrolment,
+    EnrolmentStatus,
+    Filing,
+    FilingStatus,
+    HospitalProfile,
+    HospitalStay,
+    InstitutionChoice,
+    Patient,
+    ProxyAuthorisation,
+    ProxyMethod,
+    Roster,
+)
+from programmes.models import Disease, Programme
+
+# Roles that see a patient's full resident ID (each reveal is audited).
+ID_REVEAL_ROLES = frozenset({Role.WINDOW_CLERK, Role.BENEFITS_OFFICER})
+
+
+def filing_round_open(*, programme: Programme, on: date) -> bool:
+    """HY-G04: normal filings are lodged only in the programme's filing months."""
+    return on.month in (programme.filing_months or [])
+
+
+def next_filing_round(*, programme: Programme, on: date) -> tuple[date, date] | None:
+    """The first and last day of the current or next filing month (HY-G04)."""
+    months = sorted(programme.filing_months or [])
+    if not months:
+        return None
+    for year in (on.year, on.year + 1):
+        for month in months:
+            last = date(year, month, monthrange(year, month)[1])
+            if last >= on:
+                return date(year, month, 1), last
+    return None
+
+
+def patient_by_resident_id(resident_id: str) -> Patient | None:
+    return Patient.objects.filter(resident_id=resident_id.strip().upper()).first()
+
+
+def patients_for_principal(principal: Principal) -> QuerySet[Patient]:
+    """Bureau: its region; windows: patients who filed there or are reviewed there;
+    pharmacies and hospitals: also patients who chose them."""
+    qs = Patient.objects.select_related("region")
+    if principal.is_bureau:
+        return qs.filter(region_id__in=region_ids_for_principal(principal))
+    org = principal.organisation
+    chose = Q(
+        enrolments__choices__organisation=org,
+        enrolments__choices__status__in=[ChoiceStatus.ACTIVE, ChoiceStatus.REVOKED_INSTITUTION],
+    )
+    if org.kind == OrganisationKind.PHARMACY:
+        return qs.filter(chose).distinct()
+    filed = Q(filings__window=org) | Q(filings__reviewing_hospital=org)
+    return qs.filter(filed | chose | Q(stays__hospital=org)).distinct()
+
+
+def filings_for_principal(principal: Principal) -> QuerySet[Filing]:
+    qs = Filing.objects.select_related(
+        "patient", "disease", "window", "reviewing_hospital", "expert", "roster"
+    )
+    if principal.is_bureau:
+        qs = qs.filter(patient__region_id__in=region_ids_for_principal(principal))
+        if principal.has_role(Role.EXPERT_REVIEWER) and principal.user is not None:
+            qs = qs.filter(expert=principal.user)
+        return qs
+    org = principal.organisation
+    if org.kind == OrganisationKind.PHARMACY:
+        return qs.none()
+    return qs.filter(Q(window=org) | Q(reviewing_hospital=org))
+
+
+def rosters_for_principal(principal: Principal) -> QuerySet[Roster]:
+    qs = Roster.objects.select_related("hospital", "submitted_by")
+    if principal.is_bureau:
+        return qs.filter(hospital__region_id__in=region_ids_for_principal(principal))
+    return qs.filter(hospital=principal.organisation)
+
+
+def enrolments_for_patient(patient: Patient) -> QuerySet[Enrolment]:
+    return (
+        Enrolment.objects.filter(patient=patient)
+        .select_related("disease")
+        .prefetch_related("choices__organisation")
+    )
+
+
+def enrolment_for(patient: Patient, disease: Disease) -> Enrolment | None:
+    """The patient's active enrolment for the disease (start date: `.starts_on`)."""
+    return Enrolment.objects.filter(
+        patient=patient, disease=disease, status=EnrolmentStatus.ACTIVE
+    ).first()
+
+
+def patient_may_settle_at(
+    *, patient: Patient, disease: Disease, organisation: Organisation, on: date
+) -> bool:
+    """HY-G05/HY-G06/HY-G07: benefits started, enrolment active, and `organisation` is a
+    place the patient may settle on `on` — a revoked institution only until its transition
+    ends and only while the patient has not moved."""
+    enrolment = enrolment_for(patient, disease)
+    if enrolment is None or enrolment.starts_on > on:
+        return False
+    for choice in InstitutionChoice.objects.filter(enrolment=enrolment, organisation=organisation):
+        if choice.chosen_on > on:
+            continue
+        if choice.status == ChoiceStatus.ACTIVE:
+            return True
+        if choice.status == ChoiceStatus.REVOKED_INSTITUTION:
+            if choice.settle_until and on > choice.settle_until:
+                continue
+            if choice.revoked_from and on >= choice.revoked_from:
+                continue
+            return True
+        if choice.status == ChoiceStatus.ENDED and choice.ended_on and on < choice.ended_on:
+            return True
+    return False
+
+
+def patient_hospitalised_on(*, patient: Patient, on: date) -> bool:
+    """HY-G08: admitted on or before `on` and not discharged before it (the discharge day
+    itself is free: the patient leaves hospital that day)."""
+    return (
+        HospitalStay.objects.filter(patient=patient, admitted_on__lte=on)
+        .filter(Q(discharged_on__isnull=True) | Q(discharged_on__gt=on))
+        .exists()
+    )
+
+
+def proxy_authorised(*, patient: Patient, proxy_resident_id: str, on: date) -> bool:
+    """HY-G09: the person buying holds a valid proxy authorisation for the patient."""
+    return (
+        ProxyAuthorisation.objects.filter(
+            patient=patient,
+            method=ProxyMethod.PROXY,
+            proxy_resident_id=proxy_resident_id.strip().upper(),
+            valid_from__lte=on,
+        )
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
+        .exists()
+    )
+
+
+def expert_hospitals() -> QuerySet[Organisation]:
+    """HY-F01: hospitals that may do the preliminary review."""
+    return Organisation.objects.filter(
+        kind=OrganisationKind.HOSPITAL, is_active=True, tm_profile__has_expert_qualification=True
+    ).order_by("name")
+
+
+def experts_for_principal(principal: Principal) -> QuerySet[User]:
+    memberships = Membership.objects.filter(
+        role=Role.EXPERT_REVIEWER,
+        is_active=True,
+        organisation__region_id__in=region_ids_for_principal(principal),
+    )
+    return User.objects.filter(pk__in=memberships.values("user_id"), is_active=True).order_by(
+        "username"
+    )
+
+
+def public_hospitals() -> QuerySet[HospitalProfile]:
+    return HospitalProfile.objects.filter(organisation__is_active=True).select_related(
+        "organisation", "organisation__region"
+    )
+
+
+def retentions_for_principal(principal: Principal) -> QuerySet[CardRetention]:
+    qs = CardRetention.objects.select_related("patient", "pharmacy")
+    if principal.is_bureau:
+        return qs.filter(pharmacy__region_id__in=region_ids_for_principal(principal))
+    return qs.filter(pharmacy=principal.organisation)
+
+
+def open_filing_statuses() -> list[str]:
+    return [
+        FilingStatus.LODGED,
+        FilingStatus.PRELIMINARY_PASSED,
+        FilingStatus.ROSTERED,
+        FilingStatus.ASSIGNED,
+    ]
