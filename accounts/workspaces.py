@@ -49,6 +49,11 @@ TM_STAYS = NavItem(_("住院登记"), "patients:stay_list")
 TM_CARDS = NavItem(_("留存社保卡"), "patients:retention_list")
 TM_DISEASES = NavItem(_("病种"), "patients:disease_index")
 TM_WINDOW = NavItem(_("本院特门窗口"), "patients:hospital_window")
+STOCK = NavItem(_("进销存"), "inventory:stock")
+PURCHASE_IMPORTS = NavItem(_("进货导入"), "inventory:imports")
+STOCKTAKES = NavItem(_("季度盘点"), "inventory:stocktakes")
+FINDINGS = NavItem(_("核查线索"), "supervision:findings")
+CATALOGUE = NavItem(_("药品目录"), "inventory:catalogue")
 
 WORKSPACES: dict[str, Workspace] = {
     Role.BUREAU_ADMIN: Workspace(
@@ -66,6 +71,9 @@ WORKSPACES: dict[str, Workspace] = {
             NOTICES,
             PROGRAMMES,
             TM_CARDS,
+            STOCKTAKES,
+            FINDINGS,
+            CATALOGUE,
             NOTIFICATIONS,
         ),
     ),
@@ -110,6 +118,10 @@ WORKSPACES: dict[str, Workspace] = {
             DESIGNATIONS,
             TM_PATIENTS,
             TM_CARDS,
+            STOCK,
+            PURCHASE_IMPORTS,
+            STOCKTAKES,
+            CATALOGUE,
             API_KEYS,
             NOTIFICATIONS,
         ),
@@ -117,6 +129,13 @@ WORKSPACES: dict[str, Workspace] = {
     Role.PHARMACIST: Workspace(
         _("药师工作台"),
         _("凭处方为参保人配药结算，扫描追溯码，登记代购与配送。"),
-        (HOME, TM_PATIENTS, TM_CARDS, NOTIFICATIONS),
+        (
+            HOME,
+            TM_PATIENTS,
+            TM_CARDS,
+            STOCK,
+            PURCHASE_IMPORTS,
+            NOTIFICATIONS,
+        ),
     ),
 }

@@ -8,7 +8,9 @@ from accreditation.api import ApplicationViewSet, DesignationViewSet
 from accreditation.urls import public_urlpatterns
 from pharmacies.api import EvidenceViewSet, PharmacyViewSet, StaffViewSet
 from patients.api import FilingViewSet, HospitalStayViewSet
+from inventory.api import PurchaseImportViewSet, StockBatchViewSet, StocktakeViewSet
 from programmes.api import ProgrammeViewSet
+from supervision.api import FindingViewSet
 
 router = DefaultRouter()
 router.register("api-keys", ApiKeyViewSet, basename="api-key")
@@ -20,6 +22,10 @@ router.register("applications", ApplicationViewSet, basename="application")
 router.register("designations", DesignationViewSet, basename="designation")
 router.register("tm/filings", FilingViewSet, basename="tm-filing")
 router.register("tm/hospital-stays", HospitalStayViewSet, basename="tm-hospital-stay")
+router.register("stock-batches", StockBatchViewSet, basename="stock-batch")
+router.register("purchase-imports", PurchaseImportViewSet, basename="purchase-import")
+router.register("stocktakes", StocktakeViewSet, basename="stocktake")
+router.register("findings", FindingViewSet, basename="finding")
 
 api_v1 = [
     path("whoami/", WhoAmIView.as_view(), name="whoami"),
@@ -34,6 +40,8 @@ urlpatterns = [
     path("accreditation/", include("accreditation.urls")),
     path("public/", include((public_urlpatterns, "public"), namespace="public")),
     path("tm/", include("patients.urls")),
+    path("inventory/", include("inventory.urls")),
+    path("supervision/", include("supervision.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),

@@ -1,1 +1,404 @@
-from django.db import models  # noqa: F401
+"""Stock ledger: drug catalogue, batches, movements with traceability codes, imports, stocktakes."""
+
+from __future__ import annotations
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from accounts.models import User
+from pharmacies.models import Pharmacy
+from programmes.models import Disease, PriceCapBasis, Programme
+
+# 国药准字 + H (chemical) / Z (TCM) / S (biological) / J (imported packaged) + 8 digits.
+APPROVAL_NUMBER_RE = re.compile(r"^国药准字[HZSJ]\d{8}$")
+validate_approval_number = RegexValidator(
+    APPROVAL_NUMBER_RE, _("批准文号格式应为“国药准字”+ H/Z/S/J + 8 位数字。")
+)
+
+
+class ItemCategory(models.TextChoices):
+    DRUG = "drug", _("药品（准字号）")
+    SPECIAL_FOOD = "special_food", _("经批准的特门特殊食品")
+    HEALTH_FOOD = "health_food", _("保健食品（健字号）")
+    FOOD = "food", _("食品（食字号）")
+    DAILY_GOODS = "daily_goods", _("生活用品")
+    DEVICE = "device", _("医疗器械")
+    CONSUMABLE = "consumable", _("医用耗材")
+
+
+# HY-B01: what 特门 premises may stock.
+APPROVAL_ONLY_ALLOWED = frozenset({ItemCategory.DRUG, ItemCategory.SPECIAL_FOOD})
+
+
+class Drug(models.Model):
+    """A catalogue item (drug or not) identified by its national insurance code."""
+
+    insurance_code = models.CharField(_("国家医保药品编码"), max_length=30, unique=True)
+    generic_name = models.CharField(_("通用名"), max_length=100)
+    dosage_form = models.CharField(_("剂型"), max_length=30, blank=True)
+    specification = models.CharField(_("规格"), max_length=60, blank=True)
+    manufacturer = models.CharField(_("生产厂商"), max_length=100, blank=True)
+    approval_number = models.CharField(
+        _("批准文号"), max_length=20, blank=True, validators=[validate_approval_number]
+    )
+    category = models.CharField(
+        _("类别"), max_length=20, choices=ItemCategory.choices, default=ItemCategory.DRUG
+    )
+    is_therapeutic = models.BooleanField(_("治疗性药物"), default=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["generic_name", "insurance_code"]
+        verbose_name = _("药品目录条目")
+        verbose_name_plural = _("药品目录")
+
+    def __str__(self) -> str:
+        return f"{self.generic_name} {self.specification}".strip()
+
+    def clean(self) -> None:
+        if self.category == ItemCategory.DRUG and not self.approval_number:
+            raise ValidationError({"approval_number": _("药品须填写批准文号。")})
+
+
+class DiseaseDrug(models.Model):
+    """A drug in a disease's scope (may be dispensed for it); `is_basic_drug` for HY-A09."""
+
+    disease = models.ForeignKey(Disease, on_delete=models.CASCADE, related_name="drug_scope")
+    drug = models.ForeignKey(Drug, on_delete=models.CASCADE, related_name="disease_scope")
+    is_basic_drug = models.BooleanField(_("基本药物"), default=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["disease", "drug"], name="disease_drug_once"),
+        ]
+        verbose_name = _("病种用药范围")
+        verbose_name_plural = _("病种用药范围")
+
+    def __str__(self) -> str:
+        return f"{self.disease} · {self.drug}"
+
+
+class PriceCap(models.Model):
+    """A listed price that caps sale prices (HY-B02 / GY-C01), with its source and date."""
+
+    drug = models.ForeignKey(Drug, on_delete=models.CASCADE, related_name="price_caps")
+    basis = models.CharField(_("限价依据"), max_length=20, choices=PriceCapBasis.choices)
+    price = models.DecimalField(
+        _("挂网价（元）"), max_digits=12, decimal_places=4, validators=[MinValueValidator(0)]
+    )
+    source = models.CharField(_("来源"), max_length=100)
+    effective_on = models.DateField(_("执行日期"))
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["drug", "basis", "-effective_on"]
+        verbose_name = _("限价")
+        verbose_name_plural = _("限价")
+
+    def __str__(self) -> str:
+        return f"{self.drug} {self.get_basis_display()} {self.price}"
+
+
+class StockBatch(models.Model):
+    """Stock on hand of one drug batch at one pharmacy (kept equal to the sum of movements)."""
+
+    pharmacy = models.ForeignKey(Pharmacy, on_delete=models.PROTECT, related_name="batches")
+    drug = models.ForeignKey(Drug, on_delete=models.PROTECT, related_name="batches")
+    batch_no = models.CharField(_("批号"), max_length=40)
+    production_date = models.DateField(_("生产日期"), null=True, blank=True)
+    expiry_date = models.DateField(_("有效期至"), null=True, blank=True)
+    quantity = models.IntegerField(_("库存数量"), default=0)
+
+    class Meta:
+        ordering = ["drug__generic_name", "expiry_date", "batch_no"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pharmacy", "drug", "batch_no"], name="stock_batch_once"
+            ),
+            # HY-E06 / stock_sale_book: stock never goes negative, even under concurrency.
+            models.CheckConstraint(
+                condition=models.Q(quantity__gte=0), name="stock_batch_not_negative"
+            ),
+        ]
+        verbose_name = _("批次库存")
+        verbose_name_plural = _("批次库存")
+
+    def __str__(self) -> str:
+        return f"{self.drug} [{self.batch_no}]"
+
+
+class MovementKind(models.TextChoices):
+    # Semantics of the national platform's inventory interfaces (3501–3506).
+    PURCHASE = "purchase", _("采购入库")
+    PURCHASE_RETURN = "purchase_return", _("采购退货")
+    SALE = "sale", _("销售")
+    SALE_RETURN = "sale_return", _("销售退货")
+    TRANSFER_IN = "transfer_in", _("调入")
+    TRANSFER_OUT = "transfer_out", _("调出")
+    LOSS = "loss", _("报损")
+    DESTRUCTION = "destruction", _("销毁")
+    STOCKTAKE_GAIN = "stocktake_gain", _("盘盈")
+    STOCKTAKE_LOSS = "stocktake_loss", _("盘亏")
+
+
+# Direction of each kind: quantities are stored signed so the stock is one SUM().
+MOVEMENT_SIGN: dict[str, int] = {
+    MovementKind.PURCHASE: 1,
+    MovementKind.PURCHASE_RETURN: -1,
+    MovementKind.SALE: -1,
+    MovementKind.SALE_RETURN: 1,
+    MovementKind.TRANSFER_IN: 1,
+    MovementKind.TRANSFER_OUT: -1,
+    MovementKind.LOSS: -1,
+    MovementKind.DESTRUCTION: -1,
+    MovementKind.STOCKTAKE_GAIN: 1,
+    MovementKind.STOCKTAKE_LOSS: -1,
+}
+
+# The national platform interface each kind is reported through.
+PLATFORM_INTERFACE: dict[str, str] = {
+    MovementKind.PURCHASE: "3503",
+    MovementKind.PURCHASE_RETURN: "3504",
+    MovementKind.SALE: "3505",
+    MovementKind.SALE_RETURN: "3506",
+    MovementKind.TRANSFER_IN: "3502",
+    MovementKind.TRANSFER_OUT: "3502",
+    MovementKind.LOSS: "3502",
+    MovementKind.DESTRUCTION: "3502",
+    MovementKind.STOCKTAKE_GAIN: "3501",
+    MovementKind.STOCKTAKE_LOSS: "3501",
+}
+
+
+class PurchaseImportStatus(models.TextChoices):
+    PENDING = "pending", _("排队中")
+    RUNNING = "running", _("校验中")
+    FAILED = "failed", _("未导入（有错误）")
+    IMPORTED = "imported", _("已导入")
+
+
+PURCHASE_IMPORT_TRANSITIONS: dict[str, frozenset[str]] = {
+    PurchaseImportStatus.PENDING: frozenset({PurchaseImportStatus.RUNNING}),
+    PurchaseImportStatus.RUNNING: frozenset(
+        {PurchaseImportStatus.FAILED, PurchaseImportStatus.IMPORTED}
+    ),
+}
+PURCHASE_IMPORT_FINAL = frozenset({PurchaseImportStatus.FAILED, PurchaseImportStatus.IMPORTED})
+
+
+class PurchaseImport(models.Model):
+    """An uploaded purchase ledger file; imported whole or not at all."""
+
+    pharmacy = models.ForeignKey(Pharmacy, on_delete=models.PROTECT, related_name="imports")
+    file = models.FileField(_("文件"), upload_to="inventory/imports/%Y/%m/")
+    original_name = models.CharField(_("文件名"), max_length=200)
+    file_format = models.CharField(_("格式"), max_length=10)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    status = models.CharField(
+        _("状态"),
+        max_length=20,
+        choices=PurchaseImportStatus.choices,
+        default=PurchaseImportStatus.PENDING,
+    )
+    progress = models.PositiveSmallIntegerField(_("进度（%）"), default=0)
+    row_count = models.PositiveIntegerField(_("行数"), default=0)
+    errors = models.JSONField(_("错误"), default=list, blank=True)
+    uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # The same file is imported at most once per pharmacy.
+            models.UniqueConstraint(
+                fields=["pharmacy", "sha256"],
+                condition=models.Q(status="imported"),
+                name="purchase_import_file_once",
+            )
+        ]
+        verbose_name = _("进货导入")
+        verbose_name_plural = _("进货导入")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class Movement(models.Model):
+    """One ledger row: a signed quantity of one batch, with the GY-A06 purchase fields.
+
+    Indexed by batch and by (pharmacy, time) only: the composite serves every pharmacy
+    lookup, and fewer indexes keep 100,000-row imports fast."""
+
+    pharmacy = models.ForeignKey(
+        Pharmacy, on_delete=models.PROTECT, related_name="movements", db_index=False
+    )
+    batch = models.ForeignKey(StockBatch, on_delete=models.PROTECT, related_name="movements")
+    drug = models.ForeignKey(Drug, on_delete=models.PROTECT, related_name="+", db_index=False)
+    kind = models.CharField(_("类型"), max_length=20, choices=MovementKind.choices)
+    quantity = models.IntegerField(_("数量（入正出负）"))
+    unit_price = models.DecimalField(
+        _("单价（元）"), max_digits=12, decimal_places=4, null=True, blank=True
+    )
+    occurred_at = models.DateTimeField(_("发生时间"))
+    supplier = models.CharField(_("供货单位"), max_length=100, blank=True)
+    invoice_no = models.CharField(_("发票号"), max_length=40, blank=True)
+    delivery_note_no = models.CharField(_("随货单号"), max_length=40, blank=True)
+    reference = models.CharField(_("单据号"), max_length=60, blank=True)
+    traceability_codes = models.JSONField(_("追溯码"), default=list, blank=True)
+    purchase_import = models.ForeignKey(
+        PurchaseImport,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="movements",
+        db_index=False,
+    )
+    created_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["pharmacy", "occurred_at"], name="movement_pharmacy_time")]
+        verbose_name = _("进销存记录")
+        verbose_name_plural = _("进销存记录")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.quantity}"
+
+
+class TraceabilityCode(models.Model):
+    """A drug traceability code (追溯码): received once by a purchase, sold at most once."""
+
+    code = models.CharField(_("追溯码"), max_length=40, unique=True)
+    # Looked up by code (unique) and batch; the other links are kept, not searched.
+    pharmacy = models.ForeignKey(
+        Pharmacy, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    batch = models.ForeignKey(StockBatch, on_delete=models.PROTECT, related_name="codes")
+    received_in = models.ForeignKey(
+        Movement, on_delete=models.PROTECT, null=True, related_name="codes_received", db_index=False
+    )
+    sold_in = models.ForeignKey(
+        Movement,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="codes_sold",
+        db_index=False,
+    )
+
+    class Meta:
+        verbose_name = _("追溯码")
+        verbose_name_plural = _("追溯码")
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class StocktakeStatus(models.TextChoices):
+    OPEN = "open", _("待盘点")
+    SUBMITTED = "submitted", _("已提交待审核")
+    ACCEPTED = "accepted", _("已审核")
+
+
+STOCKTAKE_TRANSITIONS: dict[str, frozenset[str]] = {
+    StocktakeStatus.OPEN: frozenset({StocktakeStatus.SUBMITTED}),
+    # The bureau accepts, or returns the sheet for a recount.
+    StocktakeStatus.SUBMITTED: frozenset({StocktakeStatus.ACCEPTED, StocktakeStatus.OPEN}),
+}
+STOCKTAKE_FINAL = frozenset({StocktakeStatus.ACCEPTED})
+
+
+class Stocktake(models.Model):
+    """A quarterly stocktake of one pharmacy for one programme (HY-E06)."""
+
+    pharmacy = models.ForeignKey(Pharmacy, on_delete=models.PROTECT, related_name="stocktakes")
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="+")
+    period_start = models.DateField(_("盘点期起"))
+    period_end = models.DateField(_("盘点期止"))
+    due_on = models.DateField(_("报送截止日"))
+    blind = models.BooleanField(_("盲盘"), default=False)
+    status = models.CharField(
+        _("状态"), max_length=20, choices=StocktakeStatus.choices, default=StocktakeStatus.OPEN
+    )
+    counted_at = models.DateTimeField(_("实盘时间"), null=True, blank=True)
+    sheet = models.FileField(_("实盘表"), upload_to="inventory/stocktakes/%Y/", blank=True)
+    is_imbalanced = models.BooleanField(_("账实不符"), default=False)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-period_start", "pharmacy__organisation__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pharmacy", "programme", "period_start"], name="stocktake_once_per_period"
+            )
+        ]
+        verbose_name = _("季度盘点")
+        verbose_name_plural = _("季度盘点")
+
+    def __str__(self) -> str:
+        return f"{self.pharmacy} {self.period_start:%Y-%m}—{self.period_end:%Y-%m}"
+
+
+class StocktakeLine(models.Model):
+    """Reconciliation of one batch: opening + movements of the period against the count."""
+
+    stocktake = models.ForeignKey(Stocktake, on_delete=models.CASCADE, related_name="lines")
+    batch = models.ForeignKey(StockBatch, on_delete=models.PROTECT, related_name="+")
+    opening = models.IntegerField(_("期初"))
+    purchases = models.IntegerField(_("采购"), default=0)
+    purchase_returns = models.IntegerField(_("采购退货"), default=0)
+    sales = models.IntegerField(_("销售"), default=0)
+    sale_returns = models.IntegerField(_("销售退货"), default=0)
+    transfers_in = models.IntegerField(_("调入"), default=0)
+    transfers_out = models.IntegerField(_("调出"), default=0)
+    losses = models.IntegerField(_("报损销毁"), default=0)
+    adjustments = models.IntegerField(_("盘盈盘亏"), default=0)
+    expected = models.IntegerField(_("账面数量"))
+    counted = models.IntegerField(_("实盘数量"))
+    difference = models.IntegerField(_("差异"))
+    reason = models.CharField(_("差异原因"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["batch__drug__generic_name", "batch__batch_no"]
+        constraints = [
+            models.UniqueConstraint(fields=["stocktake", "batch"], name="stocktake_line_once")
+        ]
+        verbose_name = _("盘点明细")
+        verbose_name_plural = _("盘点明细")
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}: {self.expected} / {self.counted}"
+
+
+class StocktakeEvent(models.Model):
+    stocktake = models.ForeignKey(Stocktake, on_delete=models.CASCADE, related_name="events")
+    old_status = models.CharField(max_length=20, blank=True)
+    new_status = models.CharField(max_length=20)
+    actor = models.ForeignKey(User, on_delete=models.PROTECT, null=True, related_name="+")
+    reason = models.TextField(blank=True)
+    rule_id = models.CharField(max_length=10, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.old_status} → {self.new_status}"

@@ -166,6 +166,42 @@ class Programme(models.Model):
         _("盘点周期"), max_length=10, choices=PeriodUnit.choices, blank=True, help_text="HY-E06"
     )
 
+    stocktake_due_working_days = _opt_int(
+        _("盘点表报送期限（季末后工作日）"),
+        "HY-E06: the stocktake sheet is due N working days after the quarter ends",
+        maximum=60,
+    )
+    stocktake_reminder_working_days = _opt_int(
+        _("盘点提醒提前工作日"), "HY-E06: remind N working days before it is due", maximum=30
+    )
+    stocktake_tolerance_units = models.PositiveIntegerField(
+        _("盘点允许差异（最小单位）"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(100000)],
+        help_text="HY-E06: a difference above N units per batch needs a reason and is an imbalance",
+    )
+    stocktake_blind = models.BooleanField(
+        _("盲盘（盘点表不显示账面数量）"), default=False, help_text="HY-E06"
+    )
+    near_expiry_days = _opt_int(
+        _("近效期提示天数"), "stock ledger: batches expiring within N days", maximum=1000
+    )
+    approval_number_only = models.BooleanField(
+        _("只经营准字号药品"),
+        default=False,
+        help_text="HY-B01: only drugs with an approval number (approved special foods excepted)",
+    )
+    catalogue_stocked_pct = models.DecimalField(
+        _("目录内药品配备率（%）"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=PERCENT,
+        help_text="GY-A05",
+    )
+
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords(excluded_fields=["updated_at"], get_user=history_user)
 

@@ -42,7 +42,19 @@ PARAMETER_GROUPS: list[tuple[StrOrPromise, list[str]]] = [
         ["normal_prescription_days", "long_term_prescription_days", "quota_period"],
     ),
     (_("患者申报"), ["filing_months", "immediate_filing_diseases"]),
-    (_("进销存"), ["stocktake_period"]),
+    (
+        _("进销存"),
+        [
+            "stocktake_period",
+            "stocktake_due_working_days",
+            "stocktake_reminder_working_days",
+            "stocktake_tolerance_units",
+            "stocktake_blind",
+            "near_expiry_days",
+            "approval_number_only",
+            "catalogue_stocked_pct",
+        ],
+    ),
 ]
 
 EDITABLE_FIELDS: list[str] = VALIDITY_FIELDS + [

@@ -53,6 +53,14 @@ PROGRAMMES: list[dict[str, Any]] = [
         "filing_months": [4, 10],
         "immediate_filing_diseases": HY_IMMEDIATE,
         "stocktake_period": "quarter",
+        # The seed sets no due date or tolerance: bureau-editable demo values.
+        "stocktake_due_working_days": 10,
+        "stocktake_reminder_working_days": 3,
+        "stocktake_tolerance_units": 0,
+        "stocktake_blind": False,
+        "near_expiry_days": 90,
+        "approval_number_only": True,
+        "catalogue_stocked_pct": None,
     },
     {
         "code": "GY-PT",
@@ -90,6 +98,13 @@ PROGRAMMES: list[dict[str, Any]] = [
         "filing_months": [],
         "immediate_filing_diseases": [],
         "stocktake_period": "",
+        "stocktake_due_working_days": None,
+        "stocktake_reminder_working_days": None,
+        "stocktake_tolerance_units": None,
+        "stocktake_blind": False,
+        "near_expiry_days": 90,
+        "approval_number_only": False,
+        "catalogue_stocked_pct": Decimal("100"),
     },
 ]
 
@@ -124,8 +139,11 @@ def ensure(apps: Any = global_apps) -> None:
             code=code, defaults={"name": name, "parent": by_code.get(parent)}
         )
         by_code[code] = region
+    # Earlier migrations run this with historical models that lack later parameters
+    # (0005_issue6_parameters sets those for existing rows).
+    known = {f.name for f in Programme._meta.get_fields()}
     for spec in PROGRAMMES:
-        spec = dict(spec)
+        spec = {k: v for k, v in spec.items() if k in known or k == "regions"}
         regions = spec.pop("regions")
         if Programme.objects.filter(code=spec["code"]).exists():
             continue

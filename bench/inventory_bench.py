@@ -1,0 +1,241 @@
+"""Stock ledger: purchase imports (CSV, xlsx) and stocktake reconciliation, each beside the
+single SQL aggregate that is its floor.
+
+Runs in its own PostgreSQL database `dingdian_bench` (created and dropped here), never in
+the developer's data.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import psycopg
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection, connections
+from django.utils import timezone
+
+BENCH_DB = "dingdian_bench"
+ROWS = 100_000
+DRUGS = 1_000
+PHARMACIES = 500
+MOVEMENTS_PER_PHARMACY = 10_000
+BATCHES_PER_PHARMACY = 100
+QUARTER_START = date(2026, 7, 1)
+
+
+@contextmanager
+def bench_database() -> Iterator[None]:
+    base = settings.DATABASES["default"]
+    admin = psycopg.connect(
+        host=base.get("HOST") or None,
+        port=base.get("PORT") or None,
+        user=base.get("USER") or None,
+        password=base.get("PASSWORD") or None,
+        dbname="postgres",
+        autocommit=True,
+    )
+    admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
+    admin.execute(f"CREATE DATABASE {BENCH_DB}")
+    original = base["NAME"]
+    connections.close_all()
+    base["NAME"] = BENCH_DB
+    connections["default"].settings_dict["NAME"] = BENCH_DB
+    try:
+        call_command("migrate", verbosity=0)
+        yield
+    finally:
+        connections.close_all()
+        base["NAME"] = original
+        connections["default"].settings_dict["NAME"] = original
+        admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
+        admin.close()
+
+
+def _timed(label: str, func: Any) -> tuple[float, Any]:
+    began = time.perf_counter()
+    result = func()
+    return time.perf_counter() - began, result
+
+
+def _pharmacy(name: str, n: int) -> Any:
+    from stdnum.cn import uscc
+
+    from accounts.models import Organisation, OrganisationKind, Region
+    from pharmacies.models import Pharmacy
+
+    org = Organisation.objects.create(
+        kind=OrganisationKind.PHARMACY, name=name, region=Region.objects.get(code="520100")
+    )
+    base = f"9152010000{n:07d}"
+    return Pharmacy.objects.create(organisation=org, credit_code=base + uscc.calc_check_digit(base))
+
+
+def _catalogue() -> list[Any]:
+    from inventory.models import Drug
+
+    Drug.objects.bulk_create(
+        Drug(
+            insurance_code=f"XB{i:010d}",
+            generic_name=f"基准药品{i}",
+            dosage_form="片剂",
+            specification="10mg×30片",
+            manufacturer="基准制药有限公司",
+            approval_number=f"国药准字H{i:08d}",
+        )
+        for i in range(DRUGS)
+    )
+    return list(Drug.objects.order_by("pk"))
+
+
+def _purchase_rows(drugs: list[Any], tag: str) -> list[list[Any]]:
+    rows = []
+    for i in range(ROWS):
+        drug = drugs[i % DRUGS]
+        rows.append(
+            [
+                drug.insurance_code,
+                drug.generic_name,
+                drug.manufacturer,
+                drug.dosage_form,
+                drug.specification,
+                f"{tag}{i // DRUGS:04d}",
+                "2026-01-01",
+                "2028-01-01",
+                drug.approval_number,
+                "基准医药公司",
+                10,
+                "12.50",
+                (QUARTER_START + timedelta(days=i % 80)).isoformat(),
+                f"FP{i}",
+                f"SH{i}",
+                f"{tag}{i:012d}",
+            ]
+        )
+    return rows
+
+
+def _import(pharmacy: Any, data: bytes, file_format: str) -> float:
+    from inventory import imports
+    from inventory.services import purchases_book
+
+    def work() -> int:
+        result = imports.validate(data, file_format, approval_only=False)
+        assert not result.errors, result.errors[:3]
+        return purchases_book(pharmacy=pharmacy, rows=result.rows, purchase_import=None, actor=None)
+
+    elapsed, count = _timed("import", work)
+    assert count == ROWS
+    return elapsed
+
+
+def _fill_county(drugs: list[Any]) -> list[int]:
+    """500 pharmacies × 10,000 movements over 100 batches each, written by SQL."""
+    ids = [_pharmacy(f"基准县药店{n}", 10 + n).pk for n in range(PHARMACIES)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO inventory_stockbatch (pharmacy_id, drug_id, batch_no, quantity) "
+            "SELECT p, %s + (b %% %s), 'CB' || b, 0 "
+            "FROM unnest(%s::bigint[]) AS p, generate_series(1, %s) AS b",
+            [drugs[0].pk, DRUGS, ids, BATCHES_PER_PHARMACY],
+        )
+        cursor.execute(
+            "INSERT INTO inventory_movement (pharmacy_id, batch_id, drug_id, kind, quantity, "
+            "unit_price, occurred_at, supplier, invoice_no, delivery_note_no, reference, "
+            "traceability_codes, created_at) "
+            "SELECT b.pharmacy_id, b.id, b.drug_id, "
+            "CASE WHEN g %% 4 = 0 THEN 'purchase' ELSE 'sale' END, "
+            "CASE WHEN g %% 4 = 0 THEN 10 ELSE -1 END, 10, "
+            "%s::timestamptz + (g %% 90) * interval '1 day', '', '', '', '', '[]', now() "
+            "FROM inventory_stockbatch b, generate_series(1, %s) AS g "
+            "WHERE b.pharmacy_id = ANY(%s)",
+            [
+                timezone.make_aware(datetime(2026, 7, 1)),
+                MOVEMENTS_PER_PHARMACY // BATCHES_PER_PHARMACY,
+                ids,
+            ],
+        )
+        cursor.execute("ANALYZE inventory_movement")
+    return ids
+
+
+def run() -> None:
+    if connection.vendor != "postgresql":
+        print("skipped: needs PostgreSQL (DATABASE_URL)")
+        return
+    from inventory import imports
+    from inventory.selectors import ledger_reconciliation
+    from pharmacies.models import Pharmacy
+
+    random.seed(6)
+    with bench_database():
+        drugs = _catalogue()
+        csv_pharmacy = _pharmacy("基准药店CSV", 1)
+        csv_data = imports.write_csv(_purchase_rows(drugs, "C"))
+        csv_s = _import(csv_pharmacy, csv_data, "csv")
+        print(
+            f"CSV import of {ROWS:,} purchase rows: {csv_s:.2f} s, {ROWS / csv_s:,.0f} rows/s "
+            f"(target ≥ 20,000 rows/s)"
+        )
+        xlsx_pharmacy = _pharmacy("基准药店XLSX", 2)
+        xlsx_data = imports.write_xlsx(_purchase_rows(drugs, "X"))
+        xlsx_s = _import(xlsx_pharmacy, xlsx_data, "xlsx")
+        print(f"xlsx import of {ROWS:,} purchase rows: {xlsx_s:.2f} s, {ROWS / xlsx_s:,.0f} rows/s")
+
+        until = timezone.make_aware(datetime(2026, 10, 9, 9))
+        one, _ = _timed(
+            "one",
+            lambda: ledger_reconciliation(
+                pharmacy=csv_pharmacy, period_start=QUARTER_START, until=until
+            ),
+        )
+        with connection.cursor() as cursor:
+            floor_one, _ = _timed(
+                "floor",
+                lambda: (
+                    cursor.execute(
+                        "SELECT batch_id, SUM(quantity) FROM inventory_movement "
+                        "WHERE pharmacy_id = %s AND occurred_at <= %s GROUP BY batch_id",
+                        [csv_pharmacy.pk, until],
+                    ),
+                    cursor.fetchall(),
+                ),
+            )
+        print(
+            f"reconciliation of one pharmacy-quarter ({ROWS:,} movements): {one * 1000:.0f} ms "
+            f"(target ≤ 1 s; single SQL aggregate: {floor_one * 1000:.0f} ms)"
+        )
+
+        ids = _fill_county(drugs)
+        pharmacies = list(Pharmacy.objects.filter(pk__in=ids))
+
+        def county() -> int:
+            for pharmacy in pharmacies:
+                ledger_reconciliation(pharmacy=pharmacy, period_start=QUARTER_START, until=until)
+            return len(pharmacies)
+
+        county_s, _ = _timed("county", county)
+        with connection.cursor() as cursor:
+            floor_county, _ = _timed(
+                "floor",
+                lambda: (
+                    cursor.execute(
+                        "SELECT pharmacy_id, batch_id, SUM(quantity) FROM inventory_movement "
+                        "WHERE pharmacy_id = ANY(%s) AND occurred_at <= %s "
+                        "GROUP BY pharmacy_id, batch_id",
+                        [ids, until],
+                    ),
+                    cursor.fetchall(),
+                ),
+            )
+        total = PHARMACIES * MOVEMENTS_PER_PHARMACY
+        print(
+            f"reconciliation of {PHARMACIES} pharmacies × {MOVEMENTS_PER_PHARMACY:,} movements "
+            f"({total:,}): {county_s:.1f} s (target ≤ 60 s; single SQL aggregate: "
+            f"{floor_county:.1f} s)"
+        )

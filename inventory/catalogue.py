@@ -1,0 +1,147 @@
+"""Drug catalogue files (xlsx / CSV): columns and row-by-row validation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from inventory.imports import read_rows
+from inventory.models import APPROVAL_NUMBER_RE, ItemCategory
+
+CATALOGUE_COLUMNS: list[tuple[str, str]] = [
+    ("insurance_code", "国家医保药品编码"),
+    ("generic_name", "通用名"),
+    ("dosage_form", "剂型"),
+    ("specification", "规格"),
+    ("manufacturer", "生产厂商"),
+    ("approval_number", "批准文号"),
+    ("category", "类别"),
+    ("is_therapeutic", "治疗性药物"),
+    ("scope_diseases", "适用病种编码"),
+    ("basic_diseases", "基本药物病种编码"),
+    ("hospital_price", "公立医院挂网价"),
+    ("platform_price", "集采平台挂网价"),
+    ("price_source", "限价来源"),
+    ("price_date", "限价日期"),
+]
+CATALOGUE_REQUIRED = {"insurance_code", "generic_name", "category"}
+YES = {"是", "Y", "y", "1", "TRUE", "true"}
+
+
+@dataclass
+class CatalogueRow:
+    row: int
+    values: dict[str, Any]
+    scope: list[str]
+    basic: list[str]
+    prices: dict[str, Decimal]
+    price_source: str
+    price_date: date | None
+
+
+@dataclass
+class CatalogueResult:
+    rows: list[CatalogueRow] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _codes(text: str) -> list[str]:
+    for sep in ("，", "；", ";", " "):
+        text = text.replace(sep, ",")
+    return [c.strip() for c in text.split(",") if c.strip()]
+
+
+def validate_catalogue(
+    data: bytes, file_format: str, *, disease_codes: set[str]
+) -> CatalogueResult:
+    """Every row checked (approval-number format, category, disease codes, prices)."""
+    result = CatalogueResult()
+
+    def error(row: int, column: str, message: str) -> None:
+        result.errors.append({"row": row, "column": column, "message": message})
+
+    header, rows = read_rows(data, file_format)
+    missing = [h for key, h in CATALOGUE_COLUMNS if key in CATALOGUE_REQUIRED and h not in header]
+    if missing:
+        error(1, "、".join(missing), _("缺少列：%s") % "、".join(missing))
+        return result
+    positions = [header.index(h) if h in header else -1 for _k, h in CATALOGUE_COLUMNS]
+    categories = {str(label): value for value, label in ItemCategory.choices}
+    categories.update({value: value for value in ItemCategory.values})
+    seen: dict[str, int] = {}
+    for offset, raw in enumerate(rows):
+        line = offset + 2
+        cells = {
+            key: (str(raw[i]).strip() if 0 <= i < len(raw) and raw[i] is not None else "")
+            for (key, _h), i in zip(CATALOGUE_COLUMNS, positions, strict=True)
+        }
+        if not any(cells.values()):
+            continue
+        before = len(result.errors)
+        for key, headername in CATALOGUE_COLUMNS:
+            if key in CATALOGUE_REQUIRED and not cells[key]:
+                error(line, headername, _("不能为空"))
+        code = cells["insurance_code"]
+        if code in seen:
+            error(line, "国家医保药品编码", _("与第 %s 行重复") % seen[code])
+        seen[code] = line
+        category = categories.get(cells["category"])
+        if cells["category"] and category is None:
+            error(line, "类别", _("类别无效：%s") % cells["category"])
+        approval = cells["approval_number"]
+        if approval and not APPROVAL_NUMBER_RE.match(approval):
+            error(line, "批准文号", _("格式应为 国药准字H/Z/S/J + 8 位数字"))
+        if category == ItemCategory.DRUG and not approval:
+            error(line, "批准文号", _("药品须填写批准文号"))
+        scope, basic = _codes(cells["scope_diseases"]), _codes(cells["basic_diseases"])
+        for disease in scope + basic:
+            if disease not in disease_codes:
+                error(line, "适用病种编码", _("病种编码不存在：%s") % disease)
+        prices: dict[str, Decimal] = {}
+        for key, basis in (
+            ("hospital_price", "hospital_listed"),
+            ("platform_price", "platform_listed"),
+        ):
+            if cells[key]:
+                try:
+                    prices[basis] = Decimal(cells[key])
+                    if prices[basis] < 0:
+                        raise InvalidOperation
+                except InvalidOperation:
+                    error(line, dict(CATALOGUE_COLUMNS)[key], _("须为不小于 0 的金额"))
+        price_date = None
+        if cells["price_date"]:
+            try:
+                price_date = date.fromisoformat(cells["price_date"][:10])
+            except ValueError:
+                error(line, "限价日期", _("日期格式应为 YYYY-MM-DD"))
+        if prices and not (cells["price_source"] and price_date):
+            error(line, "限价来源", _("填写限价时须注明来源和日期"))
+        if len(result.errors) == before:
+            result.rows.append(
+                CatalogueRow(
+                    row=line,
+                    values={
+                        "generic_name": cells["generic_name"],
+                        "dosage_form": cells["dosage_form"],
+                        "specification": cells["specification"],
+                        "manufacturer": cells["manufacturer"],
+                        "approval_number": approval,
+                        "category": category,
+                        "is_therapeutic": cells["is_therapeutic"] in YES,
+                    },
+                    scope=sorted(set(scope) | set(basic)),
+                    basic=basic,
+                    prices=prices,
+                    price_source=cells["price_source"],
+                    price_date=price_date,
+                )
+            )
+            result.rows[-1].values["insurance_code"] = code
+    if not result.rows and not result.errors:
+        error(2, "", _("文件中没有数据行"))
+    return result

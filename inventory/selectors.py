@@ -1,0 +1,255 @@
+"""Reads of the stock ledger: scoping, stock on hand, reconciliation and the metrics
+(HY-A09, HY-E04, GY-A05, HY-B01, HY-B02) the pharmacy page and the eligibility check use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.principal import Principal
+from accounts.selectors import region_ids_for_principal
+from inventory.models import (
+    APPROVAL_ONLY_ALLOWED,
+    DiseaseDrug,
+    Drug,
+    ItemCategory,
+    Movement,
+    MovementKind,
+    PriceCap,
+    PurchaseImport,
+    StockBatch,
+    Stocktake,
+)
+from pharmacies.models import Pharmacy
+from programmes.models import PriceCapBasis, Programme
+
+
+def pharmacy_of_principal(principal: Principal) -> Pharmacy:
+    """The principal's own pharmacy; 404 for anyone else (no pharmacy profile)."""
+    pharmacy = Pharmacy.objects.filter(organisation=principal.organisation).first()
+    if pharmacy is None:
+        raise Http404
+    return pharmacy
+
+
+def programmes_of_pharmacy(pharmacy: Pharmacy) -> QuerySet[Programme]:
+    """Programmes whose regions include the pharmacy's region."""
+    return Programme.objects.filter(regions=pharmacy.organisation.region_id).distinct()
+
+
+def pharmacy_requires_approval_numbers(pharmacy: Pharmacy) -> bool:
+    """HY-B01 applies when a programme of the pharmacy's region says so."""
+    return programmes_of_pharmacy(pharmacy).filter(approval_number_only=True).exists()
+
+
+def pharmacies_for_principal(principal: Principal) -> QuerySet[Pharmacy]:
+    qs = Pharmacy.objects.select_related("organisation")
+    if principal.is_bureau:
+        return qs.filter(organisation__region_id__in=region_ids_for_principal(principal))
+    return qs.filter(organisation=principal.organisation)
+
+
+def stocktakes_for_principal(principal: Principal) -> QuerySet[Stocktake]:
+    qs = Stocktake.objects.select_related("pharmacy__organisation", "programme")
+    if principal.is_bureau:
+        return qs.filter(pharmacy__organisation__region_id__in=region_ids_for_principal(principal))
+    return qs.filter(pharmacy__organisation=principal.organisation)
+
+
+def imports_for_principal(principal: Principal) -> QuerySet[PurchaseImport]:
+    return PurchaseImport.objects.filter(pharmacy__organisation=principal.organisation)
+
+
+def stock_batches(pharmacy: Pharmacy, *, in_stock_only: bool = True) -> QuerySet[StockBatch]:
+    qs = StockBatch.objects.filter(pharmacy=pharmacy).select_related("drug")
+    return qs.filter(quantity__gt=0) if in_stock_only else qs
+
+
+@dataclass(frozen=True)
+class BatchFlag:
+    batch: StockBatch
+    expired: bool
+    near_expiry: bool
+
+
+def stock_with_expiry_flags(
+    pharmacy: Pharmacy, *, today: date, near_expiry_days: int | None
+) -> list[BatchFlag]:
+    """Stock on hand per batch, flagged expired or near expiry."""
+    days = near_expiry_days or 0
+    out = []
+    for batch in stock_batches(pharmacy):
+        expiry = batch.expiry_date
+        expired = bool(expiry and expiry < today)
+        near = bool(expiry and not expired and (expiry - today).days <= days)
+        out.append(BatchFlag(batch=batch, expired=expired, near_expiry=near))
+    return out
+
+
+def local_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+KIND_COLUMNS: dict[str, list[str]] = {
+    "purchases": [MovementKind.PURCHASE],
+    "purchase_returns": [MovementKind.PURCHASE_RETURN],
+    "sales": [MovementKind.SALE],
+    "sale_returns": [MovementKind.SALE_RETURN],
+    "transfers_in": [MovementKind.TRANSFER_IN],
+    "transfers_out": [MovementKind.TRANSFER_OUT],
+    "losses": [MovementKind.LOSS, MovementKind.DESTRUCTION],
+    "adjustments": [MovementKind.STOCKTAKE_GAIN, MovementKind.STOCKTAKE_LOSS],
+}
+
+
+def ledger_reconciliation(
+    *, pharmacy: Pharmacy, period_start: date, until: datetime
+) -> dict[int, dict[str, int]]:
+    """Per batch: opening (before the period), each movement type in the period up to
+    `until` (as magnitudes), and the expected quantity — one grouped aggregate query."""
+    start = local_start(period_start)
+    column_of = {kind: column for column, kinds in KIND_COLUMNS.items() for kind in kinds}
+    rows = (
+        Movement.objects.filter(pharmacy=pharmacy, occurred_at__lte=until)
+        .annotate(before=ExpressionWrapper(Q(occurred_at__lt=start), output_field=BooleanField()))
+        .values_list("batch_id", "kind", "before")
+        .annotate(total=Sum("quantity"))
+        .order_by()
+    )
+    out: dict[int, dict[str, int]] = {}
+    for batch_id, kind, before, total in rows:
+        values = out.get(batch_id)
+        if values is None:
+            values = out[batch_id] = dict.fromkeys(["opening", *KIND_COLUMNS, "expected"], 0)
+        values["opening" if before else column_of[kind]] += total
+        values["expected"] += total  # signed quantities: the sum is the stock
+    for values in out.values():
+        # Outflows are shown as positive magnitudes on the sheet.
+        for column in ("purchase_returns", "sales", "transfers_out", "losses"):
+            values[column] = -values[column]
+    return out
+
+
+# --- Metrics -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Metric:
+    rule_id: str
+    value: Decimal | int | None
+    threshold: Decimal | int | None
+    numerator: int
+    denominator: int
+    passed: bool | None  # None: the programme sets no such rule
+
+    @property
+    def percent(self) -> Decimal | None:
+        if not self.denominator:
+            return None
+        return (Decimal(self.numerator) * 100 / self.denominator).quantize(Decimal("0.1"))
+
+
+def _stocked_drug_ids(pharmacy: Pharmacy) -> QuerySet[StockBatch, Any]:
+    return StockBatch.objects.filter(pharmacy=pharmacy, quantity__gt=0).values("drug_id")
+
+
+def _share(rule_id: str, num: int, den: int, threshold: Decimal | None) -> Metric:
+    value = (Decimal(num) * 100 / den).quantize(Decimal("0.01")) if den else None
+    passed = None if threshold is None else (value is not None and value >= threshold)
+    return Metric(rule_id, value, threshold, num, den, passed)
+
+
+def basic_drug_coverage(*, pharmacy: Pharmacy, programme: Programme) -> Metric:
+    """HY-A09: share of the basic drugs of the programme's diseases that are in stock."""
+    basic = (
+        DiseaseDrug.objects.filter(
+            disease__programme=programme, disease__is_active=True, is_basic_drug=True
+        )
+        .values_list("drug_id", flat=True)
+        .distinct()
+    )
+    den = basic.count()
+    num = basic.filter(drug_id__in=_stocked_drug_ids(pharmacy)).count()
+    return _share("HY-A09", num, den, programme.basic_drug_coverage_pct)
+
+
+def therapeutic_share(*, pharmacy: Pharmacy, programme: Programme) -> Metric:
+    """HY-E04: therapeutic drugs as a share of the items (品种) in stock."""
+    stocked = Drug.objects.filter(pk__in=_stocked_drug_ids(pharmacy))
+    den = stocked.count()
+    num = stocked.filter(is_therapeutic=True, category=ItemCategory.DRUG).count()
+    return _share("HY-E04", num, den, programme.therapeutic_share_pct)
+
+
+def catalogue_drugs_stocked(*, pharmacy: Pharmacy, programme: Programme) -> Metric:
+    """GY-A05: share of the active catalogue drugs that are in stock."""
+    catalogue = Drug.objects.filter(is_active=True, category=ItemCategory.DRUG)
+    den = catalogue.count()
+    num = catalogue.filter(pk__in=_stocked_drug_ids(pharmacy)).count()
+    return _share("GY-A05", num, den, programme.catalogue_stocked_pct)
+
+
+def items_without_approval_number(*, pharmacy: Pharmacy, programme: Programme) -> Metric:
+    """HY-B01: items in stock that are neither drugs with an approval number nor approved
+    special foods."""
+    bad = (
+        Drug.objects.filter(pk__in=_stocked_drug_ids(pharmacy))
+        .exclude(category__in=APPROVAL_ONLY_ALLOWED)
+        .count()
+    )
+    applies = programme.approval_number_only
+    return Metric("HY-B01", bad, 0, bad, 0, (bad == 0) if applies else None)
+
+
+def sale_prices_over_cap(*, pharmacy: Pharmacy, programme: Programme) -> Metric:
+    """HY-B02 / GY-C01: sales whose unit price exceeds the cap (listed price less the
+    programme's discount)."""
+    factor = (Decimal(100) - programme.price_discount_pct) / 100
+    caps = PriceCap.objects.filter(drug_id=OuterRef("drug_id"), basis=programme.price_cap_basis)
+    latest = caps.order_by("-effective_on").values("price")[:1]
+    sales = Movement.objects.filter(
+        pharmacy=pharmacy, kind=MovementKind.SALE, unit_price__isnull=False
+    ).filter(Exists(caps))
+    den = sales.count()
+    over = 0
+    if den:
+        over = (
+            # Prices are fen-exact: the margin only absorbs SQLite's float arithmetic (demo).
+            sales.filter(unit_price__gt=Subquery(latest) * factor + FEN_MARGIN)
+        ).count()
+    rule_id = "HY-B02" if programme.price_cap_basis == PriceCapBasis.HOSPITAL_LISTED else "GY-C01"
+    return Metric(rule_id, over, 0, over, den, over == 0)
+
+
+FEN_MARGIN = Decimal("0.001")
+
+
+def pharmacy_metrics(*, pharmacy: Pharmacy, programme: Programme) -> list[tuple[str, Metric]]:
+    """All metrics of a pharmacy × programme, labelled for the page."""
+    from django.utils.translation import gettext as _
+
+    return [
+        (_("基本药物配备率"), basic_drug_coverage(pharmacy=pharmacy, programme=programme)),
+        (_("治疗性药物占比"), therapeutic_share(pharmacy=pharmacy, programme=programme)),
+        (_("目录内药品配备率"), catalogue_drugs_stocked(pharmacy=pharmacy, programme=programme)),
+        (
+            _("非准字号品种数"),
+            items_without_approval_number(pharmacy=pharmacy, programme=programme),
+        ),
+        (_("售价超限价笔数"), sale_prices_over_cap(pharmacy=pharmacy, programme=programme)),
+    ]

@@ -1,0 +1,781 @@
+"""Writes of the stock ledger: purchases, sales and other movements, imports, stocktakes."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import connection, transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Membership, Role, User
+from core.calendar import load_calendar
+from core.errors import DomainError, RuleViolation, TransitionNotAllowed
+from core.notifications import notification_send
+from inventory import imports
+from inventory.files import sniff_spreadsheet
+from inventory.models import (
+    APPROVAL_ONLY_ALLOWED,
+    MOVEMENT_SIGN,
+    PURCHASE_IMPORT_TRANSITIONS,
+    STOCKTAKE_TRANSITIONS,
+    Drug,
+    Movement,
+    MovementKind,
+    PurchaseImport,
+    PurchaseImportStatus,
+    StockBatch,
+    Stocktake,
+    StocktakeEvent,
+    StocktakeLine,
+    StocktakeStatus,
+    TraceabilityCode,
+)
+from inventory.selectors import (
+    ledger_reconciliation,
+    local_start,
+    pharmacy_requires_approval_numbers,
+)
+from pharmacies.models import Pharmacy
+from programmes.models import Programme
+from supervision.models import FindingKind, FindingPriority
+from supervision.services import finding_raise
+
+# --- Movements ------------------------------------------------------------------------------
+
+
+def _apply_deltas(deltas: dict[int, int]) -> None:
+    """Lock the batches in id order (no deadlocks between concurrent bookings), then move
+    stock with F(); refuse anything that would make a batch negative."""
+    ids = sorted(deltas)
+    locked = {
+        b.pk: b for b in StockBatch.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    }
+    for batch_id in ids:
+        delta = deltas[batch_id]
+        batch = locked[batch_id]
+        if batch.quantity + delta < 0:
+            raise DomainError(
+                _("%(batch)s 库存 %(stock)s，不足 %(need)s，不能出库。")
+                % {"batch": batch, "stock": batch.quantity, "need": -delta}
+            )
+        StockBatch.objects.filter(pk=batch_id).update(quantity=F("quantity") + delta)
+
+
+def _assert_may_stock(pharmacy: Pharmacy, drug: Drug) -> None:
+    if drug.category not in APPROVAL_ONLY_ALLOWED and pharmacy_requires_approval_numbers(pharmacy):
+        raise RuleViolation(
+            "HY-B01",
+            _("特门场所只能经营准字号药品（经批准的特殊食品除外），不得经营“%(category)s”。")
+            % {"category": drug.get_category_display()},
+        )
+
+
+def stock_batch_get_or_create(
+    *,
+    pharmacy: Pharmacy,
+    drug: Drug,
+    batch_no: str,
+    production_date: date | None,
+    expiry_date: date | None,
+) -> StockBatch:
+    """The pharmacy's batch of a drug (created empty on first receipt)."""
+    _assert_may_stock(pharmacy, drug)
+    batch, _created = StockBatch.objects.get_or_create(
+        pharmacy=pharmacy,
+        drug=drug,
+        batch_no=batch_no,
+        defaults={"production_date": production_date, "expiry_date": expiry_date},
+    )
+    return batch
+
+
+def stock_movement_record(
+    *,
+    pharmacy: Pharmacy,
+    batch: StockBatch,
+    kind: str,
+    quantity: int,
+    occurred_at: datetime,
+    actor: User | None,
+    unit_price: Decimal | None = None,
+    supplier: str = "",
+    invoice_no: str = "",
+    delivery_note_no: str = "",
+    reference: str = "",
+    traceability_codes: list[str] | None = None,
+) -> Movement:
+    """Book any movement (purchase, return, transfer, loss, …) of a positive quantity;
+    stock never goes negative (HY-E06 ledger), HY-B01 for what comes in."""
+    if quantity <= 0:
+        raise DomainError(_("数量须为正整数。"))
+    if batch.pharmacy_id != pharmacy.pk:
+        raise DomainError(_("批次不属于本药店。"))
+    sign = MOVEMENT_SIGN[kind]
+    if sign > 0:
+        _assert_may_stock(pharmacy, batch.drug)
+    codes = list(traceability_codes or [])
+    with transaction.atomic():
+        _apply_deltas({batch.pk: sign * quantity})
+        movement = Movement.objects.create(
+            pharmacy=pharmacy,
+            batch=batch,
+            drug_id=batch.drug_id,
+            kind=kind,
+            quantity=sign * quantity,
+            unit_price=unit_price,
+            occurred_at=occurred_at,
+            supplier=supplier,
+            invoice_no=invoice_no,
+            delivery_note_no=delivery_note_no,
+            reference=reference,
+            traceability_codes=codes,
+            created_by=actor,
+        )
+        if kind == MovementKind.PURCHASE and codes:
+            _register_codes(pharmacy, batch, movement, codes)
+    return movement
+
+
+def _register_codes(
+    pharmacy: Pharmacy, batch: StockBatch, movement: Movement, codes: list[str]
+) -> None:
+    known = set(TraceabilityCode.objects.filter(code__in=codes).values_list("code", flat=True))
+    if known or len(set(codes)) != len(codes):
+        raise DomainError(_("追溯码重复：%s") % "、".join(sorted(known) or codes[:3]))
+    TraceabilityCode.objects.bulk_create(
+        TraceabilityCode(code=c, pharmacy=pharmacy, batch=batch, received_in=movement)
+        for c in codes
+    )
+
+
+def stock_sale_book(
+    *,
+    pharmacy: Pharmacy,
+    drug: Drug,
+    batch: StockBatch,
+    quantity: int,
+    unit_price: Decimal,
+    traceability_codes: list[str],
+    sold_at: datetime,
+    actor: User | None,
+    reference: str = "",
+) -> Movement:
+    """Book a sale (dispensing or non-insurance): lock, F() decrement, never below zero;
+    each traceability code sold once (HY-B03)."""
+    if batch.drug_id != drug.pk:
+        raise DomainError(_("批次与药品不一致。"))
+    with transaction.atomic():
+        movement = stock_movement_record(
+            pharmacy=pharmacy,
+            batch=batch,
+            kind=MovementKind.SALE,
+            quantity=quantity,
+            occurred_at=sold_at,
+            actor=actor,
+            unit_price=unit_price,
+            reference=reference,
+            traceability_codes=traceability_codes,
+        )
+        if traceability_codes:
+            sold = TraceabilityCode.objects.select_for_update().filter(code__in=traceability_codes)
+            by_code = {c.code: c for c in sold}
+            for code in traceability_codes:
+                known = by_code.get(code)
+                if known is not None and (known.sold_in_id or known.batch_id != batch.pk):
+                    raise RuleViolation("HY-B03", _("追溯码 %s 已售出或不属于该批次。") % code)
+            TraceabilityCode.objects.filter(code__in=list(by_code)).update(sold_in=movement)
+            TraceabilityCode.objects.bulk_create(
+                TraceabilityCode(code=c, pharmacy=pharmacy, batch=batch, sold_in=movement)
+                for c in traceability_codes
+                if c not in by_code
+            )
+    return movement
+
+
+# --- Imports -------------------------------------------------------------------------------
+
+
+def purchase_import_create(
+    *, pharmacy: Pharmacy, name: str, data: bytes, actor: User | None
+) -> PurchaseImport:
+    """Accept an uploaded purchase file for background import: size, real type, zip bomb,
+    and the same file twice is recognised (GY-A06 ledger)."""
+    file_format = sniff_spreadsheet(name, data)
+    digest = hashlib.sha256(data).hexdigest()
+    done = PurchaseImport.objects.filter(
+        pharmacy=pharmacy, sha256=digest, status=PurchaseImportStatus.IMPORTED
+    ).first()
+    if done is not None:
+        raise DomainError(
+            _("该文件已于 %(when)s 导入过，不能重复导入。")
+            % {"when": timezone.localtime(done.created_at).strftime("%Y-%m-%d %H:%M")}
+        )
+    with transaction.atomic():
+        record = PurchaseImport(
+            pharmacy=pharmacy,
+            original_name=name[:200],
+            file_format=file_format,
+            sha256=digest,
+            uploaded_by=actor,
+        )
+        record.file.save(f"{digest[:16]}.{file_format}", ContentFile(data), save=False)
+        record.save()
+        from inventory.tasks import purchase_import_run
+
+        transaction.on_commit(lambda: purchase_import_run.delay(record.pk))
+    return record
+
+
+def _import_move(record: PurchaseImport, to: str, **fields: Any) -> None:
+    if to not in PURCHASE_IMPORT_TRANSITIONS.get(record.status, frozenset()):
+        raise TransitionNotAllowed(_("导入状态不能从“%s”变更。") % record.get_status_display())
+    record.status = to
+    for name, value in fields.items():
+        setattr(record, name, value)
+    record.save(update_fields=["status", *fields])
+
+
+def purchase_import_process(*, purchase_import: PurchaseImport) -> PurchaseImport:
+    """Validate every row, then import all rows in one transaction or none (GY-A06, HY-B01)."""
+    with transaction.atomic():
+        record = PurchaseImport.objects.select_for_update().get(pk=purchase_import.pk)
+        if record.status != PurchaseImportStatus.PENDING:
+            return record  # already handled (a redelivered task)
+        _import_move(record, PurchaseImportStatus.RUNNING, progress=1)
+    pharmacy = record.pharmacy
+    with record.file.open("rb") as handle:
+        data = handle.read()
+
+    def progress(pct: int) -> None:
+        PurchaseImport.objects.filter(pk=record.pk).update(progress=max(pct, 1))
+
+    try:
+        result = imports.validate(
+            data,
+            record.file_format,
+            approval_only=pharmacy_requires_approval_numbers(pharmacy),
+            progress=progress,
+        )
+    except DomainError as exc:
+        result = imports.ValidationResult()
+        result.error(1, "", str(exc))
+    except Exception:  # an unreadable file is reported, not retried forever
+        result = imports.ValidationResult()
+        result.error(1, "", _("文件无法读取，请检查格式。"))
+    now = timezone.now()
+    if result.errors:
+        errors = sorted(result.errors, key=lambda e: (e["row"], e["column"]))
+        with transaction.atomic():
+            _import_move(
+                record,
+                PurchaseImportStatus.FAILED,
+                errors=errors[:1000],
+                row_count=len(result.rows) + len({e["row"] for e in errors}),
+                progress=100,
+                finished_at=now,
+            )
+        return record
+    with transaction.atomic():
+        locked = PurchaseImport.objects.select_for_update().get(pk=record.pk)
+        if PurchaseImport.objects.filter(
+            pharmacy=pharmacy, sha256=locked.sha256, status=PurchaseImportStatus.IMPORTED
+        ).exists():
+            _import_move(
+                locked,
+                PurchaseImportStatus.FAILED,
+                errors=[{"row": 1, "column": "", "message": _("该文件已导入过")}],
+                progress=100,
+                finished_at=now,
+            )
+            return locked
+        purchases_book(pharmacy=pharmacy, rows=result.rows, purchase_import=locked, actor=None)
+        _import_move(
+            locked,
+            PurchaseImportStatus.IMPORTED,
+            row_count=len(result.rows),
+            progress=100,
+            finished_at=now,
+        )
+    return locked
+
+
+def purchases_book(
+    *,
+    pharmacy: Pharmacy,
+    rows: list[imports.PurchaseRow],
+    purchase_import: PurchaseImport | None,
+    actor: User | None,
+) -> int:
+    """Book validated purchase rows in bulk (one locked stock update per batch; GY-A06)."""
+    with transaction.atomic():
+        batch_ids = _batches_add_stock(pharmacy, rows)
+        tz = timezone.get_current_timezone()
+        now = timezone.now()
+        import_id = purchase_import.pk if purchase_import else None
+        actor_id = actor.pk if actor else None
+        days: dict[date, datetime] = {}
+        movement_rows: list[dict[str, Any]] = []
+        for r in rows:
+            day = days.get(r.purchase_date)
+            if day is None:
+                day = days[r.purchase_date] = datetime.combine(r.purchase_date, time.min, tz)
+            movement_rows.append(
+                {
+                    "pharmacy_id": pharmacy.pk,
+                    "batch_id": batch_ids[(r.drug.pk, r.batch_no)],
+                    "drug_id": r.drug.pk,
+                    "kind": MovementKind.PURCHASE.value,
+                    "quantity": r.quantity,
+                    "unit_price": r.unit_price,
+                    "occurred_at": day,
+                    "supplier": r.supplier,
+                    "invoice_no": r.invoice_no,
+                    "delivery_note_no": r.delivery_note_no,
+                    "reference": "",
+                    "traceability_codes": r.traceability_codes,
+                    "purchase_import_id": import_id,
+                    "created_by_id": actor_id,
+                    "created_at": now,
+                }
+            )
+        movement_ids = _bulk_insert(Movement, movement_rows)
+        code_rows = [
+            {
+                "code": code,
+                "pharmacy_id": pharmacy.pk,
+                "batch_id": m["batch_id"],
+                "received_in_id": mid,
+                "sold_in_id": None,
+            }
+            for m, mid in zip(movement_rows, movement_ids, strict=True)
+            for code in m["traceability_codes"]
+        ]
+        _bulk_insert(TraceabilityCode, code_rows)
+    return len(rows)
+
+
+def _batches_add_stock(
+    pharmacy: Pharmacy, rows: list[imports.PurchaseRow]
+) -> dict[tuple[int, str], int]:
+    """Add purchased quantities to their batches (creating new ones) and return each key's
+    batch id. Rows are taken in (drug, batch) order so concurrent imports lock alike."""
+    keys: dict[tuple[int, str], imports.PurchaseRow] = {}
+    deltas: dict[tuple[int, str], int] = defaultdict(int)
+    for r in rows:
+        key = (r.drug.pk, r.batch_no)
+        keys.setdefault(key, r)
+        deltas[key] += r.quantity
+    ordered = sorted(keys)
+    if connection.vendor == "postgresql":
+        # One upsert for any number of batches: new batches start with their quantity,
+        # existing ones are locked and incremented in place.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO inventory_stockbatch AS s "
+                "(pharmacy_id, drug_id, batch_no, production_date, expiry_date, quantity) "
+                "SELECT %s, d, b, p, e, q FROM unnest(%s::bigint[], %s::text[], %s::date[], "
+                "%s::date[], %s::integer[]) WITH ORDINALITY AS v(d, b, p, e, q, n) ORDER BY n "
+                "ON CONFLICT (pharmacy_id, drug_id, batch_no) "
+                "DO UPDATE SET quantity = s.quantity + EXCLUDED.quantity "
+                "RETURNING id, drug_id, batch_no",
+                [
+                    pharmacy.pk,
+                    [k[0] for k in ordered],
+                    [k[1] for k in ordered],
+                    [keys[k].production_date for k in ordered],
+                    [keys[k].expiry_date for k in ordered],
+                    [deltas[k] for k in ordered],
+                ],
+            )
+            return {(d, b): pk for pk, d, b in cursor.fetchall()}
+    ids: dict[tuple[int, str], int] = {}
+    for drug_id, batch_no in ordered:
+        r = keys[(drug_id, batch_no)]
+        batch, _created = StockBatch.objects.select_for_update().get_or_create(
+            pharmacy=pharmacy,
+            drug_id=drug_id,
+            batch_no=batch_no,
+            defaults={"production_date": r.production_date, "expiry_date": r.expiry_date},
+        )
+        StockBatch.objects.filter(pk=batch.pk).update(
+            quantity=F("quantity") + deltas[(drug_id, batch_no)]
+        )
+        ids[(drug_id, batch_no)] = batch.pk
+    return ids
+
+
+def _bulk_insert(model: Any, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert rows fast and return their ids: COPY on PostgreSQL (ids drawn from the
+    sequence first), bulk_create elsewhere."""
+    if not rows:
+        return []
+    if connection.vendor != "postgresql":
+        objs = model.objects.bulk_create([model(**r) for r in rows], batch_size=2000)
+        return [o.pk for o in objs]
+    import json
+
+    table = model._meta.db_table
+    columns = list(rows[0])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [table, len(rows)],
+        )
+        ids = [r[0] for r in cursor.fetchall()]
+        json_columns = {
+            f.column for f in model._meta.concrete_fields if f.get_internal_type() == "JSONField"
+        }
+        names = ", ".join(["id", *columns])
+        with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for pk, row in zip(ids, rows, strict=True):
+                copy.write_row(
+                    [
+                        pk,
+                        *(
+                            json.dumps(row[c], ensure_ascii=False) if c in json_columns else row[c]
+                            for c in columns
+                        ),
+                    ]
+                )
+    return ids
+
+
+# --- Stocktakes -----------------------------------------------------------------------------
+
+
+def _stocktake_move(
+    stocktake: Stocktake, to: str, *, actor: User | None, reason: str = "", fields: list[str]
+) -> None:
+    if to not in STOCKTAKE_TRANSITIONS.get(stocktake.status, frozenset()):
+        raise TransitionNotAllowed(
+            _("盘点状态“%(old)s”不能变更为“%(new)s”。")
+            % {"old": stocktake.get_status_display(), "new": StocktakeStatus(to).label}
+        )
+    old = stocktake.status
+    stocktake.status = to
+    stocktake.save(update_fields=["status", *fields])
+    StocktakeEvent.objects.create(
+        stocktake=stocktake,
+        old_status=old,
+        new_status=to,
+        actor=actor,
+        reason=reason,
+        rule_id="HY-E06",
+    )
+
+
+def quarter_bounds(day: date) -> tuple[date, date]:
+    """The calendar quarter containing `day`."""
+    first_month = 3 * ((day.month - 1) // 3) + 1
+    start = date(day.year, first_month, 1)
+    end_month = first_month + 2
+    nxt = date(day.year + (end_month == 12), end_month % 12 + 1, 1)
+    return start, nxt - timedelta(days=1)
+
+
+def stocktakes_open_for_quarter(
+    *, programme: Programme, pharmacies: list[Pharmacy], today: date
+) -> int:
+    """HY-E06: at a quarter's start, open the stocktake of the quarter just ended for each
+    designated pharmacy (idempotent)."""
+    if not programme.stocktake_period or programme.stocktake_due_working_days is None:
+        return 0
+    this_start, _end = quarter_bounds(today)
+    period_end = this_start - timedelta(days=1)
+    period_start, _ = quarter_bounds(period_end)
+    due_on = load_calendar().add_working_days(period_end, programme.stocktake_due_working_days)
+    created = 0
+    for pharmacy in pharmacies:
+        _obj, was_created = Stocktake.objects.get_or_create(
+            pharmacy=pharmacy,
+            programme=programme,
+            period_start=period_start,
+            defaults={
+                "period_end": period_end,
+                "due_on": due_on,
+                "blind": programme.stocktake_blind,
+            },
+        )
+        created += was_created
+    return created
+
+
+def _pharmacy_managers(pharmacy: Pharmacy) -> Any:
+    return User.objects.filter(
+        is_active=True,
+        pk__in=Membership.objects.filter(
+            organisation=pharmacy.organisation,
+            role=Role.PHARMACY_MANAGER,
+            is_active=True,
+        ).values("user_id"),
+    )
+
+
+def stocktakes_remind_and_escalate(*, today: date) -> tuple[int, int]:
+    """HY-E06: remind pharmacies before a stocktake falls due; raise a finding when overdue."""
+    calendar = load_calendar()
+    reminded = escalated = 0
+    now = timezone.now()
+    for stocktake in Stocktake.objects.filter(status=StocktakeStatus.OPEN).select_related(
+        "pharmacy__organisation", "programme"
+    ):
+        lead = stocktake.programme.stocktake_reminder_working_days or 0
+        link = reverse("inventory:stocktake", args=[stocktake.pk])
+        if today > stocktake.due_on:
+            if stocktake.escalated_at is None:
+                finding_raise(
+                    rule_id="HY-E06",
+                    organisation=stocktake.pharmacy.organisation,
+                    pharmacy=stocktake.pharmacy,
+                    kind=FindingKind.STOCKTAKE_OVERDUE,
+                    priority=FindingPriority.NORMAL,
+                    summary=_("%(pharmacy)s 逾期未报送 %(start)s 至 %(end)s 的盘点表")
+                    % {
+                        "pharmacy": stocktake.pharmacy.name,
+                        "start": stocktake.period_start.isoformat(),
+                        "end": stocktake.period_end.isoformat(),
+                    },
+                    dedupe_key=f"stocktake-overdue-{stocktake.pk}",
+                    details={"stocktake": stocktake.pk, "due_on": stocktake.due_on.isoformat()},
+                )
+                Stocktake.objects.filter(pk=stocktake.pk).update(escalated_at=now)
+                escalated += 1
+        elif calendar.working_days_between(today, stocktake.due_on) <= lead:
+            sent = notification_send(
+                recipients=_pharmacy_managers(stocktake.pharmacy),
+                key=f"stocktake-reminder-{stocktake.pk}",
+                subject=_("请于 %(due)s 前报送季度盘点表") % {"due": stocktake.due_on.isoformat()},
+                body=_("盘点期 %(start)s 至 %(end)s。")
+                % {
+                    "start": stocktake.period_start.isoformat(),
+                    "end": stocktake.period_end.isoformat(),
+                },
+                link=link,
+                rule_id="HY-E06",
+            )
+            if stocktake.reminded_at is None:
+                Stocktake.objects.filter(pk=stocktake.pk).update(reminded_at=now)
+            reminded += bool(sent)
+    return reminded, escalated
+
+
+def stocktake_submit(
+    *,
+    stocktake: Stocktake,
+    counts: dict[int, tuple[int, str]],
+    counted_at: datetime,
+    actor: User | None,
+    sheet: tuple[str, bytes] | None = None,
+) -> Stocktake:
+    """HY-E06: reconcile the count against the ledger up to the count time (stock that moves
+    afterwards is not lost), require reasons beyond tolerance, flag an imbalance for priority
+    inspection."""
+    with transaction.atomic():
+        locked = (
+            Stocktake.objects.select_for_update()
+            .select_related("programme", "pharmacy__organisation")
+            .get(pk=stocktake.pk)
+        )
+        if locked.status != StocktakeStatus.OPEN:
+            raise TransitionNotAllowed(_("该盘点已提交，不能再次提交。"))
+        now = timezone.now()
+        if counted_at > now:
+            raise DomainError(_("实盘时间不能晚于现在。"))
+        if counted_at < local_start(locked.period_end + timedelta(days=1)):
+            raise DomainError(_("实盘时间须在盘点期结束之后。"))
+        ledger = ledger_reconciliation(
+            pharmacy=locked.pharmacy, period_start=locked.period_start, until=counted_at
+        )
+        own = set(
+            StockBatch.objects.filter(pharmacy=locked.pharmacy, pk__in=counts).values_list(
+                "pk", flat=True
+            )
+        )
+        unknown = set(counts) - own
+        if unknown:
+            raise DomainError(_("盘点表中有不属于本店的批次：%s") % sorted(unknown))
+        tolerance = locked.programme.stocktake_tolerance_units or 0
+        missing: list[int] = []
+        needs_reason: list[str] = []
+        lines = []
+        batches = StockBatch.objects.in_bulk(set(ledger) | set(counts))
+        for batch_id in sorted(set(ledger) | set(counts)):
+            values = ledger.get(batch_id) or {"expected": 0}
+            if batch_id not in counts:
+                if values["expected"]:
+                    missing.append(batch_id)
+                continue
+            counted, reason = counts[batch_id]
+            if counted < 0:
+                raise DomainError(_("实盘数量不能为负数。"))
+            difference = counted - values["expected"]
+            if abs(difference) > tolerance and not reason.strip():
+                needs_reason.append(str(batches[batch_id]))
+            lines.append(
+                StocktakeLine(
+                    stocktake=locked,
+                    batch_id=batch_id,
+                    counted=counted,
+                    difference=difference,
+                    reason=reason.strip()[:200],
+                    opening=values.get("opening", 0),
+                    **{k: v for k, v in values.items() if k not in ("opening", "counted")},
+                )
+            )
+        if missing:
+            raise DomainError(
+                _("以下批次有账面库存但未填写实盘数量：%s")
+                % "、".join(str(batches[b]) for b in missing)
+            )
+        if needs_reason:
+            raise RuleViolation(
+                "HY-E06",
+                _("差异超过允许范围（%(tol)s）须说明原因：%(items)s")
+                % {"tol": tolerance, "items": "、".join(needs_reason)},
+            )
+        StocktakeLine.objects.filter(stocktake=locked).delete()
+        StocktakeLine.objects.bulk_create(lines)
+        imbalanced = [line for line in lines if abs(line.difference) > tolerance]
+        locked.is_imbalanced = bool(imbalanced)
+        locked.counted_at = counted_at
+        locked.submitted_at = now
+        fields = ["is_imbalanced", "counted_at", "submitted_at"]
+        if sheet is not None:
+            locked.sheet.save(sheet[0], ContentFile(sheet[1]), save=False)
+            fields.append("sheet")
+        _stocktake_move(locked, StocktakeStatus.SUBMITTED, actor=actor, fields=fields)
+        if imbalanced:
+            finding_raise(
+                rule_id="HY-E06",
+                organisation=locked.pharmacy.organisation,
+                pharmacy=locked.pharmacy,
+                kind=FindingKind.STOCK_IMBALANCE,
+                priority=FindingPriority.PRIORITY_INSPECTION,
+                summary=_("%(pharmacy)s 进销存不平衡：%(n)s 个批次账实不符")
+                % {"pharmacy": locked.pharmacy.name, "n": len(imbalanced)},
+                dedupe_key=f"stocktake-imbalance-{locked.pk}-{now:%Y%m%d%H%M%S}",
+                details={
+                    "stocktake": locked.pk,
+                    "lines": [
+                        {
+                            "batch": str(batches[line.batch_id]),
+                            "expected": line.expected,
+                            "counted": line.counted,
+                            "difference": line.difference,
+                            "reason": line.reason,
+                        }
+                        for line in imbalanced
+                    ],
+                },
+                actor=actor,
+            )
+    return locked
+
+
+def stocktake_accept(*, stocktake: Stocktake, actor: User, reason: str = "") -> Stocktake:
+    """HY-E06: the bureau accepts a submitted stocktake; differences are booked as
+    stocktake gains/losses at the count time."""
+    with transaction.atomic():
+        locked = Stocktake.objects.select_for_update().get(pk=stocktake.pk)
+        if locked.status != StocktakeStatus.SUBMITTED:
+            raise TransitionNotAllowed(_("只有已提交的盘点可以审核。"))
+        assert locked.counted_at is not None
+        lines = list(locked.lines.exclude(difference=0).select_related("batch__drug"))
+        for line in lines:
+            kind = (
+                MovementKind.STOCKTAKE_GAIN if line.difference > 0 else MovementKind.STOCKTAKE_LOSS
+            )
+            stock_movement_record(
+                pharmacy=locked.pharmacy,
+                batch=line.batch,
+                kind=kind,
+                quantity=abs(line.difference),
+                occurred_at=locked.counted_at,
+                actor=actor,
+                reference=f"ST{locked.pk}",
+            )
+        locked.reviewed_at = timezone.now()
+        locked.reviewed_by = actor
+        _stocktake_move(
+            locked,
+            StocktakeStatus.ACCEPTED,
+            actor=actor,
+            reason=reason,
+            fields=["reviewed_at", "reviewed_by"],
+        )
+    return locked
+
+
+def stocktake_return(*, stocktake: Stocktake, actor: User, reason: str) -> Stocktake:
+    """HY-E06: the bureau returns a submitted stocktake for a recount (reason required)."""
+    if not reason.strip():
+        raise DomainError(_("退回须说明原因。"))
+    with transaction.atomic():
+        locked = Stocktake.objects.select_for_update().get(pk=stocktake.pk)
+        locked.lines.all().delete()
+        _stocktake_move(locked, StocktakeStatus.OPEN, actor=actor, reason=reason, fields=[])
+    return locked
+
+
+# --- Catalogue ------------------------------------------------------------------------------
+
+
+def drug_catalogue_import(
+    *, name: str, data: bytes, programmes: list[Programme], actor: User
+) -> list[dict[str, Any]]:
+    """Import catalogue rows (approval-number format, HY-A09 basic-drug flags per disease,
+    price caps with source and date); all rows or none; returns the errors, empty on success."""
+    from inventory.catalogue import validate_catalogue
+    from inventory.models import DiseaseDrug, PriceCap
+    from programmes.models import Disease
+
+    file_format = sniff_spreadsheet(name, data)
+    diseases = {d.code: d for d in Disease.objects.filter(programme__in=programmes)}
+    result = validate_catalogue(data, file_format, disease_codes=set(diseases))
+    if result.errors:
+        return result.errors
+    with transaction.atomic():
+        for row in result.rows:
+            code = row.values.pop("insurance_code")
+            drug = Drug.objects.filter(insurance_code=code).first() or Drug(insurance_code=code)
+            for key, value in row.values.items():
+                setattr(drug, key, value)
+            drug._history_user = actor  # type: ignore[attr-defined]
+            drug._change_reason = _("目录导入：%s") % name  # type: ignore[attr-defined]
+            drug.save()
+            for disease_code in row.scope:
+                DiseaseDrug.objects.update_or_create(
+                    disease=diseases[disease_code],
+                    drug=drug,
+                    defaults={"is_basic_drug": disease_code in row.basic},
+                )
+            for basis, price in row.prices.items():
+                assert row.price_date is not None
+                PriceCap.objects.update_or_create(
+                    drug=drug,
+                    basis=basis,
+                    effective_on=row.price_date,
+                    defaults={"price": price, "source": row.price_source},
+                )
+    return []
+
+
+def drug_update(*, drug: Drug, changes: dict[str, Any], actor: User, reason: str) -> Drug:
+    """Bureau edit of a catalogue entry; history keeps who, when and why."""
+    with transaction.atomic():
+        locked = Drug.objects.select_for_update().get(pk=drug.pk)
+        for key, value in changes.items():
+            setattr(locked, key, value)
+        locked.full_clean()
+        locked._history_user = actor  # type: ignore[attr-defined]
+        locked._change_reason = reason  # type: ignore[attr-defined]
+        locked.save()
+    return locked

@@ -1,0 +1,343 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import BUREAU_ROLES, Role
+from accounts.permissions import principal_of, require_role
+from core.errors import DomainError
+from core.pdf import render_pdf
+from inventory import imports, sheets
+from inventory.files import sniff_spreadsheet
+from inventory.forms import CountSheetForm, DrugForm, ReviewForm, UploadForm
+from inventory.models import Drug, Movement, MovementKind, PurchaseImportStatus, StocktakeStatus
+from inventory.permissions import (
+    access_import_for_principal,
+    access_pharmacy_for_principal,
+    access_stocktake_for_principal,
+)
+from inventory.selectors import (
+    imports_for_principal,
+    pharmacy_metrics,
+    pharmacy_of_principal,
+    programmes_of_pharmacy,
+    stock_with_expiry_flags,
+    stocktakes_for_principal,
+)
+from inventory.services import (
+    drug_catalogue_import,
+    drug_update,
+    purchase_import_create,
+    stocktake_accept,
+    stocktake_return,
+)
+from inventory.services import stocktake_submit as stocktake_submit_service
+from pharmacies.models import Pharmacy
+from programmes.selectors import programmes_for_principal
+
+PHARMACY_ROLES = (Role.PHARMACY_MANAGER, Role.PHARMACIST)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _download(data: bytes, name: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(name)}"
+    return response
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name)
+
+
+def _stock_context(pharmacy: Pharmacy) -> dict[str, Any]:
+    today = timezone.localdate()
+    programmes = list(programmes_of_pharmacy(pharmacy))
+    near_days = min((p.near_expiry_days for p in programmes if p.near_expiry_days), default=90)
+    return {
+        "pharmacy": pharmacy,
+        "stock": stock_with_expiry_flags(pharmacy, today=today, near_expiry_days=near_days),
+        "near_days": near_days,
+        "metrics": [(p, pharmacy_metrics(pharmacy=pharmacy, programme=p)) for p in programmes],
+    }
+
+
+@require_role(*PHARMACY_ROLES)
+def stock_overview(request: HttpRequest) -> HttpResponse:
+    pharmacy = pharmacy_of_principal(principal_of(request))
+    return render(request, "inventory/stock.html", {**_stock_context(pharmacy), "own": True})
+
+
+@require_role(*BUREAU_ROLES)
+def bureau_pharmacy_stock(request: HttpRequest, pk: int) -> HttpResponse:
+    pharmacy = access_pharmacy_for_principal(principal_of(request), pk)
+    return render(request, "inventory/stock.html", {**_stock_context(pharmacy), "own": False})
+
+
+@require_role(*PHARMACY_ROLES)
+def movement_list(request: HttpRequest) -> HttpResponse:
+    pharmacy = pharmacy_of_principal(principal_of(request))
+    movements = Movement.objects.filter(pharmacy=pharmacy).select_related("drug", "batch")
+    kind = request.GET.get("kind", "")
+    if kind in MovementKind.values:
+        movements = movements.filter(kind=kind)
+    page = Paginator(movements, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "inventory/movements.html",
+        {"page": page, "kinds": MovementKind.choices, "kind": kind, "pharmacy": pharmacy},
+    )
+
+
+@require_role(*PHARMACY_ROLES)
+def import_list(request: HttpRequest) -> HttpResponse:
+    principal = principal_of(request)
+    pharmacy = pharmacy_of_principal(principal)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            record = purchase_import_create(
+                pharmacy=pharmacy,
+                name=upload.name,
+                data=upload.read(),
+                actor=request.user,  # type: ignore[arg-type]
+            )
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("文件已上传，正在后台校验导入。"))
+            return redirect("inventory:import", pk=record.pk)
+    return render(
+        request,
+        "inventory/imports.html",
+        {"form": form, "imports": imports_for_principal(principal)[:50], "pharmacy": pharmacy},
+    )
+
+
+@require_role(*PHARMACY_ROLES)
+def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    record = access_import_for_principal(principal_of(request), pk)
+    running = record.status in (PurchaseImportStatus.PENDING, PurchaseImportStatus.RUNNING)
+    return render(request, "inventory/import_detail.html", {"record": record, "running": running})
+
+
+@require_role(*PHARMACY_ROLES)
+def import_file(request: HttpRequest, pk: int) -> HttpResponse:
+    record = access_import_for_principal(principal_of(request), pk)
+    with record.file.open("rb") as handle:
+        return _download(handle.read(), record.original_name, "application/octet-stream")
+
+
+@require_role(*PHARMACY_ROLES)
+def import_sample(request: HttpRequest) -> HttpResponse:
+    from inventory.demo import sample_purchase_rows
+
+    return _download(imports.write_xlsx(sample_purchase_rows()), "进货台账样例.xlsx", XLSX)
+
+
+@require_role(*PHARMACY_ROLES)
+def purchase_export(request: HttpRequest) -> HttpResponse:
+    pharmacy = pharmacy_of_principal(principal_of(request))
+    movements = (
+        Movement.objects.filter(pharmacy=pharmacy, kind=MovementKind.PURCHASE)
+        .select_related("drug", "batch")
+        .order_by("occurred_at", "id")
+    )
+    rows = imports.export_rows(movements.iterator(chunk_size=2000))
+    if request.GET.get("format") == "csv":
+        return _download(imports.write_csv(rows), "进货台账.csv", "text/csv; charset=utf-8")
+    return _download(imports.write_xlsx(rows), "进货台账.xlsx", XLSX)
+
+
+@require_role(*PHARMACY_ROLES, *BUREAU_ROLES)
+def stocktake_list(request: HttpRequest) -> HttpResponse:
+    principal = principal_of(request)
+    stocktakes = stocktakes_for_principal(principal)
+    status = request.GET.get("status", "")
+    if status in StocktakeStatus.values:
+        stocktakes = stocktakes.filter(status=status)
+    return render(
+        request,
+        "inventory/stocktakes.html",
+        {
+            "stocktakes": stocktakes[:200],
+            "statuses": StocktakeStatus.choices,
+            "status": status,
+            "is_bureau": principal.is_bureau,
+        },
+    )
+
+
+@require_role(*PHARMACY_ROLES, *BUREAU_ROLES)
+def stocktake_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    principal = principal_of(request)
+    stocktake = access_stocktake_for_principal(principal, pk)
+    return render(
+        request,
+        "inventory/stocktake_detail.html",
+        {
+            "stocktake": stocktake,
+            "lines": stocktake.lines.select_related("batch__drug"),
+            "events": stocktake.events.select_related("actor"),
+            "can_submit": principal.has_role(*PHARMACY_ROLES)
+            and stocktake.status == StocktakeStatus.OPEN,
+            "can_review": principal.has_role(Role.BUREAU_REVIEWER)
+            and stocktake.status == StocktakeStatus.SUBMITTED,
+            "upload_form": CountSheetForm(),
+            "review_form": ReviewForm(),
+        },
+    )
+
+
+@require_role(*PHARMACY_ROLES)
+def stocktake_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+    stocktake = access_stocktake_for_principal(principal_of(request), pk)
+    name = f"盘底表-{stocktake.period_start:%Y}Q{(stocktake.period_start.month - 1) // 3 + 1}.xlsx"
+    return _download(sheets.count_sheet_xlsx(stocktake), name, XLSX)
+
+
+@require_POST
+@require_role(*PHARMACY_ROLES)
+def stocktake_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    stocktake = access_stocktake_for_principal(principal_of(request), pk)
+    form = CountSheetForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("请选择文件。"))
+        return redirect("inventory:stocktake", pk=pk)
+    upload = form.cleaned_data["file"]
+    data = upload.read()
+    try:
+        if sniff_spreadsheet(upload.name, data) != "xlsx":
+            raise DomainError(_("盘底表须为 .xlsx 文件。"))
+        counted_at, counts = sheets.parse_count_sheet(data)
+        stocktake_submit_service(
+            stocktake=stocktake,
+            counts=counts,
+            counted_at=counted_at,
+            actor=request.user,  # type: ignore[arg-type]
+            sheet=(f"stocktake-{stocktake.pk}.xlsx", data),
+        )
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("盘点表已提交，等待医保中心审核。"))
+    return redirect("inventory:stocktake", pk=pk)
+
+
+@require_role(*PHARMACY_ROLES, *BUREAU_ROLES)
+def stocktake_counted_file(request: HttpRequest, pk: int) -> HttpResponse:
+    stocktake = access_stocktake_for_principal(principal_of(request), pk)
+    if not stocktake.sheet:
+        raise Http404
+    with stocktake.sheet.open("rb") as handle:
+        return _download(handle.read(), "实盘表.xlsx", XLSX)
+
+
+@require_POST
+@require_role(Role.BUREAU_REVIEWER)
+def stocktake_review(request: HttpRequest, pk: int) -> HttpResponse:
+    stocktake = access_stocktake_for_principal(principal_of(request), pk)
+    form = ReviewForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        if request.POST.get("decision") == "return":
+            stocktake_return(stocktake=stocktake, actor=request.user, reason=reason)  # type: ignore[arg-type]
+            messages.success(request, _("已退回药店重新盘点。"))
+        else:
+            stocktake_accept(stocktake=stocktake, actor=request.user, reason=reason)  # type: ignore[arg-type]
+            messages.success(request, _("已审核通过，差异已记为盘盈盘亏。"))
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    return redirect("inventory:stocktake", pk=pk)
+
+
+@require_role(*PHARMACY_ROLES, *BUREAU_ROLES)
+def stocktake_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    stocktake = access_stocktake_for_principal(principal_of(request), pk)
+    lines = list(stocktake.lines.select_related("batch__drug"))
+    if not lines:
+        rows = [
+            {"batch": b, "expected": None if stocktake.blind else q}
+            for b, q in sheets.count_sheet_batches(stocktake)
+        ]
+    else:
+        rows = []
+    pdf = render_pdf(
+        "inventory/stocktake_pdf.html",
+        {"stocktake": stocktake, "lines": lines, "rows": rows, "printed": timezone.localtime()},
+    )
+    return _download(pdf, f"盘点表-{stocktake.pk}.pdf", "application/pdf")
+
+
+CATALOGUE_EDITORS = (Role.BUREAU_ADMIN, Role.BENEFITS_OFFICER)
+
+
+@require_role(*PHARMACY_ROLES, *BUREAU_ROLES)
+def catalogue(request: HttpRequest) -> HttpResponse:
+    principal = principal_of(request)
+    can_edit = principal.has_role(*CATALOGUE_EDITORS)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    errors: list[dict[str, Any]] = []
+    if request.method == "POST":
+        if not can_edit:
+            raise Http404
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                errors = drug_catalogue_import(
+                    name=upload.name,
+                    data=upload.read(),
+                    programmes=list(programmes_for_principal(principal)),
+                    actor=request.user,  # type: ignore[arg-type]
+                )
+            except DomainError as exc:
+                messages.error(request, str(exc))
+            else:
+                if not errors:
+                    messages.success(request, _("药品目录已导入。"))
+                    return redirect("inventory:catalogue")
+                messages.error(request, _("目录文件有错误，未导入任何一行。"))
+    drugs = Drug.objects.filter(is_active=True)
+    query = request.GET.get("q", "").strip()
+    if query:
+        drugs = drugs.filter(generic_name__icontains=query)
+    page = Paginator(drugs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "inventory/catalogue.html",
+        {"page": page, "q": query, "can_edit": can_edit, "form": form, "errors": errors},
+    )
+
+
+@require_role(*CATALOGUE_EDITORS)
+def drug_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    drug = get_object_or_404(Drug, pk=pk)
+    form = DrugForm(request.POST or None, instance=Drug.objects.get(pk=pk))
+    if request.method == "POST" and form.is_valid():
+        changes = {n: form.cleaned_data[n] for n in form.changed_data if n != "reason"}
+        try:
+            drug_update(
+                drug=drug,
+                changes=changes,
+                actor=request.user,  # type: ignore[arg-type]
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("已保存，修改记录已留存。"))
+            return redirect("inventory:drug", pk=pk)
+    history = drug.history.select_related("history_user").order_by("-history_date")[:50]
+    return render(
+        request, "inventory/drug_edit.html", {"drug": drug, "form": form, "history": history}
+    )

@@ -1,0 +1,101 @@
+"""Writes of supervision: raise findings (once per dedupe key) and move them through review."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from accounts.models import Membership, Organisation, Role, User
+from core.errors import TransitionNotAllowed
+from core.notifications import notification_send
+from pharmacies.models import Pharmacy
+from supervision.models import (
+    FINDING_TRANSITIONS,
+    Finding,
+    FindingEvent,
+    FindingPriority,
+    FindingStatus,
+)
+
+
+def _notify_reviewers(finding: Finding) -> None:
+    region_id = finding.organisation.region_id
+    reviewers = User.objects.filter(
+        is_active=True,
+        pk__in=Membership.objects.filter(
+            role=Role.BUREAU_REVIEWER, is_active=True, organisation__region_id=region_id
+        ).values("user_id"),
+    )
+    notification_send(
+        recipients=reviewers,
+        key=f"finding-{finding.pk}",
+        subject=_("新的核查线索：%(summary)s") % {"summary": finding.summary},
+        body=str(finding.organisation),
+        link=reverse("supervision:detail", args=[finding.pk]),
+        rule_id=finding.rule_id,
+    )
+
+
+def finding_raise(
+    *,
+    rule_id: str,
+    organisation: Organisation,
+    kind: str,
+    summary: str,
+    dedupe_key: str,
+    pharmacy: Pharmacy | None = None,
+    priority: str = FindingPriority.NORMAL,
+    details: dict[str, Any] | None = None,
+    actor: User | None = None,
+) -> tuple[Finding, bool]:
+    """Raise a finding once per dedupe key (rescans do not repeat it); notify reviewers."""
+    with transaction.atomic():
+        finding, created = Finding.objects.get_or_create(
+            dedupe_key=dedupe_key,
+            defaults={
+                "rule_id": rule_id,
+                "organisation": organisation,
+                "pharmacy": pharmacy,
+                "kind": kind,
+                "priority": priority,
+                "summary": summary[:200],
+                "details": details or {},
+            },
+        )
+        if created:
+            FindingEvent.objects.create(
+                finding=finding,
+                old_status="",
+                new_status=FindingStatus.OPEN,
+                actor=actor,
+                reason=summary[:200],
+                rule_id=rule_id,
+            )
+            transaction.on_commit(lambda: _notify_reviewers(finding))
+    return finding, created
+
+
+def finding_transition(*, finding: Finding, to: str, actor: User, reason: str = "") -> Finding:
+    """Move a finding along FINDING_TRANSITIONS (bureau review); an event row keeps why."""
+    with transaction.atomic():
+        locked = Finding.objects.select_for_update().get(pk=finding.pk)
+        if to not in FINDING_TRANSITIONS.get(locked.status, frozenset()):
+            raise TransitionNotAllowed(
+                _("线索状态“%(old)s”不能变更为“%(new)s”。")
+                % {"old": locked.get_status_display(), "new": FindingStatus(to).label}
+            )
+        old = locked.status
+        locked.status = to
+        locked.save(update_fields=["status"])
+        FindingEvent.objects.create(
+            finding=locked,
+            old_status=old,
+            new_status=to,
+            actor=actor,
+            reason=reason,
+            rule_id=locked.rule_id,
+        )
+    return locked

@@ -1,0 +1,246 @@
+"""Purchase imports (GY-A06): every row validated, all or nothing, bad files rejected."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.test.utils import override_settings
+
+from accounts.models import User
+from config.celery import app
+from core.errors import DomainError
+from inventory import imports
+from inventory.models import (
+    Drug,
+    Movement,
+    PurchaseImport,
+    PurchaseImportStatus,
+    StockBatch,
+    TraceabilityCode,
+)
+from inventory.services import purchase_import_create, purchase_import_process
+from pharmacies.models import Pharmacy
+from tests.conftest import login
+
+
+def row(drug: Drug, **kw: Any) -> list[Any]:
+    values = {
+        "insurance_code": drug.insurance_code,
+        "generic_name": drug.generic_name,
+        "manufacturer": drug.manufacturer,
+        "dosage_form": drug.dosage_form,
+        "specification": drug.specification,
+        "batch_no": "P1",
+        "production_date": "2025-03-01",
+        "expiry_date": "2027-02-28",
+        "approval_number": drug.approval_number,
+        "supplier": "国药控股湖南有限公司",
+        "quantity": "20",
+        "unit_price": "12.50",
+        "purchase_date": "2026-07-03",
+        "invoice_no": "FP001",
+        "delivery_note_no": "SH001",
+        "traceability_codes": "C001;C002",
+    }
+    values.update(kw)
+    return [values[key] for key, _h in imports.COLUMNS]
+
+
+def run_import(pharmacy: Pharmacy, name: str, data: bytes) -> PurchaseImport:
+    record = purchase_import_create(pharmacy=pharmacy, name=name, data=data, actor=None)
+    return purchase_import_process(purchase_import=record)
+
+
+@pytest.mark.django_db
+def test_gy_a06_csv_import_books_every_field_and_the_same_file_twice_is_refused(
+    pharmacy: Pharmacy, catalogue: dict[str, Drug]
+) -> None:
+    # Given a CSV with two purchase rows carrying every GY-A06 field
+    data = imports.write_csv(
+        [
+            row(catalogue["amlodipine"]),
+            row(catalogue["captopril"], batch_no="K7", quantity="5", traceability_codes="C003"),
+        ]
+    )
+    # When it is imported
+    record = run_import(pharmacy, "进货.csv", data)
+    # Then both rows are booked with their batch, dates, supplier, codes
+    assert record.status == PurchaseImportStatus.IMPORTED, record.errors
+    assert record.row_count == 2 and record.progress == 100
+    batch = StockBatch.objects.get(pharmacy=pharmacy, batch_no="P1")
+    assert batch.quantity == 20 and str(batch.expiry_date) == "2027-02-28"
+    movement = Movement.objects.get(batch=batch)
+    assert movement.supplier == "国药控股湖南有限公司" and movement.invoice_no == "FP001"
+    assert movement.traceability_codes == ["C001", "C002"]
+    assert TraceabilityCode.objects.filter(pharmacy=pharmacy).count() == 3
+    # And the same file again is recognised and refused
+    with pytest.raises(DomainError, match="已于"):
+        purchase_import_create(pharmacy=pharmacy, name="again.csv", data=data, actor=None)
+    assert Movement.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_xlsx_import_and_export_in_the_same_format(
+    pharmacy: Pharmacy, catalogue: dict[str, Drug]
+) -> None:
+    data = imports.write_xlsx([row(catalogue["losartan"], purchase_date="2026-07-05")])
+    record = run_import(pharmacy, "进货.xlsx", data)
+    assert record.status == PurchaseImportStatus.IMPORTED, record.errors
+    exported = list(imports.export_rows(Movement.objects.select_related("drug", "batch")))
+    assert exported == [row(catalogue["losartan"], purchase_date="2026-07-05", quantity=20)]
+
+
+def _assert_rejected(record: PurchaseImport, *expected: tuple[int, str, str]) -> None:
+    assert record.status == PurchaseImportStatus.FAILED
+    found = {(e["row"], e["column"]) for e in record.errors}
+    messages = " ".join(e["message"] for e in record.errors)
+    for line, column, text in expected:
+        assert (line, column) in found, record.errors
+        assert text in messages
+    assert not Movement.objects.exists() and not StockBatch.objects.exists()
+
+
+@pytest.mark.django_db
+def test_wrong_columns_are_reported_and_nothing_imported(pharmacy: Pharmacy) -> None:
+    data = "药品,数量\n阿司匹林,3\n".encode()
+    record = run_import(pharmacy, "bad.csv", data)
+    assert record.status == PurchaseImportStatus.FAILED
+    assert "缺少列" in record.errors[0]["message"] and "批号" in record.errors[0]["message"]
+
+
+@pytest.mark.django_db
+def test_bad_dates_negative_quantities_duplicate_codes_rejected_by_row_and_column(
+    pharmacy: Pharmacy, catalogue: dict[str, Drug]
+) -> None:
+    # Given one good row and rows with each error: the good row is not imported either
+    data = imports.write_csv(
+        [
+            row(catalogue["amlodipine"]),
+            row(catalogue["captopril"], production_date="2025-13-45", traceability_codes="X1"),
+            row(catalogue["losartan"], quantity="-5", traceability_codes="X2"),
+            row(catalogue["valsartan"], traceability_codes="C001"),
+            row(
+                catalogue["valsartan"],
+                batch_no="Z",
+                approval_number="准字123",
+                traceability_codes="X3",
+            ),
+        ]
+    )
+    record = run_import(pharmacy, "bad.csv", data)
+    _assert_rejected(
+        record,
+        (3, "生产日期", "日期格式"),
+        (4, "数量", "正整数"),
+        (5, "追溯码", "与第 2 行重复"),
+        (6, "批准文号", "国药准字"),
+    )
+
+
+@pytest.mark.django_db
+def test_a_code_already_registered_is_refused(
+    pharmacy: Pharmacy, catalogue: dict[str, Drug]
+) -> None:
+    assert (
+        run_import(pharmacy, "a.csv", imports.write_csv([row(catalogue["amlodipine"])])).status
+        == "imported"
+    )
+    second = run_import(
+        pharmacy,
+        "b.csv",
+        imports.write_csv([row(catalogue["captopril"], traceability_codes="C002")]),
+    )
+    assert second.status == PurchaseImportStatus.FAILED
+    assert second.errors[0]["column"] == "追溯码" and "已登记" in second.errors[0]["message"]
+    assert Movement.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_hy_b01_import_of_a_health_food_is_refused_and_a_drug_allowed(
+    pharmacy: Pharmacy, catalogue: dict[str, Drug]
+) -> None:
+    refused = run_import(
+        pharmacy, "hf.csv", imports.write_csv([row(catalogue["health_food"], approval_number="")])
+    )
+    assert refused.status == PurchaseImportStatus.FAILED
+    assert "[HY-B01]" in refused.errors[0]["message"]
+    allowed = run_import(pharmacy, "ok.csv", imports.write_csv([row(catalogue["amlodipine"])]))
+    assert allowed.status == PurchaseImportStatus.IMPORTED
+
+
+@pytest.mark.django_db
+@override_settings(DINGDIAN_MAX_UPLOAD_BYTES=10 * 1024 * 1024)
+def test_bad_files_are_rejected_before_anything_is_stored(pharmacy: Pharmacy) -> None:
+    # A 20 MB file
+    with pytest.raises(DomainError, match="文件过大"):
+        purchase_import_create(
+            pharmacy=pharmacy, name="big.csv", data=b"a,b\n" * (5 * 1024 * 1024), actor=None
+        )
+    # A Windows executable renamed to .xlsx and to .csv
+    exe = b"MZ\x90\x00\x03" + b"\x00" * 200
+    for name in ("ledger.xlsx", "ledger.csv"):
+        with pytest.raises(DomainError, match="请勿修改扩展名"):
+            purchase_import_create(pharmacy=pharmacy, name=name, data=exe, actor=None)
+    # An .xlsx zip bomb: tiny on disk, gigabytes when expanded
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"0" * (300 * 1024 * 1024))
+    with pytest.raises(DomainError, match="压缩炸弹"):
+        purchase_import_create(
+            pharmacy=pharmacy, name="bomb.xlsx", data=bomb.getvalue(), actor=None
+        )
+    # Another extension
+    with pytest.raises(DomainError, match="只接受"):
+        purchase_import_create(pharmacy=pharmacy, name="ledger.exe", data=b"a", actor=None)
+    assert not PurchaseImport.objects.exists()
+
+
+@pytest.mark.django_db
+def test_upload_page_runs_the_import_in_the_background_and_shows_progress(
+    client: Client,
+    manager: User,
+    pharmacy: Pharmacy,
+    catalogue: dict[str, Drug],
+    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(app.conf, "task_always_eager", True)
+    login(client, manager)
+    upload = io.BytesIO(imports.write_csv([row(catalogue["amlodipine"])]))
+    upload.name = "进货.csv"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/inventory/imports/", {"file": upload})
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "已导入" in page and "100%" in page
+    assert StockBatch.objects.get(pharmacy=pharmacy).quantity == 20
+
+
+@pytest.mark.django_db
+def test_upload_page_shows_a_rejected_file_as_a_message(
+    client: Client, manager: User, pharmacy: Pharmacy
+) -> None:
+    login(client, manager)
+    upload = io.BytesIO(b"MZ\x90\x00" + b"\x00" * 50)
+    upload.name = "ledger.xlsx"
+    page = client.post("/inventory/imports/", {"file": upload}).content.decode()
+    assert "请勿修改扩展名" in page
+    assert not PurchaseImport.objects.exists()
+
+
+@pytest.mark.django_db
+def test_sample_file_and_export_download(
+    client: Client, manager: User, pharmacy: Pharmacy, catalogue: dict[str, Drug]
+) -> None:
+    login(client, manager)
+    sample = client.get("/inventory/imports/sample.xlsx")
+    assert sample.status_code == 200 and sample.content.startswith(b"PK")
+    run_import(pharmacy, "a.csv", imports.write_csv([row(catalogue["amlodipine"])]))
+    csv_text = client.get("/inventory/export/?format=csv").content.decode("utf-8-sig")
+    assert csv_text.splitlines()[0] == ",".join(imports.HEADERS)
+    assert "国药控股湖南有限公司" in csv_text

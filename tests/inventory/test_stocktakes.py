@@ -1,0 +1,337 @@
+"""Quarterly stocktakes (HY-E06): opening, reminders, escalation, reconciliation, review."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+
+import pytest
+import time_machine
+from django.test import Client
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from accounts.models import User
+from accreditation.models import Designation
+from core.calendar import load_calendar
+from core.errors import RuleViolation, TransitionNotAllowed
+from core.models import Notification
+from inventory.models import (
+    Drug,
+    Movement,
+    MovementKind,
+    StockBatch,
+    Stocktake,
+    StocktakeStatus,
+)
+from inventory.services import (
+    stock_sale_book,
+    stocktake_accept,
+    stocktake_submit,
+    stocktakes_open_for_quarter,
+    stocktakes_remind_and_escalate,
+)
+from inventory.tasks import stocktakes_scan
+from pharmacies.models import Pharmacy
+from programmes.models import Programme
+from supervision.models import Finding, FindingKind, FindingPriority
+from tests.conftest import login
+from tests.inventory.conftest import at, book
+
+K = MovementKind
+COUNT_TIME = datetime(2026, 10, 9, 9, 0)
+
+
+def hand_built_ledger(pharmacy: Pharmacy, drug: Drug) -> StockBatch:
+    """Opening 100, then every movement type in Q3 2026: expected 119 at the count."""
+    book(pharmacy, drug, K.PURCHASE, 100, at(date(2026, 6, 10)))
+    for kind, quantity, day in [
+        (K.PURCHASE, 50, 2),
+        (K.PURCHASE_RETURN, 5, 3),
+        (K.SALE, 30, 4),
+        (K.SALE_RETURN, 2, 5),
+        (K.TRANSFER_IN, 10, 6),
+        (K.TRANSFER_OUT, 4, 7),
+        (K.LOSS, 3, 8),
+        (K.DESTRUCTION, 1, 9),
+    ]:
+        book(pharmacy, drug, kind, quantity, at(date(2026, 7, day)))
+    return StockBatch.objects.get(pharmacy=pharmacy, drug=drug)
+
+
+def open_q3(hy: Programme, pharmacy: Pharmacy) -> Stocktake:
+    assert (
+        stocktakes_open_for_quarter(programme=hy, pharmacies=[pharmacy], today=date(2026, 10, 1))
+        == 1
+    )
+    return Stocktake.objects.get(pharmacy=pharmacy)
+
+
+@pytest.mark.django_db
+def test_hy_e06_opens_the_past_quarter_once_due_working_days_after_quarter_end(
+    hy: Programme, gy: Programme, pharmacy: Pharmacy
+) -> None:
+    stocktake = open_q3(hy, pharmacy)
+    assert (stocktake.period_start, stocktake.period_end) == (date(2026, 7, 1), date(2026, 9, 30))
+    assert stocktake.due_on == load_calendar().add_working_days(date(2026, 9, 30), 10)
+    assert stocktake.status == StocktakeStatus.OPEN
+    # Idempotent, and a programme without stocktakes (GY-PT) opens none
+    assert (
+        stocktakes_open_for_quarter(programme=hy, pharmacies=[pharmacy], today=date(2026, 10, 2))
+        == 0
+    )
+    assert (
+        stocktakes_open_for_quarter(programme=gy, pharmacies=[pharmacy], today=date(2026, 10, 1))
+        == 0
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_hy_e06_scan_opens_stocktakes_for_designated_pharmacies_only(
+    hy: Programme, pharmacy: Pharmacy, outsider_pharmacy: Pharmacy
+) -> None:
+    Designation.objects.create(
+        pharmacy=pharmacy, programme=hy, starts_on=date(2026, 1, 1), ends_on=date(2026, 12, 31)
+    )
+    with time_machine.travel(datetime(2026, 10, 1, 2, 0)):
+        result = stocktakes_scan.apply().get()
+    assert result["opened"] == 1
+    assert list(Stocktake.objects.values_list("pharmacy", flat=True)) == [pharmacy.pk]
+
+
+@pytest.mark.django_db
+def test_hy_e06_reminds_before_due_once_and_escalates_when_overdue(
+    hy: Programme, pharmacy: Pharmacy, manager: User
+) -> None:
+    stocktake = open_q3(hy, pharmacy)
+    calendar = load_calendar()
+    # Too early: nothing
+    assert stocktakes_remind_and_escalate(today=date(2026, 10, 1)) == (0, 0)
+    # Within the reminder lead: the manager is reminded, once
+    lead_day = stocktake.due_on
+    while (
+        calendar.working_days_between(lead_day, stocktake.due_on)
+        < hy.stocktake_reminder_working_days
+    ):
+        lead_day = date.fromordinal(lead_day.toordinal() - 1)
+    assert stocktakes_remind_and_escalate(today=lead_day) == (1, 0)
+    assert stocktakes_remind_and_escalate(today=lead_day) == (0, 0)
+    assert Notification.objects.filter(recipient=manager, rule_id="HY-E06").count() == 1
+    # Overdue: a finding, raised once
+    overdue = date.fromordinal(stocktake.due_on.toordinal() + 1)
+    assert stocktakes_remind_and_escalate(today=overdue) == (0, 1)
+    assert stocktakes_remind_and_escalate(today=overdue) == (0, 0)
+    finding = Finding.objects.get()
+    assert finding.kind == FindingKind.STOCKTAKE_OVERDUE and finding.rule_id == "HY-E06"
+
+
+@pytest.mark.django_db
+def test_reconciliation_of_a_hand_built_ledger_with_every_movement_type(
+    hy: Programme, pharmacy: Pharmacy, catalogue: dict[str, Drug]
+) -> None:
+    batch = hand_built_ledger(pharmacy, catalogue["amlodipine"])
+    stocktake = open_q3(hy, pharmacy)
+    with time_machine.travel(datetime(2026, 10, 10, 9, 0)):
+        stocktake_submit(
+            stocktake=stocktake,
+            counts={batch.pk: (119, "")},
+            counted_at=at(date(2026, 10, 9), 9),
+            actor=None,
+        )
+    line = stocktake.lines.get()
+    assert (line.opening, line.purchases, line.purchase_returns, line.sales) == (100, 50, 5, 30)
+    assert (line.sale_returns, line.transfers_in, line.transfers_out, line.losses) == (2, 10, 4, 4)
+    assert (line.expected, line.counted, line.difference) == (119, 119, 0)
+    stocktake.refresh_from_db()
+    assert stocktake.status == StocktakeStatus.SUBMITTED and not stocktake.is_imbalanced
+    assert not Finding.objects.exists()
+
+
+@pytest.mark.django_db
+def test_hy_e06_difference_beyond_tolerance_needs_a_reason_and_raises_priority_inspection(
+    hy: Programme, pharmacy: Pharmacy, catalogue: dict[str, Drug], reviewer: User
+) -> None:
+    batch = hand_built_ledger(pharmacy, catalogue["amlodipine"])
+    stocktake = open_q3(hy, pharmacy)
+    with time_machine.travel(datetime(2026, 10, 10, 9, 0)):
+        # Refused: one missing unit without a reason
+        with pytest.raises(RuleViolation) as exc:
+            stocktake_submit(
+                stocktake=stocktake,
+                counts={batch.pk: (118, "")},
+                counted_at=at(date(2026, 10, 9)),
+                actor=None,
+            )
+        assert exc.value.rule_id == "HY-E06"
+        assert not stocktake.lines.exists()
+        # Allowed with a reason; the imbalance is a priority-inspection finding
+        stocktake_submit(
+            stocktake=stocktake,
+            counts={batch.pk: (118, "破损一盒未登记报损")},
+            counted_at=at(date(2026, 10, 9)),
+            actor=None,
+        )
+    stocktake.refresh_from_db()
+    assert stocktake.is_imbalanced
+    finding = Finding.objects.get()
+    assert finding.priority == FindingPriority.PRIORITY_INSPECTION
+    assert finding.kind == FindingKind.STOCK_IMBALANCE and finding.pharmacy == pharmacy
+    assert finding.details["lines"][0]["difference"] == -1
+    assert Notification.objects.filter(recipient=reviewer).count() == 0  # on_commit in tests
+
+
+@pytest.mark.django_db
+def test_hy_e06_difference_within_tolerance_needs_no_reason(
+    hy: Programme, pharmacy: Pharmacy, catalogue: dict[str, Drug]
+) -> None:
+    Programme.objects.filter(pk=hy.pk).update(stocktake_tolerance_units=2)
+    batch = hand_built_ledger(pharmacy, catalogue["amlodipine"])
+    stocktake = open_q3(hy, pharmacy)
+    with time_machine.travel(datetime(2026, 10, 10, 9, 0)):
+        stocktake_submit(
+            stocktake=stocktake,
+            counts={batch.pk: (118, "")},
+            counted_at=at(date(2026, 10, 9)),
+            actor=None,
+        )
+    stocktake.refresh_from_db()
+    assert not stocktake.is_imbalanced and not Finding.objects.exists()
+
+
+@pytest.mark.django_db
+def test_stock_moving_during_the_count_is_not_lost_and_acceptance_books_the_loss(
+    hy: Programme, pharmacy: Pharmacy, catalogue: dict[str, Drug], reviewer: User
+) -> None:
+    drug = catalogue["amlodipine"]
+    batch = hand_built_ledger(pharmacy, drug)
+    stocktake = open_q3(hy, pharmacy)
+    # Counted on 9 October at 09:00; a sale at 11:00 the same day happens after the count
+    from decimal import Decimal
+
+    stock_sale_book(
+        pharmacy=pharmacy,
+        drug=drug,
+        batch=batch,
+        quantity=7,
+        unit_price=Decimal("18"),
+        traceability_codes=[],
+        sold_at=at(date(2026, 10, 9), 11),
+        actor=None,
+    )
+    with time_machine.travel(datetime(2026, 10, 10, 9, 0)):
+        stocktake_submit(
+            stocktake=stocktake,
+            counts={batch.pk: (118, "破损")},
+            counted_at=at(date(2026, 10, 9), 9),
+            actor=None,
+        )
+    assert stocktake.lines.get().expected == 119  # the later sale is not in the count
+    stocktake_accept(stocktake=stocktake, actor=reviewer)
+    batch.refresh_from_db()
+    assert batch.quantity == 118 - 7
+    loss = Movement.objects.get(kind=K.STOCKTAKE_LOSS)
+    assert loss.quantity == -1 and loss.occurred_at == at(date(2026, 10, 9), 9)
+    stocktake.refresh_from_db()
+    assert stocktake.status == StocktakeStatus.ACCEPTED
+    assert [e.new_status for e in stocktake.events.all()] == ["submitted", "accepted"]
+    with pytest.raises(TransitionNotAllowed):
+        stocktake_accept(stocktake=stocktake, actor=reviewer)
+
+
+def _fill(sheet_bytes: bytes, counted: dict[str, tuple[int, str | None]], when: str) -> bytes:
+    workbook = load_workbook(io.BytesIO(sheet_bytes))
+    sheet = workbook.active
+    assert sheet is not None
+    sheet["B2"] = when
+    for row in sheet.iter_rows(min_row=4):
+        batch_no = row[5].value
+        if batch_no in counted:
+            row[8].value, row[9].value = counted[str(batch_no)]
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_count_sheet_download_upload_and_bureau_review_through_the_pages(
+    client: Client,
+    hy: Programme,
+    pharmacy: Pharmacy,
+    catalogue: dict[str, Drug],
+    manager: User,
+    reviewer: User,
+) -> None:
+    hand_built_ledger(pharmacy, catalogue["amlodipine"])
+    book(pharmacy, catalogue["captopril"], K.PURCHASE, 40, at(date(2026, 8, 1)), batch_no="K2")
+    stocktake = open_q3(hy, pharmacy)
+    with time_machine.travel(datetime(2026, 10, 10, 9, 0)):
+        login(client, manager)
+        sheet = client.get(f"/inventory/stocktakes/{stocktake.pk}/sheet.xlsx")
+        assert sheet.status_code == 200
+        rows = list(load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True))
+        assert {(r[5], r[7]) for r in rows[3:]} == {("B1", 119), ("K2", 40)}
+        filled = _fill(
+            sheet.content, {"B1": (119, None), "K2": (38, "两盒破损")}, "2026-10-09 09:00"
+        )
+        upload = io.BytesIO(filled)
+        upload.name = "盘底表.xlsx"
+        client.post(f"/inventory/stocktakes/{stocktake.pk}/upload/", {"file": upload})
+        stocktake.refresh_from_db()
+        assert stocktake.status == StocktakeStatus.SUBMITTED and stocktake.is_imbalanced
+        # The bureau sees the discrepancy and the finding
+        client = login(Client(), reviewer)
+        page = client.get(f"/inventory/stocktakes/{stocktake.pk}/").content.decode()
+        assert "两盒破损" in page and "账实不符" in page
+        findings = client.get("/supervision/findings/").content.decode()
+        assert "进销存不平衡" in findings and "重点核查" in findings
+        client.post(f"/inventory/stocktakes/{stocktake.pk}/review/", {"decision": "accept"})
+    stocktake.refresh_from_db()
+    assert stocktake.status == StocktakeStatus.ACCEPTED
+    assert StockBatch.objects.get(batch_no="K2").quantity == 38
+
+
+@pytest.mark.django_db
+def test_blind_count_sheet_hides_system_quantities(
+    client: Client, hy: Programme, pharmacy: Pharmacy, catalogue: dict[str, Drug], manager: User
+) -> None:
+    Programme.objects.filter(pk=hy.pk).update(stocktake_blind=True)
+    hy.refresh_from_db()
+    hand_built_ledger(pharmacy, catalogue["amlodipine"])
+    stocktake = open_q3(hy, pharmacy)
+    assert stocktake.blind
+    login(client, manager)
+    sheet = client.get(f"/inventory/stocktakes/{stocktake.pk}/sheet.xlsx")
+    rows = list(load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True))
+    assert rows[3][5] == "B1" and rows[3][7] is None
+
+
+@pytest.mark.django_db
+def test_uploading_a_sheet_with_a_negative_count_is_refused(
+    client: Client, hy: Programme, pharmacy: Pharmacy, catalogue: dict[str, Drug], manager: User
+) -> None:
+    hand_built_ledger(pharmacy, catalogue["amlodipine"])
+    stocktake = open_q3(hy, pharmacy)
+    with time_machine.travel(datetime(2026, 10, 10, 9, 0)):
+        login(client, manager)
+        sheet = client.get(f"/inventory/stocktakes/{stocktake.pk}/sheet.xlsx")
+        upload = io.BytesIO(_fill(sheet.content, {"B1": (-3, "x")}, "2026-10-09 09:00"))
+        upload.name = "盘底表.xlsx"
+        page = client.post(
+            f"/inventory/stocktakes/{stocktake.pk}/upload/", {"file": upload}, follow=True
+        ).content.decode()
+    assert "实盘数量" in page and "整数" in page
+    stocktake.refresh_from_db()
+    assert stocktake.status == StocktakeStatus.OPEN
+
+
+@pytest.mark.django_db
+def test_stocktake_sheet_pdf_carries_the_chinese_content(
+    client: Client, hy: Programme, pharmacy: Pharmacy, catalogue: dict[str, Drug], manager: User
+) -> None:
+    hand_built_ledger(pharmacy, catalogue["amlodipine"])
+    stocktake = open_q3(hy, pharmacy)
+    login(client, manager)
+    response = client.get(f"/inventory/stocktakes/{stocktake.pk}/pdf/")
+    assert response["Content-Type"] == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
+    assert "药店季度盘点表" in text and "苯磺酸氨氯地平片" in text and pharmacy.name in text

@@ -1,0 +1,121 @@
+"""Findings: raised once per dedupe key, reviewed through the transition table, scoped."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from accounts.models import Role, User
+from core.errors import TransitionNotAllowed
+from core.models import Notification
+from supervision.models import Finding, FindingKind, FindingPriority, FindingStatus
+from supervision.services import finding_raise, finding_transition
+from tests.conftest import login
+
+
+def raise_one(org: Any, key: str = "k1") -> tuple[Finding, bool]:
+    return finding_raise(
+        rule_id="HY-E06",
+        organisation=org,
+        kind=FindingKind.STOCK_IMBALANCE,
+        priority=FindingPriority.PRIORITY_INSPECTION,
+        summary="衡阳县康民大药房 进销存不平衡",
+        dedupe_key=key,
+        details={"lines": []},
+    )
+
+
+@pytest.fixture
+def pharmacy_org(personas: dict[str, User]) -> Any:
+    return personas[Role.PHARMACY_MANAGER].memberships.get().organisation
+
+
+@pytest.mark.django_db
+def test_a_scan_raises_a_finding_once_and_reviewers_are_notified(
+    pharmacy_org: Any, personas: dict[str, User], django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        finding, created = raise_one(pharmacy_org)
+        again, created_again = raise_one(pharmacy_org)
+    assert created and not created_again and again.pk == finding.pk
+    assert Finding.objects.count() == 1
+    assert [e.new_status for e in finding.events.all()] == [FindingStatus.OPEN]
+    reviewer = personas[Role.BUREAU_REVIEWER]
+    assert Notification.objects.filter(recipient=reviewer, rule_id="HY-E06").count() == 1
+    assert not Notification.objects.filter(recipient=personas[Role.PHARMACIST]).exists()
+
+
+@pytest.mark.django_db
+def test_finding_transitions_allowed_and_refused(
+    pharmacy_org: Any, personas: dict[str, User]
+) -> None:
+    reviewer = personas[Role.BUREAU_REVIEWER]
+    finding, _ = raise_one(pharmacy_org)
+    finding = finding_transition(finding=finding, to=FindingStatus.IN_REVIEW, actor=reviewer)
+    finding = finding_transition(
+        finding=finding, to=FindingStatus.CLOSED, actor=reviewer, reason="已现场核查"
+    )
+    with pytest.raises(TransitionNotAllowed):
+        finding_transition(finding=finding, to=FindingStatus.OPEN, actor=reviewer)
+    assert [(e.old_status, e.new_status) for e in finding.events.all()] == [
+        ("", "open"),
+        ("open", "in_review"),
+        ("in_review", "closed"),
+    ]
+
+
+@pytest.mark.django_db
+def test_bureau_page_lists_the_regions_findings_and_moves_them(
+    client: Client, pharmacy_org: Any, personas: dict[str, User], django_assert_max_num_queries: Any
+) -> None:
+    finding, _ = raise_one(pharmacy_org)
+    login(client, personas[Role.BUREAU_REVIEWER])
+    with django_assert_max_num_queries(12):
+        page = client.get("/supervision/findings/").content.decode()
+    assert "进销存不平衡" in page and "重点核查" in page
+    detail = client.get(f"/supervision/findings/{finding.pk}/")
+    assert detail.status_code == 200
+    client.post(f"/supervision/findings/{finding.pk}/move/", {"to": "in_review", "reason": "核查"})
+    finding.refresh_from_db()
+    assert finding.status == FindingStatus.IN_REVIEW
+
+
+@pytest.mark.django_db
+def test_outsider_bureau_and_pharmacies_get_404_on_findings(
+    client: Client,
+    pharmacy_org: Any,
+    personas: dict[str, User],
+    outsider_bureau_admin: User,
+) -> None:
+    finding, _ = raise_one(pharmacy_org)
+    login(client, outsider_bureau_admin)
+    assert "进销存不平衡" not in client.get("/supervision/findings/").content.decode()
+    assert client.get(f"/supervision/findings/{finding.pk}/").status_code == 404
+    pharmacy_client = login(Client(), personas[Role.PHARMACY_MANAGER])
+    assert pharmacy_client.get("/supervision/findings/").status_code == 404
+    assert pharmacy_client.get(f"/supervision/findings/{finding.pk}/").status_code == 404
+    assert (
+        pharmacy_client.post(
+            f"/supervision/findings/{finding.pk}/move/", {"to": "closed"}
+        ).status_code
+        == 404
+    )
+
+
+@pytest.mark.django_db
+def test_findings_api_is_scoped_to_the_region(
+    client: Client,
+    pharmacy_org: Any,
+    personas: dict[str, User],
+    outsider_bureau_admin: User,
+    django_assert_max_num_queries: Any,
+) -> None:
+    finding, _ = raise_one(pharmacy_org)
+    login(client, personas[Role.BUREAU_REVIEWER])
+    with django_assert_max_num_queries(10):
+        assert client.get("/api/v1/findings/").json()["count"] == 1
+    outsider = login(Client(), outsider_bureau_admin)
+    assert outsider.get("/api/v1/findings/").json()["count"] == 0
+    assert outsider.get(f"/api/v1/findings/{finding.pk}/").status_code == 404
