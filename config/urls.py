@@ -6,9 +6,9 @@ from rest_framework.routers import DefaultRouter
 from accounts.api import ApiKeyViewSet, WhoAmIView
 from accreditation.api import ApplicationViewSet, DesignationViewSet
 from accreditation.urls import public_urlpatterns
-from pharmacies.api import EvidenceViewSet, PharmacyViewSet, StaffViewSet
-from patients.api import FilingViewSet, HospitalStayViewSet
 from inventory.api import PurchaseImportViewSet, StockBatchViewSet, StocktakeViewSet
+from patients.api import FilingViewSet, HospitalStayViewSet
+from pharmacies.api import EvidenceViewSet, PharmacyViewSet, StaffViewSet
 from programmes.api import ProgrammeViewSet
 from supervision.api import FindingViewSet
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.models import User
+from core.history import history_user
 from pharmacies.models import Pharmacy
 from programmes.models import Disease, PriceCapBasis, Programme
 
@@ -51,7 +52,7 @@ class Drug(models.Model):
     )
     is_therapeutic = models.BooleanField(_("治疗性药物"), default=True)
     is_active = models.BooleanField(_("启用"), default=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["generic_name", "insurance_code"]
@@ -72,7 +73,7 @@ class DiseaseDrug(models.Model):
     disease = models.ForeignKey(Disease, on_delete=models.CASCADE, related_name="drug_scope")
     drug = models.ForeignKey(Drug, on_delete=models.CASCADE, related_name="disease_scope")
     is_basic_drug = models.BooleanField(_("基本药物"), default=False)
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         constraints = [
@@ -95,7 +96,7 @@ class PriceCap(models.Model):
     )
     source = models.CharField(_("来源"), max_length=100)
     effective_on = models.DateField(_("执行日期"))
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["drug", "basis", "-effective_on"]

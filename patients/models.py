@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.models import HospitalLevel, Organisation
+from core.history import history_user
 from core.validators import mask_resident_id, validate_resident_id
 from programmes.models import Disease, Programme
 
@@ -24,7 +25,7 @@ class HospitalProfile(models.Model):
     window_location = models.CharField(_("特门窗口位置"), max_length=200, blank=True)
     window_phone = models.CharField(_("窗口电话"), max_length=30, blank=True)
     service_hours = models.CharField(_("服务时间"), max_length=100, blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["organisation__name"]
@@ -56,7 +57,7 @@ class Patient(models.Model):
     phone = models.CharField(_("联系电话"), max_length=30, blank=True)
     address = models.CharField(_("联系地址"), max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["name", "id"]
@@ -284,7 +285,7 @@ class Enrolment(models.Model):
         _("状态"), max_length=10, choices=EnrolmentStatus.choices, default=EnrolmentStatus.ACTIVE
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["patient__name", "disease__code"]
@@ -360,7 +361,7 @@ class InstitutionChoice(models.Model):
     chosen_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["-chosen_on", "-id"]
@@ -409,7 +410,7 @@ class HospitalStay(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["-admitted_on", "-id"]
