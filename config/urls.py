@@ -42,6 +42,7 @@ urlpatterns = [
     path("tm/", include("patients.urls")),
     path("inventory/", include("inventory.urls")),
     path("supervision/", include("supervision.urls")),
+    path("dispensing/", include("prescriptions.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
