@@ -33,7 +33,12 @@ from patients.selectors import (
 )
 from prescriptions.models import Dispensing, DispensingLine
 from prescriptions.permissions import access_prescription_for_counter
-from prescriptions.selectors import dispensings_for_principal, open_prescriptions, quota_status
+from prescriptions.selectors import (
+    dispensings_for_principal,
+    open_prescriptions,
+    pharmacy_of,
+    quota_status,
+)
 from prescriptions.services import LineInput, ProxyInput, dispensing_return, dispensing_submit
 from prescriptions.views import _slip_context
 
@@ -139,7 +144,9 @@ class DispensingViewSet(
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Submit a dispensing; a retry with the same idempotency_key returns the first one."""
         principal = self.principal
-        pharmacy = pharmacy_of_principal(principal)
+        pharmacy = pharmacy_of(principal)
+        if pharmacy is None:
+            raise NotFound
         body = DispensingCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data

@@ -17,6 +17,8 @@ def access_dispensing_for_principal(principal: Principal, pk: int) -> Dispensing
 def access_prescription_for_counter(principal: Principal, pk: int) -> Prescription:
     """A prescription of a patient who chose the caller's pharmacy (the counter may dispense)."""
     return get_object_or_404(
-        Prescription.objects.filter(patient__in=patients_for_principal(principal).values("pk")),
+        Prescription.objects.filter(
+            patient__in=patients_for_principal(principal).values("pk")
+        ).select_related("programme", "patient", "disease", "institution", "physician"),
         pk=pk,
     )

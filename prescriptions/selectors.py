@@ -90,7 +90,10 @@ def price_cap_for(*, drug_id: int, programme: Programme, on: date) -> Decimal | 
 
 
 def pharmacy_of(principal: Principal) -> Pharmacy | None:
-    return Pharmacy.objects.filter(organisation=principal.organisation).first()
+    pharmacy = Pharmacy.objects.filter(organisation=principal.organisation).first()
+    if pharmacy is not None:
+        pharmacy.organisation = principal.organisation  # already loaded: no second query
+    return pharmacy
 
 
 def dispensings_for_principal(principal: Principal) -> QuerySet[Dispensing]:

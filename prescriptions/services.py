@@ -97,7 +97,10 @@ def _physician_entitled(physician: User | None, institution: Organisation | None
         and institution is not None
         and institution.kind == OrganisationKind.HOSPITAL
         and Membership.objects.filter(
-            user=physician, organisation=institution, role=Role.PHYSICIAN, is_active=True
+            user_id=physician.pk,
+            organisation_id=institution.pk,
+            role=Role.PHYSICIAN,
+            is_active=True,
         ).exists()
     )
 
@@ -261,7 +264,11 @@ def _prescription_valid(prescription: Prescription, on: date) -> bool:
     )
 
 
-def _check_codes(*, pharmacy: Pharmacy, lines: list[LineInput], actor: User, at: datetime) -> None:
+def _check_codes(
+    *, pharmacy: Pharmacy, lines: list[LineInput], actor: User, at: datetime
+) -> dict[str, int]:
+    """Format and count (HY-B03), already sold (GY-E02); returns the batch of each code this
+    pharmacy received."""
     seen: set[str] = set()
     for line in lines:
         if len(line.traceability_codes) != line.quantity:
@@ -276,11 +283,12 @@ def _check_codes(*, pharmacy: Pharmacy, lines: list[LineInput], actor: User, at:
             if code in seen:
                 raise RuleViolation("HY-B03", _("追溯码 %s 重复扫描。") % code)
             seen.add(code)
-    sold = list(
-        TraceabilityCode.objects.filter(code__in=seen, sold_in__isnull=False).values_list(
-            "code", flat=True
+    known = list(
+        TraceabilityCode.objects.filter(code__in=seen).values_list(
+            "code", "pharmacy_id", "batch_id", "sold_in_id"
         )
     )
+    sold = [code for code, _ph, _b, sold_in in known if sold_in is not None]
     if sold:
         # The finding is committed on its own: the refused sale rolls back, the alert stays.
         for code in sold:
@@ -298,15 +306,14 @@ def _check_codes(*, pharmacy: Pharmacy, lines: list[LineInput], actor: User, at:
         raise RuleViolation(
             "GY-E02", _("追溯码 %s 已经售出，不能再次销售；已报送核查。") % "、".join(sorted(sold))
         )
+    return {code: batch for code, ph, batch, _s in known if ph == pharmacy.pk}
 
 
-def _pick_batch(pharmacy: Pharmacy, drug: Drug, codes: list[str], quantity: int) -> StockBatch:
+def _pick_batch(
+    pharmacy: Pharmacy, drug: Drug, codes: list[str], quantity: int, received: dict[str, int]
+) -> StockBatch:
     """The batch the scanned codes were received in, else the earliest-expiring one with stock."""
-    known = (
-        TraceabilityCode.objects.filter(code__in=codes, pharmacy=pharmacy)
-        .values_list("batch_id", flat=True)
-        .first()
-    )
+    known = next((received[c] for c in codes if c in received), None)
     qs = StockBatch.objects.filter(pharmacy=pharmacy, drug=drug)
     batch = (
         qs.filter(pk=known).first()
@@ -329,6 +336,8 @@ def _eligibility(
     enrolment = None
     if disease is not None:
         enrolment = enrolment_for(patient, disease)
+        if enrolment is not None:
+            enrolment.disease = disease  # same row, already loaded
         if enrolment is None:
             raise RuleViolation("HY-G07", _("该患者未享受“%s”特门待遇。") % disease.name)
         if enrolment.starts_on > on:
@@ -445,7 +454,7 @@ def dispensing_submit(
                 % {"drug": drug, "price": line.unit_price, "cap": cap if cap is not None else "—"},
             )
         priced.append((line, item, cap))
-    _check_codes(pharmacy=pharmacy, lines=lines, actor=actor, at=now)
+    received = _check_codes(pharmacy=pharmacy, lines=lines, actor=actor, at=now)
 
     total = sum(
         (
@@ -472,6 +481,7 @@ def dispensing_submit(
             actor=actor,
             now=now,
             idempotency_key=idempotency_key or None,
+            received=received,
         )
     except IntegrityError:
         # Two identical retries at once: the unique key lets one through; return it.
@@ -503,8 +513,13 @@ def _book(
     actor: User,
     now: datetime,
     idempotency_key: str | None,
+    received: dict[str, int],
 ) -> Dispensing:
     today = timezone.localdate(now)
+    programme = prescription.programme
+    period_start = (
+        quota_period_bounds(programme=programme, on=today)[0] if enrolment is not None else None
+    )
     with transaction.atomic():
         # Insert first: a concurrent retry with the same key waits here on the unique index.
         dispensing = Dispensing(
@@ -521,6 +536,7 @@ def _book(
             total=total,
             fund_share=fund,
             personal_share=personal,
+            quota_period_start=period_start,
             patient_signed=True,
         )
         if proxy is not None:
@@ -547,11 +563,18 @@ def _book(
                 )
         if enrolment is not None:
             _quota_use(
-                enrolment=enrolment, dispensing=dispensing, amount=total, actor=actor, on=today
+                enrolment=enrolment,
+                programme=programme,
+                dispensing=dispensing,
+                amount=total,
+                actor=actor,
+                on=today,
             )
         rows = []
         for line, item, cap in priced:
-            batch = _pick_batch(pharmacy, item.drug, line.traceability_codes, line.quantity)
+            batch = _pick_batch(
+                pharmacy, item.drug, line.traceability_codes, line.quantity, received
+            )
             try:
                 movement = stock_sale_book(
                     pharmacy=pharmacy,
@@ -586,6 +609,8 @@ def _book(
                 )
             )
         DispensingLine.objects.bulk_create(rows)
+        # The caller shows the lines: they are already in memory.
+        dispensing._prefetched_objects_cache = {"lines": rows}  # type: ignore[attr-defined]
         DispensingEvent.objects.create(
             dispensing=dispensing,
             old_status="",
@@ -596,8 +621,17 @@ def _book(
     return dispensing
 
 
-def _quota_account(enrolment: Enrolment, on: date) -> QuotaAccount:
-    start, end = quota_period_bounds(programme=enrolment.disease.programme, on=on)
+def _quota_account(enrolment: Enrolment, programme: Programme, on: date) -> QuotaAccount:
+    start, end = quota_period_bounds(programme=programme, on=on)
+    account = (
+        QuotaAccount.objects.select_for_update()
+        .filter(enrolment=enrolment, period_start=start)
+        .first()
+    )
+    if account is not None:
+        return account
+    # First purchase of the period: create the account (a concurrent first purchase waits on
+    # the unique index and then finds it), then lock it.
     account, _created = QuotaAccount.objects.get_or_create(
         enrolment=enrolment,
         period_start=start,
@@ -610,10 +644,16 @@ def _quota_account(enrolment: Enrolment, on: date) -> QuotaAccount:
 
 
 def _quota_use(
-    *, enrolment: Enrolment, dispensing: Dispensing, amount: Decimal, actor: User, on: date
+    *,
+    enrolment: Enrolment,
+    programme: Programme,
+    dispensing: Dispensing,
+    amount: Decimal,
+    actor: User,
+    on: date,
 ) -> None:
     """HY-G07: lock the period's account, refuse beyond the standard, F() update, event row."""
-    account = _quota_account(enrolment, on)
+    account = _quota_account(enrolment, programme, on)
     if account.used + amount > account.quota:
         raise RuleViolation(
             "HY-G07",
@@ -632,8 +672,6 @@ def _quota_use(
     QuotaEvent.objects.create(
         account=account, dispensing=dispensing, kind=QuotaEventKind.USE, amount=amount, actor=actor
     )
-    dispensing.quota_period_start = account.period_start
-    dispensing.save(update_fields=["quota_period_start"])
 
 
 def dispensing_return(*, dispensing: Dispensing, actor: User, reason: str) -> Dispensing:
