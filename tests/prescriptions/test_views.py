@@ -153,3 +153,24 @@ def test_return_delivery_archive_and_statement_pages(client_for: Any) -> None:
         assert "已退药" in html.content.decode()
     d.refresh_from_db()
     assert d.status == "returned"
+
+
+def test_gy_d03_statement_is_scoped_and_its_query_count_pinned(
+    client_for: Any, outsider_pharmacy_manager: User, django_assert_max_num_queries: Any
+) -> None:
+    w = world()
+    manager = member(Role.PHARMACY_MANAGER, organisation=w.pharmacy.organisation)
+    with time_machine.travel(MAY, tick=False):
+        for _i in range(3):
+            p = w.prescription()
+            dispense_post(client_for(w.pharmacist), w, p.pk, 1)
+        c = client_for(manager)
+        with django_assert_max_num_queries(12):
+            page = c.get("/dispensing/statement/", {"month": "2027-05"}).content.decode()
+        assert w.pharmacy.name in page and "19.95" in page  # 3 × 9.50 × 70 %
+        pdf = c.get("/dispensing/statement/", {"month": "2027-05", "format": "pdf"})
+        assert pdf.content.startswith(b"%PDF")
+        other = client_for(outsider_pharmacy_manager).get(
+            "/dispensing/statement/", {"month": "2027-05"}
+        )
+        assert w.pharmacy.name not in other.content.decode()
