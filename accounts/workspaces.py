@@ -54,6 +54,9 @@ PURCHASE_IMPORTS = NavItem(_("进货导入"), "inventory:imports")
 STOCKTAKES = NavItem(_("季度盘点"), "inventory:stocktakes")
 FINDINGS = NavItem(_("核查线索"), "supervision:findings")
 CATALOGUE = NavItem(_("药品目录"), "inventory:catalogue")
+COUNTER = NavItem(_("配药结算"), "prescriptions:counter")
+DISPENSINGS = NavItem(_("购药结算记录"), "prescriptions:dispensings")
+FUND_STATEMENT = NavItem(_("统筹基金结算单"), "prescriptions:statement")
 
 WORKSPACES: dict[str, Workspace] = {
     Role.BUREAU_ADMIN: Workspace(
@@ -77,6 +80,7 @@ WORKSPACES: dict[str, Workspace] = {
             HOME,
             REVIEW,
             DESIGNATIONS,
+            FUND_STATEMENT,
             NOTICES,
             PROGRAMMES,
             TM_CARDS,
@@ -136,6 +140,9 @@ WORKSPACES: dict[str, Workspace] = {
             DESIGNATIONS,
             TM_PATIENTS,
             TM_CARDS,
+            COUNTER,
+            DISPENSINGS,
+            FUND_STATEMENT,
             STOCK,
             PURCHASE_IMPORTS,
             STOCKTAKES,
@@ -149,6 +156,8 @@ WORKSPACES: dict[str, Workspace] = {
         _("凭处方为参保人配药结算，扫描追溯码，登记代购与配送。"),
         (
             HOME,
+            COUNTER,
+            DISPENSINGS,
             TM_PATIENTS,
             TM_CARDS,
             STOCK,

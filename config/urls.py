@@ -9,6 +9,7 @@ from accreditation.urls import public_urlpatterns
 from inventory.api import PurchaseImportViewSet, StockBatchViewSet, StocktakeViewSet
 from patients.api import FilingViewSet, HospitalStayViewSet
 from pharmacies.api import EvidenceViewSet, PharmacyViewSet, StaffViewSet
+from prescriptions.api import DispensingViewSet, EligibilityViewSet
 from programmes.api import ProgrammeViewSet
 from supervision.api import FindingViewSet
 
@@ -26,6 +27,8 @@ router.register("stock-batches", StockBatchViewSet, basename="stock-batch")
 router.register("purchase-imports", PurchaseImportViewSet, basename="purchase-import")
 router.register("stocktakes", StocktakeViewSet, basename="stocktake")
 router.register("findings", FindingViewSet, basename="finding")
+router.register("pos/dispensings", DispensingViewSet, basename="pos-dispensing")
+router.register("pos/eligibility", EligibilityViewSet, basename="pos-eligibility")
 
 api_v1 = [
     path("whoami/", WhoAmIView.as_view(), name="whoami"),
@@ -42,6 +45,7 @@ urlpatterns = [
     path("tm/", include("patients.urls")),
     path("inventory/", include("inventory.urls")),
     path("supervision/", include("supervision.urls")),
+    path("dispensing/", include("prescriptions.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),

@@ -200,6 +200,27 @@ def stock_sale_book(
     return movement
 
 
+def stock_sale_reverse(*, sale: Movement, actor: User | None, returned_at: datetime) -> Movement:
+    """Book the return of a whole sale: the same batch back in stock and its traceability
+    codes sellable again (HY-B03); used when a dispensing is returned."""
+    with transaction.atomic():
+        movement = stock_movement_record(
+            pharmacy=sale.pharmacy,
+            batch=sale.batch,
+            kind=MovementKind.SALE_RETURN,
+            quantity=-sale.quantity,
+            occurred_at=returned_at,
+            actor=actor,
+            unit_price=sale.unit_price,
+            reference=sale.reference,
+            traceability_codes=list(sale.traceability_codes),
+        )
+        TraceabilityCode.objects.filter(
+            code__in=list(sale.traceability_codes), sold_in=sale
+        ).update(sold_in=None)
+    return movement
+
+
 # --- Imports -------------------------------------------------------------------------------
 
 

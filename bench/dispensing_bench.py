@@ -1,0 +1,464 @@
+"""Dispensing through the POS API: 8 concurrent clients against gunicorn and PostgreSQL on
+loopback, on a generated county (500 pharmacies, 50,000 enrolled patients, a year of
+history). Prints dispensings/s, p50/p95 latency and SQL queries per dispensing.
+
+Runs in its own PostgreSQL database (created and dropped here), never in the developer's data.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import psycopg
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connections
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+BENCH_DB = "dingdian_bench_dispensing"
+PHARMACIES = int(os.environ.get("BENCH_PHARMACIES", 500))
+PATIENTS = int(os.environ.get("BENCH_PATIENTS", 50_000))
+HISTORY_QUARTERS = 4  # a year of history: one dispensing per patient per past quarter
+CLIENTS = 8
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", 1_600))
+
+
+@contextmanager
+def bench_database() -> Iterator[None]:
+    base = settings.DATABASES["default"]
+    admin = psycopg.connect(
+        host=base.get("HOST") or None,
+        port=base.get("PORT") or None,
+        user=base.get("USER") or None,
+        password=base.get("PASSWORD") or None,
+        dbname="postgres",
+        autocommit=True,
+    )
+    admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
+    admin.execute(f"CREATE DATABASE {BENCH_DB}")
+    original = base["NAME"]
+    connections.close_all()
+    base["NAME"] = BENCH_DB
+    connections["default"].settings_dict["NAME"] = BENCH_DB
+    try:
+        call_command("migrate", verbosity=0)
+        yield
+    finally:
+        connections.close_all()
+        base["NAME"] = original
+        connections["default"].settings_dict["NAME"] = original
+        admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+        admin.close()
+
+
+def _resident_id(n: int) -> str:
+    from stdnum.cn import ric
+
+    born = date(1940, 1, 1) + timedelta(days=n // 1000)
+    base = f"430421{born:%Y%m%d}{n % 1000:03d}"
+    return base + ric.calc_check_digit(base + "0")
+
+
+def generate(today: date) -> dict[str, Any]:
+    """The county: pharmacies (designated, stocked), patients enrolled for hypertension who
+    each chose one pharmacy, and a year of dispensing history (bulk rows)."""
+    from stdnum.cn import uscc
+
+    from accounts.models import Membership, Organisation, OrganisationKind, Region, Role, User
+    from accounts.services import api_key_create
+    from accreditation.models import Designation
+    from inventory.models import DiseaseDrug, Drug, PriceCap, StockBatch
+    from patients.models import Enrolment, Filing, InstitutionChoice, Patient
+    from pharmacies.models import Pharmacy
+    from prescriptions.models import Dispensing, Prescription, PrescriptionItem
+    from programmes.models import Disease, Programme
+
+    region = Region.objects.get(code="430421")
+    hy = Programme.objects.get(code="HY-TM")
+    disease = Disease.objects.get(programme=hy, code="TM101")
+    hospital = Organisation.objects.create(
+        kind=OrganisationKind.HOSPITAL, name="衡阳县人民医院", region=region, hospital_level="2"
+    )
+    clerk = User.objects.create_user(username="bench_clerk", password="x")
+    physician = User.objects.create_user(username="bench_physician", password="x")
+    Membership.objects.create(user=clerk, organisation=hospital, role=Role.WINDOW_CLERK)
+    Membership.objects.create(user=physician, organisation=hospital, role=Role.PHYSICIAN)
+    drug = Drug.objects.create(
+        insurance_code="XC09AAA010A001",
+        generic_name="卡托普利片",
+        dosage_form="片剂",
+        approval_number="国药准字H32023750",
+    )
+    DiseaseDrug.objects.create(disease=disease, drug=drug, is_basic_drug=True)
+    PriceCap.objects.create(
+        drug=drug,
+        basis="hospital_listed",
+        price=Decimal("6.80"),
+        source="bench",
+        effective_on=date(2020, 1, 1),
+    )
+    orgs = Organisation.objects.bulk_create(
+        Organisation(kind=OrganisationKind.PHARMACY, name=f"基准药店{i:04d}", region=region)
+        for i in range(PHARMACIES)
+    )
+    pharmacies = Pharmacy.objects.bulk_create(
+        Pharmacy(
+            organisation=o,
+            credit_code=(b := f"9143042100{i:07d}") + uscc.calc_check_digit(b),
+        )
+        for i, o in enumerate(orgs)
+    )
+    Designation.objects.bulk_create(
+        Designation(
+            pharmacy=p,
+            programme=hy,
+            starts_on=today - timedelta(days=400),
+            ends_on=today + timedelta(days=365),
+        )
+        for p in pharmacies
+    )
+    StockBatch.objects.bulk_create(
+        StockBatch(
+            pharmacy=p,
+            drug=drug,
+            batch_no="B1",
+            expiry_date=today + timedelta(days=700),
+            quantity=100_000,
+        )
+        for p in pharmacies
+    )
+    pharmacists = []
+    for i in range(len(orgs)):
+        u = User(username=f"bench_ph{i:04d}")
+        u.set_unusable_password()
+        pharmacists.append(u)
+    User.objects.bulk_create(pharmacists)
+    Membership.objects.bulk_create(
+        Membership(user=u, organisation=o, role=Role.PHARMACIST)
+        for u, o in zip(pharmacists, orgs, strict=True)
+    )
+    patients = Patient.objects.bulk_create(
+        (
+            Patient(
+                resident_id=_resident_id(n), name=f"患者{n}", insured_type="employee", region=region
+            )
+            for n in range(PATIENTS)
+        ),
+        batch_size=5000,
+    )
+    filings = Filing.objects.bulk_create(
+        (
+            Filing(
+                number=f"BF{n:08d}",
+                patient=p,
+                disease=disease,
+                path="round",
+                window=hospital,
+                records_hospital="衡阳县人民医院",
+                records_hospital_level="2",
+                materials_received=[],
+                status="approved",
+                lodged_by=clerk,
+                lodged_on=date(2025, 4, 1),
+            )
+            for n, p in enumerate(patients)
+        ),
+        batch_size=5000,
+    )
+    enrolments = Enrolment.objects.bulk_create(
+        (
+            Enrolment(patient=f.patient, disease=disease, filing=f, starts_on=date(2025, 5, 1))
+            for f in filings
+        ),
+        batch_size=5000,
+    )
+    InstitutionChoice.objects.bulk_create(
+        (
+            InstitutionChoice(
+                enrolment=e, organisation=orgs[n % PHARMACIES], chosen_on=date(2025, 5, 1)
+            )
+            for n, e in enumerate(enrolments)
+        ),
+        batch_size=5000,
+    )
+    # A year of history: one settled prescription per patient per past quarter.
+    past = timezone.now() - timedelta(days=10)
+    for q in range(1, HISTORY_QUARTERS + 1):
+        when = past - timedelta(days=91 * q)
+        prescriptions = Prescription.objects.bulk_create(
+            (
+                Prescription(
+                    number=f"BH{q}{n:08d}",
+                    programme=hy,
+                    patient=p,
+                    disease=disease,
+                    source="portal",
+                    institution=hospital,
+                    institution_name="衡阳县人民医院",
+                    physician=physician,
+                    physician_name="张医生",
+                    issued_on=when.date(),
+                    valid_days=30,
+                    recorded_by=physician,
+                )
+                for n, p in enumerate(patients)
+            ),
+            batch_size=5000,
+        )
+        PrescriptionItem.objects.bulk_create(
+            (
+                PrescriptionItem(
+                    prescription=pr,
+                    drug=drug,
+                    dosage_form="片剂",
+                    dose="qd",
+                    quantity=30,
+                    days=30,
+                    dispensed_quantity=30,
+                )
+                for pr in prescriptions
+            ),
+            batch_size=5000,
+        )
+        Dispensing.objects.bulk_create(
+            (
+                Dispensing(
+                    number=f"BD{q}{n:08d}",
+                    pharmacy=pharmacies[n % PHARMACIES],
+                    programme=hy,
+                    patient=pr.patient,
+                    disease=disease,
+                    enrolment=enrolments[n],
+                    prescription=pr,
+                    pharmacist=pharmacists[n % PHARMACIES],
+                    dispensed_at=when,
+                    total=Decimal("193.80"),
+                    fund_share=Decimal("135.66"),
+                    personal_share=Decimal("58.14"),
+                )
+                for n, pr in enumerate(prescriptions)
+            ),
+            batch_size=5000,
+        )
+    # Earlier purchases this quarter opened each patient's quota account (steady state).
+    from prescriptions.models import QuotaAccount
+    from prescriptions.selectors import quota_period_bounds
+
+    start, end = quota_period_bounds(programme=hy, on=today)
+    QuotaAccount.objects.bulk_create(
+        (
+            QuotaAccount(enrolment=e, period_start=start, period_end=end, quota=Decimal("300.00"))
+            for e in enrolments
+        ),
+        batch_size=5000,
+    )
+    # Today's prescriptions for the patients the clients will serve (distinct patients).
+    served = random.Random(5).sample(  # noqa: S311 — reproducible sample, not a secret
+        range(PATIENTS), REQUESTS + 1
+    )
+    jobs = []
+    keys: dict[int, str] = {}
+    for n in served:
+        p = patients[n]
+        pharmacy_index = n % PHARMACIES
+        pr = Prescription.objects.create(
+            number=f"BT{n:08d}",
+            programme=hy,
+            patient=p,
+            disease=disease,
+            source="portal",
+            institution=hospital,
+            institution_name="衡阳县人民医院",
+            physician=physician,
+            physician_name="张医生",
+            issued_on=today,
+            valid_days=30,
+            recorded_by=physician,
+        )
+        item = PrescriptionItem.objects.create(
+            prescription=pr, drug=drug, dosage_form="片剂", dose="qd", quantity=30, days=30
+        )
+        if pharmacy_index not in keys:
+            keys[pharmacy_index] = api_key_create(
+                organisation=orgs[pharmacy_index], name="POS", actor=pharmacists[pharmacy_index]
+            )[1]
+        jobs.append((keys[pharmacy_index], pharmacists[pharmacy_index].username, pr.pk, item.pk, n))
+    with connections["default"].cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return {"jobs": jobs}
+
+
+def _body(job: tuple[str, str, int, int, int], qty: int = 2) -> dict[str, Any]:
+    _key, pharmacist, prescription, item, n = job
+    return {
+        "prescription": prescription,
+        "lines": [
+            {
+                "item": item,
+                "quantity": qty,
+                "unit_price": "6.46",
+                "traceability_codes": [f"{n:010d}{i:010d}" for i in range(qty)],
+            }
+        ],
+        "identity_confirmed": True,
+        "patient_signed": True,
+        "pharmacist": pharmacist,
+        "idempotency_key": f"bench-{n}",
+    }
+
+
+def queries_per_dispensing(job: tuple[str, str, int, int, int]) -> int:
+    from django.db import connection
+    from rest_framework.test import APIClient
+
+    client = APIClient(HTTP_HOST="127.0.0.1")
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {job[0]}")
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.post("/api/v1/pos/dispensings/", _body(job), format="json")
+    assert response.status_code == 201, response.content[:300]
+    if os.environ.get("BENCH_SHOW_SQL"):
+        for q in ctx.captured_queries:
+            print(q["sql"][:160])
+    control = sum(
+        q["sql"].split(" ", 1)[0] in {"BEGIN", "COMMIT", "SAVEPOINT", "RELEASE"}
+        for q in ctx.captured_queries
+    )
+    print(f"  of which transaction control (BEGIN/COMMIT/SAVEPOINT/RELEASE): {control}")
+    return len(ctx.captured_queries)
+
+
+def load(jobs: list[tuple[str, str, int, int, int]]) -> tuple[float, list[float], int]:
+    queue = list(jobs)
+    lock = threading.Lock()
+    latencies: list[float] = []
+    failures = 0
+
+    def client() -> None:
+        nonlocal failures
+        conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+        while True:
+            with lock:
+                if not queue:
+                    break
+                job = queue.pop()
+            payload = json.dumps(_body(job))
+            began = time.perf_counter()
+            conn.request(
+                "POST",
+                "/api/v1/pos/dispensings/",
+                body=payload,
+                headers={"Authorization": f"Api-Key {job[0]}", "Content-Type": "application/json"},
+            )
+            response = conn.getresponse()
+            response.read()
+            elapsed = time.perf_counter() - began
+            with lock:
+                latencies.append(elapsed)
+                if response.status != 201:
+                    failures += 1
+        conn.close()
+
+    threads = [threading.Thread(target=client) for _i in range(CLIENTS)]
+    began = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - began, latencies, failures
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+PORT = _free_port()
+
+
+def run() -> None:
+    today = timezone.localdate()
+    with bench_database():
+        started = time.perf_counter()
+        data = generate(today)
+        print(
+            f"generated county: {PHARMACIES} pharmacies, {PATIENTS} enrolled patients, "
+            f"{HISTORY_QUARTERS * PATIENTS} past dispensings "
+            f"in {time.perf_counter() - started:.0f} s"
+        )
+        jobs = data["jobs"]
+        print(f"SQL queries per dispensing (API, in process): {queries_per_dispensing(jobs[0])}")
+        connections.close_all()
+        env = {
+            **os.environ,
+            "DJANGO_DEBUG": "0",
+            "DJANGO_SECRET_KEY": "bench-only",
+            "DJANGO_SECURE_SSL_REDIRECT": "0",
+            "DATABASE_URL": _database_url(),
+        }
+        server = subprocess.Popen(  # noqa: S603 — our own interpreter and gunicorn
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "config.wsgi",
+                "--bind",
+                f"127.0.0.1:{PORT}",
+                "--workers",
+                "4",
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+        )
+        try:
+            _wait_for_server()
+            # warm-up: each worker opens its connection
+            elapsed, latencies, failures = load(jobs[1:])
+        finally:
+            server.terminate()
+            server.wait(30)
+        latencies.sort()
+        p95 = latencies[int(len(latencies) * 0.95) - 1]
+        print(
+            f"POS dispensing, {CLIENTS} clients, gunicorn 4 workers: {len(latencies)} requests, "
+            f"{len(latencies) / elapsed:.0f} dispensings/s, "
+            f"p50 {statistics.median(latencies) * 1000:.0f} ms, "
+            f"p95 {p95 * 1000:.0f} ms, failures {failures}"
+        )
+
+
+def _database_url() -> str:
+    base = settings.DATABASES["default"]
+    user = base.get("USER") or "postgres"
+    password = f":{base['PASSWORD']}" if base.get("PASSWORD") else ""
+    host = base.get("HOST") or "127.0.0.1"
+    port = base.get("PORT") or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{BENCH_DB}"
+
+
+def _wait_for_server() -> None:
+    for _i in range(100):
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=2)
+            conn.request("GET", "/api/schema/")
+            conn.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not start")

@@ -1,0 +1,314 @@
+"""POS API: eligibility and remaining quota, submit a dispensing (idempotent), return, slip."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.api import ScopedViewSetMixin
+from accounts.models import Membership, Role, User
+from accounts.principal import Principal
+from core.errors import DomainError
+from core.pdf import render_pdf
+from inventory.selectors import pharmacy_of_principal
+from patients.selectors import (
+    enrolments_for_patient,
+    patient_hospitalised_on,
+    patient_may_settle_at,
+    patients_for_principal,
+)
+from prescriptions.models import Dispensing, DispensingLine
+from prescriptions.permissions import access_prescription_for_counter
+from prescriptions.selectors import (
+    dispensings_for_principal,
+    open_prescriptions,
+    pharmacy_of,
+    quota_status,
+)
+from prescriptions.services import LineInput, ProxyInput, dispensing_return, dispensing_submit
+from prescriptions.views import _slip_context
+
+COUNTER_ROLES = (Role.PHARMACIST, Role.PHARMACY_MANAGER)
+
+
+def _pharmacist(principal: Principal, username: str) -> User:
+    """The pharmacist on duty: the member calling, or for a POS key the named pharmacist of
+    the key's pharmacy."""
+    if principal.user is not None:
+        return principal.user
+    member = (
+        Membership.objects.filter(
+            organisation=principal.organisation,
+            role__in=COUNTER_ROLES,
+            is_active=True,
+            user__username=username,
+            user__is_active=True,
+        )
+        .select_related("user")
+        .first()
+    )
+    if member is None:
+        raise DomainError("请填写本店在岗药师的账号（pharmacist）。", field="pharmacist")
+    return member.user
+
+
+class LineSerializer(serializers.Serializer):
+    item = serializers.IntegerField(help_text="prescription item id")
+    quantity = serializers.IntegerField(min_value=1)
+    unit_price = serializers.DecimalField(max_digits=12, decimal_places=4)
+    traceability_codes = serializers.ListField(child=serializers.CharField(max_length=40))
+    drug = serializers.IntegerField(required=False, help_text="scanned drug id (swap check)")
+
+
+class DispensingCreateSerializer(serializers.Serializer):
+    prescription = serializers.IntegerField()
+    lines = LineSerializer(many=True)
+    identity_confirmed = serializers.BooleanField(help_text="ID checked, person matches")
+    patient_signed = serializers.BooleanField(help_text="settlement slip signed (GY-D02)")
+    pharmacist = serializers.CharField(required=False, default="", help_text="username on duty")
+    personal_paid = serializers.DecimalField(max_digits=12, decimal_places=2, required=False)
+    idempotency_key = serializers.CharField(max_length=80, help_text="unique per POS request")
+    proxy_name = serializers.CharField(required=False, default="")
+    proxy_resident_id = serializers.CharField(required=False, default="")
+    purchase_list_photo_base64 = serializers.CharField(required=False, default="")
+
+
+class DispensingLineSerializer(serializers.ModelSerializer):
+    insurance_code = serializers.CharField(source="drug.insurance_code")
+    generic_name = serializers.CharField(source="drug.generic_name")
+
+    class Meta:
+        model = DispensingLine
+        fields = ["insurance_code", "generic_name", "quantity", "unit_price", "amount"]
+
+
+class DispensingSerializer(serializers.ModelSerializer):
+    status = serializers.CharField()
+    lines = DispensingLineSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Dispensing
+        fields = [
+            "id",
+            "number",
+            "prescription",
+            "status",
+            "dispensed_at",
+            "total",
+            "fund_share",
+            "personal_share",
+            "is_proxy",
+            "idempotency_key",
+            "lines",
+        ]
+
+
+class ReturnSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class DispensingViewSet(
+    ScopedViewSetMixin,
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Dispensings of the calling pharmacy (bureau staff: their region's)."""
+
+    queryset = Dispensing.objects.none()
+    serializer_class = DispensingSerializer
+
+    def scope_queryset(self, principal: Principal) -> QuerySet[Dispensing]:
+        return (
+            dispensings_for_principal(principal)
+            .prefetch_related("lines__drug")
+            .order_by("-dispensed_at", "-id")
+        )
+
+    @extend_schema(request=DispensingCreateSerializer, responses=DispensingSerializer)
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Submit a dispensing; a retry with the same idempotency_key returns the first one."""
+        principal = self.principal
+        pharmacy = pharmacy_of(principal)
+        if pharmacy is None:
+            raise NotFound
+        body = DispensingCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        prescription = access_prescription_for_counter(principal, data["prescription"])
+        proxy = None
+        if data["proxy_name"] or data["proxy_resident_id"]:
+            photo = None
+            if data["purchase_list_photo_base64"]:
+                try:
+                    raw = base64.b64decode(data["purchase_list_photo_base64"], validate=True)
+                except (binascii.Error, ValueError) as exc:
+                    raise DomainError("购药清单照片不是有效的 base64。") from exc
+                photo = SimpleUploadedFile("list", raw)
+            proxy = ProxyInput(data["proxy_name"], data["proxy_resident_id"], photo)
+        dispensing = dispensing_submit(
+            pharmacy=pharmacy,
+            prescription=prescription,
+            lines=[
+                LineInput(
+                    item_id=line["item"],
+                    quantity=line["quantity"],
+                    unit_price=line["unit_price"],
+                    traceability_codes=list(line["traceability_codes"]),
+                    drug_id=line.get("drug"),
+                )
+                for line in data["lines"]
+            ],
+            actor=_pharmacist(principal, data["pharmacist"]),
+            identity_confirmed=data["identity_confirmed"],
+            patient_signed=data["patient_signed"],
+            proxy=proxy,
+            personal_paid=data.get("personal_paid"),
+            idempotency_key=data["idempotency_key"],
+        )
+        return Response(DispensingSerializer(dispensing).data, status=201)
+
+    @extend_schema(request=ReturnSerializer, responses=DispensingSerializer)
+    @action(detail=True, methods=["post"], url_path="return")
+    def return_(self, request: Request, pk: str | None = None) -> Response:
+        """Return the whole dispensing: quota, stock and settlement reversed."""
+        dispensing = self.get_object()
+        if dispensing.pharmacy.organisation_id != self.principal.organisation.pk:
+            raise NotFound
+        body = ReturnSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        done = dispensing_return(
+            dispensing=dispensing,
+            actor=_pharmacist(self.principal, request.data.get("pharmacist", "")),
+            reason=body.validated_data["reason"],
+        )
+        return Response(DispensingSerializer(done).data)
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def slip(self, request: Request, pk: str | None = None) -> HttpResponse:
+        """The settlement slip PDF the patient signs (GY-D02)."""
+        dispensing = self.get_object()
+        pdf = render_pdf("prescriptions/slip_pdf.html", _slip_context(dispensing))
+        return HttpResponse(pdf, content_type="application/pdf")
+
+
+class QuotaSerializer(serializers.Serializer):
+    disease_code = serializers.CharField()
+    disease_name = serializers.CharField()
+    benefit_starts_on = serializers.DateField()
+    may_settle_here = serializers.BooleanField()
+    period_start = serializers.DateField()
+    period_end = serializers.DateField()
+    quota = serializers.DecimalField(max_digits=12, decimal_places=2)
+    used = serializers.DecimalField(max_digits=12, decimal_places=2)
+    remaining = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+class OpenItemSerializer(serializers.Serializer):
+    item = serializers.IntegerField()
+    drug = serializers.IntegerField()
+    insurance_code = serializers.CharField()
+    generic_name = serializers.CharField()
+    remaining = serializers.IntegerField()
+
+
+class OpenPrescriptionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    issued_on = serializers.DateField()
+    valid_days = serializers.IntegerField()
+    items = OpenItemSerializer(many=True)
+
+
+class EligibilitySerializer(serializers.Serializer):
+    name = serializers.CharField()
+    hospitalised = serializers.BooleanField(help_text="HY-G08: no purchase today")
+    quotas = QuotaSerializer(many=True)
+    prescriptions = OpenPrescriptionSerializer(many=True)
+
+
+class EligibilityViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
+    """Patient eligibility and remaining quota at the calling pharmacy."""
+
+    queryset = Dispensing.objects.none()
+    serializer_class = EligibilitySerializer
+
+    def scope_queryset(self, principal: Principal) -> QuerySet[Any]:
+        return patients_for_principal(principal)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("resident_id", str, required=True)],
+        responses=EligibilitySerializer,
+    )
+    def list(self, request: Request) -> Response:
+        principal = self.principal
+        pharmacy = pharmacy_of_principal(principal)
+        resident_id = request.query_params.get("resident_id", "").strip().upper()
+        patient = get_object_or_404(self.get_queryset(), resident_id=resident_id)
+        today = timezone.localdate()
+        quotas = []
+        for e in enrolments_for_patient(patient):
+            if e.status != "active":
+                continue
+            q = quota_status(enrolment=e, on=today)
+            quotas.append(
+                {
+                    "disease_code": e.disease.code,
+                    "disease_name": e.disease.name,
+                    "benefit_starts_on": e.starts_on,
+                    "may_settle_here": patient_may_settle_at(
+                        patient=patient,
+                        disease=e.disease,
+                        organisation=pharmacy.organisation,
+                        on=today,
+                    ),
+                    "period_start": q.period_start,
+                    "period_end": q.period_end,
+                    "quota": q.quota,
+                    "used": q.used,
+                    "remaining": q.remaining,
+                }
+            )
+        prescriptions = [
+            {
+                "id": p.pk,
+                "number": p.number,
+                "issued_on": p.issued_on,
+                "valid_days": p.valid_days,
+                "items": [
+                    {
+                        "item": i.pk,
+                        "drug": i.drug_id,
+                        "insurance_code": i.drug.insurance_code,
+                        "generic_name": i.drug.generic_name,
+                        "remaining": i.remaining,
+                    }
+                    for i in p.items.all()
+                    if i.remaining
+                ],
+            }
+            for p in open_prescriptions(patient=patient, on=today)
+        ]
+        data = {
+            "name": patient.name,
+            "hospitalised": patient_hospitalised_on(patient=patient, on=today),
+            "quotas": quotas,
+            "prescriptions": prescriptions,
+        }
+        return Response(EligibilitySerializer(data).data)

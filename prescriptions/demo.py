@@ -1,0 +1,92 @@
+"""Demo prescriptions (idempotent) so the counter can be tried at 衡阳县康民大药房:
+
+- 王建华 (hypertension, chose the pharmacy): a 30-day prescription of 卡托普利片 × 60 issued
+  today by 张医生; dispense 30 (193.80 元 of the 300 元 quarter), then 20 more is refused
+  with HY-G07. His son 王小明 holds a proxy authorisation (HY-G09) for a proxy purchase.
+- 李秀英 (diabetes, also chose the pharmacy) is in hospital: any purchase is refused (HY-G08).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.utils import timezone
+
+from accounts.models import Organisation, User
+from inventory.models import Drug
+from patients.demo import PEOPLE, _choose, demo_resident_id
+from patients.models import Enrolment, Patient, ProxyAuthorisation, ProxyGround, ProxyMethod
+from prescriptions.models import Prescription, PrescriptionSource
+from prescriptions.services import ItemInput, prescription_create
+from programmes.models import Programme
+
+PROXY_NAME = "王小明"
+PROXY_RESIDENT_ID = demo_resident_id("19850101", "606")
+
+
+def _person(key: str) -> Patient | None:
+    for k, _name, born, seq, *_rest in PEOPLE:
+        if k == key:
+            return Patient.objects.filter(resident_id=demo_resident_id(born, seq)).first()
+    return None
+
+
+def _prescribe(
+    patient: Patient,
+    code: str,
+    insurance_code: str,
+    quantity: int,
+    physician: User,
+    h: Organisation,
+) -> None:
+    today = timezone.localdate()
+    enrolment = Enrolment.objects.filter(patient=patient, disease__code=code).first()
+    drug = Drug.objects.filter(insurance_code=insurance_code).first()
+    if enrolment is None or drug is None:
+        return
+    if Prescription.objects.filter(patient=patient, issued_on=today).exists():
+        return
+    prescription_create(
+        programme=Programme.objects.get(code="HY-TM"),
+        patient=patient,
+        disease=enrolment.disease,
+        source=PrescriptionSource.PORTAL,
+        items=[ItemInput(drug, drug.dosage_form, "每日两次，每次一片，口服", quantity, 30)],
+        issued_on=today,
+        valid_days=30,
+        actor=physician,
+        institution=h,
+    )
+
+
+def seed(ctx: dict[str, Any]) -> None:
+    orgs: dict[str, Organisation] = ctx["organisations"]
+    users: dict[str, User] = ctx["users"]
+    physician, hospital = users["hy_physician"], orgs["hy_hospital"]
+    wang, li = _person("wang"), _person("li")
+    if wang is not None:
+        _prescribe(wang, "TM101", "XC09AAA010A001", 60, physician, hospital)
+        if not ProxyAuthorisation.objects.filter(patient=wang).exists():
+            ProxyAuthorisation.objects.create(
+                patient=wang,
+                ground=ProxyGround.BEDRIDDEN,
+                method=ProxyMethod.PROXY,
+                proxy_name=PROXY_NAME,
+                proxy_resident_id=PROXY_RESIDENT_ID,
+                relationship="儿子",
+                valid_from=date(2026, 5, 1),
+                recorded_by=users["hy_window"],
+                organisation=hospital,
+            )
+    if li is not None:
+        enrolment = Enrolment.objects.filter(patient=li, disease__code="TM102").first()
+        if enrolment is not None:
+            _choose(enrolment, orgs["hy_pharmacy"], date(2026, 5, 10), users["hy_window"])
+        _prescribe(li, "TM102", "XA10BAE010A001", 60, physician, hospital)
+    if wang is not None:
+        ctx.setdefault("notes", []).append(
+            f"配药结算：吴药师（hy_pharmacist）在“配药结算”输入 王建华 {wang.resident_id}，"
+            f"配 30 盒后再配 20 盒被 HY-G07 拒绝；代购人 {PROXY_NAME} {PROXY_RESIDENT_ID}；"
+            f"住院患者 李秀英 {li.resident_id if li else ''} 购药被 HY-G08 拒绝"
+        )

@@ -1,0 +1,214 @@
+"""Reads of prescriptions and dispensings: quota status, scoped lists, archive, statements."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from accounts.principal import Principal
+from accounts.selectors import region_ids_for_principal
+from inventory.models import PriceCap
+from patients.models import Enrolment, Patient
+from pharmacies.models import Pharmacy
+from prescriptions.models import Dispensing, DispensingStatus, Prescription, QuotaAccount
+from programmes.models import PeriodUnit, Programme
+
+
+def _month_after(day: date) -> date:
+    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+
+
+def quota_period_bounds(*, programme: Programme, on: date) -> tuple[date, date]:
+    """The month or calendar quarter (programme's quota period, HY-G07) containing `on`."""
+    months = 3 if programme.quota_period == PeriodUnit.QUARTER else 1
+    first_month = months * ((on.month - 1) // months) + 1
+    start = date(on.year, first_month, 1)
+    end = start
+    for _i in range(months):
+        end = _month_after(end)
+    return start, end - timedelta(days=1)
+
+
+def quota_for_period(*, enrolment: Enrolment, start: date, end: date) -> Decimal:
+    """HY-G07: the disease's monthly standard × the months of the period since the benefit
+    start (the start month counts); a whole quarter uses the quarterly standard when set."""
+    disease = enrolment.disease
+    first = max(start, enrolment.starts_on.replace(day=1))
+    if first > end:
+        return Decimal("0.00")
+    months = (end.year - first.year) * 12 + end.month - first.month + 1
+    whole = (end.year - start.year) * 12 + end.month - start.month + 1
+    if months == whole and whole == 3 and disease.quarterly_standard is not None:
+        return disease.quarterly_standard
+    if disease.monthly_standard is not None:
+        return (disease.monthly_standard * months).quantize(Decimal("0.01"))
+    if disease.quarterly_standard is not None:
+        return (disease.quarterly_standard * months / 3).quantize(Decimal("0.01"))
+    return Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class QuotaStatus:
+    period_start: date
+    period_end: date
+    quota: Decimal
+    used: Decimal
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.quota - self.used
+
+
+def quota_status(*, enrolment: Enrolment, on: date) -> QuotaStatus:
+    """What the patient may still use this period (nothing carried over, HY-G07)."""
+    start, end = quota_period_bounds(programme=enrolment.disease.programme, on=on)
+    account = QuotaAccount.objects.filter(enrolment=enrolment, period_start=start).first()
+    if account is not None:
+        return QuotaStatus(start, end, account.quota, account.used)
+    return QuotaStatus(
+        start, end, quota_for_period(enrolment=enrolment, start=start, end=end), Decimal("0.00")
+    )
+
+
+def price_cap_for(*, drug_id: int, programme: Programme, on: date) -> Decimal | None:
+    """HY-B02 / GY-C01: the listed price of the programme's basis in force on `on`, lowered
+    by the programme's discount."""
+    cap = (
+        PriceCap.objects.filter(
+            drug_id=drug_id, basis=programme.price_cap_basis, effective_on__lte=on
+        )
+        .order_by("-effective_on", "-id")
+        .values_list("price", flat=True)
+        .first()
+    )
+    if cap is None:
+        return None
+    return (cap * (100 - programme.price_discount_pct) / 100).quantize(Decimal("0.0001"))
+
+
+def pharmacy_of(principal: Principal) -> Pharmacy | None:
+    pharmacy = Pharmacy.objects.filter(organisation=principal.organisation).first()
+    if pharmacy is not None:
+        pharmacy.organisation = principal.organisation  # already loaded: no second query
+    return pharmacy
+
+
+def dispensings_for_principal(principal: Principal) -> QuerySet[Dispensing]:
+    """A pharmacy its own; bureau staff their region's."""
+    qs = Dispensing.objects.select_related(
+        "patient", "disease", "pharmacy__organisation", "pharmacist", "prescription"
+    )
+    if principal.is_bureau:
+        return qs.filter(pharmacy__organisation__region_id__in=region_ids_for_principal(principal))
+    return qs.filter(pharmacy__organisation=principal.organisation)
+
+
+def prescriptions_for_principal(principal: Principal) -> QuerySet[Prescription]:
+    """Hospitals the ones they issued; pharmacies the ones recorded there or dispensed there;
+    bureau staff their region's patients'."""
+    qs = Prescription.objects.select_related("patient", "disease")
+    if principal.is_bureau:
+        return qs.filter(patient__region_id__in=region_ids_for_principal(principal))
+    org = principal.organisation
+    return qs.filter(
+        Q(institution=org)
+        | Q(recorded_at_pharmacy__organisation=org)
+        | Q(dispensings__pharmacy__organisation=org)
+    ).distinct()
+
+
+def open_prescriptions(*, patient: Patient, on: date) -> list[Prescription]:
+    """The patient's prescriptions still valid on `on` with something left to dispense."""
+    candidates = (
+        Prescription.objects.filter(patient=patient, issued_on__lte=on)
+        .select_related("disease")
+        .prefetch_related("items__drug")
+        .order_by("-issued_on", "-id")[:20]
+    )
+    return [
+        p
+        for p in candidates
+        if p.issued_on + timedelta(days=p.valid_days - 1) >= on
+        and any(i.remaining > 0 for i in p.items.all())
+    ]
+
+
+def outpatient_archive(*, patient: Patient, pharmacy: Pharmacy) -> dict[str, object]:
+    """GY-A07: a patient's prescriptions, purchases, proxy records and delivery vouchers at
+    one pharmacy."""
+    dispensings = list(
+        Dispensing.objects.filter(patient=patient, pharmacy=pharmacy)
+        .select_related("prescription", "pharmacist", "delivery", "disease")
+        .prefetch_related("lines__drug")
+        .order_by("-dispensed_at")
+    )
+    prescriptions = list(
+        Prescription.objects.filter(patient=patient)
+        .filter(Q(recorded_at_pharmacy=pharmacy) | Q(dispensings__pharmacy=pharmacy))
+        .distinct()
+        .order_by("-issued_on")
+    )
+    return {
+        "dispensings": dispensings,
+        "prescriptions": prescriptions,
+        "proxies": [d for d in dispensings if d.is_proxy],
+        "deliveries": [d.delivery for d in dispensings if hasattr(d, "delivery")],
+    }
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    pharmacy: Pharmacy
+    settled_count: int
+    settled_fund: Decimal
+    returned_count: int
+    returned_fund: Decimal
+
+    @property
+    def fund_owed(self) -> Decimal:
+        return self.settled_fund - self.returned_fund
+
+
+def fund_statement(*, pharmacies: QuerySet[Pharmacy], month: date) -> list[StatementLine]:
+    """GY-D03: the fund share owed to each pharmacy for a month — settled in the month, less
+    returns booked in the month (a return in a later month is deducted then)."""
+    start = month.replace(day=1)
+    end = _month_after(start)
+    settled = {
+        row["pharmacy"]: row
+        for row in Dispensing.objects.filter(
+            pharmacy__in=pharmacies, dispensed_at__date__gte=start, dispensed_at__date__lt=end
+        )
+        .values("pharmacy")
+        .annotate(n=Count("id"), fund=Sum("fund_share"))
+    }
+    returned = {
+        row["pharmacy"]: row
+        for row in Dispensing.objects.filter(
+            pharmacy__in=pharmacies,
+            status=DispensingStatus.RETURNED,
+            returned_at__date__gte=start,
+            returned_at__date__lt=end,
+        )
+        .values("pharmacy")
+        .annotate(n=Count("id"), fund=Sum("fund_share"))
+    }
+    lines = []
+    for pharmacy in pharmacies.select_related("organisation").order_by("organisation__name"):
+        s = settled.get(pharmacy.pk, {})
+        r = returned.get(pharmacy.pk, {})
+        if not s and not r:
+            continue
+        lines.append(
+            StatementLine(
+                pharmacy=pharmacy,
+                settled_count=s.get("n") or 0,
+                settled_fund=s.get("fund") or Decimal("0.00"),
+                returned_count=r.get("n") or 0,
+                returned_fund=r.get("fund") or Decimal("0.00"),
+            )
+        )
+    return lines

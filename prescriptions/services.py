@@ -1,0 +1,751 @@
+"""Writes of prescriptions and dispensing: every counter check, quota ledger, settlement,
+returns, delivery register and record retention."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Membership, Organisation, OrganisationKind, Role, User
+from accreditation.selectors import pharmacy_may_settle
+from core.errors import DomainError, RuleViolation, TransitionNotAllowed
+from core.validators import normalise_resident_id, validate_resident_id
+from inventory.models import (
+    APPROVAL_ONLY_ALLOWED,
+    DiseaseDrug,
+    Drug,
+    ItemCategory,
+    StockBatch,
+    TraceabilityCode,
+)
+from inventory.services import stock_sale_book, stock_sale_reverse
+from patients.models import Enrolment, Patient
+from patients.selectors import (
+    enrolment_for,
+    patient_hospitalised_on,
+    patient_may_settle_at,
+    proxy_authorised,
+)
+from pharmacies.models import Pharmacy
+from pharmacies.uploads import sniff_upload
+from prescriptions.models import (
+    DISPENSING_TRANSITIONS,
+    Delivery,
+    Dispensing,
+    DispensingEvent,
+    DispensingLine,
+    DispensingStatus,
+    Prescription,
+    PrescriptionItem,
+    PrescriptionKind,
+    PrescriptionSource,
+    QuotaAccount,
+    QuotaEvent,
+    QuotaEventKind,
+)
+from prescriptions.selectors import price_cap_for, quota_for_period, quota_period_bounds
+from programmes.models import Disease, PriceCapBasis, Programme
+from supervision.models import FindingKind, FindingPriority
+from supervision.services import finding_raise
+
+# The national drug traceability code: 20 digits, one per sold unit (HY-B03).
+TRACE_CODE_RE = re.compile(r"^\d{20}$")
+CENT = Decimal("0.01")
+IMAGE_TYPES = frozenset({"image/jpeg", "image/png"})
+
+
+def _price_rule(programme: Programme) -> str:
+    return "HY-B02" if programme.price_cap_basis == PriceCapBasis.HOSPITAL_LISTED else "GY-C01"
+
+
+def _retention_rule(programme: Programme) -> str:
+    return "GY-A08" if programme.code.startswith("GY") else "HY-E03"
+
+
+def _check_image(upload: UploadedFile | None, *, rule_id: str, what: str) -> None:
+    if upload is None:
+        raise RuleViolation(rule_id, _("请上传%s。") % what)
+    if sniff_upload(upload) not in IMAGE_TYPES:
+        raise RuleViolation(rule_id, _("%s须为 JPEG 或 PNG 图片。") % what)
+
+
+# --- Prescriptions -------------------------------------------------------------------------
+
+
+@dataclass
+class ItemInput:
+    drug: Drug
+    dosage_form: str
+    dose: str
+    quantity: int
+    days: int
+
+
+def _physician_entitled(physician: User | None, institution: Organisation | None) -> bool:
+    return bool(
+        physician is not None
+        and institution is not None
+        and institution.kind == OrganisationKind.HOSPITAL
+        and Membership.objects.filter(
+            user_id=physician.pk,
+            organisation_id=institution.pk,
+            role=Role.PHYSICIAN,
+            is_active=True,
+        ).exists()
+    )
+
+
+def prescription_create(
+    *,
+    programme: Programme,
+    patient: Patient,
+    disease: Disease | None,
+    source: str,
+    items: list[ItemInput],
+    issued_on: date,
+    valid_days: int,
+    actor: User,
+    kind: str = PrescriptionKind.NORMAL,
+    institution: Organisation | None = None,
+    institution_name: str = "",
+    physician_name: str = "",
+    seal_image: UploadedFile | None = None,
+    trace_code: str = "",
+    pharmacy: Pharmacy | None = None,
+) -> Prescription:
+    """Issue a prescription in the portal (a physician of a hospital, free of charge, HY-F04)
+    or record a paper / electronic one at the pharmacy (GY-D02); days within the normal or
+    long-term limit (HY-E02)."""
+    if not items:
+        raise ValidationError(_("处方至少需要一种药品。"))
+    if valid_days < 1:
+        raise ValidationError(_("处方有效天数须为正数。"))
+    limit = (
+        programme.long_term_prescription_days
+        if kind == PrescriptionKind.LONG_TERM
+        else programme.normal_prescription_days
+    )
+    for item in items:
+        if item.quantity < 1 or item.days < 1:
+            raise ValidationError(_("数量和用药天数须为正数。"))
+        if limit is not None and item.days > limit:
+            raise RuleViolation(
+                "HY-E02",
+                _("%(kind)s最多开具 %(limit)s 天用量，%(drug)s 开了 %(days)s 天。")
+                % {
+                    "kind": PrescriptionKind(kind).label,
+                    "limit": limit,
+                    "drug": item.drug,
+                    "days": item.days,
+                },
+            )
+    if source == PrescriptionSource.PORTAL:
+        if not _physician_entitled(actor, institution):
+            raise RuleViolation("GY-E02", _("只有本院在职的处方医师才能开具处方。"))
+        assert institution is not None
+        institution_name = institution.name
+        physician_name = actor.get_full_name() or actor.username
+    else:
+        if not institution_name.strip() or not physician_name.strip():
+            raise RuleViolation("GY-D02", _("外配处方须写明开方机构和处方医师。"))
+        if source == PrescriptionSource.PAPER:
+            _check_image(seal_image, rule_id="GY-D02", what=_("医师签名或盖章的处方图片"))
+        elif not trace_code.strip():
+            raise RuleViolation("GY-D02", _("电子处方须有处方追溯码。"))
+    with transaction.atomic():
+        prescription = Prescription(
+            number=f"CF{issued_on:%Y%m%d}{uuid.uuid4().hex[:10].upper()}",
+            programme=programme,
+            patient=patient,
+            disease=disease,
+            source=source,
+            kind=kind,
+            institution=institution,
+            institution_name=institution_name.strip(),
+            physician=actor if source == PrescriptionSource.PORTAL else None,
+            physician_name=physician_name.strip(),
+            trace_code=trace_code.strip(),
+            issued_on=issued_on,
+            valid_days=valid_days,
+            recorded_at_pharmacy=pharmacy,
+            recorded_by=actor,
+        )
+        if seal_image is not None:
+            prescription.seal_image.save(f"{uuid.uuid4().hex}.img", seal_image, save=False)
+        prescription.save()
+        PrescriptionItem.objects.bulk_create(
+            PrescriptionItem(
+                prescription=prescription,
+                drug=i.drug,
+                dosage_form=i.dosage_form or i.drug.dosage_form,
+                dose=i.dose,
+                quantity=i.quantity,
+                days=i.days,
+            )
+            for i in items
+        )
+    return prescription
+
+
+def _assert_retention_over(programme: Programme, kept_since: date, today: date) -> None:
+    years = programme.record_retention_years
+    try:
+        until = kept_since.replace(year=kept_since.year + years)
+    except ValueError:  # 29 February
+        until = kept_since.replace(year=kept_since.year + years, day=28)
+    if today < until:
+        raise RuleViolation(
+            _retention_rule(programme),
+            _("处方、购药清单和代购记录须保存 %(years)s 年，%(until)s 之前不能删除。")
+            % {"years": years, "until": until.isoformat()},
+        )
+
+
+def prescription_delete(*, prescription: Prescription, actor: User) -> None:
+    """HY-E03 / GY-A08: prescriptions are kept for the programme's retention years."""
+    today = timezone.localdate()
+    _assert_retention_over(prescription.programme, prescription.issued_on, today)
+    if prescription.dispensings.exists():
+        raise DomainError(_("该处方有购药记录，请先删除到期的购药记录。"))
+    prescription.seal_image.delete(save=False)
+    prescription.delete()
+
+
+def dispensing_delete(*, dispensing: Dispensing, actor: User) -> None:
+    """HY-E03 / GY-A08: purchase lists and proxy records are kept for the retention years."""
+    today = timezone.localdate()
+    _assert_retention_over(dispensing.programme, timezone.localdate(dispensing.dispensed_at), today)
+    dispensing.purchase_list_photo.delete(save=False)
+    dispensing.delete()
+
+
+# --- Dispensing ----------------------------------------------------------------------------
+
+
+@dataclass
+class LineInput:
+    item_id: int
+    quantity: int
+    unit_price: Decimal
+    traceability_codes: list[str] = field(default_factory=list)
+    # What the pharmacist scanned; a different drug than prescribed is a swap (HY-G10).
+    drug_id: int | None = None
+
+
+@dataclass
+class ProxyInput:
+    name: str
+    resident_id: str
+    purchase_list_photo: UploadedFile | None
+
+
+def _split(total: Decimal, disease: Disease | None) -> tuple[Decimal, Decimal]:
+    """Fund share from the disease's percentage (fen-exact, half up); the rest is personal."""
+    pct = disease.fund_share_pct if disease is not None else Decimal(0)
+    fund = (total * pct / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+    return fund, total - fund
+
+
+def _prescription_valid(prescription: Prescription, on: date) -> bool:
+    return (
+        prescription.issued_on
+        <= on
+        <= prescription.issued_on + timedelta(days=prescription.valid_days - 1)
+    )
+
+
+def _check_codes(
+    *, pharmacy: Pharmacy, lines: list[LineInput], actor: User, at: datetime
+) -> dict[str, int]:
+    """Format and count (HY-B03), already sold (GY-E02); returns the batch of each code this
+    pharmacy received."""
+    seen: set[str] = set()
+    for line in lines:
+        if len(line.traceability_codes) != line.quantity:
+            raise RuleViolation(
+                "HY-B03",
+                _("每一件药品须扫描一个追溯码：数量 %(qty)s，已扫 %(n)s 个。")
+                % {"qty": line.quantity, "n": len(line.traceability_codes)},
+            )
+        for code in line.traceability_codes:
+            if not TRACE_CODE_RE.match(code):
+                raise RuleViolation("HY-B03", _("追溯码 %s 格式不正确（应为 20 位数字）。") % code)
+            if code in seen:
+                raise RuleViolation("HY-B03", _("追溯码 %s 重复扫描。") % code)
+            seen.add(code)
+    known = list(
+        TraceabilityCode.objects.filter(code__in=seen).values_list(
+            "code", "pharmacy_id", "batch_id", "sold_in_id"
+        )
+    )
+    sold = [code for code, _ph, _b, sold_in in known if sold_in is not None]
+    if sold:
+        # The finding is committed on its own: the refused sale rolls back, the alert stays.
+        for code in sold:
+            finding_raise(
+                rule_id="GY-E02",
+                organisation=pharmacy.organisation,
+                pharmacy=pharmacy,
+                kind=FindingKind.DISPENSING,
+                priority=FindingPriority.PRIORITY_INSPECTION,
+                summary=_("追溯码 %s 已售出后再次结算") % code,
+                dedupe_key=f"GY-E02:resold:{code}:{pharmacy.pk}:{at:%Y%m%d}",
+                details={"code": code},
+                actor=actor,
+            )
+        raise RuleViolation(
+            "GY-E02", _("追溯码 %s 已经售出，不能再次销售；已报送核查。") % "、".join(sorted(sold))
+        )
+    return {code: batch for code, ph, batch, _s in known if ph == pharmacy.pk}
+
+
+def _pick_batch(
+    pharmacy: Pharmacy, drug: Drug, codes: list[str], quantity: int, received: dict[str, int]
+) -> StockBatch:
+    """The batch the scanned codes were received in, else the earliest-expiring one with stock."""
+    known = next((received[c] for c in codes if c in received), None)
+    qs = StockBatch.objects.filter(pharmacy=pharmacy, drug=drug)
+    batch = (
+        qs.filter(pk=known).first()
+        if known
+        else qs.filter(quantity__gte=quantity).order_by("expiry_date", "pk").first()
+    )
+    if batch is None:
+        raise RuleViolation("HY-B03", _("%s 在本店进销存中库存不足。") % drug)
+    return batch
+
+
+def _eligibility(
+    *, pharmacy: Pharmacy, programme: Programme, patient: Patient, disease: Disease | None, on: date
+) -> Enrolment | None:
+    if not pharmacy_may_settle(pharmacy=pharmacy, programme=programme, on=on):
+        raise RuleViolation(
+            "HY-C06",
+            _("本店今日不是“%s”的定点药店（或已过过渡期），不能结算。") % programme.short_name,
+        )
+    enrolment = None
+    if disease is not None:
+        enrolment = enrolment_for(patient, disease)
+        if enrolment is not None:
+            enrolment.disease = disease  # same row, already loaded
+        if enrolment is None:
+            raise RuleViolation("HY-G07", _("该患者未享受“%s”特门待遇。") % disease.name)
+        if enrolment.starts_on > on:
+            raise RuleViolation(
+                "HY-G07",
+                _("该患者“%(d)s”待遇自 %(start)s 起享受，尚未开始。")
+                % {"d": disease.name, "start": enrolment.starts_on.isoformat()},
+            )
+        if not patient_may_settle_at(
+            patient=patient, disease=disease, organisation=pharmacy.organisation, on=on
+        ):
+            raise RuleViolation("HY-G05", _("该患者未选择本店为“%s”的定点机构。") % disease.name)
+        if patient_hospitalised_on(patient=patient, on=on):
+            raise RuleViolation("HY-G08", _("患者住院期间不能使用特门待遇购药。"))
+    return enrolment
+
+
+def dispensing_submit(
+    *,
+    pharmacy: Pharmacy,
+    prescription: Prescription,
+    lines: list[LineInput],
+    actor: User,
+    identity_confirmed: bool,
+    patient_signed: bool,
+    proxy: ProxyInput | None = None,
+    personal_paid: Decimal | None = None,
+    idempotency_key: str | None = None,
+) -> Dispensing:
+    """Dispense and settle at the counter: designation (HY-C06), enrolment and chosen place
+    (HY-G05/G07), hospital stay (HY-G08), identity and proxy (HY-E07, GY-D01, HY-G09),
+    prescription (HY-E02, GY-D02, GY-E02), scope and swaps (HY-G10, GY-C02), price caps
+    (HY-B02, GY-C01), traceability codes (HY-B03, GY-E02), quarterly quota (HY-G07),
+    stock; the personal share is never waived (HY-G10); a retry with the key returns the
+    first dispensing."""
+    if idempotency_key:
+        done = Dispensing.objects.filter(pharmacy=pharmacy, idempotency_key=idempotency_key).first()
+        if done is not None:
+            return _same_request(done, prescription)
+    now = timezone.now()
+    today = timezone.localdate(now)
+    programme = prescription.programme
+    patient = prescription.patient
+    disease = prescription.disease
+    enrolment = _eligibility(
+        pharmacy=pharmacy, programme=programme, patient=patient, disease=disease, on=today
+    )
+    if not identity_confirmed:
+        raise RuleViolation("HY-E07", _("请核验有效身份证件，确认人证一致后再结算。"))
+    if proxy is not None:
+        if not proxy.name.strip():
+            raise RuleViolation("HY-E07", _("代购须登记代购人姓名。"))
+        try:
+            validate_resident_id(proxy.resident_id)
+        except ValidationError as exc:
+            raise RuleViolation("GY-D01", _("代购人身份证号无效。")) from exc
+        if disease is not None and not proxy_authorised(
+            patient=patient, proxy_resident_id=proxy.resident_id, on=today
+        ):
+            raise RuleViolation("HY-G09", _("该代购人没有经备案的代购授权。"))
+        _check_image(
+            proxy.purchase_list_photo, rule_id="HY-E07", what=_("代购人签字的购药清单照片")
+        )
+    if not patient_signed:
+        raise RuleViolation("GY-D02", _("患者（或代购人）须先在结算单上签字，才能发药。"))
+    if not _prescription_valid(prescription, today):
+        raise RuleViolation("GY-D02", _("处方不在有效期内。"))
+    if prescription.source == PrescriptionSource.PORTAL and not _physician_entitled(
+        prescription.physician, prescription.institution
+    ):
+        raise RuleViolation("GY-E02", _("开方医师不是该院在职处方医师，处方无效。"))
+    if prescription.source == PrescriptionSource.PAPER and not prescription.seal_image:
+        raise RuleViolation("GY-D02", _("纸质处方缺少医师签名或盖章。"))
+    if not lines:
+        raise ValidationError(_("请至少配一种药品。"))
+
+    items = {i.pk: i for i in prescription.items.select_related("drug")}
+    scope_ids = (
+        set(DiseaseDrug.objects.filter(disease=disease).values_list("drug_id", flat=True))
+        if disease is not None
+        else set()
+    )
+    priced: list[tuple[LineInput, PrescriptionItem, Decimal]] = []
+    for line in lines:
+        item = items.get(line.item_id)
+        if item is None:
+            raise DomainError(_("药品不在该处方上。"))
+        if line.drug_id is not None and line.drug_id != item.drug_id:
+            raise RuleViolation("HY-G10", _("所配药品与处方不一致，不得串换药品。"))
+        if line.quantity < 1 or line.quantity > item.remaining:
+            raise RuleViolation(
+                "HY-E02",
+                _("%(drug)s 处方剩余 %(left)s，不能配 %(qty)s。")
+                % {"drug": item.drug, "left": item.remaining, "qty": line.quantity},
+            )
+        drug = item.drug
+        if drug.category not in APPROVAL_ONLY_ALLOWED or (
+            disease is None and drug.category != ItemCategory.DRUG
+        ):
+            raise RuleViolation(
+                "HY-G10" if disease is not None else "GY-C02",
+                _("“%(cat)s”不属于医保支付范围。") % {"cat": drug.get_category_display()},
+            )
+        if disease is not None and drug.pk not in scope_ids:
+            raise RuleViolation(
+                "HY-G10",
+                _("%(drug)s 不在“%(d)s”的用药范围内。") % {"drug": drug, "d": disease.name},
+            )
+        cap = price_cap_for(drug_id=drug.pk, programme=programme, on=today)
+        if cap is None or line.unit_price > cap:
+            raise RuleViolation(
+                _price_rule(programme),
+                _("%(drug)s 售价 %(price)s 元高于限价 %(cap)s 元。")
+                % {"drug": drug, "price": line.unit_price, "cap": cap if cap is not None else "—"},
+            )
+        priced.append((line, item, cap))
+    received = _check_codes(pharmacy=pharmacy, lines=lines, actor=actor, at=now)
+
+    total = sum(
+        (
+            (line.unit_price * line.quantity).quantize(CENT, rounding=ROUND_HALF_UP)
+            for line, _i, _c in priced
+        ),
+        Decimal("0.00"),
+    )
+    fund, personal = _split(total, disease)
+    if personal_paid is not None and personal_paid < personal:
+        raise RuleViolation(
+            "HY-G10", _("个人负担部分 %(p)s 元须足额收取，不得减免。") % {"p": personal}
+        )
+    try:
+        return _book(
+            pharmacy=pharmacy,
+            prescription=prescription,
+            enrolment=enrolment,
+            priced=priced,
+            total=total,
+            fund=fund,
+            personal=personal,
+            proxy=proxy,
+            actor=actor,
+            now=now,
+            idempotency_key=idempotency_key or None,
+            received=received,
+        )
+    except IntegrityError:
+        # Two identical retries at once: the unique key lets one through; return it.
+        if idempotency_key:
+            done = Dispensing.objects.filter(
+                pharmacy=pharmacy, idempotency_key=idempotency_key
+            ).first()
+            if done is not None:
+                return _same_request(done, prescription)
+        raise
+
+
+def _same_request(done: Dispensing, prescription: Prescription) -> Dispensing:
+    if done.prescription_id != prescription.pk:
+        raise DomainError(_("该幂等键已用于另一张处方的结算。"))
+    return done
+
+
+def _book(
+    *,
+    pharmacy: Pharmacy,
+    prescription: Prescription,
+    enrolment: Enrolment | None,
+    priced: list[tuple[LineInput, PrescriptionItem, Decimal]],
+    total: Decimal,
+    fund: Decimal,
+    personal: Decimal,
+    proxy: ProxyInput | None,
+    actor: User,
+    now: datetime,
+    idempotency_key: str | None,
+    received: dict[str, int],
+) -> Dispensing:
+    today = timezone.localdate(now)
+    programme = prescription.programme
+    period_start = (
+        quota_period_bounds(programme=programme, on=today)[0] if enrolment is not None else None
+    )
+    with transaction.atomic():
+        # Insert first: a concurrent retry with the same key waits here on the unique index.
+        dispensing = Dispensing(
+            number=f"JS{timezone.localtime(now):%Y%m%d%H%M%S}{uuid.uuid4().hex[:8].upper()}",
+            pharmacy=pharmacy,
+            programme=prescription.programme,
+            patient=prescription.patient,
+            disease=prescription.disease,
+            enrolment=enrolment,
+            prescription=prescription,
+            pharmacist=actor,
+            idempotency_key=idempotency_key,
+            dispensed_at=now,
+            total=total,
+            fund_share=fund,
+            personal_share=personal,
+            quota_period_start=period_start,
+            patient_signed=True,
+        )
+        if proxy is not None:
+            dispensing.is_proxy = True
+            dispensing.proxy_name = proxy.name.strip()
+            dispensing.proxy_resident_id = normalise_resident_id(proxy.resident_id)
+            assert proxy.purchase_list_photo is not None
+            dispensing.purchase_list_photo.save(
+                f"{uuid.uuid4().hex}.img", proxy.purchase_list_photo, save=False
+            )
+        dispensing.save()
+        # Lock order everywhere: prescription items (by id), quota account, stock batches.
+        item_ids = sorted(item.pk for _l, item, _c in priced)
+        locked = {
+            i.pk: i
+            for i in PrescriptionItem.objects.select_for_update()
+            .filter(pk__in=item_ids)
+            .order_by("pk")
+        }
+        for line, item, _cap in priced:
+            if line.quantity > locked[item.pk].remaining:
+                raise RuleViolation(
+                    "HY-E02", _("%s 处方剩余数量不足（已在别处配药）。") % item.drug
+                )
+        if enrolment is not None:
+            _quota_use(
+                enrolment=enrolment,
+                programme=programme,
+                dispensing=dispensing,
+                amount=total,
+                actor=actor,
+                on=today,
+            )
+        rows = []
+        for line, item, cap in priced:
+            batch = _pick_batch(
+                pharmacy, item.drug, line.traceability_codes, line.quantity, received
+            )
+            try:
+                movement = stock_sale_book(
+                    pharmacy=pharmacy,
+                    drug=item.drug,
+                    batch=batch,
+                    quantity=line.quantity,
+                    unit_price=line.unit_price,
+                    traceability_codes=line.traceability_codes,
+                    sold_at=now,
+                    actor=actor,
+                    reference=dispensing.number,
+                )
+            except RuleViolation:
+                raise
+            except DomainError as exc:
+                raise RuleViolation("HY-B03", str(exc)) from exc
+            PrescriptionItem.objects.filter(pk=item.pk).update(
+                dispensed_quantity=F("dispensed_quantity") + line.quantity
+            )
+            rows.append(
+                DispensingLine(
+                    dispensing=dispensing,
+                    item=item,
+                    drug=item.drug,
+                    batch=batch,
+                    quantity=line.quantity,
+                    unit_price=line.unit_price,
+                    price_cap=cap,
+                    amount=(line.unit_price * line.quantity).quantize(CENT, rounding=ROUND_HALF_UP),
+                    traceability_codes=line.traceability_codes,
+                    movement=movement,
+                )
+            )
+        DispensingLine.objects.bulk_create(rows)
+        # The caller shows the lines: they are already in memory.
+        dispensing._prefetched_objects_cache = {"lines": rows}  # type: ignore[attr-defined]
+        DispensingEvent.objects.create(
+            dispensing=dispensing,
+            old_status="",
+            new_status=DispensingStatus.SETTLED,
+            actor=actor,
+            rule_id="GY-D02",
+        )
+    return dispensing
+
+
+def _quota_account(enrolment: Enrolment, programme: Programme, on: date) -> QuotaAccount:
+    start, end = quota_period_bounds(programme=programme, on=on)
+    account = (
+        QuotaAccount.objects.select_for_update()
+        .filter(enrolment=enrolment, period_start=start)
+        .first()
+    )
+    if account is not None:
+        return account
+    # First purchase of the period: create the account (a concurrent first purchase waits on
+    # the unique index and then finds it), then lock it.
+    account, _created = QuotaAccount.objects.get_or_create(
+        enrolment=enrolment,
+        period_start=start,
+        defaults={
+            "period_end": end,
+            "quota": quota_for_period(enrolment=enrolment, start=start, end=end),
+        },
+    )
+    return QuotaAccount.objects.select_for_update().get(pk=account.pk)
+
+
+def _quota_use(
+    *,
+    enrolment: Enrolment,
+    programme: Programme,
+    dispensing: Dispensing,
+    amount: Decimal,
+    actor: User,
+    on: date,
+) -> None:
+    """HY-G07: lock the period's account, refuse beyond the standard, F() update, event row."""
+    account = _quota_account(enrolment, programme, on)
+    if account.used + amount > account.quota:
+        raise RuleViolation(
+            "HY-G07",
+            _(
+                "本季度特门额度 %(quota)s 元，已用 %(used)s 元，剩余 %(left)s 元，"
+                "本次 %(amount)s 元超出额度。"
+            )
+            % {
+                "quota": account.quota,
+                "used": account.used,
+                "left": account.remaining,
+                "amount": amount,
+            },
+        )
+    QuotaAccount.objects.filter(pk=account.pk).update(used=F("used") + amount)
+    QuotaEvent.objects.create(
+        account=account, dispensing=dispensing, kind=QuotaEventKind.USE, amount=amount, actor=actor
+    )
+
+
+def dispensing_return(*, dispensing: Dispensing, actor: User, reason: str) -> Dispensing:
+    """Return a whole dispensing: the quota of its quarter, the stock, the traceability codes,
+    the prescription's remaining quantities and the settlement are reversed exactly."""
+    if not reason.strip():
+        raise ValidationError(_("请填写退药原因。"))
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Dispensing.objects.select_for_update().get(pk=dispensing.pk)
+        if DispensingStatus.RETURNED not in DISPENSING_TRANSITIONS.get(locked.status, frozenset()):
+            raise TransitionNotAllowed(_("该结算已退药，不能重复退药。"))
+        lines = list(
+            locked.lines.select_related("movement", "movement__pharmacy", "movement__batch")
+        )
+        item_ids = sorted({line.item_id for line in lines})
+        list(PrescriptionItem.objects.select_for_update().filter(pk__in=item_ids).order_by("pk"))
+        if locked.enrolment_id is not None and locked.quota_period_start is not None:
+            account = QuotaAccount.objects.select_for_update().get(
+                enrolment_id=locked.enrolment_id, period_start=locked.quota_period_start
+            )
+            QuotaAccount.objects.filter(pk=account.pk).update(used=F("used") - locked.total)
+            QuotaEvent.objects.create(
+                account=account,
+                dispensing=locked,
+                kind=QuotaEventKind.REVERSE,
+                amount=-locked.total,
+                actor=actor,
+            )
+        for line in lines:
+            stock_sale_reverse(sale=line.movement, actor=actor, returned_at=now)
+            PrescriptionItem.objects.filter(pk=line.item_id).update(
+                dispensed_quantity=F("dispensed_quantity") - line.quantity
+            )
+        old = locked.status
+        locked.status = DispensingStatus.RETURNED
+        locked.returned_at = now
+        locked.save(update_fields=["status", "returned_at"])
+        DispensingEvent.objects.create(
+            dispensing=locked, old_status=old, new_status=locked.status, actor=actor, reason=reason
+        )
+    return locked
+
+
+def delivery_record(
+    *,
+    dispensing: Dispensing,
+    method: str,
+    packaging: str,
+    item_list: str,
+    voucher_no: str,
+    shipped_at: datetime,
+    actor: User,
+    voucher: UploadedFile | None = None,
+) -> Delivery:
+    """GY-A09: register the delivery of a sale — method, packaging, list, voucher, time."""
+    if not (packaging.strip() and item_list.strip() and voucher_no.strip()):
+        raise RuleViolation("GY-A09", _("配送登记须填写包装、配送清单和凭证号。"))
+    if voucher is not None:
+        sniff_upload(voucher)
+    with transaction.atomic():
+        Dispensing.objects.select_for_update().get(pk=dispensing.pk)
+        if Delivery.objects.filter(dispensing=dispensing).exists():
+            raise DomainError(_("该结算已登记配送。"))
+        delivery = Delivery(
+            dispensing=dispensing,
+            method=method,
+            packaging=packaging.strip(),
+            item_list=item_list.strip(),
+            voucher_no=voucher_no.strip(),
+            shipped_at=shipped_at,
+            recorded_by=actor,
+        )
+        if voucher is not None:
+            delivery.voucher.save(f"{uuid.uuid4().hex}.bin", voucher, save=False)
+        delivery.save()
+    return delivery

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from prescriptions import views
+
+app_name = "prescriptions"
+
+urlpatterns = [
+    path("counter/", views.counter, name="counter"),
+    path("counter/<int:pk>/dispense/", views.counter_dispense, name="dispense"),
+    path("dispensings/", views.dispensing_list, name="dispensings"),
+    path("dispensings/<int:pk>/", views.dispensing_detail, name="dispensing"),
+    path("dispensings/<int:pk>/slip.pdf", views.dispensing_slip, name="slip"),
+    path("dispensings/<int:pk>/return/", views.dispensing_return_view, name="return"),
+    path("dispensings/<int:pk>/delivery/", views.delivery_create, name="delivery"),
+    path("archive/<int:patient_pk>/", views.archive, name="archive"),
+    path("statement/", views.statement, name="statement"),
+]

@@ -1,0 +1,157 @@
+"""POS API with a pharmacy's API key: eligibility, dispensing (idempotent), return, slip."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import pytest
+import time_machine
+from rest_framework.test import APIClient
+
+from accounts.models import Role, User
+from accounts.services import api_key_create
+from patients.models import ProxyGround, ProxyMethod
+from patients.services import proxy_authorise
+from prescriptions.models import Dispensing, QuotaAccount
+from tests.factories import member
+from tests.patients.helpers import county_window, resident_id
+from tests.prescriptions.helpers import PNG, World, codes, world
+
+pytestmark = pytest.mark.django_db
+MAY = "2027-05-10 10:00 +0800"
+
+
+def pos(w: World) -> APIClient:
+    _key, raw = api_key_create(organisation=w.pharmacy.organisation, name="POS", actor=w.pharmacist)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}")
+    return client
+
+
+def body(w: World, prescription_id: int, item_id: int, qty: int, key: str) -> dict[str, Any]:
+    return {
+        "prescription": prescription_id,
+        "lines": [
+            {
+                "item": item_id,
+                "quantity": qty,
+                "unit_price": "9.50",
+                "traceability_codes": codes(qty),
+            }
+        ],
+        "identity_confirmed": True,
+        "patient_signed": True,
+        "pharmacist": w.pharmacist.username,
+        "idempotency_key": key,
+    }
+
+
+def test_pos_eligibility_dispense_retry_return_and_slip() -> None:
+    w = world()
+    api = pos(w)
+    with time_machine.travel(MAY, tick=False):
+        p = w.prescription()
+        info = api.get("/api/v1/pos/eligibility/", {"resident_id": w.patient.resident_id})
+        assert info.status_code == 200, info.content
+        quota = info.json()["quotas"][0]
+        assert (quota["remaining"], quota["may_settle_here"]) == ("200.00", True)
+        item = info.json()["prescriptions"][0]["items"][0]["item"]
+        payload = body(w, p.pk, item, 4, "pos-1")
+        first = api.post("/api/v1/pos/dispensings/", payload, format="json")
+        assert first.status_code == 201, first.content
+        assert first.json()["personal_share"] == "11.40"
+        retry = api.post("/api/v1/pos/dispensings/", payload, format="json")
+        assert retry.json()["id"] == first.json()["id"]
+        assert QuotaAccount.objects.get().used == 38
+        slip = api.get(f"/api/v1/pos/dispensings/{first.json()['id']}/slip/")
+        assert slip.status_code == 200 and slip.content.startswith(b"%PDF")
+        back = api.post(
+            f"/api/v1/pos/dispensings/{first.json()['id']}/return/",
+            {"reason": "退药", "pharmacist": w.pharmacist.username},
+            format="json",
+        )
+        assert back.json()["status"] == "returned"
+    assert Dispensing.objects.count() == 1
+    assert QuotaAccount.objects.get().used == 0
+    assert Dispensing.objects.get().pharmacist == w.pharmacist
+
+
+def test_pos_refusal_carries_rule_and_chinese_detail() -> None:
+    w = world()
+    api = pos(w)
+    with time_machine.travel(MAY, tick=False):
+        p = w.prescription(quantity=30)
+        item = p.items.get().pk
+        api.post("/api/v1/pos/dispensings/", body(w, p.pk, item, 20, "a"), format="json")
+        refused = api.post("/api/v1/pos/dispensings/", body(w, p.pk, item, 5, "b"), format="json")
+    assert refused.status_code == 400
+    assert refused.json()["rule"] == "HY-G07" and "额度" in refused.json()["detail"]
+
+
+def test_pos_proxy_purchase_with_photo() -> None:
+    w = world()
+    api = pos(w)
+    proxy_id = resident_id(88)
+    with time_machine.travel(MAY, tick=False):
+        proxy_authorise(
+            patient=w.patient,
+            ground=ProxyGround.values[0],
+            method=ProxyMethod.PROXY,
+            valid_from=w.enrolment.starts_on,
+            actor=member(Role.WINDOW_CLERK, organisation=county_window()),
+            organisation=county_window(),
+            proxy_name="李四",
+            proxy_resident_id=proxy_id,
+        )
+        p = w.prescription()
+        payload = body(w, p.pk, p.items.get().pk, 1, "proxy-1")
+        payload.update(proxy_name="李四", proxy_resident_id=proxy_id)
+        missing = api.post("/api/v1/pos/dispensings/", payload, format="json")
+        assert missing.json()["rule"] == "HY-E07"
+        payload["purchase_list_photo_base64"] = base64.b64encode(PNG).decode()
+        done = api.post("/api/v1/pos/dispensings/", payload, format="json")
+    assert done.status_code == 201, done.content
+    assert done.json()["is_proxy"] is True
+
+
+def test_pos_outsider_pharmacy_gets_404_and_list_query_count(
+    outsider_pharmacy_manager: User, django_assert_max_num_queries: Any
+) -> None:
+    w = world()
+    other = world(2)
+    with time_machine.travel(MAY, tick=False):
+        p = w.prescription()
+        created = pos(w).post(
+            "/api/v1/pos/dispensings/", body(w, p.pk, p.items.get().pk, 1, "k"), format="json"
+        )
+        pk = created.json()["id"]
+        outsider = pos(other)
+        assert outsider.get(f"/api/v1/pos/dispensings/{pk}/").status_code == 404
+        assert outsider.get(f"/api/v1/pos/dispensings/{pk}/slip/").status_code == 404
+        assert (
+            outsider.post(f"/api/v1/pos/dispensings/{pk}/return/", {"reason": "x"}).status_code
+            == 404
+        )
+        assert (
+            outsider.get(
+                "/api/v1/pos/eligibility/", {"resident_id": w.patient.resident_id}
+            ).status_code
+            == 404
+        )
+        stolen = outsider.post(
+            "/api/v1/pos/dispensings/", body(other, p.pk, p.items.get().pk, 1, "z"), format="json"
+        )
+        assert stolen.status_code == 404
+        assert outsider.get("/api/v1/pos/dispensings/").json()["results"] == []
+        api = pos(w)
+        with django_assert_max_num_queries(8):
+            listing = api.get("/api/v1/pos/dispensings/")
+    assert [d["id"] for d in listing.json()["results"]] == [pk]
+
+
+def test_openapi_documents_the_pos_endpoints() -> None:
+    schema = APIClient().get("/api/schema/")
+    text = schema.content.decode()
+    assert "/api/v1/pos/dispensings/" in text and "/api/v1/pos/eligibility/" in text
+    assert "idempotency_key" in text
