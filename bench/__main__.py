@@ -16,12 +16,15 @@ def main() -> None:
     django.setup()
     wanted = set(sys.argv[1:])
     import bench
+    from bench._db import bench_database
 
-    for module in pkgutil.iter_modules(bench.__path__):
-        if module.name.startswith("_") or (wanted and module.name not in wanted):
-            continue
-        print(f"== {module.name}")
-        importlib.import_module(f"bench.{module.name}").run()
+    # Modules that need data of their own make a second scratch database inside this one.
+    with bench_database("dingdian_bench_main"):
+        for module in pkgutil.iter_modules(bench.__path__):
+            if module.name.startswith("_") or (wanted and module.name not in wanted):
+                continue
+            print(f"== {module.name}", flush=True)
+            importlib.import_module(f"bench.{module.name}").run()
 
 
 if __name__ == "__main__":

@@ -17,18 +17,16 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-import psycopg
 from django.conf import settings
-from django.core.management import call_command
 from django.db import connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+
+from bench._db import bench_database
 
 BENCH_DB = "dingdian_bench_dispensing"
 PHARMACIES = int(os.environ.get("BENCH_PHARMACIES", 500))
@@ -36,34 +34,6 @@ PATIENTS = int(os.environ.get("BENCH_PATIENTS", 50_000))
 HISTORY_QUARTERS = 4  # a year of history: one dispensing per patient per past quarter
 CLIENTS = 8
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", 1_600))
-
-
-@contextmanager
-def bench_database() -> Iterator[None]:
-    base = settings.DATABASES["default"]
-    admin = psycopg.connect(
-        host=base.get("HOST") or None,
-        port=base.get("PORT") or None,
-        user=base.get("USER") or None,
-        password=base.get("PASSWORD") or None,
-        dbname="postgres",
-        autocommit=True,
-    )
-    admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
-    admin.execute(f"CREATE DATABASE {BENCH_DB}")
-    original = base["NAME"]
-    connections.close_all()
-    base["NAME"] = BENCH_DB
-    connections["default"].settings_dict["NAME"] = BENCH_DB
-    try:
-        call_command("migrate", verbosity=0)
-        yield
-    finally:
-        connections.close_all()
-        base["NAME"] = original
-        connections["default"].settings_dict["NAME"] = original
-        admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        admin.close()
 
 
 def _resident_id(n: int) -> str:
@@ -328,6 +298,8 @@ def queries_per_dispensing(job: tuple[str, str, int, int, int]) -> int:
 
     client = APIClient(HTTP_HOST="127.0.0.1")
     client.credentials(HTTP_AUTHORIZATION=f"Api-Key {job[0]}")
+    # The debug query log is a bounded deque: once full, a capture sees nothing. Start empty.
+    connection.queries_log.clear()
     with CaptureQueriesContext(connection) as ctx:
         response = client.post("/api/v1/pos/dispensings/", _body(job), format="json")
     assert response.status_code == 201, response.content[:300]
@@ -393,7 +365,7 @@ PORT = _free_port()
 
 def run() -> None:
     today = timezone.localdate()
-    with bench_database():
+    with bench_database(BENCH_DB):
         started = time.perf_counter()
         data = generate(today)
         print(

@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import psycopg
-from django.conf import settings
-from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
+
+from bench._db import bench_database
 
 BENCH_DB = "dingdian_bench"
 ROWS = 100_000
@@ -27,34 +24,6 @@ PHARMACIES = 500
 MOVEMENTS_PER_PHARMACY = 10_000
 BATCHES_PER_PHARMACY = 100
 QUARTER_START = date(2026, 7, 1)
-
-
-@contextmanager
-def bench_database() -> Iterator[None]:
-    base = settings.DATABASES["default"]
-    admin = psycopg.connect(
-        host=base.get("HOST") or None,
-        port=base.get("PORT") or None,
-        user=base.get("USER") or None,
-        password=base.get("PASSWORD") or None,
-        dbname="postgres",
-        autocommit=True,
-    )
-    admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
-    admin.execute(f"CREATE DATABASE {BENCH_DB}")
-    original = base["NAME"]
-    connections.close_all()
-    base["NAME"] = BENCH_DB
-    connections["default"].settings_dict["NAME"] = BENCH_DB
-    try:
-        call_command("migrate", verbosity=0)
-        yield
-    finally:
-        connections.close_all()
-        base["NAME"] = original
-        connections["default"].settings_dict["NAME"] = original
-        admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
-        admin.close()
 
 
 def _timed(label: str, func: Any) -> tuple[float, Any]:
@@ -188,7 +157,7 @@ def run() -> None:
     from pharmacies.models import Pharmacy
 
     random.seed(6)
-    with bench_database():
+    with bench_database(BENCH_DB):
         drugs = _catalogue()
         csv_pharmacy = _pharmacy("基准药店CSV", 1)
         csv_data = imports.write_csv(_purchase_rows(drugs, "C"))
