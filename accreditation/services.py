@@ -41,8 +41,8 @@ from accreditation.transitions import (
 )
 from core.calendar import WorkingCalendar, add_months, load_calendar
 from core.errors import DomainError, RuleViolation, TransitionNotAllowed
+from core.uploads import sniff_upload
 from pharmacies.models import Pharmacy
-from pharmacies.uploads import sniff_upload
 from programmes.models import Programme
 from programmes.services import programme_assert_in_force
 

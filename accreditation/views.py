@@ -45,8 +45,8 @@ from accreditation.selectors import (
 )
 from core.errors import DomainError
 from core.pdf import render_pdf
+from core.uploads import private_file_response
 from pharmacies.permissions import own_pharmacy
-from pharmacies.uploads import private_file_response
 from programmes.models import Programme
 from programmes.selectors import programmes_for_principal
 

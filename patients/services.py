@@ -25,6 +25,7 @@ from accounts.models import (
 )
 from core.errors import DomainError, RuleViolation, TransitionNotAllowed
 from core.notifications import notification_send
+from core.uploads import sniff_upload
 from core.validators import normalise_resident_id, validate_resident_id
 from patients.models import (
     CHOICE_TRANSITIONS,
@@ -68,7 +69,6 @@ from programmes.models import Disease, DiseaseCategory, Programme
 from programmes.services import programme_assert_in_force
 
 LEVEL_II_PLUS = {HospitalLevel.LEVEL_2, HospitalLevel.LEVEL_3}
-MAGIC = [(b"%PDF", "application/pdf"), (b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG", "image/png")]
 
 
 def _check_move(table: dict[str, frozenset[str]], old: str, new: str) -> None:
@@ -501,14 +501,8 @@ def filing_material_upload(
     """HY-G02: a scanned material, size-limited and type-sniffed from its content."""
     if kind not in MaterialKind.values:
         raise ValidationError(_("未知的材料类型。"))
+    content_type = sniff_upload(upload)
     size = upload.size or 0
-    if size > settings.DINGDIAN_MAX_UPLOAD_BYTES:
-        raise ValidationError(_("文件过大。"))
-    head = upload.read(8)
-    upload.seek(0)
-    content_type = next((ct for magic, ct in MAGIC if head.startswith(magic)), None)
-    if content_type is None:
-        raise ValidationError(_("只接受 PDF、JPEG 或 PNG 文件。"))
     return FilingMaterial.objects.create(
         filing=filing,
         kind=kind,

@@ -9,8 +9,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from accounts.models import User
+from core.uploads import sniff_upload
 from pharmacies.models import EvidenceKind, Pharmacy, StaffEvidence, StaffMember
-from pharmacies.uploads import sniff_upload
 
 PROFILE_FIELDS = [
     "address",

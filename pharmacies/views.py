@@ -12,11 +12,11 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from accounts.permissions import principal_of, require_role
 from core.errors import DomainError
+from core.uploads import private_file_response
 from pharmacies import services
 from pharmacies.forms import EvidenceForm, ProfileForm, StaffEditForm, StaffForm
 from pharmacies.permissions import access_evidence, access_staff, own_pharmacy
 from pharmacies.selectors import missing_payroll_months, staff_for_pharmacy
-from pharmacies.uploads import private_file_response
 from programmes.models import Programme
 
 PHARMACY_ROLES = (Role.PHARMACY_MANAGER, Role.PHARMACIST)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Membership, Organisation, OrganisationKind, Role, User
 from accreditation.selectors import pharmacy_may_settle
 from core.errors import DomainError, RuleViolation, TransitionNotAllowed
+from core.uploads import sniff_upload
 from core.validators import normalise_resident_id, validate_resident_id
 from inventory.models import (
     APPROVAL_ONLY_ALLOWED,
@@ -37,7 +38,6 @@ from patients.selectors import (
     proxy_authorised,
 )
 from pharmacies.models import Pharmacy
-from pharmacies.uploads import sniff_upload
 from prescriptions.models import (
     DISPENSING_TRANSITIONS,
     Delivery,
