@@ -8,21 +8,34 @@ from decimal import Decimal
 import pytest
 import time_machine
 
+from accounts.models import Organisation, OrganisationKind, Region, Role
 from accreditation.models import Designation
 from core.errors import RuleViolation
 from inventory.models import ItemCategory, PriceCap
 from prescriptions.models import PrescriptionSource
 from prescriptions.services import ItemInput, dispensing_submit, prescription_create
 from programmes.models import Programme
-from tests.patients.helpers import hospital
+from tests.factories import member
 from tests.prescriptions.helpers import World, world
 
 pytestmark = pytest.mark.django_db
 MAY = "2027-05-10 10:00 +0800"
 
 
+def gy_hospital() -> Organisation:
+    """A Guiyang hospital: GY-PT prescriptions come from hospitals of its region (GY-D02)."""
+    organisation, _ = Organisation.objects.get_or_create(
+        kind=OrganisationKind.HOSPITAL,
+        name="贵阳市第一人民医院",
+        region=Region.objects.get(code="520100"),
+        defaults={"hospital_level": "3"},
+    )
+    return organisation
+
+
 def gy_world() -> tuple[World, Programme]:
     w = world()
+    w.physician = member(Role.PHYSICIAN, organisation=gy_hospital())
     gy = Programme.objects.get(code="GY-PT")
     Designation.objects.create(
         pharmacy=w.pharmacy, programme=gy, starts_on=date(2027, 1, 1), ends_on=date(2027, 12, 31)
@@ -47,7 +60,7 @@ def sell(w: World, gy: Programme, price: str) -> None:
         issued_on=date(2027, 5, 10),
         valid_days=3,
         actor=w.physician,
-        institution=hospital(),
+        institution=gy_hospital(),
     )
     dispensing_submit(
         pharmacy=w.pharmacy,
