@@ -183,7 +183,7 @@ def prescription_create(
                 "HY-G07", _("该患者未享受“%s”特门待遇，不能开具特门处方。") % disease.name
             )
         institution_name = institution.name
-        physician_name = actor.get_full_name() or actor.username
+        physician_name = actor.display_name
     else:
         if not institution_name.strip() or not physician_name.strip():
             raise RuleViolation("GY-D02", _("外配处方须写明开方机构和处方医师。"))
