@@ -18,6 +18,7 @@ from tests.browser.conftest import browser_login
 from tests.prescriptions.helpers import PNG
 
 pytestmark = pytest.mark.browser
+CAPTOPRIL = "卡托普利片 25mg×100片（片剂）"
 
 
 def test_physician_issues_and_pharmacist_records_a_paper_prescription(
@@ -38,7 +39,7 @@ def test_physician_issues_and_pharmacist_records_a_paper_prescription(
     expect(page.get_by_role("heading", name="王建华", exact=False)).to_be_visible()
 
     # … 31 days on a normal prescription is refused with HY-E02
-    page.get_by_label("药品", exact=True).nth(0).select_option(label="卡托普利片 25mg×100片（片剂）")
+    page.get_by_label("药品", exact=True).nth(0).select_option(label=CAPTOPRIL)
     page.get_by_label("用法用量", exact=True).nth(0).fill("每日两次，每次一片")
     page.get_by_label("数量", exact=True).nth(0).fill("62")
     page.get_by_label("用药天数", exact=True).nth(0).fill("31")
@@ -72,7 +73,7 @@ def test_physician_issues_and_pharmacist_records_a_paper_prescription(
     page.get_by_label("开方机构").fill("衡阳市中心医院")
     page.get_by_label("处方医师").fill("周医生")
     page.get_by_label("开具日期").fill(issued.issued_on.isoformat())
-    page.get_by_label("药品", exact=True).nth(0).select_option(label="卡托普利片 25mg×100片（片剂）")
+    page.get_by_label("药品", exact=True).nth(0).select_option(label=CAPTOPRIL)
     page.get_by_label("用法用量", exact=True).nth(0).fill("每日两次，每次一片")
     page.get_by_label("数量", exact=True).nth(0).fill("20")
     page.get_by_label("用药天数", exact=True).nth(0).fill("10")
