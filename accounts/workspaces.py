@@ -57,6 +57,9 @@ CATALOGUE = NavItem(_("药品目录"), "inventory:catalogue")
 COUNTER = NavItem(_("配药结算"), "prescriptions:counter")
 DISPENSINGS = NavItem(_("购药结算记录"), "prescriptions:dispensings")
 FUND_STATEMENT = NavItem(_("统筹基金结算单"), "prescriptions:statement")
+RX_ISSUE = NavItem(_("开具处方"), "prescriptions:prescription_issue")
+RX_RECORD = NavItem(_("录入外配处方"), "prescriptions:prescription_record")
+RX_LIST = NavItem(_("处方记录"), "prescriptions:prescriptions")
 
 WORKSPACES: dict[str, Workspace] = {
     Role.BUREAU_ADMIN: Workspace(
@@ -127,7 +130,7 @@ WORKSPACES: dict[str, Workspace] = {
     Role.PHYSICIAN: Workspace(
         _("处方医师工作台"),
         _("为特门患者开具处方（免费）。"),
-        (HOME, TM_PATIENTS, TM_STAYS, NOTIFICATIONS),
+        (HOME, RX_ISSUE, RX_LIST, TM_PATIENTS, TM_STAYS, NOTIFICATIONS),
     ),
     Role.PHARMACY_MANAGER: Workspace(
         _("药店负责人工作台"),
@@ -141,6 +144,8 @@ WORKSPACES: dict[str, Workspace] = {
             TM_PATIENTS,
             TM_CARDS,
             COUNTER,
+            RX_RECORD,
+            RX_LIST,
             DISPENSINGS,
             FUND_STATEMENT,
             STOCK,
@@ -157,6 +162,8 @@ WORKSPACES: dict[str, Workspace] = {
         (
             HOME,
             COUNTER,
+            RX_RECORD,
+            RX_LIST,
             DISPENSINGS,
             TM_PATIENTS,
             TM_CARDS,

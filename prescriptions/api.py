@@ -303,7 +303,7 @@ class EligibilityViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
                     if i.remaining
                 ],
             }
-            for p in open_prescriptions(patient=patient, on=today)
+            for p in open_prescriptions(patient=patient, on=today, pharmacy=pharmacy)
         ]
         data = {
             "name": patient.name,

@@ -4,6 +4,9 @@
   today by 张医生; dispense 30 (193.80 元 of the 300 元 quarter), then 20 more is refused
   with HY-G07. His son 王小明 holds a proxy authorisation (HY-G09) for a proxy purchase.
 - 李秀英 (diabetes, also chose the pharmacy) is in hospital: any purchase is refused (HY-G08).
+- 张医生 (`hy_physician`) issues further prescriptions for 王建华 on 开具处方 (free, HY-F04; the
+  drug list is the disease's scope); the pharmacist then finds them at the counter. Paper
+  prescriptions are recorded on 录入外配处方 with a photo of the signature/seal.
 """
 
 from __future__ import annotations
@@ -89,4 +92,9 @@ def seed(ctx: dict[str, Any]) -> None:
             f"配药结算：吴药师（hy_pharmacist）在“配药结算”输入 王建华 {wang.resident_id}，"
             f"配 30 盒后再配 20 盒被 HY-G07 拒绝；代购人 {PROXY_NAME} {PROXY_RESIDENT_ID}；"
             f"住院患者 李秀英 {li.resident_id if li else ''} 购药被 HY-G08 拒绝"
+        )
+        ctx["notes"].append(
+            f"开具处方：张医生（hy_physician）在“开具处方”输入 王建华 {wang.resident_id}，"
+            "从高血压用药范围选药开具（免费，HY-F04；普通处方≤30天、长期处方≤90天，HY-E02），"
+            "吴药师在“配药结算”即可配药；纸质处方在“录入外配处方”录入并上传签章图片（GY-D02）"
         )

@@ -8,12 +8,19 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
 
+from accounts.models import Organisation
 from accounts.principal import Principal
 from accounts.selectors import region_ids_for_principal
 from inventory.models import PriceCap
-from patients.models import Enrolment, Patient
+from patients.models import Enrolment, EnrolmentStatus, Patient
 from pharmacies.models import Pharmacy
-from prescriptions.models import Dispensing, DispensingStatus, Prescription, QuotaAccount
+from prescriptions.models import (
+    Dispensing,
+    DispensingStatus,
+    Prescription,
+    PrescriptionSource,
+    QuotaAccount,
+)
 from programmes.models import PeriodUnit, Programme
 
 
@@ -120,11 +127,25 @@ def prescriptions_for_principal(principal: Principal) -> QuerySet[Prescription]:
     ).distinct()
 
 
-def open_prescriptions(*, patient: Patient, on: date) -> list[Prescription]:
-    """The patient's prescriptions still valid on `on` with something left to dispense."""
+def counter_prescriptions_q(pharmacy_organisation_id: int) -> Q:
+    """What a pharmacy's counter may dispense: prescriptions issued in the portal and those
+    recorded at this pharmacy (a paper or e-prescription recorded elsewhere is that
+    pharmacy's)."""
+    return Q(source=PrescriptionSource.PORTAL) | Q(
+        recorded_at_pharmacy__organisation_id=pharmacy_organisation_id
+    )
+
+
+def open_prescriptions(
+    *, patient: Patient, on: date, pharmacy: Pharmacy | None = None
+) -> list[Prescription]:
+    """The patient's prescriptions still valid on `on` with something left to dispense; with
+    `pharmacy`, only the ones its counter may dispense."""
+    qs = Prescription.objects.filter(patient=patient, issued_on__lte=on)
+    if pharmacy is not None:
+        qs = qs.filter(counter_prescriptions_q(pharmacy.organisation_id))
     candidates = (
-        Prescription.objects.filter(patient=patient, issued_on__lte=on)
-        .select_related("disease")
+        qs.select_related("disease")
         .prefetch_related("items__drug")
         .order_by("-issued_on", "-id")[:20]
     )
@@ -134,6 +155,44 @@ def open_prescriptions(*, patient: Patient, on: date) -> list[Prescription]:
         if p.issued_on + timedelta(days=p.valid_days - 1) >= on
         and any(i.remaining > 0 for i in p.items.all())
     ]
+
+
+def prescriber_patient(principal: Principal, resident_id: str) -> Patient | None:
+    """The patient a hospital's physician may prescribe for: found by the full resident ID,
+    with an active enrolment in a programme of the hospital's region."""
+    return (
+        Patient.objects.filter(
+            resident_id=resident_id.strip().upper(),
+            enrolments__status=EnrolmentStatus.ACTIVE,
+            enrolments__disease__programme__regions=principal.organisation.region_id,
+        )
+        .distinct()
+        .first()
+    )
+
+
+def prescribable_enrolments(patient: Patient, organisation: Organisation) -> list[Enrolment]:
+    """The patient's active enrolments in programmes of the organisation's region."""
+    return list(
+        Enrolment.objects.filter(
+            patient=patient,
+            status=EnrolmentStatus.ACTIVE,
+            disease__programme__regions=organisation.region_id,
+        )
+        .select_related("disease__programme")
+        .order_by("disease__code")
+    )
+
+
+def prescription_list_for_principal(principal: Principal) -> QuerySet[Prescription]:
+    """The list page: a hospital's issued prescriptions, a pharmacy's recorded or dispensed
+    ones, with the items (what is left) in one more query."""
+    return (
+        prescriptions_for_principal(principal)
+        .select_related("programme", "physician", "recorded_at_pharmacy__organisation")
+        .prefetch_related("items__drug")
+        .order_by("-issued_on", "-id")
+    )
 
 
 def outpatient_archive(*, patient: Patient, pharmacy: Pharmacy) -> dict[str, object]:

@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -123,9 +123,10 @@ def prescription_create(
     trace_code: str = "",
     pharmacy: Pharmacy | None = None,
 ) -> Prescription:
-    """Issue a prescription in the portal (a physician of a hospital, free of charge, HY-F04)
-    or record a paper / electronic one at the pharmacy (GY-D02); days within the normal or
-    long-term limit (HY-E02)."""
+    """Issue a prescription in the portal (an active physician of a hospital of the
+    programme's region, GY-E02 / GY-D02; for an enrolled patient; free of charge, HY-F04) or
+    record a paper / electronic one at the pharmacy (GY-D02; an e-prescription once); days
+    within the normal or long-term limit (HY-E02); drugs within the disease's scope (HY-G10)."""
     if not items:
         raise ValidationError(_("处方至少需要一种药品。"))
     if valid_days < 1:
@@ -149,12 +150,40 @@ def prescription_create(
                     "days": item.days,
                 },
             )
+    if disease is not None:
+        if disease.programme_id != programme.pk:
+            raise ValidationError(_("病种不属于所选政策方案。"))
+        in_scope = set(
+            DiseaseDrug.objects.filter(
+                disease=disease, drug_id__in=[i.drug.pk for i in items]
+            ).values_list("drug_id", flat=True)
+        )
+        outside = [str(i.drug) for i in items if i.drug.pk not in in_scope]
+        if outside:
+            raise RuleViolation(
+                "HY-G10",
+                _("%(drugs)s 不在“%(d)s”的特门用药范围内，不能开具。")
+                % {"drugs": "、".join(outside), "d": disease.name},
+            )
     if source == PrescriptionSource.PORTAL:
         if not _physician_entitled(actor, institution):
             raise RuleViolation("GY-E02", _("只有本院在职的处方医师才能开具处方。"))
         assert institution is not None
+        if (
+            not institution.is_active
+            or not programme.regions.filter(pk=institution.region_id).exists()
+        ):
+            raise RuleViolation(
+                "GY-D02",
+                _("%(h)s 不是“%(p)s”统筹区内的定点医疗机构，不能开具该方案的处方。")
+                % {"h": institution.name, "p": programme.short_name},
+            )
+        if disease is not None and enrolment_for(patient, disease) is None:
+            raise RuleViolation(
+                "HY-G07", _("该患者未享受“%s”特门待遇，不能开具特门处方。") % disease.name
+            )
         institution_name = institution.name
-        physician_name = actor.get_full_name() or actor.username
+        physician_name = actor.display_name
     else:
         if not institution_name.strip() or not physician_name.strip():
             raise RuleViolation("GY-D02", _("外配处方须写明开方机构和处方医师。"))
@@ -162,6 +191,13 @@ def prescription_create(
             _check_image(seal_image, rule_id="GY-D02", what=_("医师签名或盖章的处方图片"))
         elif not trace_code.strip():
             raise RuleViolation("GY-D02", _("电子处方须有处方追溯码。"))
+        elif Prescription.objects.filter(
+            source=PrescriptionSource.ELECTRONIC, trace_code=trace_code.strip()
+        ).exists():
+            # One e-prescription, one record: a second one would let it be dispensed twice.
+            raise RuleViolation(
+                "GY-D02", _("追溯码为 %s 的电子处方已经录入，不能重复录入。") % trace_code.strip()
+            )
     with transaction.atomic():
         prescription = Prescription(
             number=f"CF{issued_on:%Y%m%d}{uuid.uuid4().hex[:10].upper()}",
@@ -249,10 +285,39 @@ class ProxyInput:
     purchase_list_photo: UploadedFile | None
 
 
-def _split(total: Decimal, disease: Disease | None) -> tuple[Decimal, Decimal]:
-    """Fund share from the disease's percentage (fen-exact, half up); the rest is personal."""
-    pct = disease.fund_share_pct if disease is not None else Decimal(0)
-    fund = (total * pct / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+def _split(
+    total: Decimal, disease: Disease | None, *, programme: Programme, patient: Patient, on: date
+) -> tuple[Decimal, Decimal]:
+    """Fund and personal share (fen-exact, half up; GY-D03). A 特门 prescription pays the
+    disease's percentage; a general-outpatient one (no disease, GY-PT) pays the programme's
+    percentage of what lies above the yearly deductible, up to the yearly fund cap — both
+    counted over the patient's settled, not returned purchases of the programme this year."""
+    if disease is not None:
+        fund = (total * disease.fund_share_pct / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+        return fund, total - fund
+    pct = programme.outpatient_fund_share_pct
+    if pct is None or total <= 0:
+        return Decimal("0.00"), total
+    deductible, cap = programme.outpatient_deductible, programme.outpatient_annual_cap
+    spent = paid = Decimal("0.00")
+    if deductible or cap is not None:
+        tz = timezone.get_current_timezone()
+        year_start = datetime(on.year, 1, 1, tzinfo=tz)
+        so_far = Dispensing.objects.filter(
+            patient=patient,
+            programme=programme,
+            disease__isnull=True,
+            status=DispensingStatus.SETTLED,
+            dispensed_at__gte=year_start,
+            dispensed_at__lt=year_start.replace(year=on.year + 1),
+        ).aggregate(total=Sum("total"), fund=Sum("fund_share"))
+        spent = so_far["total"] or Decimal("0.00")
+        paid = so_far["fund"] or Decimal("0.00")
+    below = max(Decimal("0.00"), (deductible or Decimal("0.00")) - spent)
+    covered = max(Decimal("0.00"), total - below)
+    fund = (covered * pct / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+    if cap is not None:
+        fund = max(Decimal("0.00"), min(fund, cap - paid))
     return fund, total - fund
 
 
@@ -463,7 +528,7 @@ def dispensing_submit(
         ),
         Decimal("0.00"),
     )
-    fund, personal = _split(total, disease)
+    fund, personal = _split(total, disease, programme=programme, patient=patient, on=today)
     if personal_paid is not None and personal_paid < personal:
         raise RuleViolation(
             "HY-G10", _("个人负担部分 %(p)s 元须足额收取，不得减免。") % {"p": personal}

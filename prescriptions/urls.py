@@ -14,4 +14,10 @@ urlpatterns = [
     path("dispensings/<int:pk>/delivery/", views.delivery_create, name="delivery"),
     path("archive/<int:patient_pk>/", views.archive, name="archive"),
     path("statement/", views.statement, name="statement"),
+    path("prescriptions/", views.prescription_list, name="prescriptions"),
+    path("prescriptions/issue/", views.prescription_issue, name="prescription_issue"),
+    path("prescriptions/record/", views.prescription_record, name="prescription_record"),
+    path("prescriptions/<int:pk>/", views.prescription_detail, name="prescription"),
+    path("prescriptions/<int:pk>/slip.pdf", views.prescription_pdf, name="prescription_pdf"),
+    path("prescriptions/<int:pk>/seal/", views.prescription_seal, name="prescription_seal"),
 ]

@@ -3,44 +3,58 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from collections.abc import Callable
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import BUREAU_ROLES, Role
+from accounts.models import BUREAU_ROLES, Role, User
 from accounts.permissions import principal_of, require_role
 from core.errors import DomainError
 from core.pdf import render_pdf
+from core.uploads import MAGIC, private_file_response
 from core.validators import mask_resident_id
+from inventory.models import DiseaseDrug, Drug
 from inventory.selectors import pharmacies_for_principal, pharmacy_of_principal
+from patients.models import Enrolment, Patient
 from patients.selectors import enrolments_for_patient, patients_for_principal
-from prescriptions.models import DeliveryMethod, Dispensing
+from prescriptions.forms import MAX_ITEMS, IssueForm, RecordForm, item_formset
+from prescriptions.models import DeliveryMethod, Dispensing, Prescription, PrescriptionSource
 from prescriptions.permissions import (
     access_dispensing_for_principal,
     access_prescription_for_counter,
+    access_prescription_for_principal,
 )
 from prescriptions.selectors import (
     dispensings_for_principal,
     fund_statement,
     open_prescriptions,
     outpatient_archive,
+    prescribable_enrolments,
+    prescriber_patient,
+    prescription_list_for_principal,
     price_cap_for,
     quota_status,
 )
 from prescriptions.services import (
+    ItemInput,
     LineInput,
     ProxyInput,
     delivery_record,
     dispensing_return,
     dispensing_submit,
+    prescription_create,
 )
 
 PHARMACY_ROLES = (Role.PHARMACY_MANAGER, Role.PHARMACIST)
@@ -68,7 +82,7 @@ def counter(request: HttpRequest) -> HttpResponse:
             messages.error(request, _("未找到该身份证号的特门患者，或患者未选择本店。"))
         else:
             today = timezone.localdate()
-            prescriptions = open_prescriptions(patient=patient, on=today)
+            prescriptions = open_prescriptions(patient=patient, on=today, pharmacy=pharmacy)
             caps = {
                 item.pk: price_cap_for(drug_id=item.drug_id, programme=p.programme, on=today)
                 for p in prescriptions
@@ -268,3 +282,257 @@ def statement(request: HttpRequest) -> HttpResponse:
         pdf = render_pdf("prescriptions/statement_pdf.html", context)
         return HttpResponse(pdf, content_type="application/pdf")
     return render(request, "prescriptions/statement.html", context)
+
+
+# --- Prescriptions: issued by a physician, recorded at the pharmacy --------------------------
+
+PRESCRIPTION_ROLES = (Role.PHYSICIAN, *PHARMACY_ROLES)
+
+
+def _scope_drugs(enrolment: Enrolment) -> QuerySet[Drug]:
+    """The disease's drug scope, the only drugs a 特门 prescription may name (HY-G10)."""
+    return Drug.objects.filter(
+        is_active=True,
+        pk__in=DiseaseDrug.objects.filter(disease_id=enrolment.disease_id).values("drug_id"),
+    ).order_by("generic_name", "insurance_code")
+
+
+def _chosen_enrolment(request: HttpRequest, enrolments: list[Enrolment]) -> Enrolment | None:
+    raw = request.POST.get("enrolment") or request.GET.get("enrolment") or ""
+    if len(enrolments) == 1 and not raw:
+        return enrolments[0]
+    return next((e for e in enrolments if str(e.pk) == raw), None)
+
+
+def _prescription_page(
+    request: HttpRequest,
+    *,
+    template: str,
+    patient: Patient | None,
+    enrolments: list[Enrolment],
+    resident_id: str,
+    form_class: type[IssueForm] | type[RecordForm],
+    create: Callable[[Enrolment, dict[str, Any], list[ItemInput]], Prescription],
+    done: Callable[[Prescription], HttpResponse],
+) -> HttpResponse:
+    """The shared flow: patient by ID → enrolment (disease and programme) → header + items."""
+    enrolment = _chosen_enrolment(request, enrolments)
+    context: dict[str, Any] = {
+        "resident_id": resident_id,
+        "patient": patient,
+        "masked_id": mask_resident_id(patient.resident_id) if patient else "",
+        "enrolments": enrolments,
+        "enrolment": enrolment,
+        "max_items": MAX_ITEMS,
+    }
+    if enrolment is not None:
+        programme = enrolment.disease.programme
+        drugs = _scope_drugs(enrolment)
+        post = request.method == "POST"
+        form = form_class(request.POST if post else None, request.FILES if post else None)
+        formset = item_formset(request.POST if post else None, drugs)
+        if post and form.is_valid() and formset.is_valid():
+            try:
+                prescription = create(enrolment, form.cleaned_data, formset.items())
+            except (DomainError, ValidationError) as exc:
+                _error(request, exc)
+            else:
+                return done(prescription)
+        context.update(
+            programme=programme,
+            form=form,
+            formset=formset,
+            no_drugs=not drugs.exists(),
+        )
+    return render(request, template, context, status=400 if request.method == "POST" else 200)
+
+
+@require_role(Role.PHYSICIAN)
+def prescription_issue(request: HttpRequest) -> HttpResponse:
+    """A physician of a designated hospital prescribes for an enrolled patient (free of
+    charge, HY-F04; days HY-E02; drug scope HY-G10)."""
+    principal = principal_of(request)
+    hospital = principal.organisation
+    user = cast(User, request.user)
+    resident_id = (request.POST.get("resident_id") or request.GET.get("resident_id", "")).strip()
+    resident_id = resident_id.upper()
+    patient = prescriber_patient(principal, resident_id) if resident_id else None
+    if resident_id and patient is None:
+        messages.error(request, _("未找到该身份证号的在享特门待遇患者（本院所在统筹区）。"))
+    enrolments = prescribable_enrolments(patient, hospital) if patient else []
+
+    def create(enrolment: Enrolment, data: dict[str, Any], items: list[ItemInput]) -> Prescription:
+        return prescription_create(
+            programme=enrolment.disease.programme,
+            patient=enrolment.patient,
+            disease=enrolment.disease,
+            source=PrescriptionSource.PORTAL,
+            kind=data["kind"],
+            items=items,
+            issued_on=timezone.localdate(),
+            valid_days=data["valid_days"],
+            actor=user,
+            institution=hospital,
+        )
+
+    def done(prescription: Prescription) -> HttpResponse:
+        messages.success(
+            request,
+            _("处方 %(no)s 已开具，特门处方免费（HY-F04）；患者可在有效期内到所选定点药店购药。")
+            % {"no": prescription.number},
+        )
+        return redirect("prescriptions:prescription", pk=prescription.pk)
+
+    return _prescription_page(
+        request,
+        template="prescriptions/prescription_issue.html",
+        patient=patient,
+        enrolments=enrolments,
+        resident_id=resident_id,
+        form_class=IssueForm,
+        create=create,
+        done=done,
+    )
+
+
+@require_role(*PHARMACY_ROLES)
+def prescription_record(request: HttpRequest) -> HttpResponse:
+    """The pharmacy records a paper prescription (signature/seal image) or an e-prescription
+    (trace code) for a patient who chose it (GY-D02), then dispenses it at the counter."""
+    principal = principal_of(request)
+    pharmacy = pharmacy_of_principal(principal)
+    user = cast(User, request.user)
+    resident_id = (request.POST.get("resident_id") or request.GET.get("resident_id", "")).strip()
+    resident_id = resident_id.upper()
+    patient = (
+        patients_for_principal(principal).filter(resident_id=resident_id).first()
+        if resident_id
+        else None
+    )
+    if resident_id and patient is None:
+        messages.error(request, _("未找到该身份证号的特门患者，或患者未选择本店。"))
+    enrolments = prescribable_enrolments(patient, principal.organisation) if patient else []
+
+    def create(enrolment: Enrolment, data: dict[str, Any], items: list[ItemInput]) -> Prescription:
+        paper = data["source"] == PrescriptionSource.PAPER
+        return prescription_create(
+            programme=enrolment.disease.programme,
+            patient=enrolment.patient,
+            disease=enrolment.disease,
+            source=data["source"],
+            kind=data["kind"],
+            items=items,
+            issued_on=data["issued_on"],
+            valid_days=data["valid_days"],
+            actor=user,
+            institution_name=data["institution_name"],
+            physician_name=data["physician_name"],
+            seal_image=data["seal_image"] if paper else None,
+            trace_code="" if paper else data["trace_code"],
+            pharmacy=pharmacy,
+        )
+
+    def done(prescription: Prescription) -> HttpResponse:
+        messages.success(
+            request,
+            _("处方 %(no)s 已录入，请核对后配药结算。") % {"no": prescription.number},
+        )
+        url = reverse("prescriptions:counter")
+        return redirect(f"{url}?{urlencode({'resident_id': prescription.patient.resident_id})}")
+
+    return _prescription_page(
+        request,
+        template="prescriptions/prescription_record.html",
+        patient=patient,
+        enrolments=enrolments,
+        resident_id=resident_id,
+        form_class=RecordForm,
+        create=create,
+        done=done,
+    )
+
+
+@require_role(*PRESCRIPTION_ROLES)
+def prescription_list(request: HttpRequest) -> HttpResponse:
+    """A hospital's issued prescriptions (the physician's own by default), a pharmacy's
+    recorded or dispensed ones; each with what is left to dispense."""
+    principal = principal_of(request)
+    qs = prescription_list_for_principal(principal)
+    mine = principal.has_role(Role.PHYSICIAN) and request.GET.get("all") != "1"
+    if mine:
+        qs = qs.filter(physician=cast(User, request.user))
+    return render(
+        request,
+        "prescriptions/prescription_list.html",
+        {
+            "prescriptions": list(qs[:100]),
+            "mine": mine,
+            "is_physician": principal.has_role(Role.PHYSICIAN),
+        },
+    )
+
+
+@require_role(*PRESCRIPTION_ROLES)
+def prescription_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    principal = principal_of(request)
+    prescription = access_prescription_for_principal(principal, pk)
+    is_pharmacy = principal.has_role(*PHARMACY_ROLES)
+    dispensings = (
+        list(
+            prescription.dispensings.filter(
+                pharmacy__organisation=principal.organisation
+            ).select_related("pharmacist")
+        )
+        if is_pharmacy
+        else []
+    )
+    return render(
+        request,
+        "prescriptions/prescription_detail.html",
+        {
+            "p": prescription,
+            "items": list(prescription.items.select_related("drug")),
+            "masked_id": mask_resident_id(prescription.patient.resident_id),
+            "valid_until": prescription.issued_on + timedelta(days=prescription.valid_days - 1),
+            "is_portal": prescription.source == PrescriptionSource.PORTAL,
+            "is_pharmacy": is_pharmacy,
+            "dispensings": dispensings,
+        },
+    )
+
+
+@require_role(*PRESCRIPTION_ROLES)
+def prescription_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The prescription slip (处方笺) the patient takes to the pharmacy; shows HY-F04."""
+    prescription = access_prescription_for_principal(principal_of(request), pk)
+    pdf = render_pdf(
+        "prescriptions/prescription_pdf.html",
+        {
+            "p": prescription,
+            "items": list(prescription.items.select_related("drug")),
+            "masked_id": mask_resident_id(prescription.patient.resident_id),
+            "valid_until": prescription.issued_on + timedelta(days=prescription.valid_days - 1),
+            "is_portal": prescription.source == PrescriptionSource.PORTAL,
+            "printed": timezone.localtime(),
+        },
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{prescription.number}.pdf"'
+    return response
+
+
+@require_role(*PRESCRIPTION_ROLES)
+def prescription_seal(request: HttpRequest, pk: int) -> HttpResponse:
+    """The signature/seal image of a paper prescription, only through the access check."""
+    prescription = access_prescription_for_principal(principal_of(request), pk)
+    if not prescription.seal_image:
+        raise Http404
+    with prescription.seal_image.open("rb") as handle:
+        head = handle.read(8)
+    content_type = next((t for magic, t in MAGIC if head.startswith(magic)), None)
+    if content_type is None:
+        raise Http404
+    extension = "png" if content_type == "image/png" else "jpg"
+    return private_file_response(
+        prescription.seal_image, content_type, f"{prescription.number}-seal.{extension}"
+    )

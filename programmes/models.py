@@ -153,6 +153,41 @@ class Programme(models.Model):
         help_text="HY-G07: quarterly, no roll-over",
     )
 
+    # --- Employee general outpatient at pharmacies (GY-PT; the seed leaves the numbers to the
+    # city's payment policy, so the seeded values are demo values, flagged below)
+    outpatient_deductible = models.DecimalField(
+        _("普通门诊起付标准（元/年）"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("GY-D03：每年先由个人负担的费用；留空表示不设起付标准。"),
+    )
+    outpatient_fund_share_pct = models.DecimalField(
+        _("普通门诊统筹基金支付比例（%）"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=PERCENT,
+        help_text=_("GY-D03：起付标准以上由统筹基金支付的比例；不按病种结算的处方使用。"),
+    )
+    outpatient_annual_cap = models.DecimalField(
+        _("普通门诊年度最高支付限额（元）"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("GY-D03：一个自然年内统筹基金最多支付的金额；留空表示不设限额。"),
+    )
+    outpatient_amounts_are_demo = models.BooleanField(
+        _("普通门诊待遇金额为演示值"),
+        default=False,
+        help_text=_("政策文件未载明起付标准、支付比例和年度限额：使用前须按当地文件核定。"),
+    )
+
     # --- Patient filing
     filing_months = models.JSONField(
         _("申报月份"), default=list, blank=True, help_text="HY-G04: April and October"
@@ -235,6 +270,12 @@ class Programme(models.Model):
         ):
             errors.setdefault("immediate_filing_diseases", []).append(
                 _("即时办理病种须为病种名称列表。")
+            )
+        if self.outpatient_fund_share_pct is None and (
+            self.outpatient_deductible is not None or self.outpatient_annual_cap is not None
+        ):
+            errors.setdefault("outpatient_fund_share_pct", []).append(
+                _("设置了起付标准或年度限额时，须同时填写统筹基金支付比例。")
             )
         if (self.transition_end_month is None) != (self.transition_end_day is None):
             errors.setdefault("transition_end_day", []).append(_("过渡期截止月和日须同时填写。"))

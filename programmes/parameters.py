@@ -41,6 +41,15 @@ PARAMETER_GROUPS: list[tuple[StrOrPromise, list[str]]] = [
         _("处方与待遇"),
         ["normal_prescription_days", "long_term_prescription_days", "quota_period"],
     ),
+    (
+        _("普通门诊待遇"),
+        [
+            "outpatient_deductible",
+            "outpatient_fund_share_pct",
+            "outpatient_annual_cap",
+            "outpatient_amounts_are_demo",
+        ],
+    ),
     (_("患者申报"), ["filing_months", "immediate_filing_diseases"]),
     (
         _("进销存"),

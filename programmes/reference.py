@@ -50,6 +50,11 @@ PROGRAMMES: list[dict[str, Any]] = [
         "normal_prescription_days": 30,
         "long_term_prescription_days": 90,
         "quota_period": "quarter",
+        # 特门 pays per disease (Disease.fund_share_pct); no general-outpatient cover.
+        "outpatient_deductible": None,
+        "outpatient_fund_share_pct": None,
+        "outpatient_annual_cap": None,
+        "outpatient_amounts_are_demo": False,
         "filing_months": [4, 10],
         "immediate_filing_diseases": HY_IMMEDIATE,
         "stocktake_period": "quarter",
@@ -95,6 +100,13 @@ PROGRAMMES: list[dict[str, Any]] = [
         "normal_prescription_days": None,
         "long_term_prescription_days": None,
         "quota_period": "",
+        # GY-D03 says only that the patient pays the personal share and the fund the rest; the
+        # deductible, ratio and yearly cap come from the city's payment policy, which is not
+        # part of the seed: DEMO values, flagged, bureau-editable.
+        "outpatient_deductible": Decimal("200"),
+        "outpatient_fund_share_pct": Decimal("50"),
+        "outpatient_annual_cap": Decimal("2000"),
+        "outpatient_amounts_are_demo": True,
         "filing_months": [],
         "immediate_filing_diseases": [],
         "stocktake_period": "",
