@@ -133,7 +133,8 @@ def test_hy_e06_every_hand_recorded_kind_moves_stock_and_reconciles(
     # Codes: the returned one is sellable again, the transferred one has left
     assert TraceabilityCode.objects.get(code=code(1)).sold_in_id is None
     assert TraceabilityCode.objects.get(code=code(2)).sold_in_id == sale.pk
-    assert TraceabilityCode.objects.get(code=code(3)).left_in.kind == K.TRANSFER_OUT
+    left = TraceabilityCode.objects.get(code=code(3)).left_in
+    assert left is not None and left.kind == K.TRANSFER_OUT
     assert Movement.objects.filter(entered_by_hand=True).count() == 7
 
 
@@ -141,13 +142,14 @@ def test_hy_e06_every_hand_recorded_kind_moves_stock_and_reconciles(
 def test_outgoing_quantity_beyond_stock_on_hand_is_refused_naming_the_field(
     pharmacy: Pharmacy, stocked: StockBatch
 ) -> None:
-    for kind, extra in [
+    cases: list[tuple[str, dict[str, Any]]] = [
         (K.PURCHASE_RETURN, {"supplier": "湖南医药公司"}),
         (K.SALE, {"unit_price": Decimal("1")}),
         (K.TRANSFER_OUT, {"counterparty_kind": "other", "counterparty": "某店", "reference": "D"}),
         (K.LOSS, {"reason": "破损"}),
         (K.DESTRUCTION, {"reason": "过期"}),
-    ]:
+    ]
+    for kind, extra in cases:
         with pytest.raises(DomainError) as exc:
             enter(pharmacy, kind, 101, batch=stocked, **extra)
         assert (
@@ -162,7 +164,7 @@ def test_outgoing_quantity_beyond_stock_on_hand_is_refused_naming_the_field(
 
 @pytest.mark.django_db
 def test_each_kind_requires_its_own_fields(pharmacy: Pharmacy, stocked: StockBatch) -> None:
-    cases = [
+    cases: list[tuple[str, dict[str, Any], str]] = [
         (K.PURCHASE_RETURN, {}, "supplier"),
         (K.SALE, {}, "unit_price"),
         (K.TRANSFER_OUT, {"counterparty": "某店", "reference": "D"}, "counterparty_kind"),
@@ -187,7 +189,11 @@ def test_each_kind_requires_its_own_fields(pharmacy: Pharmacy, stocked: StockBat
 def test_hy_b01_transfer_in_of_a_health_food_is_refused_a_special_food_allowed(
     pharmacy: Pharmacy, catalogue: dict[str, Drug]
 ) -> None:
-    transfer = {"counterparty_kind": "same_owner", "counterparty": "二店", "reference": "D1"}
+    transfer: dict[str, Any] = {
+        "counterparty_kind": "same_owner",
+        "counterparty": "二店",
+        "reference": "D1",
+    }
     with pytest.raises(RuleViolation) as exc:
         enter(
             pharmacy,
@@ -248,7 +254,11 @@ def test_hy_b03_codes_are_format_checked_and_in_one_place_at_a_time(
             traceability_codes=[code(1)],
         )
     # A code transferred to the same owner's other shop may be received there, once
-    transfer = {"counterparty_kind": "same_owner", "counterparty": "二店", "reference": "DB-7"}
+    transfer: dict[str, Any] = {
+        "counterparty_kind": "same_owner",
+        "counterparty": "二店",
+        "reference": "DB-7",
+    }
     enter(pharmacy, K.TRANSFER_OUT, 1, batch=stocked, traceability_codes=[code(4)], **transfer)
     arrived = enter(
         outsider_pharmacy,
