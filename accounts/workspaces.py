@@ -50,6 +50,7 @@ TM_CARDS = NavItem(_("留存社保卡"), "patients:retention_list")
 TM_DISEASES = NavItem(_("病种"), "patients:disease_index")
 TM_WINDOW = NavItem(_("本院特门窗口"), "patients:hospital_window")
 STOCK = NavItem(_("进销存"), "inventory:stock")
+MOVEMENTS = NavItem(_("出入库登记"), "inventory:movements")
 PURCHASE_IMPORTS = NavItem(_("进货导入"), "inventory:imports")
 STOCKTAKES = NavItem(_("季度盘点"), "inventory:stocktakes")
 FINDINGS = NavItem(_("核查线索"), "supervision:findings")
@@ -149,6 +150,7 @@ WORKSPACES: dict[str, Workspace] = {
             DISPENSINGS,
             FUND_STATEMENT,
             STOCK,
+            MOVEMENTS,
             PURCHASE_IMPORTS,
             STOCKTAKES,
             CATALOGUE,
@@ -168,6 +170,7 @@ WORKSPACES: dict[str, Workspace] = {
             TM_PATIENTS,
             TM_CARDS,
             STOCK,
+            MOVEMENTS,
             PURCHASE_IMPORTS,
             NOTIFICATIONS,
         ),

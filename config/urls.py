@@ -6,7 +6,12 @@ from rest_framework.routers import DefaultRouter
 from accounts.api import ApiKeyViewSet, WhoAmIView
 from accreditation.api import ApplicationViewSet, DesignationViewSet
 from accreditation.urls import public_urlpatterns
-from inventory.api import PurchaseImportViewSet, StockBatchViewSet, StocktakeViewSet
+from inventory.api import (
+    MovementViewSet,
+    PurchaseImportViewSet,
+    StockBatchViewSet,
+    StocktakeViewSet,
+)
 from patients.api import FilingViewSet, HospitalStayViewSet
 from pharmacies.api import EvidenceViewSet, PharmacyViewSet, StaffViewSet
 from prescriptions.api import DispensingViewSet, EligibilityViewSet
@@ -24,6 +29,7 @@ router.register("designations", DesignationViewSet, basename="designation")
 router.register("tm/filings", FilingViewSet, basename="tm-filing")
 router.register("tm/hospital-stays", HospitalStayViewSet, basename="tm-hospital-stay")
 router.register("stock-batches", StockBatchViewSet, basename="stock-batch")
+router.register("stock-movements", MovementViewSet, basename="stock-movement")
 router.register("purchase-imports", PurchaseImportViewSet, basename="purchase-import")
 router.register("stocktakes", StocktakeViewSet, basename="stocktake")
 router.register("findings", FindingViewSet, basename="finding")

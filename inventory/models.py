@@ -167,6 +167,27 @@ MOVEMENT_SIGN: dict[str, int] = {
     MovementKind.STOCKTAKE_LOSS: -1,
 }
 
+# Kinds a pharmacy records by hand (page and API); purchases come by import, sales from
+# dispensing as well, stocktake gains/losses only from an accepted stocktake.
+MANUAL_KINDS: tuple[str, ...] = (
+    MovementKind.PURCHASE_RETURN,
+    MovementKind.SALE,
+    MovementKind.SALE_RETURN,
+    MovementKind.TRANSFER_IN,
+    MovementKind.TRANSFER_OUT,
+    MovementKind.LOSS,
+    MovementKind.DESTRUCTION,
+)
+
+# The national drug traceability code: 20 digits, one per unit (HY-B03).
+TRACEABILITY_CODE_RE = re.compile(r"^\d{20}$")
+
+
+class CounterpartyKind(models.TextChoices):
+    SAME_OWNER = "same_owner", _("同一经营主体的其他门店")
+    OTHER = "other", _("其他单位")
+
+
 # The national platform interface each kind is reported through.
 PLATFORM_INTERFACE: dict[str, str] = {
     MovementKind.PURCHASE: "3503",
@@ -258,6 +279,31 @@ class Movement(models.Model):
     delivery_note_no = models.CharField(_("随货单号"), max_length=40, blank=True)
     reference = models.CharField(_("单据号"), max_length=60, blank=True)
     traceability_codes = models.JSONField(_("追溯码"), default=list, blank=True)
+    # Transfers: who the stock came from or went to (HY-E06 keeps transfer orders).
+    # db_default so bulk COPY inserts that name only the purchase columns still work.
+    counterparty_kind = models.CharField(
+        _("对方类型"),
+        max_length=20,
+        choices=CounterpartyKind.choices,
+        blank=True,
+        default="",
+        db_default="",
+    )
+    counterparty = models.CharField(
+        _("对方单位"), max_length=100, blank=True, default="", db_default=""
+    )
+    reason = models.CharField(_("原因"), max_length=200, blank=True, default="", db_default="")
+    # A sale return names the sale it returns (partly or wholly).
+    returns_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="returns",
+        verbose_name=_("原销售记录"),
+        db_index=False,  # a partial index below: imports write no entries for it
+    )
+    entered_by_hand = models.BooleanField(_("手工登记"), default=False, db_default=False)
     purchase_import = models.ForeignKey(
         PurchaseImport,
         on_delete=models.PROTECT,
@@ -273,7 +319,14 @@ class Movement(models.Model):
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
-        indexes = [models.Index(fields=["pharmacy", "occurred_at"], name="movement_pharmacy_time")]
+        indexes = [
+            models.Index(fields=["pharmacy", "occurred_at"], name="movement_pharmacy_time"),
+            models.Index(
+                fields=["returns_of"],
+                condition=models.Q(returns_of__isnull=False),
+                name="movement_returns_of",
+            ),
+        ]
         verbose_name = _("进销存记录")
         verbose_name_plural = _("进销存记录")
 
@@ -299,6 +352,16 @@ class TraceabilityCode(models.Model):
         null=True,
         blank=True,
         related_name="codes_sold",
+        db_index=False,
+    )
+    # Left the pharmacy without a sale: returned to the supplier, transferred out, lost or
+    # destroyed. A code transferred or returned may be received again elsewhere.
+    left_in = models.ForeignKey(
+        Movement,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="codes_left",
         db_index=False,
     )
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from django.shortcuts import get_object_or_404
 
 from accounts.principal import Principal
-from inventory.models import PurchaseImport, Stocktake
+from inventory.models import Movement, PurchaseImport, Stocktake
 from inventory.selectors import (
     imports_for_principal,
+    movements_for_principal,
     pharmacies_for_principal,
     stocktakes_for_principal,
 )
@@ -24,3 +25,7 @@ def access_import_for_principal(principal: Principal, pk: int) -> PurchaseImport
 
 def access_pharmacy_for_principal(principal: Principal, pk: int) -> Pharmacy:
     return get_object_or_404(pharmacies_for_principal(principal), pk=pk)
+
+
+def access_movement_for_principal(principal: Principal, pk: int) -> Movement:
+    return get_object_or_404(movements_for_principal(principal), pk=pk)

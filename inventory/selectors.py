@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -73,6 +73,36 @@ def stocktakes_for_principal(principal: Principal) -> QuerySet[Stocktake]:
 
 def imports_for_principal(principal: Principal) -> QuerySet[PurchaseImport]:
     return PurchaseImport.objects.filter(pharmacy__organisation=principal.organisation)
+
+
+def movements_for_principal(principal: Principal) -> QuerySet[Movement]:
+    """Ledger rows of the principal's pharmacy (bureau staff: their region's pharmacies)."""
+    return Movement.objects.filter(
+        pharmacy__in=pharmacies_for_principal(principal).values("pk")
+    ).select_related("drug", "batch")
+
+
+def movements_filter(
+    movements: QuerySet[Movement],
+    *,
+    kind: str = "",
+    drug: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> QuerySet[Movement]:
+    """Filter by kind, drug (insurance code or part of the generic name) and local dates."""
+    if kind:
+        movements = movements.filter(kind=kind)
+    drug = drug.strip()
+    if drug:
+        movements = movements.filter(
+            Q(drug__insurance_code=drug) | Q(drug__generic_name__icontains=drug)
+        )
+    if date_from is not None:
+        movements = movements.filter(occurred_at__gte=local_start(date_from))
+    if date_to is not None:
+        movements = movements.filter(occurred_at__lt=local_start(date_to + timedelta(days=1)))
+    return movements
 
 
 def stock_batches(pharmacy: Pharmacy, *, in_stock_only: bool = True) -> QuerySet[StockBatch]:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Max, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,9 +24,12 @@ from inventory import imports
 from inventory.files import sniff_spreadsheet
 from inventory.models import (
     APPROVAL_ONLY_ALLOWED,
+    MANUAL_KINDS,
     MOVEMENT_SIGN,
     PURCHASE_IMPORT_TRANSITIONS,
     STOCKTAKE_TRANSITIONS,
+    TRACEABILITY_CODE_RE,
+    CounterpartyKind,
     Drug,
     Movement,
     MovementKind,
@@ -69,12 +73,13 @@ def _apply_deltas(deltas: dict[int, int]) -> None:
         StockBatch.objects.filter(pk=batch_id).update(quantity=F("quantity") + delta)
 
 
-def _assert_may_stock(pharmacy: Pharmacy, drug: Drug) -> None:
+def _assert_may_stock(pharmacy: Pharmacy, drug: Drug, *, field: str | None = None) -> None:
     if drug.category not in APPROVAL_ONLY_ALLOWED and pharmacy_requires_approval_numbers(pharmacy):
         raise RuleViolation(
             "HY-B01",
             _("特门场所只能经营准字号药品（经批准的特殊食品除外），不得经营“%(category)s”。")
             % {"category": drug.get_category_display()},
+            field=field,
         )
 
 
@@ -111,6 +116,11 @@ def stock_movement_record(
     delivery_note_no: str = "",
     reference: str = "",
     traceability_codes: list[str] | None = None,
+    counterparty_kind: str = "",
+    counterparty: str = "",
+    reason: str = "",
+    returns_of: Movement | None = None,
+    entered_by_hand: bool = False,
 ) -> Movement:
     """Book any movement (purchase, return, transfer, loss, …) of a positive quantity;
     stock never goes negative (HY-E06 ledger), HY-B01 for what comes in."""
@@ -137,6 +147,11 @@ def stock_movement_record(
             delivery_note_no=delivery_note_no,
             reference=reference,
             traceability_codes=codes,
+            counterparty_kind=counterparty_kind,
+            counterparty=counterparty,
+            reason=reason,
+            returns_of=returns_of,
+            entered_by_hand=entered_by_hand,
             created_by=actor,
         )
         if kind == MovementKind.PURCHASE and codes:
@@ -218,6 +233,339 @@ def stock_sale_reverse(*, sale: Movement, actor: User | None, returned_at: datet
         TraceabilityCode.objects.filter(
             code__in=list(sale.traceability_codes), sold_in=sale
         ).update(sold_in=None)
+    return movement
+
+
+# --- Movements recorded by hand (pages and API) ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewBatch:
+    """A batch received by transfer that the pharmacy has not held before."""
+
+    drug: Drug
+    batch_no: str
+    production_date: date | None = None
+    expiry_date: date | None = None
+
+
+CODES = "traceability_codes"
+
+
+def _check_code_format(codes: list[str], quantity: int) -> None:
+    seen: set[str] = set()
+    for code in codes:
+        if not TRACEABILITY_CODE_RE.match(code):
+            raise RuleViolation(
+                "HY-B03", _("追溯码 %s 格式不正确（应为 20 位数字）。") % code, field=CODES
+            )
+        if code in seen:
+            raise RuleViolation("HY-B03", _("追溯码 %s 重复。") % code, field=CODES)
+        seen.add(code)
+    if len(codes) > quantity:
+        raise RuleViolation(
+            "HY-B03",
+            _("追溯码个数（%(n)s）多于数量（%(qty)s）。") % {"n": len(codes), "qty": quantity},
+            field=CODES,
+        )
+
+
+def _codes_known(codes: list[str]) -> dict[str, TraceabilityCode]:
+    if not codes:
+        return {}
+    rows = (
+        TraceabilityCode.objects.select_for_update(of=("self",))
+        .filter(code__in=codes)
+        .order_by("pk")
+    )
+    return {c.code: c for c in rows.select_related("left_in")}
+
+
+def _codes_check_on_hand(batch: StockBatch, codes: list[str]) -> dict[str, TraceabilityCode]:
+    """Outgoing: a known code must be in this batch, not sold and not gone (HY-B03)."""
+    known = _codes_known(codes)
+    for code in codes:
+        row = known.get(code)
+        if row is None:
+            continue  # received before codes were recorded: registered as it leaves
+        if row.sold_in_id is not None:
+            raise RuleViolation("HY-B03", _("追溯码 %s 已售出。") % code, field=CODES)
+        if row.left_in_id is not None or row.batch_id != batch.pk:
+            raise RuleViolation(
+                "HY-B03",
+                _("追溯码 %s 不在该批次库存中（属于其他批次或药店，或已调出、退货、报损）。")
+                % code,
+                field=CODES,
+            )
+    return known
+
+
+# A code that left by these kinds may arrive at another pharmacy; lost or destroyed ones not.
+_CODE_MAY_RETURN = frozenset({MovementKind.TRANSFER_OUT, MovementKind.PURCHASE_RETURN})
+
+
+def _codes_check_receivable(codes: list[str]) -> dict[str, TraceabilityCode]:
+    """Transfer in: a known code must have left its pharmacy by transfer or return (HY-B03)."""
+    known = _codes_known(codes)
+    for code in codes:
+        row = known.get(code)
+        if row is None:
+            continue
+        if row.sold_in_id is not None:
+            raise RuleViolation("HY-B03", _("追溯码 %s 已售出，不能调入。") % code, field=CODES)
+        if row.left_in is None or row.left_in.kind not in _CODE_MAY_RETURN:
+            raise RuleViolation(
+                "HY-B03",
+                _("追溯码 %s 已在其他药店或批次登记（在库、报损或销毁），不能调入。") % code,
+                field=CODES,
+            )
+    return known
+
+
+def stock_closed_until(pharmacy: Pharmacy) -> datetime | None:
+    """The latest count time of a submitted or accepted stocktake: the ledger up to it has
+    been reconciled, so nothing may be booked at or before it (HY-E06)."""
+    closed = Stocktake.objects.filter(
+        pharmacy=pharmacy, status__in=[StocktakeStatus.SUBMITTED, StocktakeStatus.ACCEPTED]
+    ).aggregate(until=Max("counted_at"))
+    return closed["until"]
+
+
+def stock_movement_enter(
+    *,
+    pharmacy: Pharmacy,
+    kind: str,
+    quantity: int,
+    occurred_at: datetime,
+    actor: User | None,
+    batch: StockBatch | None = None,
+    new_batch: NewBatch | None = None,
+    sale: Movement | None = None,
+    unit_price: Decimal | None = None,
+    supplier: str = "",
+    counterparty_kind: str = "",
+    counterparty: str = "",
+    reason: str = "",
+    reference: str = "",
+    traceability_codes: list[str] | None = None,
+) -> Movement:
+    """Record by hand a purchase return, cash sale, sale return, transfer in/out, loss or
+    destruction (HY-E06 ledger): outgoing never beyond stock on hand, HY-B01 for what comes
+    in, traceability codes checked and in one place at a time (HY-B03), nothing booked
+    at or before a submitted stocktake's count time (HY-E06)."""
+    if kind not in MANUAL_KINDS:
+        raise DomainError(_("类型：不能手工登记该类型的出入库。"), field="kind")
+    if quantity is None or quantity <= 0:
+        raise DomainError(_("数量须为正整数。"), field="quantity")
+    if unit_price is not None and unit_price < 0:
+        raise DomainError(_("单价不能为负数。"), field="unit_price")
+    now = timezone.now()
+    if occurred_at > now:
+        raise DomainError(_("发生时间不能晚于现在。"), field="occurred_at")
+    supplier, counterparty = supplier.strip(), counterparty.strip()
+    reason, reference = reason.strip(), reference.strip()
+    codes = [c.strip() for c in traceability_codes or [] if c.strip()]
+    _check_code_format(codes, quantity)
+    if kind == MovementKind.PURCHASE_RETURN and not supplier:
+        raise DomainError(_("采购退货须填写供货单位（退货对象）。"), field="supplier")
+    if kind in (MovementKind.TRANSFER_IN, MovementKind.TRANSFER_OUT):
+        if counterparty_kind not in CounterpartyKind.values:
+            raise DomainError(_("调拨须选择对方类型。"), field="counterparty_kind")
+        if not counterparty:
+            raise DomainError(_("调拨须填写对方单位。"), field="counterparty")
+        if not reference:
+            raise DomainError(_("调拨须填写调拨单号（HY-E06 留存调拨单）。"), field="reference")
+    else:
+        counterparty_kind = counterparty = ""
+    if kind in (MovementKind.LOSS, MovementKind.DESTRUCTION) and not reason:
+        raise DomainError(_("报损、销毁须填写原因。"), field="reason")
+    if kind == MovementKind.SALE and unit_price is None:
+        raise DomainError(_("销售须填写单价。"), field="unit_price")
+    with transaction.atomic():
+        # Lock order stocktake → batch, as stocktake_submit/accept: a submission running
+        # now finishes first, and its count time is then seen here.
+        list(
+            Stocktake.objects.select_for_update()
+            .filter(pharmacy=pharmacy)
+            .exclude(status=StocktakeStatus.ACCEPTED)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        closed = stock_closed_until(pharmacy)
+        if closed is not None and occurred_at <= closed:
+            raise RuleViolation(
+                "HY-E06",
+                _("发生时间须晚于已提交盘点的实盘时间 %s：此前的账目已盘点对账，不能补录。")
+                % timezone.localtime(closed).strftime("%Y-%m-%d %H:%M"),
+                field="occurred_at",
+            )
+        if kind == MovementKind.SALE_RETURN:
+            return _sale_return_enter(
+                pharmacy=pharmacy,
+                sale=sale,
+                quantity=quantity,
+                occurred_at=occurred_at,
+                actor=actor,
+                unit_price=unit_price,
+                reason=reason,
+                reference=reference,
+                codes=codes,
+            )
+        if kind == MovementKind.TRANSFER_IN and batch is None and new_batch is not None:
+            if not new_batch.batch_no.strip():
+                raise DomainError(_("调入新批次须填写批号。"), field="batch_no")
+            _assert_may_stock(pharmacy, new_batch.drug, field="insurance_code")
+            batch = stock_batch_get_or_create(
+                pharmacy=pharmacy,
+                drug=new_batch.drug,
+                batch_no=new_batch.batch_no.strip(),
+                production_date=new_batch.production_date,
+                expiry_date=new_batch.expiry_date,
+            )
+        if batch is None:
+            raise DomainError(_("请选择批次。"), field="batch")
+        if batch.pharmacy_id != pharmacy.pk:
+            raise DomainError(_("批次不属于本药店。"), field="batch")
+        locked = StockBatch.objects.select_for_update().select_related("drug").get(pk=batch.pk)
+        sign = MOVEMENT_SIGN[kind]
+        if sign > 0:
+            _assert_may_stock(pharmacy, locked.drug, field="batch")
+        elif quantity > locked.quantity:
+            raise DomainError(
+                _("数量 %(qty)s 超过批次 %(batch)s 的库存 %(stock)s，不能出库。")
+                % {"qty": quantity, "batch": locked, "stock": locked.quantity},
+                field="quantity",
+            )
+        if kind == MovementKind.SALE:
+            _codes_check_on_hand(locked, codes)
+            assert unit_price is not None
+            movement = stock_sale_book(
+                pharmacy=pharmacy,
+                drug=locked.drug,
+                batch=locked,
+                quantity=quantity,
+                unit_price=unit_price,
+                traceability_codes=codes,
+                sold_at=occurred_at,
+                actor=actor,
+                reference=reference,
+            )
+            # A cash sale (no insurance settlement): its return is recorded here too.
+            Movement.objects.filter(pk=movement.pk).update(entered_by_hand=True, reason=reason)
+            movement.entered_by_hand, movement.reason = True, reason
+            return movement
+        known = _codes_check_on_hand(locked, codes) if sign < 0 else _codes_check_receivable(codes)
+        movement = stock_movement_record(
+            pharmacy=pharmacy,
+            batch=locked,
+            kind=kind,
+            quantity=quantity,
+            occurred_at=occurred_at,
+            actor=actor,
+            unit_price=unit_price,
+            supplier=supplier,
+            reference=reference,
+            traceability_codes=codes,
+            counterparty_kind=counterparty_kind,
+            counterparty=counterparty,
+            reason=reason,
+            entered_by_hand=True,
+        )
+        if codes:
+            if sign < 0:
+                TraceabilityCode.objects.filter(code__in=list(known)).update(left_in=movement)
+            else:
+                # Codes that left another pharmacy by transfer or return move here.
+                TraceabilityCode.objects.filter(code__in=list(known)).update(
+                    pharmacy=pharmacy, batch=locked, received_in=movement, left_in=None
+                )
+            TraceabilityCode.objects.bulk_create(
+                TraceabilityCode(
+                    code=c,
+                    pharmacy=pharmacy,
+                    batch=locked,
+                    received_in=movement if sign > 0 else None,
+                    left_in=movement if sign < 0 else None,
+                )
+                for c in codes
+                if c not in known
+            )
+    return movement
+
+
+def _sale_return_enter(
+    *,
+    pharmacy: Pharmacy,
+    sale: Movement | None,
+    quantity: int,
+    occurred_at: datetime,
+    actor: User | None,
+    unit_price: Decimal | None,
+    reason: str,
+    reference: str,
+    codes: list[str],
+) -> Movement:
+    """A cash sale returned, wholly or partly: never more than sold less returned; its
+    codes sellable again (HY-B03). Insurance sales are returned with their dispensing."""
+    if sale is None:
+        raise DomainError(_("销售退货须选择原销售记录。"), field="sale")
+    # The sale row is the lock that keeps two returns from exceeding it together.
+    original = (
+        Movement.objects.select_for_update()
+        .select_related("batch__drug")
+        .filter(pk=sale.pk, pharmacy=pharmacy, kind=MovementKind.SALE)
+        .first()
+    )
+    if original is None:
+        raise DomainError(_("原销售记录不存在。"), field="sale")
+    if not original.entered_by_hand:
+        raise DomainError(
+            _("医保结算的销售须在“购药结算记录”中办理退货，不能在此登记。"), field="sale"
+        )
+    if occurred_at < original.occurred_at:
+        raise DomainError(_("退货时间不能早于原销售时间。"), field="occurred_at")
+    returned = (
+        Movement.objects.filter(returns_of=original).aggregate(total=Sum("quantity"))["total"] or 0
+    )
+    left = -original.quantity - returned
+    if quantity > left:
+        raise DomainError(
+            _("数量 %(qty)s 超过原销售可退数量 %(left)s。") % {"qty": quantity, "left": left},
+            field="quantity",
+        )
+    if original.traceability_codes and len(codes) != quantity:
+        raise RuleViolation(
+            "HY-B03",
+            _("原销售扫描了追溯码：每退回一件须填写其追溯码（数量 %(qty)s，已填 %(n)s 个）。")
+            % {"qty": quantity, "n": len(codes)},
+            field=CODES,
+        )
+    still_sold = set(
+        TraceabilityCode.objects.select_for_update()
+        .filter(code__in=codes, sold_in=original)
+        .values_list("code", flat=True)
+    )
+    for code in codes:
+        if code not in still_sold:
+            raise RuleViolation(
+                "HY-B03", _("追溯码 %s 不在原销售记录中或已退回。") % code, field=CODES
+            )
+    _assert_may_stock(pharmacy, original.batch.drug, field="sale")
+    movement = stock_movement_record(
+        pharmacy=pharmacy,
+        batch=original.batch,
+        kind=MovementKind.SALE_RETURN,
+        quantity=quantity,
+        occurred_at=occurred_at,
+        actor=actor,
+        unit_price=original.unit_price if unit_price is None else unit_price,
+        reference=reference or original.reference,
+        traceability_codes=codes,
+        reason=reason,
+        returns_of=original,
+        entered_by_hand=True,
+    )
+    TraceabilityCode.objects.filter(code__in=codes, sold_in=original).update(sold_in=None)
     return movement
 
 
@@ -567,6 +915,20 @@ def stocktakes_remind_and_escalate(*, today: date) -> tuple[int, int]:
                     dedupe_key=f"stocktake-overdue-{stocktake.pk}",
                     details={"stocktake": stocktake.pk, "due_on": stocktake.due_on.isoformat()},
                 )
+                # The pharmacy is told too: it is the one that must still submit.
+                notification_send(
+                    recipients=_pharmacy_managers(stocktake.pharmacy),
+                    key=f"stocktake-overdue-{stocktake.pk}",
+                    subject=_("季度盘点表已逾期未报送（截止日 %(due)s），已报医保部门核查")
+                    % {"due": stocktake.due_on.isoformat()},
+                    body=_("盘点期 %(start)s 至 %(end)s。请尽快完成盘点并上传实盘表。")
+                    % {
+                        "start": stocktake.period_start.isoformat(),
+                        "end": stocktake.period_end.isoformat(),
+                    },
+                    link=link,
+                    rule_id="HY-E06",
+                )
                 Stocktake.objects.filter(pk=stocktake.pk).update(escalated_at=now)
                 escalated += 1
         elif calendar.working_days_between(today, stocktake.due_on) <= lead:
@@ -586,6 +948,39 @@ def stocktakes_remind_and_escalate(*, today: date) -> tuple[int, int]:
                 Stocktake.objects.filter(pk=stocktake.pk).update(reminded_at=now)
             reminded += bool(sent)
     return reminded, escalated
+
+
+def stocktake_blind_set(
+    *, stocktake: Stocktake, blind: bool, actor: User, reason: str = ""
+) -> Stocktake:
+    """HY-E06: the bureau chooses per stocktake whether the count sheet shows the system
+    quantities or is blind (opened with the programme's default); only while it is open."""
+    with transaction.atomic():
+        locked = Stocktake.objects.select_for_update().get(pk=stocktake.pk)
+        if locked.status != StocktakeStatus.OPEN:
+            raise TransitionNotAllowed(_("盘点已提交，不能再更改盘底表方式。"))
+        if locked.blind == blind:
+            return locked
+        locked.blind = blind
+        locked.save(update_fields=["blind"])
+        what = _("改为盲盘（盘底表不显示账面数量）") if blind else _("改为显示账面数量")
+        StocktakeEvent.objects.create(
+            stocktake=locked,
+            old_status=locked.status,
+            new_status=locked.status,
+            actor=actor,
+            reason=f"{what} {reason.strip()}".strip(),
+            rule_id="HY-E06",
+        )
+        notification_send(
+            recipients=_pharmacy_managers(locked.pharmacy),
+            key=f"stocktake-blind-{locked.pk}-{timezone.now():%Y%m%d%H%M%S%f}",
+            subject=_("季度盘点的盘底表已%(what)s，请重新下载") % {"what": what},
+            body=str(locked),
+            link=reverse("inventory:stocktake", args=[locked.pk]),
+            rule_id="HY-E06",
+        )
+    return locked
 
 
 def stocktake_submit(

@@ -17,15 +17,32 @@ from core.errors import DomainError
 from core.pdf import render_pdf
 from inventory import imports, sheets
 from inventory.files import sniff_spreadsheet
-from inventory.forms import CountSheetForm, DrugForm, ReviewForm, UploadForm
-from inventory.models import Drug, Movement, MovementKind, PurchaseImportStatus, StocktakeStatus
+from inventory.forms import (
+    CountSheetForm,
+    DrugForm,
+    MovementFilterForm,
+    MovementForm,
+    ReviewForm,
+    UploadForm,
+)
+from inventory.models import (
+    MANUAL_KINDS,
+    PLATFORM_INTERFACE,
+    Drug,
+    Movement,
+    MovementKind,
+    PurchaseImportStatus,
+    StocktakeStatus,
+)
 from inventory.permissions import (
     access_import_for_principal,
+    access_movement_for_principal,
     access_pharmacy_for_principal,
     access_stocktake_for_principal,
 )
 from inventory.selectors import (
     imports_for_principal,
+    movements_filter,
     pharmacy_metrics,
     pharmacy_of_principal,
     programmes_of_pharmacy,
@@ -36,7 +53,9 @@ from inventory.services import (
     drug_catalogue_import,
     drug_update,
     purchase_import_create,
+    stock_movement_enter,
     stocktake_accept,
+    stocktake_blind_set,
     stocktake_return,
 )
 from inventory.services import stocktake_submit as stocktake_submit_service
@@ -85,16 +104,81 @@ def bureau_pharmacy_stock(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_role(*PHARMACY_ROLES)
 def movement_list(request: HttpRequest) -> HttpResponse:
-    pharmacy = pharmacy_of_principal(principal_of(request))
+    principal = principal_of(request)
+    pharmacy = pharmacy_of_principal(principal)
+    filters = MovementFilterForm(request.GET or None)
     movements = Movement.objects.filter(pharmacy=pharmacy).select_related("drug", "batch")
-    kind = request.GET.get("kind", "")
-    if kind in MovementKind.values:
-        movements = movements.filter(kind=kind)
+    if filters.is_valid():
+        movements = movements_filter(movements, **filters.cleaned_data)
     page = Paginator(movements, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "inventory/movements.html",
-        {"page": page, "kinds": MovementKind.choices, "kind": kind, "pharmacy": pharmacy},
+        {
+            "page": page,
+            "filters": filters,
+            "query": query.urlencode(),
+            "pharmacy": pharmacy,
+            "manual_kinds": [(k, MovementKind(k).label) for k in MANUAL_KINDS],
+        },
+    )
+
+
+@require_role(*PHARMACY_ROLES)
+def movement_create(request: HttpRequest, kind: str) -> HttpResponse:
+    if kind not in MANUAL_KINDS:
+        raise Http404
+    pharmacy = pharmacy_of_principal(principal_of(request))
+    initial: dict[str, Any] = {"occurred_at": timezone.localtime().replace(second=0, microsecond=0)}
+    if request.GET.get("sale", "").isdigit():
+        initial["sale"] = int(request.GET["sale"])
+    if request.GET.get("batch", "").isdigit():
+        initial["batch"] = int(request.GET["batch"])
+    form = MovementForm(request.POST or None, kind=kind, pharmacy=pharmacy, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            movement = stock_movement_enter(
+                pharmacy=pharmacy,
+                actor=request.user,  # type: ignore[arg-type]
+                **form.service_kwargs(),
+            )
+        except DomainError as exc:
+            field = exc.field if exc.field in form.fields else None
+            if exc.field == "insurance_code" and "insurance_code" not in form.fields:
+                field = "batch"
+            form.add_error(field, str(exc))
+        else:
+            messages.success(request, _("已登记%(kind)s。") % {"kind": movement.get_kind_display()})
+            return redirect("inventory:movement", pk=movement.pk)
+    return render(
+        request,
+        "inventory/movement_form.html",
+        {"form": form, "kind": kind, "kind_label": MovementKind(kind).label, "pharmacy": pharmacy},
+    )
+
+
+@require_role(*PHARMACY_ROLES, *BUREAU_ROLES)
+def movement_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    principal = principal_of(request)
+    movement = access_movement_for_principal(principal, pk)
+    returns = list(movement.returns.all()) if movement.kind == MovementKind.SALE else []
+    returnable = (
+        -movement.quantity - sum(r.quantity for r in returns)
+        if movement.kind == MovementKind.SALE and movement.entered_by_hand
+        else 0
+    )
+    return render(
+        request,
+        "inventory/movement_detail.html",
+        {
+            "movement": movement,
+            "returns": returns,
+            "can_return": returnable > 0 and principal.has_role(*PHARMACY_ROLES),
+            "returnable": returnable,
+            "interface": PLATFORM_INTERFACE[movement.kind],
+        },
     )
 
 
@@ -193,10 +277,31 @@ def stocktake_detail(request: HttpRequest, pk: int) -> HttpResponse:
             and stocktake.status == StocktakeStatus.OPEN,
             "can_review": principal.has_role(Role.BUREAU_REVIEWER)
             and stocktake.status == StocktakeStatus.SUBMITTED,
+            "can_set_blind": principal.has_role(Role.BUREAU_REVIEWER, Role.BUREAU_ADMIN)
+            and stocktake.status == StocktakeStatus.OPEN,
             "upload_form": CountSheetForm(),
             "review_form": ReviewForm(),
         },
     )
+
+
+@require_POST
+@require_role(Role.BUREAU_REVIEWER, Role.BUREAU_ADMIN)
+def stocktake_blind(request: HttpRequest, pk: int) -> HttpResponse:
+    """The bureau chooses a blind count sheet, or one with the system quantities (HY-E06)."""
+    stocktake = access_stocktake_for_principal(principal_of(request), pk)
+    try:
+        stocktake_blind_set(
+            stocktake=stocktake,
+            blind=request.POST.get("blind") == "1",
+            actor=request.user,  # type: ignore[arg-type]
+            reason=request.POST.get("reason", "")[:200],
+        )
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("已保存盘底表方式，已通知药店。"))
+    return redirect("inventory:stocktake", pk=pk)
 
 
 @require_role(*PHARMACY_ROLES)

@@ -27,6 +27,7 @@ from inventory.models import (
 from inventory.services import (
     stock_sale_book,
     stocktake_accept,
+    stocktake_blind_set,
     stocktake_submit,
     stocktakes_open_for_quarter,
     stocktakes_remind_and_escalate,
@@ -335,3 +336,81 @@ def test_stocktake_sheet_pdf_carries_the_chinese_content(
     assert response["Content-Type"] == "application/pdf"
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
     assert "药店季度盘点表" in text and "苯磺酸氨氯地平片" in text and pharmacy.name in text
+
+
+@pytest.mark.django_db
+def test_hy_e06_overdue_escalation_tells_the_pharmacy_and_raises_a_finding_for_reviewers(
+    hy: Programme, pharmacy: Pharmacy, manager: User, reviewer: User
+) -> None:
+    stocktake = open_q3(hy, pharmacy)
+    overdue = date.fromordinal(stocktake.due_on.toordinal() + 1)
+    # Not yet overdue on the due day itself
+    stocktakes_remind_and_escalate(today=stocktake.due_on)
+    assert not Finding.objects.exists()
+    assert stocktakes_remind_and_escalate(today=overdue) == (0, 1)
+    finding = Finding.objects.get()
+    assert (finding.kind, finding.rule_id, finding.pharmacy) == (
+        FindingKind.STOCKTAKE_OVERDUE,
+        "HY-E06",
+        pharmacy,
+    )
+    overdue_notes = Notification.objects.filter(
+        recipient=manager, key__startswith="stocktake-overdue"
+    )
+    assert overdue_notes.count() == 1 and "逾期" in overdue_notes.get().subject
+
+
+@pytest.mark.django_db
+def test_hy_e06_the_bureau_chooses_a_blind_sheet_per_stocktake(
+    client: Client,
+    hy: Programme,
+    pharmacy: Pharmacy,
+    catalogue: dict[str, Drug],
+    manager: User,
+    reviewer: User,
+    outsider_bureau_admin: User,
+) -> None:
+    # The programme default (not blind) is taken when the stocktake opens
+    hand_built_ledger(pharmacy, catalogue["amlodipine"])
+    stocktake = open_q3(hy, pharmacy)
+    assert not stocktake.blind
+    # The reviewer sees the choice on the stocktake page and makes this one blind
+    bureau = login(Client(), reviewer)
+    assert "盘底表方式" in bureau.get(f"/inventory/stocktakes/{stocktake.pk}/").content.decode()
+    bureau.post(
+        f"/inventory/stocktakes/{stocktake.pk}/blind/", {"blind": "1", "reason": "抽查盲盘"}
+    )
+    stocktake.refresh_from_db()
+    assert stocktake.blind
+    assert "抽查盲盘" in stocktake.events.get().reason
+    assert Notification.objects.filter(
+        recipient=manager, key__startswith="stocktake-blind"
+    ).exists()
+    # The pharmacy's sheet now hides the system quantities; it cannot change the choice
+    login(client, manager)
+    sheet = client.get(f"/inventory/stocktakes/{stocktake.pk}/sheet.xlsx")
+    rows = list(load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True))
+    assert rows[3][5] == "B1" and rows[3][7] is None
+    assert "盘底表方式" not in client.get(f"/inventory/stocktakes/{stocktake.pk}/").content.decode()
+    assert (
+        client.post(f"/inventory/stocktakes/{stocktake.pk}/blind/", {"blind": "0"}).status_code
+        == 404
+    )
+    # Another region's bureau gets 404
+    outsider = login(Client(), outsider_bureau_admin)
+    assert (
+        outsider.post(f"/inventory/stocktakes/{stocktake.pk}/blind/", {"blind": "0"}).status_code
+        == 404
+    )
+    stocktake.refresh_from_db()
+    assert stocktake.blind
+    # Once submitted, the choice is fixed
+    with time_machine.travel(datetime(2026, 10, 10, 9, 0)):
+        stocktake_submit(
+            stocktake=stocktake,
+            counts={StockBatch.objects.get().pk: (119, "")},
+            counted_at=at(date(2026, 10, 9), 9),
+            actor=None,
+        )
+    with pytest.raises(TransitionNotAllowed):
+        stocktake_blind_set(stocktake=stocktake, blind=False, actor=reviewer)
