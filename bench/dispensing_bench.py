@@ -365,7 +365,7 @@ PORT = _free_port()
 
 def run() -> None:
     today = timezone.localdate()
-    with bench_database(BENCH_DB):
+    with bench_database(BENCH_DB) as db_name:
         started = time.perf_counter()
         data = generate(today)
         print(
@@ -381,7 +381,7 @@ def run() -> None:
             "DJANGO_DEBUG": "0",
             "DJANGO_SECRET_KEY": "bench-only",
             "DJANGO_SECURE_SSL_REDIRECT": "0",
-            "DATABASE_URL": _database_url(),
+            "DATABASE_URL": _database_url(db_name),
         }
         server = subprocess.Popen(  # noqa: S603 — our own interpreter and gunicorn
             [
@@ -415,13 +415,13 @@ def run() -> None:
         )
 
 
-def _database_url() -> str:
+def _database_url(name: str) -> str:
     base = settings.DATABASES["default"]
     user = base.get("USER") or "postgres"
     password = f":{base['PASSWORD']}" if base.get("PASSWORD") else ""
     host = base.get("HOST") or "127.0.0.1"
     port = base.get("PORT") or 5432
-    return f"postgres://{user}{password}@{host}:{port}/{BENCH_DB}"
+    return f"postgres://{user}{password}@{host}:{port}/{name}"
 
 
 def _wait_for_server() -> None:
