@@ -53,6 +53,17 @@ def patient_by_resident_id(resident_id: str) -> Patient | None:
     return Patient.objects.filter(resident_id=resident_id.strip().upper()).first()
 
 
+# A patient who chose an institution (or whose institution was revoked and must choose
+# again) is that institution's patient.
+CHOSEN_STATUSES = (ChoiceStatus.ACTIVE, ChoiceStatus.REVOKED_INSTITUTION)
+
+
+def choices_of_patients_of(organisation: Organisation) -> QuerySet[InstitutionChoice]:
+    """The choices that make patients `organisation`'s (filter by enrolment__patient): the
+    pharmacy's part of `patients_for_principal`, for an EXISTS on one patient."""
+    return InstitutionChoice.objects.filter(organisation=organisation, status__in=CHOSEN_STATUSES)
+
+
 def patients_for_principal(principal: Principal) -> QuerySet[Patient]:
     """Bureau: its region; windows: patients who filed there or are reviewed there;
     pharmacies and hospitals: also patients who chose them."""
@@ -62,7 +73,7 @@ def patients_for_principal(principal: Principal) -> QuerySet[Patient]:
     org = principal.organisation
     chose = Q(
         enrolments__choices__organisation=org,
-        enrolments__choices__status__in=[ChoiceStatus.ACTIVE, ChoiceStatus.REVOKED_INSTITUTION],
+        enrolments__choices__status__in=CHOSEN_STATUSES,
     )
     if org.kind == OrganisationKind.PHARMACY:
         return qs.filter(chose).distinct()
