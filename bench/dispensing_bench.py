@@ -38,7 +38,8 @@ REQUESTS = int(os.environ.get("BENCH_REQUESTS", 1_600))
 # trip per statement) for part of every request, so two per core keep both cores busy while
 # PostgreSQL, which needs CPU of its own, still gets its share. Threads would only contend
 # for one interpreter lock per process.
-WORKERS = int(os.environ.get("BENCH_WORKERS", 2 * len(os.sched_getaffinity(0))))
+CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 2
+WORKERS = int(os.environ.get("BENCH_WORKERS", 2 * CORES))
 
 
 def _resident_id(n: int) -> str:

@@ -426,12 +426,12 @@ def dispensing_submit(
                 "HY-G10" if disease is not None else "GY-C02",
                 _("“%(cat)s”不属于医保支付范围。") % {"cat": drug.get_category_display()},
             )
-        if disease is not None and not item.in_scope:  # type: ignore[attr-defined]
+        if disease is not None and not item.in_scope:
             raise RuleViolation(
                 "HY-G10",
                 _("%(drug)s 不在“%(d)s”的用药范围内。") % {"drug": drug, "d": disease.name},
             )
-        cap = price_cap_of(item.listed_price, programme)  # type: ignore[attr-defined]
+        cap = price_cap_of(item.listed_price, programme)
         if cap is None or line.unit_price > cap:
             raise RuleViolation(
                 _price_rule(programme),
