@@ -49,7 +49,10 @@ def api_key_authenticate(raw_key: str) -> ApiKey | None:
     if not prefix or not _secret:
         return None
     key = (
-        ApiKey.objects.select_related("organisation", "organisation__region")
+        # The pharmacy (if the organisation is one) comes along: POS calls need it.
+        ApiKey.objects.select_related(
+            "organisation", "organisation__region", "organisation__pharmacy"
+        )
         .filter(prefix=prefix, revoked_at__isnull=True, organisation__is_active=True)
         .first()
     )

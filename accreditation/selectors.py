@@ -25,11 +25,16 @@ def _settling_on(on: date) -> Q:
     return active | transition
 
 
+def settling_designations(
+    *, pharmacy: Pharmacy, programme: Programme, on: date
+) -> QuerySet[Designation]:
+    """The pharmacy's designations for the programme that let it settle on `on`."""
+    return Designation.objects.filter(_settling_on(on), pharmacy=pharmacy, programme=programme)
+
+
 def pharmacy_may_settle(*, pharmacy: Pharmacy, programme: Programme, on: date) -> bool:
     """The pharmacy is designated for the programme on `on`, or within a revocation transition."""
-    return Designation.objects.filter(
-        _settling_on(on), pharmacy=pharmacy, programme=programme
-    ).exists()
+    return settling_designations(pharmacy=pharmacy, programme=programme, on=on).exists()
 
 
 def designated_pharmacies(*, programme: Programme, on: date) -> QuerySet[Pharmacy]:

@@ -175,44 +175,122 @@ def stock_sale_book(
     *,
     pharmacy: Pharmacy,
     drug: Drug,
-    batch: StockBatch,
     quantity: int,
     unit_price: Decimal,
     traceability_codes: list[str],
     sold_at: datetime,
     actor: User | None,
+    batch: StockBatch | int | None = None,
     reference: str = "",
+    savepoint: bool = True,
 ) -> Movement:
-    """Book a sale (dispensing or non-insurance): lock, F() decrement, never below zero;
-    each traceability code sold once (HY-B03)."""
+    """Book a sale (dispensing or non-insurance) from `batch` (or its id; None: the
+    earliest-expiring batch of the drug holding enough): one conditional UPDATE takes the
+    stock, never below zero even under concurrency; each traceability code sold once
+    (HY-B03). `savepoint=False` for a caller whose transaction is rolled back on any error
+    anyway (the dispensing)."""
+    if isinstance(batch, StockBatch):
+        if batch.drug_id != drug.pk:
+            raise DomainError(_("批次与药品不一致。"))
+        if batch.pharmacy_id != pharmacy.pk:
+            raise DomainError(_("批次不属于本药店。"))
+    if quantity <= 0:
+        raise DomainError(_("数量须为正整数。"))
+    codes = list(traceability_codes)
+    if len(set(codes)) != len(codes):
+        raise RuleViolation("HY-B03", _("追溯码重复扫描：%s") % "、".join(codes))
+    with transaction.atomic(savepoint=savepoint):
+        batch_id = _stock_take(
+            pharmacy=pharmacy,
+            drug=drug,
+            batch_id=batch.pk if isinstance(batch, StockBatch) else batch,
+            quantity=quantity,
+        )
+        movement = Movement.objects.create(
+            pharmacy=pharmacy,
+            batch_id=batch_id,
+            drug_id=drug.pk,
+            kind=MovementKind.SALE,
+            quantity=-quantity,
+            unit_price=unit_price,
+            occurred_at=sold_at,
+            reference=reference,
+            traceability_codes=codes,
+            created_by=actor,
+        )
+        if codes:
+            _codes_sell(pharmacy=pharmacy, batch_id=batch_id, movement=movement, codes=codes)
+    return movement
+
+
+_TAKE_FROM_BATCH = (
+    f"UPDATE {StockBatch._meta.db_table} SET quantity = quantity - %(q)s"  # noqa: S608
+    " WHERE id = %(b)s AND pharmacy_id = %(p)s AND drug_id = %(d)s AND quantity >= %(q)s"
+    " RETURNING id"
+)
+_TAKE_EARLIEST = (
+    f"UPDATE {StockBatch._meta.db_table} SET quantity = quantity - %(q)s"  # noqa: S608
+    f" WHERE id = (SELECT id FROM {StockBatch._meta.db_table}"
+    "  WHERE pharmacy_id = %(p)s AND drug_id = %(d)s AND quantity >= %(q)s"
+    "  ORDER BY expiry_date, id LIMIT 1)"
+    " AND quantity >= %(q)s RETURNING id"
+)
+
+
+def _stock_take(*, pharmacy: Pharmacy, drug: Drug, batch_id: int | None, quantity: int) -> int:
+    """Decrement one batch by `quantity` if it holds that much; the row lock is taken by the
+    UPDATE itself and a concurrent sale re-checks the quantity after waiting. Returns the
+    batch id; refuses (nothing changed) otherwise."""
+    params = {"q": quantity, "b": batch_id, "p": pharmacy.pk, "d": drug.pk}
+    # The earliest batch may be emptied by another counter between the pick and the lock:
+    # pick again (a few times) before saying there is not enough.
+    for _attempt in range(1 if batch_id is not None else 3):
+        with connection.cursor() as cursor:
+            cursor.execute(_TAKE_FROM_BATCH if batch_id is not None else _TAKE_EARLIEST, params)
+            row = cursor.fetchone()
+        if row is not None:
+            return int(row[0])
+    if batch_id is None:
+        raise DomainError(_("%s 在本店进销存中库存不足。") % drug)
+    batch = StockBatch.objects.filter(pk=batch_id).select_related("drug").first()
+    if batch is None or batch.pharmacy_id != pharmacy.pk:
+        raise DomainError(_("批次不属于本药店。"))
     if batch.drug_id != drug.pk:
         raise DomainError(_("批次与药品不一致。"))
-    with transaction.atomic():
-        movement = stock_movement_record(
-            pharmacy=pharmacy,
-            batch=batch,
-            kind=MovementKind.SALE,
-            quantity=quantity,
-            occurred_at=sold_at,
-            actor=actor,
-            unit_price=unit_price,
-            reference=reference,
-            traceability_codes=traceability_codes,
+    raise DomainError(
+        _("%(batch)s 库存 %(stock)s，不足 %(need)s，不能出库。")
+        % {"batch": batch, "stock": batch.quantity, "need": quantity}
+    )
+
+
+# Codes of the batch not yet sold are marked sold; codes never received (the pharmacy did
+# not register them on purchase) are recorded as sold now. Whatever is missing from the
+# result was sold already, belongs to another batch, or is being sold by another counter
+# (the unique index makes that insert wait and then skip it).
+_SELL_CODES = (
+    "WITH sold AS ("  # noqa: S608
+    f" UPDATE {TraceabilityCode._meta.db_table} SET sold_in_id = %(m)s"
+    "  WHERE code = ANY(%(codes)s) AND batch_id = %(b)s AND sold_in_id IS NULL"
+    "  RETURNING code"
+    "), recorded AS ("
+    f" INSERT INTO {TraceabilityCode._meta.db_table} (code, pharmacy_id, batch_id, sold_in_id)"
+    "  SELECT c, %(p)s, %(b)s, %(m)s FROM unnest(%(codes)s::varchar[]) AS c"
+    f"  WHERE NOT EXISTS (SELECT 1 FROM {TraceabilityCode._meta.db_table} t WHERE t.code = c)"
+    "  ON CONFLICT (code) DO NOTHING RETURNING code"
+    ") SELECT code FROM sold UNION ALL SELECT code FROM recorded"
+)
+
+
+def _codes_sell(*, pharmacy: Pharmacy, batch_id: int, movement: Movement, codes: list[str]) -> None:
+    """HY-B03: each traceability code is sold once, from the batch it was received in."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _SELL_CODES, {"m": movement.pk, "codes": codes, "b": batch_id, "p": pharmacy.pk}
         )
-        if traceability_codes:
-            sold = TraceabilityCode.objects.select_for_update().filter(code__in=traceability_codes)
-            by_code = {c.code: c for c in sold}
-            for code in traceability_codes:
-                known = by_code.get(code)
-                if known is not None and (known.sold_in_id or known.batch_id != batch.pk):
-                    raise RuleViolation("HY-B03", _("追溯码 %s 已售出或不属于该批次。") % code)
-            TraceabilityCode.objects.filter(code__in=list(by_code)).update(sold_in=movement)
-            TraceabilityCode.objects.bulk_create(
-                TraceabilityCode(code=c, pharmacy=pharmacy, batch=batch, sold_in=movement)
-                for c in traceability_codes
-                if c not in by_code
-            )
-    return movement
+        done = {code for (code,) in cursor.fetchall()}
+    refused = next((c for c in codes if c not in done), None)
+    if refused is not None:
+        raise RuleViolation("HY-B03", _("追溯码 %s 已售出或不属于该批次。") % refused)
 
 
 def stock_sale_reverse(*, sale: Movement, actor: User | None, returned_at: datetime) -> Movement:

@@ -53,6 +53,17 @@ def patient_by_resident_id(resident_id: str) -> Patient | None:
     return Patient.objects.filter(resident_id=resident_id.strip().upper()).first()
 
 
+# A patient who chose an institution (or whose institution was revoked and must choose
+# again) is that institution's patient.
+CHOSEN_STATUSES = (ChoiceStatus.ACTIVE, ChoiceStatus.REVOKED_INSTITUTION)
+
+
+def choices_of_patients_of(organisation: Organisation) -> QuerySet[InstitutionChoice]:
+    """The choices that make patients `organisation`'s (filter by enrolment__patient): the
+    pharmacy's part of `patients_for_principal`, for an EXISTS on one patient."""
+    return InstitutionChoice.objects.filter(organisation=organisation, status__in=CHOSEN_STATUSES)
+
+
 def patients_for_principal(principal: Principal) -> QuerySet[Patient]:
     """Bureau: its region; windows: patients who filed there or are reviewed there;
     pharmacies and hospitals: also patients who chose them."""
@@ -62,7 +73,7 @@ def patients_for_principal(principal: Principal) -> QuerySet[Patient]:
     org = principal.organisation
     chose = Q(
         enrolments__choices__organisation=org,
-        enrolments__choices__status__in=[ChoiceStatus.ACTIVE, ChoiceStatus.REVOKED_INSTITUTION],
+        enrolments__choices__status__in=CHOSEN_STATUSES,
     )
     if org.kind == OrganisationKind.PHARMACY:
         return qs.filter(chose).distinct()
@@ -102,9 +113,31 @@ def enrolments_for_patient(patient: Patient) -> QuerySet[Enrolment]:
 
 def enrolment_for(patient: Patient, disease: Disease) -> Enrolment | None:
     """The patient's active enrolment for the disease (start date: `.starts_on`)."""
-    return Enrolment.objects.filter(
-        patient=patient, disease=disease, status=EnrolmentStatus.ACTIVE
-    ).first()
+    return (
+        Enrolment.objects.filter(patient=patient, disease=disease, status=EnrolmentStatus.ACTIVE)
+        .order_by()  # at most one (unique index); no join for the default ordering
+        .first()
+    )
+
+
+def _choice_settles_on(on: date) -> Q:
+    """HY-G05/HY-G06: a choice lets the patient settle on `on` when it is active, when its
+    institution was revoked but the transition has not ended (and the move has not taken
+    effect), or when it was replaced by a choice that starts later."""
+    revoked = (
+        Q(status=ChoiceStatus.REVOKED_INSTITUTION)
+        & (Q(settle_until__isnull=True) | Q(settle_until__gte=on))
+        & (Q(revoked_from__isnull=True) | Q(revoked_from__gt=on))
+    )
+    return Q(chosen_on__lte=on) & (
+        Q(status=ChoiceStatus.ACTIVE) | revoked | Q(status=ChoiceStatus.ENDED, ended_on__gt=on)
+    )
+
+
+def settling_choices(*, organisation: Organisation, on: date) -> QuerySet[InstitutionChoice]:
+    """Choices of `organisation` that let their patient settle there on `on` (filter further
+    by enrolment)."""
+    return InstitutionChoice.objects.filter(_choice_settles_on(on), organisation=organisation)
 
 
 def patient_may_settle_at(
@@ -113,33 +146,29 @@ def patient_may_settle_at(
     """HY-G05/HY-G06/HY-G07: benefits started, enrolment active, and `organisation` is a
     place the patient may settle on `on` — a revoked institution only until its transition
     ends and only while the patient has not moved."""
-    enrolment = enrolment_for(patient, disease)
-    if enrolment is None or enrolment.starts_on > on:
-        return False
-    for choice in InstitutionChoice.objects.filter(enrolment=enrolment, organisation=organisation):
-        if choice.chosen_on > on:
-            continue
-        if choice.status == ChoiceStatus.ACTIVE:
-            return True
-        if choice.status == ChoiceStatus.REVOKED_INSTITUTION:
-            if choice.settle_until and on > choice.settle_until:
-                continue
-            if choice.revoked_from and on >= choice.revoked_from:
-                continue
-            return True
-        if choice.status == ChoiceStatus.ENDED and choice.ended_on and on < choice.ended_on:
-            return True
-    return False
+    return (
+        settling_choices(organisation=organisation, on=on)
+        .filter(
+            enrolment__patient=patient,
+            enrolment__disease=disease,
+            enrolment__status=EnrolmentStatus.ACTIVE,
+            enrolment__starts_on__lte=on,
+        )
+        .exists()
+    )
+
+
+def hospital_stays_on(*, patient: Patient, on: date) -> QuerySet[HospitalStay]:
+    """HY-G08: stays admitted on or before `on` and not discharged before it (the discharge
+    day itself is free: the patient leaves hospital that day)."""
+    return HospitalStay.objects.filter(patient=patient, admitted_on__lte=on).filter(
+        Q(discharged_on__isnull=True) | Q(discharged_on__gt=on)
+    )
 
 
 def patient_hospitalised_on(*, patient: Patient, on: date) -> bool:
-    """HY-G08: admitted on or before `on` and not discharged before it (the discharge day
-    itself is free: the patient leaves hospital that day)."""
-    return (
-        HospitalStay.objects.filter(patient=patient, admitted_on__lte=on)
-        .filter(Q(discharged_on__isnull=True) | Q(discharged_on__gt=on))
-        .exists()
-    )
+    """HY-G08: the patient is in hospital on `on`."""
+    return hospital_stays_on(patient=patient, on=on).exists()
 
 
 def proxy_authorised(*, patient: Patient, proxy_resident_id: str, on: date) -> bool:

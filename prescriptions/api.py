@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
@@ -31,7 +32,7 @@ from patients.selectors import (
     patient_may_settle_at,
     patients_for_principal,
 )
-from prescriptions.models import Dispensing, DispensingLine
+from prescriptions.models import Dispensing
 from prescriptions.permissions import access_prescription_for_counter
 from prescriptions.selectors import (
     dispensings_for_principal,
@@ -87,34 +88,38 @@ class DispensingCreateSerializer(serializers.Serializer):
     purchase_list_photo_base64 = serializers.CharField(required=False, default="")
 
 
-class DispensingLineSerializer(serializers.ModelSerializer):
-    insurance_code = serializers.CharField(source="drug.insurance_code")
-    generic_name = serializers.CharField(source="drug.generic_name")
+# Plain (not Model) serializers for the answers: a ModelSerializer rebuilds its fields from
+# the model on every instance, a measurable share of a POS call.
+class DispensingLineSerializer(serializers.Serializer):
+    insurance_code = serializers.CharField(source="drug.insurance_code", read_only=True)
+    generic_name = serializers.CharField(source="drug.generic_name", read_only=True)
+    quantity = serializers.IntegerField(read_only=True, label=_("数量"))
+    unit_price = serializers.DecimalField(
+        max_digits=12, decimal_places=4, read_only=True, label=_("实际销售价（元）")
+    )
+    amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, read_only=True, label=_("金额（元）")
+    )
 
-    class Meta:
-        model = DispensingLine
-        fields = ["insurance_code", "generic_name", "quantity", "unit_price", "amount"]
 
-
-class DispensingSerializer(serializers.ModelSerializer):
-    status = serializers.CharField()
+class DispensingSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    number = serializers.CharField(read_only=True, label=_("结算单号"))
+    prescription = serializers.IntegerField(source="prescription_id", read_only=True)
+    status = serializers.CharField(read_only=True)
+    dispensed_at = serializers.DateTimeField(read_only=True, label=_("结算时间"))
+    total = serializers.DecimalField(
+        max_digits=12, decimal_places=2, read_only=True, label=_("费用总额（元）")
+    )
+    fund_share = serializers.DecimalField(
+        max_digits=12, decimal_places=2, read_only=True, label=_("统筹基金支付（元）")
+    )
+    personal_share = serializers.DecimalField(
+        max_digits=12, decimal_places=2, read_only=True, label=_("个人负担（元）")
+    )
+    is_proxy = serializers.BooleanField(read_only=True, label=_("代购"))
+    idempotency_key = serializers.CharField(read_only=True, allow_null=True, label=_("幂等键"))
     lines = DispensingLineSerializer(many=True, read_only=True)
-
-    class Meta:
-        model = Dispensing
-        fields = [
-            "id",
-            "number",
-            "prescription",
-            "status",
-            "dispensed_at",
-            "total",
-            "fund_share",
-            "personal_share",
-            "is_proxy",
-            "idempotency_key",
-            "lines",
-        ]
 
 
 class ReturnSerializer(serializers.Serializer):

@@ -5,14 +5,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 
-from accounts.models import Organisation
+from accounts.models import Membership, Organisation, OrganisationKind, Role
 from accounts.principal import Principal
 from accounts.selectors import region_ids_for_principal
+from accreditation.selectors import settling_designations
 from inventory.models import PriceCap
 from patients.models import Enrolment, EnrolmentStatus, Patient
+from patients.selectors import hospital_stays_on, settling_choices
 from pharmacies.models import Pharmacy
 from prescriptions.models import (
     Dispensing,
@@ -80,26 +93,127 @@ def quota_status(*, enrolment: Enrolment, on: date) -> QuotaStatus:
     )
 
 
+def listed_prices(*, programme: Programme, on: date) -> QuerySet[PriceCap]:
+    """HY-B02 / GY-C01: listed prices of the programme's basis in force on `on`, the newest
+    first (filter by drug)."""
+    return PriceCap.objects.filter(basis=programme.price_cap_basis, effective_on__lte=on).order_by(
+        "-effective_on", "-id"
+    )
+
+
+def price_cap_of(listed: Decimal | None, programme: Programme) -> Decimal | None:
+    """The cap: the listed price lowered by the programme's discount."""
+    if listed is None:
+        return None
+    return (listed * (100 - programme.price_discount_pct) / 100).quantize(Decimal("0.0001"))
+
+
 def price_cap_for(*, drug_id: int, programme: Programme, on: date) -> Decimal | None:
     """HY-B02 / GY-C01: the listed price of the programme's basis in force on `on`, lowered
     by the programme's discount."""
-    cap = (
-        PriceCap.objects.filter(
-            drug_id=drug_id, basis=programme.price_cap_basis, effective_on__lte=on
-        )
-        .order_by("-effective_on", "-id")
+    listed = (
+        listed_prices(programme=programme, on=on)
+        .filter(drug_id=drug_id)
         .values_list("price", flat=True)
         .first()
     )
-    if cap is None:
-        return None
-    return (cap * (100 - programme.price_discount_pct) / 100).quantize(Decimal("0.0001"))
+    return price_cap_of(listed, programme)
+
+
+def prescriber_memberships(*, physician_id: int, institution_id: int) -> QuerySet[Membership]:
+    """GY-E02: the physician's active physician membership of the institution."""
+    return Membership.objects.filter(
+        user_id=physician_id, organisation_id=institution_id, role=Role.PHYSICIAN, is_active=True
+    )
+
+
+@dataclass(frozen=True)
+class CounterChecks:
+    """What the counter checks about a sale before booking it, read in one query:
+    designation (HY-C06), enrolment (HY-G07), chosen place (HY-G05/G06), hospital stay
+    (HY-G08), prescriber (GY-E02), and an earlier sale under the same idempotency key."""
+
+    done_id: int | None
+    pharmacy_may_settle: bool
+    enrolment: Enrolment | None
+    patient_may_settle_here: bool
+    hospitalised: bool
+    prescriber_entitled: bool
+
+
+def counter_checks(
+    *, pharmacy: Pharmacy, prescription: Prescription, on: date, idempotency_key: str | None
+) -> CounterChecks:
+    """One query on the usual path (the patient's active enrolment carries every answer as
+    an EXISTS column); a second one when there is no such enrolment. Each condition is the
+    same queryset its own selector asks."""
+    programme = prescription.programme
+    patient = prescription.patient
+    disease = prescription.disease
+    institution = prescription.institution
+    columns: dict[str, Any] = {
+        "designated": Exists(settling_designations(pharmacy=pharmacy, programme=programme, on=on)),
+        "done_id": Subquery(
+            Dispensing.objects.filter(pharmacy=pharmacy, idempotency_key=idempotency_key)
+            .order_by()
+            .values("pk")[:1]
+        )
+        if idempotency_key
+        else Value(None, output_field=IntegerField()),
+        "prescriber": Exists(
+            prescriber_memberships(
+                physician_id=prescription.physician_id, institution_id=institution.pk
+            )
+        )
+        if prescription.physician_id is not None
+        and institution is not None
+        and institution.kind == OrganisationKind.HOSPITAL
+        else Value(False),
+    }
+    if disease is not None:
+        enrolment = (
+            Enrolment.objects.filter(
+                patient=patient, disease=disease, status=EnrolmentStatus.ACTIVE
+            )
+            .order_by()
+            .annotate(
+                **columns,
+                settles_here=Exists(
+                    settling_choices(organisation=pharmacy.organisation, on=on).filter(
+                        enrolment=OuterRef("pk")
+                    )
+                ),
+                hospitalised=Exists(hospital_stays_on(patient=patient, on=on)),
+            )
+            .first()
+        )
+        if enrolment is not None:
+            return CounterChecks(
+                done_id=enrolment.done_id,  # type: ignore[attr-defined]
+                pharmacy_may_settle=enrolment.designated,  # type: ignore[attr-defined]
+                enrolment=enrolment,
+                patient_may_settle_here=enrolment.settles_here,  # type: ignore[attr-defined]
+                hospitalised=enrolment.hospitalised,  # type: ignore[attr-defined]
+                prescriber_entitled=enrolment.prescriber,  # type: ignore[attr-defined]
+            )
+    row = Pharmacy.objects.filter(pk=pharmacy.pk).annotate(**columns).values(*columns).get()
+    return CounterChecks(
+        done_id=row["done_id"],
+        pharmacy_may_settle=row["designated"],
+        enrolment=None,
+        patient_may_settle_here=False,
+        hospitalised=False,
+        prescriber_entitled=row["prescriber"],
+    )
 
 
 def pharmacy_of(principal: Principal) -> Pharmacy | None:
-    pharmacy = Pharmacy.objects.filter(organisation=principal.organisation).first()
-    if pharmacy is not None:
-        pharmacy.organisation = principal.organisation  # already loaded: no second query
+    """The caller's pharmacy (an API key loads it with the key: no query then)."""
+    try:
+        pharmacy: Pharmacy = principal.organisation.pharmacy
+    except Pharmacy.DoesNotExist:
+        return None
+    pharmacy.organisation = principal.organisation  # already loaded: no second query
     return pharmacy
 
 

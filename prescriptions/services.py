@@ -11,13 +11,12 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, F, OuterRef, Subquery, Sum, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Membership, Organisation, OrganisationKind, Role, User
-from accreditation.selectors import pharmacy_may_settle
+from accounts.models import Organisation, OrganisationKind, User
 from core.errors import DomainError, RuleViolation, TransitionNotAllowed
 from core.uploads import sniff_upload
 from core.validators import normalise_resident_id, validate_resident_id
@@ -26,17 +25,11 @@ from inventory.models import (
     DiseaseDrug,
     Drug,
     ItemCategory,
-    StockBatch,
     TraceabilityCode,
 )
 from inventory.services import stock_sale_book, stock_sale_reverse
 from patients.models import Enrolment, Patient
-from patients.selectors import (
-    enrolment_for,
-    patient_hospitalised_on,
-    patient_may_settle_at,
-    proxy_authorised,
-)
+from patients.selectors import enrolment_for, proxy_authorised
 from pharmacies.models import Pharmacy
 from prescriptions.models import (
     DISPENSING_TRANSITIONS,
@@ -53,7 +46,15 @@ from prescriptions.models import (
     QuotaEvent,
     QuotaEventKind,
 )
-from prescriptions.selectors import price_cap_for, quota_for_period, quota_period_bounds
+from prescriptions.selectors import (
+    CounterChecks,
+    counter_checks,
+    listed_prices,
+    prescriber_memberships,
+    price_cap_of,
+    quota_for_period,
+    quota_period_bounds,
+)
 from programmes.models import Disease, PriceCapBasis, Programme
 from supervision.models import FindingKind, FindingPriority
 from supervision.services import finding_raise
@@ -96,11 +97,8 @@ def _physician_entitled(physician: User | None, institution: Organisation | None
         physician is not None
         and institution is not None
         and institution.kind == OrganisationKind.HOSPITAL
-        and Membership.objects.filter(
-            user_id=physician.pk,
-            organisation_id=institution.pk,
-            role=Role.PHYSICIAN,
-            is_active=True,
+        and prescriber_memberships(
+            physician_id=physician.pk, institution_id=institution.pk
         ).exists()
     )
 
@@ -374,48 +372,29 @@ def _check_codes(
     return {code: batch for code, ph, batch, _s in known if ph == pharmacy.pk}
 
 
-def _pick_batch(
-    pharmacy: Pharmacy, drug: Drug, codes: list[str], quantity: int, received: dict[str, int]
-) -> StockBatch:
-    """The batch the scanned codes were received in, else the earliest-expiring one with stock."""
-    known = next((received[c] for c in codes if c in received), None)
-    qs = StockBatch.objects.filter(pharmacy=pharmacy, drug=drug)
-    batch = (
-        qs.filter(pk=known).first()
-        if known
-        else qs.filter(quantity__gte=quantity).order_by("expiry_date", "pk").first()
-    )
-    if batch is None:
-        raise RuleViolation("HY-B03", _("%s 在本店进销存中库存不足。") % drug)
-    return batch
-
-
 def _eligibility(
-    *, pharmacy: Pharmacy, programme: Programme, patient: Patient, disease: Disease | None, on: date
+    *, checks: CounterChecks, programme: Programme, disease: Disease | None, on: date
 ) -> Enrolment | None:
-    if not pharmacy_may_settle(pharmacy=pharmacy, programme=programme, on=on):
+    if not checks.pharmacy_may_settle:
         raise RuleViolation(
             "HY-C06",
             _("本店今日不是“%s”的定点药店（或已过过渡期），不能结算。") % programme.short_name,
         )
     enrolment = None
     if disease is not None:
-        enrolment = enrolment_for(patient, disease)
-        if enrolment is not None:
-            enrolment.disease = disease  # same row, already loaded
+        enrolment = checks.enrolment
         if enrolment is None:
             raise RuleViolation("HY-G07", _("该患者未享受“%s”特门待遇。") % disease.name)
+        enrolment.disease = disease  # same row, already loaded
         if enrolment.starts_on > on:
             raise RuleViolation(
                 "HY-G07",
                 _("该患者“%(d)s”待遇自 %(start)s 起享受，尚未开始。")
                 % {"d": disease.name, "start": enrolment.starts_on.isoformat()},
             )
-        if not patient_may_settle_at(
-            patient=patient, disease=disease, organisation=pharmacy.organisation, on=on
-        ):
+        if not checks.patient_may_settle_here:
             raise RuleViolation("HY-G05", _("该患者未选择本店为“%s”的定点机构。") % disease.name)
-        if patient_hospitalised_on(patient=patient, on=on):
+        if checks.hospitalised:
             raise RuleViolation("HY-G08", _("患者住院期间不能使用特门待遇购药。"))
     return enrolment
 
@@ -438,18 +417,17 @@ def dispensing_submit(
     (HY-B02, GY-C01), traceability codes (HY-B03, GY-E02), quarterly quota (HY-G07),
     stock; the personal share is never waived (HY-G10); a retry with the key returns the
     first dispensing."""
-    if idempotency_key:
-        done = Dispensing.objects.filter(pharmacy=pharmacy, idempotency_key=idempotency_key).first()
-        if done is not None:
-            return _same_request(done, prescription)
     now = timezone.now()
     today = timezone.localdate(now)
     programme = prescription.programme
     patient = prescription.patient
     disease = prescription.disease
-    enrolment = _eligibility(
-        pharmacy=pharmacy, programme=programme, patient=patient, disease=disease, on=today
+    checks = counter_checks(
+        pharmacy=pharmacy, prescription=prescription, on=today, idempotency_key=idempotency_key
     )
+    if checks.done_id is not None:
+        return _same_request(Dispensing.objects.get(pk=checks.done_id), prescription)
+    enrolment = _eligibility(checks=checks, programme=programme, disease=disease, on=today)
     if not identity_confirmed:
         raise RuleViolation("HY-E07", _("请核验有效身份证件，确认人证一致后再结算。"))
     if proxy is not None:
@@ -470,21 +448,28 @@ def dispensing_submit(
         raise RuleViolation("GY-D02", _("患者（或代购人）须先在结算单上签字，才能发药。"))
     if not _prescription_valid(prescription, today):
         raise RuleViolation("GY-D02", _("处方不在有效期内。"))
-    if prescription.source == PrescriptionSource.PORTAL and not _physician_entitled(
-        prescription.physician, prescription.institution
-    ):
+    if prescription.source == PrescriptionSource.PORTAL and not checks.prescriber_entitled:
         raise RuleViolation("GY-E02", _("开方医师不是该院在职处方医师，处方无效。"))
     if prescription.source == PrescriptionSource.PAPER and not prescription.seal_image:
         raise RuleViolation("GY-D02", _("纸质处方缺少医师签名或盖章。"))
     if not lines:
         raise ValidationError(_("请至少配一种药品。"))
 
-    items = {i.pk: i for i in prescription.items.select_related("drug")}
-    scope_ids = (
-        set(DiseaseDrug.objects.filter(disease=disease).values_list("drug_id", flat=True))
-        if disease is not None
-        else set()
-    )
+    # Each item with its drug, whether the drug is in the disease's scope and its listed
+    # price: one query.
+    items = {
+        i.pk: i
+        for i in prescription.items.select_related("drug").annotate(
+            in_scope=Exists(DiseaseDrug.objects.filter(disease=disease, drug=OuterRef("drug_id")))
+            if disease is not None
+            else Value(False),
+            listed_price=Subquery(
+                listed_prices(programme=programme, on=today)
+                .filter(drug=OuterRef("drug_id"))
+                .values("price")[:1]
+            ),
+        )
+    }
     priced: list[tuple[LineInput, PrescriptionItem, Decimal]] = []
     for line in lines:
         item = items.get(line.item_id)
@@ -506,12 +491,12 @@ def dispensing_submit(
                 "HY-G10" if disease is not None else "GY-C02",
                 _("“%(cat)s”不属于医保支付范围。") % {"cat": drug.get_category_display()},
             )
-        if disease is not None and drug.pk not in scope_ids:
+        if disease is not None and not item.in_scope:
             raise RuleViolation(
                 "HY-G10",
                 _("%(drug)s 不在“%(d)s”的用药范围内。") % {"drug": drug, "d": disease.name},
             )
-        cap = price_cap_for(drug_id=drug.pk, programme=programme, on=today)
+        cap = price_cap_of(item.listed_price, programme)
         if cap is None or line.unit_price > cap:
             raise RuleViolation(
                 _price_rule(programme),
@@ -528,11 +513,6 @@ def dispensing_submit(
         ),
         Decimal("0.00"),
     )
-    fund, personal = _split(total, disease, programme=programme, patient=patient, on=today)
-    if personal_paid is not None and personal_paid < personal:
-        raise RuleViolation(
-            "HY-G10", _("个人负担部分 %(p)s 元须足额收取，不得减免。") % {"p": personal}
-        )
     try:
         return _book(
             pharmacy=pharmacy,
@@ -540,8 +520,7 @@ def dispensing_submit(
             enrolment=enrolment,
             priced=priced,
             total=total,
-            fund=fund,
-            personal=personal,
+            personal_paid=personal_paid,
             proxy=proxy,
             actor=actor,
             now=now,
@@ -572,8 +551,7 @@ def _book(
     enrolment: Enrolment | None,
     priced: list[tuple[LineInput, PrescriptionItem, Decimal]],
     total: Decimal,
-    fund: Decimal,
-    personal: Decimal,
+    personal_paid: Decimal | None,
     proxy: ProxyInput | None,
     actor: User,
     now: datetime,
@@ -585,7 +563,24 @@ def _book(
     period_start = (
         quota_period_bounds(programme=programme, on=today)[0] if enrolment is not None else None
     )
+    disease = prescription.disease
     with transaction.atomic():
+        if disease is None and (
+            programme.outpatient_deductible or programme.outpatient_annual_cap is not None
+        ):
+            # GY-D03: the yearly deductible and fund cap are shared by all the patient's
+            # purchases; two counters count them one after the other (the patient row is the
+            # lock; a retry with the same key waits here too, then meets the unique index).
+            Patient.objects.select_for_update().filter(pk=prescription.patient_id).values_list(
+                "pk"
+            ).get()
+        fund, personal = _split(
+            total, disease, programme=programme, patient=prescription.patient, on=today
+        )
+        if personal_paid is not None and personal_paid < personal:
+            raise RuleViolation(
+                "HY-G10", _("个人负担部分 %(p)s 元须足额收取，不得减免。") % {"p": personal}
+            )
         # Insert first: a concurrent retry with the same key waits here on the unique index.
         dispensing = Dispensing(
             number=f"JS{timezone.localtime(now):%Y%m%d%H%M%S}{uuid.uuid4().hex[:8].upper()}",
@@ -614,15 +609,12 @@ def _book(
             )
         dispensing.save()
         # Lock order everywhere: prescription items (by id), quota account, stock batches.
-        item_ids = sorted(item.pk for _l, item, _c in priced)
-        locked = {
-            i.pk: i
-            for i in PrescriptionItem.objects.select_for_update()
-            .filter(pk__in=item_ids)
-            .order_by("pk")
-        }
-        for line, item, _cap in priced:
-            if line.quantity > locked[item.pk].remaining:
+        # Each is one conditional UPDATE: it locks the row and re-checks in one statement.
+        for line, item, _cap in sorted(priced, key=lambda p: p[1].pk):
+            taken = PrescriptionItem.objects.filter(
+                pk=item.pk, dispensed_quantity__lte=F("quantity") - line.quantity
+            ).update(dispensed_quantity=F("dispensed_quantity") + line.quantity)
+            if not taken:
                 raise RuleViolation(
                     "HY-E02", _("%s 处方剩余数量不足（已在别处配药）。") % item.drug
                 )
@@ -637,34 +629,32 @@ def _book(
             )
         rows = []
         for line, item, cap in priced:
-            batch = _pick_batch(
-                pharmacy, item.drug, line.traceability_codes, line.quantity, received
-            )
+            # The batch the scanned codes were received in, else the earliest-expiring one
+            # with stock (stock_sale_book picks it).
+            known = next((received[c] for c in line.traceability_codes if c in received), None)
             try:
                 movement = stock_sale_book(
                     pharmacy=pharmacy,
                     drug=item.drug,
-                    batch=batch,
+                    batch=known,
                     quantity=line.quantity,
                     unit_price=line.unit_price,
                     traceability_codes=line.traceability_codes,
                     sold_at=now,
                     actor=actor,
                     reference=dispensing.number,
+                    savepoint=False,  # any error rolls back this whole transaction
                 )
             except RuleViolation:
                 raise
             except DomainError as exc:
                 raise RuleViolation("HY-B03", str(exc)) from exc
-            PrescriptionItem.objects.filter(pk=item.pk).update(
-                dispensed_quantity=F("dispensed_quantity") + line.quantity
-            )
             rows.append(
                 DispensingLine(
                     dispensing=dispensing,
                     item=item,
                     drug=item.drug,
-                    batch=batch,
+                    batch_id=movement.batch_id,
                     quantity=line.quantity,
                     unit_price=line.unit_price,
                     price_cap=cap,
@@ -717,7 +707,26 @@ def _quota_use(
     actor: User,
     on: date,
 ) -> None:
-    """HY-G07: lock the period's account, refuse beyond the standard, F() update, event row."""
+    """HY-G07: take the amount from the period's account in one conditional UPDATE (it locks
+    the row; a second counter waits and re-checks); refuse beyond the standard; event row."""
+    start, _end = quota_period_bounds(programme=programme, on=on)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {QuotaAccount._meta.db_table} SET used = used + %s"  # noqa: S608
+            " WHERE enrolment_id = %s AND period_start = %s AND used + %s <= quota RETURNING id",
+            [amount, enrolment.pk, start, amount],
+        )
+        row = cursor.fetchone()
+    if row is not None:
+        QuotaEvent.objects.create(
+            account_id=row[0],
+            dispensing=dispensing,
+            kind=QuotaEventKind.USE,
+            amount=amount,
+            actor=actor,
+        )
+        return
+    # No account yet (first purchase of the period: create it) or not enough left.
     account = _quota_account(enrolment, programme, on)
     if account.used + amount > account.quota:
         raise RuleViolation(

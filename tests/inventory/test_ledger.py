@@ -162,3 +162,74 @@ def test_concurrent_sales_never_make_stock_negative(personas: dict) -> None:
     assert sorted(outcomes) == ["ok"] * 3 + ["refused"] * 3
     assert batch.quantity == 1
     assert Movement.objects.filter(batch=batch, kind=MovementKind.SALE).count() == 3
+
+
+@pytest.mark.django_db
+def test_hy_b03_a_code_is_sold_only_from_the_batch_it_was_received_in(
+    pharmacy: Pharmacy, catalogue: dict[str, Drug]
+) -> None:
+    # Given code R1 received in batch A, and batch B of the same drug
+    drug = catalogue["amlodipine"]
+    a = book(pharmacy, drug, PURCHASE, 5, at(date(2026, 7, 1)), batch_no="A", codes=["R1"])
+    b = book(pharmacy, drug, PURCHASE, 5, at(date(2026, 7, 1)), batch_no="B")
+    sale = {
+        "pharmacy": pharmacy,
+        "drug": drug,
+        "quantity": 1,
+        "unit_price": Decimal("18"),
+        "traceability_codes": ["R1"],
+        "sold_at": at(date(2026, 7, 2)),
+        "actor": None,
+    }
+    # When it is sold from batch B: refused, nothing moves
+    with pytest.raises(RuleViolation) as exc:
+        stock_sale_book(batch=b, **sale)  # type: ignore[arg-type]
+    assert exc.value.rule_id == "HY-B03"
+    b.refresh_from_db()
+    assert b.quantity == 5
+    assert TraceabilityCode.objects.get(code="R1").sold_in is None
+    # Then from batch A (given by id) it sells, and a new code is recorded as sold
+    stock_sale_book(batch=a.pk, **{**sale, "quantity": 2, "traceability_codes": ["R1", "N1"]})  # type: ignore[arg-type]
+    a.refresh_from_db()
+    assert a.quantity == 3
+    assert set(
+        TraceabilityCode.objects.filter(sold_in__isnull=False).values_list("code", "batch_id")
+    ) == {("R1", a.pk), ("N1", a.pk)}
+
+
+@pytest.mark.django_db
+def test_sale_without_a_batch_takes_the_earliest_expiring_one_with_enough(
+    pharmacy: Pharmacy, catalogue: dict[str, Drug]
+) -> None:
+    # Given three batches: the earliest-expiring holds too little
+    drug = catalogue["amlodipine"]
+    batches = {}
+    for no, expiry, qty in (
+        ("E1", date(2027, 1, 1), 1),
+        ("E2", date(2027, 6, 1), 5),
+        ("E3", date(2028, 1, 1), 5),
+    ):
+        batch = stock_batch_get_or_create(
+            pharmacy=pharmacy, drug=drug, batch_no=no, production_date=None, expiry_date=expiry
+        )
+        book(pharmacy, drug, PURCHASE, qty, at(date(2026, 7, 1)), batch_no=no)
+        batches[no] = batch
+    sale = {
+        "pharmacy": pharmacy,
+        "drug": drug,
+        "unit_price": Decimal("18"),
+        "traceability_codes": [],
+        "sold_at": at(date(2026, 7, 2)),
+        "actor": None,
+    }
+    # When 3 are sold with no batch named: E2 gives them
+    movement = stock_sale_book(quantity=3, **sale)  # type: ignore[arg-type]
+    assert movement.batch_id == batches["E2"].pk
+    # Then more than any batch holds is refused and nothing changes
+    with pytest.raises(DomainError):
+        stock_sale_book(quantity=6, **sale)  # type: ignore[arg-type]
+    assert sorted(StockBatch.objects.filter(drug=drug).values_list("quantity", flat=True)) == [
+        1,
+        2,
+        5,
+    ]

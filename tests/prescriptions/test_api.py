@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -148,6 +149,32 @@ def test_pos_outsider_pharmacy_gets_404_and_list_query_count(
         with django_assert_max_num_queries(8):
             listing = api.get("/api/v1/pos/dispensings/")
     assert [d["id"] for d in listing.json()["results"]] == [pk]
+
+
+def test_pos_dispensing_query_count_is_pinned(django_assert_max_num_queries: Any) -> None:
+    # Given a patient whose quarter's quota account is open (an earlier purchase) and a POS
+    # key used a moment ago (its last-used time is fresh)
+    w = world()
+    api = pos(w)
+    with time_machine.travel(MAY, tick=False):
+        first = w.prescription()
+        opened = api.post(
+            "/api/v1/pos/dispensings/", body(w, first.pk, first.items.get().pk, 2, "q1"), "json"
+        )
+        assert opened.status_code == 201, opened.content
+        p = w.prescription()
+        payload = body(w, p.pk, p.items.get().pk, 3, "q2")
+        # When the counter dispenses through the API: every check (HY-C06, HY-G05/G07/G08,
+        # HY-E07, GY-D02, GY-E02, HY-G10, HY-B02, HY-B03, quota, stock, idempotency) and the
+        # booking, in at most 17 statements (the benchmark's budget is 25) — 2 of them the
+        # savepoint around the booking that the test's own transaction turns BEGIN/COMMIT into
+        with django_assert_max_num_queries(17) as captured:
+            done = api.post("/api/v1/pos/dispensings/", payload, "json")
+    # Then it is settled and booked
+    assert done.status_code == 201, done.content
+    assert done.json()["total"] == "28.50"
+    assert QuotaAccount.objects.get().used == Decimal("47.50")
+    assert len(captured) <= 17
 
 
 def test_openapi_documents_the_pos_endpoints() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -103,3 +104,56 @@ def test_concurrent_retries_with_one_idempotency_key_charge_once() -> None:
     assert Dispensing.objects.count() == 1
     assert QuotaAccount.objects.get().used == Decimal("38.00")
     assert StockBatch.objects.get(pk=w.batch.pk).quantity == 196
+
+
+def test_gy_d03_two_counters_at_once_share_the_yearly_fund_cap() -> None:
+    """GY-PT: 50 % above a zero deductible, 30 元 of fund a year. Two purchases of 50 元 at the
+    same moment: the first gets 25 元, the second only the 5 元 left — never 50 元 in all."""
+    from accounts.models import Role
+    from prescriptions.models import PrescriptionSource
+    from prescriptions.services import ItemInput, prescription_create
+    from programmes.services import programme_update_parameters
+    from tests.factories import member
+    from tests.prescriptions.test_gy_programme import gy_hospital, gy_world
+
+    w, gy = gy_world()
+    gy = programme_update_parameters(
+        programme=gy,
+        actor=member(Role.BUREAU_ADMIN),
+        changes={"outpatient_deductible": Decimal("0"), "outpatient_annual_cap": Decimal("30")},
+        reason="并发测试",
+    )
+    with time_machine.travel(MAY, tick=True):
+        prescriptions = [
+            prescription_create(
+                programme=gy,
+                patient=w.patient,
+                disease=None,
+                source=PrescriptionSource.PORTAL,
+                items=[ItemInput(w.drug, "片剂", "qd", 10, 10)],
+                issued_on=date(2027, 5, 10),
+                valid_days=3,
+                actor=w.physician,
+                institution=gy_hospital(),
+            )
+            for _n in range(2)
+        ]
+        jobs = []
+        for p in prescriptions:
+            line = w.line(p, 10, price="5.00")
+
+            def job(p: Any = p, line: Any = line) -> Dispensing:
+                return dispensing_submit(
+                    pharmacy=w.pharmacy,
+                    prescription=p,
+                    lines=[line],
+                    actor=w.pharmacist,
+                    identity_confirmed=True,
+                    patient_signed=True,
+                )
+
+            jobs.append(job)
+        results = race(jobs)
+    assert all(isinstance(r, Dispensing) for r in results), results
+    shares = sorted(Dispensing.objects.values_list("fund_share", flat=True))
+    assert shares == [Decimal("5.00"), Decimal("25.00")]
