@@ -21,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.api import ScopedViewSetMixin
-from accounts.models import Membership, Role, User
+from accounts.models import OrganisationKind, User
 from accounts.principal import Principal
 from core.errors import DomainError
 from core.pdf import render_pdf
@@ -35,7 +35,9 @@ from patients.selectors import (
 from prescriptions.models import Dispensing
 from prescriptions.permissions import access_prescription_for_counter
 from prescriptions.selectors import (
+    counter_read,
     dispensings_for_principal,
+    on_duty_memberships,
     open_prescriptions,
     pharmacy_of,
     quota_status,
@@ -43,7 +45,7 @@ from prescriptions.selectors import (
 from prescriptions.services import LineInput, ProxyInput, dispensing_return, dispensing_submit
 from prescriptions.views import _slip_context
 
-COUNTER_ROLES = (Role.PHARMACIST, Role.PHARMACY_MANAGER)
+NO_PHARMACIST = "请填写本店在岗药师的账号（pharmacist）。"
 
 
 def _pharmacist(principal: Principal, username: str) -> User:
@@ -52,18 +54,12 @@ def _pharmacist(principal: Principal, username: str) -> User:
     if principal.user is not None:
         return principal.user
     member = (
-        Membership.objects.filter(
-            organisation=principal.organisation,
-            role__in=COUNTER_ROLES,
-            is_active=True,
-            user__username=username,
-            user__is_active=True,
-        )
+        on_duty_memberships(organisation=principal.organisation, username=username)
         .select_related("user")
         .first()
     )
     if member is None:
-        raise DomainError("请填写本店在岗药师的账号（pharmacist）。", field="pharmacist")
+        raise DomainError(NO_PHARMACIST, field="pharmacist")
     return member.user
 
 
@@ -155,7 +151,24 @@ class DispensingViewSet(
         body = DispensingCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        prescription = access_prescription_for_counter(principal, data["prescription"])
+        now = timezone.now()
+        checks = None
+        on_duty: User | None = None
+        if principal.organisation.kind == OrganisationKind.PHARMACY:
+            # One statement: the prescription, the counter's access to it (else 404, as
+            # access_prescription_for_counter), the on-duty pharmacist and every check.
+            read = counter_read(
+                pharmacy=pharmacy,
+                prescription_id=data["prescription"],
+                on=timezone.localdate(now),
+                idempotency_key=data["idempotency_key"],
+                pharmacist=data["pharmacist"] if principal.user is None else None,
+            )
+            if read is None or not read.accessible:
+                raise NotFound
+            prescription, checks, on_duty = read.prescription, read.checks, read.pharmacist
+        else:
+            prescription = access_prescription_for_counter(principal, data["prescription"])
         proxy = None
         if data["proxy_name"] or data["proxy_resident_id"]:
             photo = None
@@ -166,6 +179,12 @@ class DispensingViewSet(
                     raise DomainError("购药清单照片不是有效的 base64。") from exc
                 photo = SimpleUploadedFile("list", raw)
             proxy = ProxyInput(data["proxy_name"], data["proxy_resident_id"], photo)
+        if checks is not None and principal.user is None:
+            if on_duty is None:
+                raise DomainError(NO_PHARMACIST, field="pharmacist")
+            actor = on_duty
+        else:
+            actor = _pharmacist(principal, data["pharmacist"])
         dispensing = dispensing_submit(
             pharmacy=pharmacy,
             prescription=prescription,
@@ -179,12 +198,14 @@ class DispensingViewSet(
                 )
                 for line in data["lines"]
             ],
-            actor=_pharmacist(principal, data["pharmacist"]),
+            actor=actor,
             identity_confirmed=data["identity_confirmed"],
             patient_signed=data["patient_signed"],
             proxy=proxy,
             personal_paid=data.get("personal_paid"),
             idempotency_key=data["idempotency_key"],
+            checks=checks,
+            now=now,
         )
         return Response(DispensingSerializer(dispensing).data, status=201)
 

@@ -410,21 +410,25 @@ def dispensing_submit(
     proxy: ProxyInput | None = None,
     personal_paid: Decimal | None = None,
     idempotency_key: str | None = None,
+    checks: CounterChecks | None = None,
+    now: datetime | None = None,
 ) -> Dispensing:
     """Dispense and settle at the counter: designation (HY-C06), enrolment and chosen place
     (HY-G05/G07), hospital stay (HY-G08), identity and proxy (HY-E07, GY-D01, HY-G09),
     prescription (HY-E02, GY-D02, GY-E02), scope and swaps (HY-G10, GY-C02), price caps
     (HY-B02, GY-C01), traceability codes (HY-B03, GY-E02), quarterly quota (HY-G07),
     stock; the personal share is never waived (HY-G10); a retry with the key returns the
-    first dispensing."""
-    now = timezone.now()
+    first dispensing. `checks` (with `now`, the time they were read at): the caller read
+    them with the prescription (`counter_read`)."""
+    now = now or timezone.now()
     today = timezone.localdate(now)
     programme = prescription.programme
     patient = prescription.patient
     disease = prescription.disease
-    checks = counter_checks(
-        pharmacy=pharmacy, prescription=prescription, on=today, idempotency_key=idempotency_key
-    )
+    if checks is None:
+        checks = counter_checks(
+            pharmacy=pharmacy, prescription=prescription, on=today, idempotency_key=idempotency_key
+        )
     if checks.done_id is not None:
         return _same_request(Dispensing.objects.get(pk=checks.done_id), prescription)
     enrolment = _eligibility(checks=checks, programme=programme, disease=disease, on=today)
