@@ -358,7 +358,11 @@ def cpu_per_dispensing(jobs: list[tuple[str, str, int, int, int]]) -> float:
             "wsgi.version": (1, 0),
         }
         status: list[str] = []
-        body = b"".join(application(environ, lambda s, h, *_a: status.append(s)))
+
+        def start_response(s: str, _headers: Any, *_exc: Any) -> Any:
+            status.append(s)
+
+        body = b"".join(application(environ, start_response))
         assert status[0].startswith("201"), body[:300]
 
     warm, measured = jobs[:10], jobs[10:]
