@@ -381,6 +381,8 @@ def cpu_per_dispensing(jobs: list[tuple[str, str, int, int, int]]) -> float:
     if profile is not None:
         out = io.StringIO()
         stats = pstats.Stats(profile, stream=out).sort_stats("cumulative")
+        if os.environ.get("BENCH_PROFILE_OUT"):
+            profile.dump_stats(os.environ["BENCH_PROFILE_OUT"])
         lines = int(os.environ["BENCH_PROFILE"])
         stats.print_stats(lines if lines > 1 else 60)
         print(out.getvalue())

@@ -24,7 +24,7 @@ from accounts.principal import Principal
 from accounts.selectors import region_ids_for_principal
 from accreditation.selectors import settling_designations
 from core.prepared import PreparedQuery, partial_instance, sentinel_date, sentinel_id, sentinel_text
-from inventory.models import PriceCap
+from inventory.models import DiseaseDrug, PriceCap
 from patients.models import Enrolment, EnrolmentStatus, Patient
 from patients.selectors import choices_of_patients_of, hospital_stays_on, settling_choices
 from pharmacies.models import Pharmacy
@@ -32,6 +32,7 @@ from prescriptions.models import (
     Dispensing,
     DispensingStatus,
     Prescription,
+    PrescriptionItem,
     PrescriptionSource,
     QuotaAccount,
 )
@@ -324,6 +325,50 @@ def counter_checks(
     if read is None:
         raise Prescription.DoesNotExist
     return read.checks
+
+
+def _counter_items_queryset(
+    *, prescription_id: int, disease_id: int, price_cap_basis: str, on: date
+) -> QuerySet[PrescriptionItem]:
+    programme = Programme(price_cap_basis=price_cap_basis)
+    return (
+        PrescriptionItem.objects.filter(prescription_id=prescription_id)
+        .select_related("drug")
+        .annotate(
+            in_scope=Exists(
+                DiseaseDrug.objects.filter(disease_id=disease_id, drug=OuterRef("drug_id"))
+            ),
+            listed_price=Subquery(
+                listed_prices(programme=programme, on=on)
+                .filter(drug=OuterRef("drug_id"))
+                .values("price")[:1]
+            ),
+        )
+    )
+
+
+_COUNTER_ITEMS = PreparedQuery(
+    _counter_items_queryset,
+    prescription_id=sentinel_id(11),
+    disease_id=sentinel_id(12),
+    price_cap_basis=sentinel_text("price_cap_basis"),
+    on=sentinel_date(2),
+)
+
+
+def counter_items(*, prescription: Prescription, on: date) -> list[Any]:
+    """The prescription's items with their drug, `in_scope` (the drug is in the disease's
+    scope; False without a disease) and `listed_price` (the programme's listed price in
+    force on `on`, HY-B02 / GY-C01): one statement, compiled once per process."""
+    items: list[Any] = _COUNTER_ITEMS.fetch(
+        prescription_id=prescription.pk,
+        disease_id=prescription.disease_id,
+        price_cap_basis=prescription.programme.price_cap_basis,
+        on=on,
+    )
+    for item in items:
+        item.prescription = prescription
+    return items
 
 
 def pharmacy_of(principal: Principal) -> Pharmacy | None:

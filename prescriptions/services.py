@@ -3,7 +3,6 @@ returns, delivery register and record retention."""
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -12,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, F, OuterRef, Subquery, Sum, Value
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,6 +21,7 @@ from core.uploads import sniff_upload
 from core.validators import normalise_resident_id, validate_resident_id
 from inventory.models import (
     APPROVAL_ONLY_ALLOWED,
+    TRACEABILITY_CODE_RE,
     DiseaseDrug,
     Drug,
     ItemCategory,
@@ -49,7 +49,7 @@ from prescriptions.models import (
 from prescriptions.selectors import (
     CounterChecks,
     counter_checks,
-    listed_prices,
+    counter_items,
     prescriber_memberships,
     price_cap_of,
     quota_for_period,
@@ -59,8 +59,6 @@ from programmes.models import Disease, PriceCapBasis, Programme
 from supervision.models import FindingKind, FindingPriority
 from supervision.services import finding_raise
 
-# The national drug traceability code: 20 digits, one per sold unit (HY-B03).
-TRACE_CODE_RE = re.compile(r"^\d{20}$")
 CENT = Decimal("0.01")
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png"})
 
@@ -327,11 +325,30 @@ def _prescription_valid(prescription: Prescription, on: date) -> bool:
     )
 
 
+# What the ledger knows of the scanned codes: the pharmacy and batch each was received in and
+# the sale it went out in (one statement, no ORM compilation on the counter's hot path).
+_CODES_KNOWN = (
+    "SELECT code, pharmacy_id, batch_id, sold_in_id"  # noqa: S608
+    f" FROM {TraceabilityCode._meta.db_table} WHERE code = ANY(%s)"
+)
+
+
+class _RetryDone(Exception):
+    def __init__(self, done: Dispensing) -> None:
+        self.done = done
+
+
 def _check_codes(
-    *, pharmacy: Pharmacy, lines: list[LineInput], actor: User, at: datetime
+    *,
+    pharmacy: Pharmacy,
+    lines: list[LineInput],
+    actor: User,
+    at: datetime,
+    idempotency_key: str | None = None,
 ) -> dict[str, int]:
     """Format and count (HY-B03), already sold (GY-E02); returns the batch of each code this
-    pharmacy received."""
+    pharmacy received. Codes sold by the first request of a retry (committed after the
+    retry's idempotency check) are that request's, not a resale: `_RetryDone`."""
     seen: set[str] = set()
     for line in lines:
         if len(line.traceability_codes) != line.quantity:
@@ -341,18 +358,23 @@ def _check_codes(
                 % {"qty": line.quantity, "n": len(line.traceability_codes)},
             )
         for code in line.traceability_codes:
-            if not TRACE_CODE_RE.match(code):
+            if not TRACEABILITY_CODE_RE.match(code):
                 raise RuleViolation("HY-B03", _("追溯码 %s 格式不正确（应为 20 位数字）。") % code)
             if code in seen:
                 raise RuleViolation("HY-B03", _("追溯码 %s 重复扫描。") % code)
             seen.add(code)
-    known = list(
-        TraceabilityCode.objects.filter(code__in=seen).values_list(
-            "code", "pharmacy_id", "batch_id", "sold_in_id"
-        )
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(_CODES_KNOWN, [list(seen)])
+        known: list[tuple[str, int, int, int | None]] = cursor.fetchall()
     sold = [code for code, _ph, _b, sold_in in known if sold_in is not None]
     if sold:
+        done = (
+            Dispensing.objects.filter(pharmacy=pharmacy, idempotency_key=idempotency_key).first()
+            if idempotency_key
+            else None
+        )
+        if done is not None:
+            raise _RetryDone(done)
         # The finding is committed on its own: the refused sale rolls back, the alert stays.
         for code in sold:
             finding_raise(
@@ -460,20 +482,8 @@ def dispensing_submit(
         raise ValidationError(_("请至少配一种药品。"))
 
     # Each item with its drug, whether the drug is in the disease's scope and its listed
-    # price: one query.
-    items = {
-        i.pk: i
-        for i in prescription.items.select_related("drug").annotate(
-            in_scope=Exists(DiseaseDrug.objects.filter(disease=disease, drug=OuterRef("drug_id")))
-            if disease is not None
-            else Value(False),
-            listed_price=Subquery(
-                listed_prices(programme=programme, on=today)
-                .filter(drug=OuterRef("drug_id"))
-                .values("price")[:1]
-            ),
-        )
-    }
+    # price: one query (compiled once per process).
+    items = {i.pk: i for i in counter_items(prescription=prescription, on=today)}
     priced: list[tuple[LineInput, PrescriptionItem, Decimal]] = []
     for line in lines:
         item = items.get(line.item_id)
@@ -508,7 +518,12 @@ def dispensing_submit(
                 % {"drug": drug, "price": line.unit_price, "cap": cap if cap is not None else "—"},
             )
         priced.append((line, item, cap))
-    received = _check_codes(pharmacy=pharmacy, lines=lines, actor=actor, at=now)
+    try:
+        received = _check_codes(
+            pharmacy=pharmacy, lines=lines, actor=actor, at=now, idempotency_key=idempotency_key
+        )
+    except _RetryDone as retry:
+        return _same_request(retry.done, prescription)
 
     total = sum(
         (
