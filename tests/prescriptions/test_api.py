@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import base64
+import json
 from decimal import Decimal
 from typing import Any
 
 import pytest
 import time_machine
+from rest_framework.exceptions import ValidationError
+from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIClient
 
 from accounts.models import Role, User
 from accounts.services import api_key_create
 from patients.models import ProxyGround, ProxyMethod
 from patients.services import proxy_authorise
+from prescriptions.api import (
+    DispensingCreateSerializer,
+    DispensingSerializer,
+    dispensing_answer,
+    dispensing_body,
+)
 from prescriptions.models import Dispensing, QuotaAccount
 from tests.factories import member
 from tests.patients.helpers import county_window, resident_id
@@ -182,3 +191,80 @@ def test_openapi_documents_the_pos_endpoints() -> None:
     text = schema.content.decode()
     assert "/api/v1/pos/dispensings/" in text and "/api/v1/pos/eligibility/" in text
     assert "idempotency_key" in text
+
+
+def _as_plain(data: Any) -> Any:
+    return json.loads(JSONRenderer().render(data))
+
+
+LEAN_BODIES: list[dict[str, Any]] = [
+    {
+        "prescription": 1,
+        "lines": [
+            {
+                "item": 2,
+                "quantity": 2,
+                "unit_price": "9.5",
+                "traceability_codes": ["1" * 20, "2" * 20],
+            }
+        ],
+        "identity_confirmed": True,
+        "patient_signed": True,
+        "pharmacist": "ph",
+        "idempotency_key": "k",
+    },
+    {
+        "prescription": "7",
+        "lines": [
+            {"item": 2, "quantity": 1, "unit_price": 6, "traceability_codes": ["3" * 20]},
+            {"item": 3, "quantity": 1, "unit_price": "1.25", "traceability_codes": [], "drug": 4},
+        ],
+        "identity_confirmed": False,
+        "patient_signed": "true",
+        "idempotency_key": "k2",
+        "personal_paid": "3.10",
+        "proxy_name": "李四",
+        "proxy_resident_id": "x",
+        "unknown": "ignored",
+    },
+]
+REFUSED_BODIES: list[Any] = [
+    [],
+    {**LEAN_BODIES[0], "idempotency_key": ""},
+    {**LEAN_BODIES[0], "pharmacist": ""},
+    {k: v for k, v in LEAN_BODIES[0].items() if k != "patient_signed"},
+    {**LEAN_BODIES[0], "lines": "x"},
+    {**LEAN_BODIES[0], "lines": [{**LEAN_BODIES[0]["lines"][0], "quantity": 0}]},
+    {**LEAN_BODIES[0], "lines": [{**LEAN_BODIES[0]["lines"][0], "unit_price": "abc"}]},
+    {**LEAN_BODIES[0], "personal_paid": "1.234"},
+]
+
+
+@pytest.mark.parametrize("data", LEAN_BODIES)
+def test_pos_dispensing_body_is_validated_as_by_its_serializer(data: dict[str, Any]) -> None:
+    serializer = DispensingCreateSerializer(data=data)
+    assert serializer.is_valid(), serializer.errors
+    assert _as_plain(dispensing_body(data)) == _as_plain(serializer.validated_data)
+
+
+@pytest.mark.parametrize("data", REFUSED_BODIES)
+def test_pos_dispensing_body_refusals_name_the_fields_as_its_serializer(data: Any) -> None:
+    serializer = DispensingCreateSerializer(data=data)
+    assert not serializer.is_valid()
+    with pytest.raises(ValidationError) as exc:
+        dispensing_body(data)
+    assert exc.value.detail == serializer.errors
+
+
+def test_pos_dispensing_answer_is_its_serializers() -> None:
+    w = world()
+    with time_machine.travel(MAY, tick=False):
+        p = w.prescription()
+        done = pos(w).post(
+            "/api/v1/pos/dispensings/", body(w, p.pk, p.items.get().pk, 2, "ans"), format="json"
+        )
+    assert done.status_code == 201, done.content
+    dispensing = Dispensing.objects.get()
+    assert done.json() == _as_plain(DispensingSerializer(dispensing).data)
+    assert done.json() == _as_plain(dispensing_answer(dispensing))
+    assert done.json()["lines"][0]["unit_price"] == "9.5000"
