@@ -22,6 +22,8 @@ from datetime import date
 from typing import Any, Generic, TypeVar
 
 from django.db import connections
+from django.db.models.expressions import DatabaseDefault
+from django.db.models.signals import post_save, pre_save
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
 
@@ -141,3 +143,45 @@ class PreparedQuery(Generic[M]):
                 setattr(obj, attr, row[pos])
             objects.append(obj)  # type: ignore[arg-type]
         return objects
+
+
+_INSERT_SQL: dict[tuple[type[Model], int, str], tuple[str, tuple[Any, ...]]] = {}
+
+
+def insert(objs: list[M], using: str = "default") -> list[M]:
+    """INSERT new instances of one model in one statement and set their ids, as `bulk_create`
+    does (no save(), no signals: refused when the model has save-signal receivers), with the
+    SQL text built once per model and row count. Field values go through each field's
+    `pre_save` (auto_now_add, files) and `get_db_prep_save`, as the ORM's own insert."""
+    model = type(objs[0])
+    assert all(type(o) is model for o in objs)
+    if pre_save.has_listeners(model) or post_save.has_listeners(model):
+        raise ValueError(f"{model.__name__} has save signals: use save() or bulk_create()")
+    connection = connections[using]
+    cached = _INSERT_SQL.get((model, len(objs), using))
+    if cached is None:
+        opts = model._meta
+        fields = tuple(f for f in opts.concrete_fields if f is not opts.auto_field)
+        qn = connection.ops.quote_name
+        row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        sql = (
+            f"INSERT INTO {qn(opts.db_table)} ({', '.join(qn(f.column) for f in fields)})"
+            f" VALUES {', '.join([row] * len(objs))} RETURNING {qn(opts.pk.column)}"
+        )
+        cached = _INSERT_SQL[(model, len(objs), using)] = (sql, fields)
+    sql, fields = cached
+    params: list[Any] = []
+    for obj in objs:
+        for f in fields:
+            value = f.pre_save(obj, True)
+            if isinstance(value, DatabaseDefault):
+                value = f.get_default()
+            params.append(f.get_db_prep_save(value, connection=connection))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        ids = [pk for (pk,) in cursor.fetchall()]
+    for obj, pk in zip(objs, ids, strict=True):
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = using
+    return objs

@@ -20,6 +20,7 @@ from accounts.models import Membership, Role, User
 from core.calendar import load_calendar
 from core.errors import DomainError, RuleViolation, TransitionNotAllowed
 from core.notifications import notification_send
+from core.prepared import insert
 from inventory import imports
 from inventory.files import sniff_spreadsheet
 from inventory.models import (
@@ -207,17 +208,22 @@ def stock_sale_book(
             batch_id=batch.pk if isinstance(batch, StockBatch) else batch,
             quantity=quantity,
         )
-        movement = Movement.objects.create(
-            pharmacy=pharmacy,
-            batch_id=batch_id,
-            drug_id=drug.pk,
-            kind=MovementKind.SALE,
-            quantity=-quantity,
-            unit_price=unit_price,
-            occurred_at=sold_at,
-            reference=reference,
-            traceability_codes=codes,
-            created_by=actor,
+        # The ledger row, inserted with SQL built once (a sale is the hot path).
+        (movement,) = insert(
+            [
+                Movement(
+                    pharmacy=pharmacy,
+                    batch_id=batch_id,
+                    drug_id=drug.pk,
+                    kind=MovementKind.SALE,
+                    quantity=-quantity,
+                    unit_price=unit_price,
+                    occurred_at=sold_at,
+                    reference=reference,
+                    traceability_codes=codes,
+                    created_by=actor,
+                )
+            ]
         )
         if codes:
             _codes_sell(pharmacy=pharmacy, batch_id=batch_id, movement=movement, codes=codes)

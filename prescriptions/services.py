@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, OrganisationKind, User
 from core.errors import DomainError, RuleViolation, TransitionNotAllowed
+from core.prepared import insert
 from core.uploads import sniff_upload
 from core.validators import normalise_resident_id, validate_resident_id
 from inventory.models import (
@@ -563,6 +564,15 @@ def _same_request(done: Dispensing, prescription: Prescription) -> Dispensing:
     return done
 
 
+# HY-E02: take the quantity from the item only while that much is left (the row lock is the
+# UPDATE's; a concurrent counter re-checks after waiting).
+_TAKE_ITEM = (
+    f"UPDATE {PrescriptionItem._meta.db_table}"  # noqa: S608
+    " SET dispensed_quantity = dispensed_quantity + %(q)s"
+    " WHERE id = %(id)s AND dispensed_quantity <= quantity - %(q)s"
+)
+
+
 def _book(
     *,
     pharmacy: Pharmacy,
@@ -626,13 +636,13 @@ def _book(
             dispensing.purchase_list_photo.save(
                 f"{uuid.uuid4().hex}.img", proxy.purchase_list_photo, save=False
             )
-        dispensing.save()
+        insert([dispensing])
         # Lock order everywhere: prescription items (by id), quota account, stock batches.
         # Each is one conditional UPDATE: it locks the row and re-checks in one statement.
         for line, item, _cap in sorted(priced, key=lambda p: p[1].pk):
-            taken = PrescriptionItem.objects.filter(
-                pk=item.pk, dispensed_quantity__lte=F("quantity") - line.quantity
-            ).update(dispensed_quantity=F("dispensed_quantity") + line.quantity)
+            with connection.cursor() as cursor:
+                cursor.execute(_TAKE_ITEM, {"q": line.quantity, "id": item.pk})
+                taken = cursor.rowcount
             if not taken:
                 raise RuleViolation(
                     "HY-E02", _("%s 处方剩余数量不足（已在别处配药）。") % item.drug
@@ -682,15 +692,19 @@ def _book(
                     movement=movement,
                 )
             )
-        DispensingLine.objects.bulk_create(rows)
+        insert(rows)
         # The caller shows the lines: they are already in memory.
         dispensing._prefetched_objects_cache = {"lines": rows}  # type: ignore[attr-defined]
-        DispensingEvent.objects.create(
-            dispensing=dispensing,
-            old_status="",
-            new_status=DispensingStatus.SETTLED,
-            actor=actor,
-            rule_id="GY-D02",
+        insert(
+            [
+                DispensingEvent(
+                    dispensing=dispensing,
+                    old_status="",
+                    new_status=DispensingStatus.SETTLED,
+                    actor=actor,
+                    rule_id="GY-D02",
+                )
+            ]
         )
     return dispensing
 
@@ -737,12 +751,16 @@ def _quota_use(
         )
         row = cursor.fetchone()
     if row is not None:
-        QuotaEvent.objects.create(
-            account_id=row[0],
-            dispensing=dispensing,
-            kind=QuotaEventKind.USE,
-            amount=amount,
-            actor=actor,
+        insert(
+            [
+                QuotaEvent(
+                    account_id=row[0],
+                    dispensing=dispensing,
+                    kind=QuotaEventKind.USE,
+                    amount=amount,
+                    actor=actor,
+                )
+            ]
         )
         return
     # No account yet (first purchase of the period: create it) or not enough left.
