@@ -78,7 +78,9 @@ def _columns(obj: Model) -> dict[str, Any]:
 
 def _lookup(prefix: str, digest: str) -> dict[str, Any] | None:
     key = (
-        ApiKey.objects.select_related("organisation", "organisation__region")
+        ApiKey.objects.select_related(
+            "organisation", "organisation__region", "organisation__pharmacy"
+        )
         .filter(prefix=prefix)
         .first()
     )

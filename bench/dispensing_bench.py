@@ -44,6 +44,10 @@ IN_PROCESS = int(os.environ.get("BENCH_IN_PROCESS", 200))
 # for one interpreter lock per process.
 CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 2
 WORKERS = int(os.environ.get("BENCH_WORKERS", 2 * CORES))
+# BENCH_THREADS=n: gthread workers with n threads each (they keep connections alive; sync
+# workers close each one after its answer).
+THREADS = int(os.environ.get("BENCH_THREADS", 0))
+WORKER_CLASS = "gthread"
 
 
 def _resident_id(n: int) -> str:
@@ -474,6 +478,7 @@ def run() -> None:
                 f"127.0.0.1:{PORT}",
                 "--workers",
                 str(WORKERS),
+                *(["--worker-class", WORKER_CLASS, "--threads", str(THREADS)] if THREADS else []),
                 "--log-level",
                 "warning",
             ],
@@ -489,7 +494,8 @@ def run() -> None:
         latencies.sort()
         p95 = latencies[int(len(latencies) * 0.95) - 1]
         print(
-            f"POS dispensing, {CLIENTS} clients, gunicorn {WORKERS} sync workers: "
+            f"POS dispensing, {CLIENTS} clients, gunicorn {WORKERS} "
+            f"{f'gthread workers × {THREADS} threads' if THREADS else 'sync workers'}: "
             f"{len(latencies)} requests, "
             f"{len(latencies) / elapsed:.0f} dispensings/s, "
             f"p50 {statistics.median(latencies) * 1000:.0f} ms, "

@@ -83,6 +83,9 @@ class PreparedQuery(Generic[M]):
         if compiled is not None:
             return compiled
         with self._lock:
+            compiled = self._compiled.get(using)
+            if compiled is not None:  # another thread compiled it meanwhile
+                return compiled
             queryset = self.build(**self.sentinels).using(using)
             compiler = queryset.query.get_compiler(using=using)
             sql, params = compiler.as_sql()
