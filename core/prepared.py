@@ -22,10 +22,10 @@ from datetime import date
 from typing import Any, Generic, TypeVar
 
 from django.db import connections
-from django.db.models.expressions import DatabaseDefault
-from django.db.models.signals import post_save, pre_save
 from django.db.models import Model, QuerySet
+from django.db.models.expressions import DatabaseDefault
 from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
+from django.db.models.signals import post_save, pre_save
 
 M = TypeVar("M", bound=Model)
 
@@ -167,8 +167,8 @@ def insert(objs: list[M], using: str = "default") -> list[M]:
         fields = tuple(f for f in opts.concrete_fields if f is not opts.auto_field)
         qn = connection.ops.quote_name
         row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-        sql = (
-            f"INSERT INTO {qn(opts.db_table)} ({', '.join(qn(f.column) for f in fields)})"
+        sql = (  # table and column names from the model, quoted by the backend
+            f"INSERT INTO {qn(opts.db_table)} ({', '.join(qn(f.column) for f in fields)})"  # noqa: S608
             f" VALUES {', '.join([row] * len(objs))} RETURNING {qn(opts.pk.column)}"
         )
         cached = _INSERT_SQL[(model, len(objs), using)] = (sql, fields)
