@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from accounts.principal import Principal
-from patients.selectors import patients_for_principal
 from prescriptions.models import Dispensing, Prescription
 from prescriptions.selectors import (
+    counter_access_q,
     counter_prescriptions_q,
     dispensings_for_principal,
     prescriptions_for_principal,
@@ -19,9 +20,10 @@ def access_dispensing_for_principal(principal: Principal, pk: int) -> Dispensing
 
 
 def access_prescription_for_counter(principal: Principal, pk: int) -> Prescription:
-    """A prescription of a patient who chose the caller's pharmacy (the counter may dispense)."""
+    """A prescription of a patient who chose the caller's pharmacy, or a general-outpatient
+    one of a programme the pharmacy is designated for (the counter may dispense)."""
     return get_object_or_404(
-        Prescription.objects.filter(patient__in=patients_for_principal(principal).values("pk"))
+        Prescription.objects.filter(counter_access_q(principal, timezone.localdate()))
         .filter(counter_prescriptions_q(principal.organisation.pk))
         .select_related("programme", "patient", "disease", "institution", "physician"),
         pk=pk,

@@ -33,6 +33,7 @@ from inventory.services import stock_sale_book, stock_sale_reverse
 from patients.models import Enrolment, Patient
 from patients.selectors import (
     enrolment_for,
+    outpatient_assert_covered,
     patient_hospitalised_on,
     patient_may_settle_at,
     proxy_authorised,
@@ -164,6 +165,20 @@ def prescription_create(
                 "HY-G10",
                 _("%(drugs)s 不在“%(d)s”的特门用药范围内，不能开具。")
                 % {"drugs": "、".join(outside), "d": disease.name},
+            )
+    else:
+        # General outpatient (GY-PT): the programme's insured types only (GY-D01), drugs only.
+        outpatient_assert_covered(patient=patient, programme=programme)
+        outside = [
+            f"{i.drug}（{i.drug.get_category_display()}）"
+            for i in items
+            if i.drug.category != ItemCategory.DRUG
+        ]
+        if outside:
+            raise RuleViolation(
+                "GY-C02",
+                _("%s 不是药品：医疗器械、医用耗材等不纳入普通门诊保障范围，不能开具。")
+                % "、".join(outside),
             )
     if source == PrescriptionSource.PORTAL:
         if not _physician_entitled(actor, institution):
@@ -417,6 +432,8 @@ def _eligibility(
             raise RuleViolation("HY-G05", _("该患者未选择本店为“%s”的定点机构。") % disease.name)
         if patient_hospitalised_on(patient=patient, on=on):
             raise RuleViolation("HY-G08", _("患者住院期间不能使用特门待遇购药。"))
+    else:
+        outpatient_assert_covered(patient=patient, programme=programme)  # GY-D01: 职工 only
     return enrolment
 
 
