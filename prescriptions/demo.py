@@ -86,8 +86,8 @@ def _prescribe(
 
 
 def gy_resident_id(born: str, seq: str) -> str:
-    """A valid GB 11643 number of a person born in 贵阳市云岩区 (520102)."""
-    base = f"520102{born}{seq}"
+    """A valid GB 11643 number of a person born in 贵阳市 (520100)."""
+    base = f"520100{born}{seq}"
     return base + ric.calc_check_digit(base + "0")
 
 
