@@ -499,3 +499,56 @@ def test_demo_gy_pharmacist_records_a_paper_prescription_and_dispenses_it() -> N
     assert "[GY-D01]" in refused
     waiting = c.get("/dispensing/counter/", {"resident_id": chen.resident_id}).content.decode()
     assert "贵阳市第一人民医院" in waiting and "卡托普利片" in waiting
+
+
+def test_gy_d02_a_guiyang_physician_prescribes_for_an_employee_not_for_a_resident(
+    client_for: Any,
+) -> None:
+    g = gy()
+    with time_machine.travel(MAY, tick=False):
+        doctor: Client = client_for(g.physician)
+        page = doctor.get(
+            "/dispensing/prescriptions/issue/", {"resident_id": g.employee.resident_id}
+        )
+        html = page.content.decode()
+        assert "开具普通门诊处方" in html and f'value="{g.device.pk}"' not in html
+        form = record_form(g, g.employee, g.drug, 10)
+        for key in ("source", "institution_name", "physician_name", "issued_on", "seal_image"):
+            form.pop(key)
+        done = doctor.post("/dispensing/prescriptions/issue/", form)
+        assert done.status_code == 302, done.content.decode()[-2000:]
+        issued = Prescription.objects.get(patient=g.employee)
+        assert (issued.source, issued.disease, issued.institution) == ("portal", None, g.hospital)
+        refused = doctor.get(
+            "/dispensing/prescriptions/issue/", {"resident_id": g.resident.resident_id}
+        )
+        assert "[GY-D01]" in refused.content.decode()
+        pharmacist: Client = client_for(g.pharmacist)
+        counter = pharmacist.get("/dispensing/counter/", {"resident_id": g.employee.resident_id})
+        assert issued.number in counter.content.decode()
+
+
+def test_gy_d01_covered_insured_types_are_a_validated_programme_parameter() -> None:
+    from django.core.exceptions import ValidationError
+
+    from programmes.services import programme_update_parameters
+
+    programme = Programme.objects.get(code="GY-PT")
+    assert programme.outpatient_insured_types == ["employee"]
+    assert Programme.objects.get(code="HY-TM").outpatient_insured_types == []
+    admin = member(Role.BUREAU_ADMIN)
+    with pytest.raises(ValidationError) as exc:
+        programme_update_parameters(
+            programme=programme,
+            actor=admin,
+            changes={"outpatient_insured_types": ["farmer"]},
+            reason="x",
+        )
+    assert "outpatient_insured_types" in exc.value.message_dict
+    changed = programme_update_parameters(
+        programme=programme,
+        actor=admin,
+        changes={"outpatient_insured_types": ["employee", "resident"]},
+        reason="按新文件扩大保障范围",
+    )
+    assert changed.history.first().outpatient_insured_types == ["employee", "resident"]
