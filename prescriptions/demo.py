@@ -8,8 +8,8 @@
   drug list is the disease's scope); the pharmacist then finds them at the counter. Paper
   prescriptions are recorded on 录入外配处方 with a photo of the signature/seal.
 
-GY-PT at 贵阳市筑康大药房 (`gy_pharmacist`): insured employees 刘晓东 (bought 171.00 元 there
-today, below the 200 元 demo deductible) and 陈美玲 (a prescription issued in the portal by
+GY-PT at 贵阳市筑康大药房 (`gy_pharmacist`): insured employees 刘晓东 (records a paper
+prescription at the counter and buys on it) and 陈美玲 (a prescription issued in the portal by
 罗医生 of 贵阳市第一人民医院, `gy_physician`), and 赵大伟, resident-insured (居民), whom the
 counter refuses with GY-D01.
 """
@@ -17,10 +17,8 @@ counter refuses with GY-D01.
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from stdnum.cn import ric
 
@@ -36,12 +34,9 @@ from patients.models import (
     ProxyMethod,
 )
 from pharmacies.models import Pharmacy
-from prescriptions.models import Dispensing, Prescription, PrescriptionSource
-from prescriptions.selectors import price_cap_for
+from prescriptions.models import Prescription, PrescriptionSource
 from prescriptions.services import (
     ItemInput,
-    LineInput,
-    dispensing_submit,
     prescription_create,
 )
 from programmes.models import Programme
@@ -97,17 +92,11 @@ GY_PEOPLE = [
     ("chen", "陈美玲", "19750621", "042", InsuredType.EMPLOYEE),
     ("zhao", "赵大伟", "19690908", "053", InsuredType.RESIDENT),
 ]
-# A 1×1 PNG standing for the photo of the physician's seal on a paper prescription.
-SEAL_PNG = (
-    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06"
-    b"\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01"
-    b"\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
-)
 
 
 def _seed_gy(ctx: dict[str, Any]) -> None:
-    """GY-PT at 贵阳市筑康大药房: employees, a resident-insured person, one purchase this year
-    and a portal prescription from 贵阳市第一人民医院."""
+    """GY-PT at 贵阳市筑康大药房: employees, a resident-insured person and a portal
+    prescription from 贵阳市第一人民医院 (no dispensing: the walk makes the first one)."""
     orgs: dict[str, Organisation] = ctx["organisations"]
     users: dict[str, User] = ctx["users"]
     gy = Programme.objects.get(code="GY-PT")
@@ -121,46 +110,9 @@ def _seed_gy(ctx: dict[str, Any]) -> None:
     pharmacy = Pharmacy.objects.filter(organisation=orgs["gy_pharmacy"]).first()
     today = timezone.localdate()
     captopril = Drug.objects.filter(insurance_code="XC09AAA010A001").first()
-    amlodipine = Drug.objects.filter(insurance_code="XC08CAA010A001").first()
-    if pharmacy is None or captopril is None or amlodipine is None:
+    if pharmacy is None or captopril is None:
         return
     liu, chen = people["liu"], people["chen"]
-    pharmacist = users["gy_pharmacist"]
-    if not Dispensing.objects.filter(patient=liu).exists():
-        # Earlier today: a paper prescription recorded and dispensed — 171.00 元, all of it
-        # below the (demo) yearly deductible, so the counter shows the deductible partly used.
-        paper = prescription_create(
-            programme=gy,
-            patient=liu,
-            disease=None,
-            source=PrescriptionSource.PAPER,
-            items=[ItemInput(amlodipine, amlodipine.dosage_form, "每日一次，每次一片", 6, 30)],
-            issued_on=today,
-            valid_days=3,
-            actor=pharmacist,
-            institution_name=orgs["gy_hospital"].name,
-            physician_name="罗医生",
-            seal_image=SimpleUploadedFile("seal.png", SEAL_PNG, content_type="image/png"),
-            pharmacy=pharmacy,
-        )
-        item = paper.items.get()
-        price = price_cap_for(drug_id=amlodipine.pk, programme=gy, on=today) or Decimal("0")
-        dispensing_submit(
-            pharmacy=pharmacy,
-            prescription=paper,
-            lines=[
-                LineInput(
-                    item_id=item.pk,
-                    quantity=6,
-                    unit_price=price,
-                    traceability_codes=[f"8352{today:%y%m%d}{i:010d}" for i in range(1, 7)],
-                )
-            ],
-            actor=pharmacist,
-            identity_confirmed=True,
-            patient_signed=True,
-            idempotency_key="demo-gy-liu-1",
-        )
     if not Prescription.objects.filter(patient=chen, issued_on=today).exists():
         prescription_create(
             programme=gy,
@@ -175,7 +127,8 @@ def _seed_gy(ctx: dict[str, Any]) -> None:
         )
     ctx.setdefault("notes", []).append(
         f"普通门诊（GY-PT）：杨帆（gy_pharmacist）在“配药结算”输入 刘晓东 {liu.resident_id}"
-        "（职工，本年已用起付标准 171.00 元），“录入外配处方”录入纸质处方后配药结算；"
+        "（职工），“录入外配处方”录入纸质处方后配药结算"
+        "（起付标准 200 元以上统筹支付 50%，演示值）；"
         f"陈美玲 {chen.resident_id} 有罗医生（gy_physician）开具的处方；"
         f"赵大伟 {people['zhao'].resident_id}（居民医保）被 GY-D01 拒绝"
     )

@@ -450,9 +450,9 @@ def test_gy_d01_pos_eligibility_employee_allowed_resident_refused_outsider_404()
 
 
 def test_demo_gy_pharmacist_records_a_paper_prescription_and_dispenses_it() -> None:
-    """gy_pharmacist finds 刘晓东 (employee; 171 元 of the 200 元 demo deductible used today),
-    records a paper prescription, dispenses it and sees the split; 赵大伟 (居民) is refused
-    with GY-D01; 陈美玲's prescription from 贵阳市第一人民医院 waits at the counter."""
+    """gy_pharmacist finds 刘晓东 (employee, nothing spent this year), records a paper
+    prescription, dispenses it and sees the split; 赵大伟 (居民) is refused with GY-D01;
+    陈美玲's prescription from 贵阳市第一人民医院 waits at the counter."""
     call_command("seed_demo", "--quiet", stdout=io.StringIO())
     call_command("seed_demo", "--quiet", stdout=io.StringIO())  # idempotent
     c = Client()
@@ -462,7 +462,7 @@ def test_demo_gy_pharmacist_records_a_paper_prescription_and_dispenses_it() -> N
     zhao = Patient.objects.get(name="赵大伟")
     chen = Patient.objects.get(name="陈美玲")
     page = c.get("/dispensing/counter/", {"resident_id": liu.resident_id}).content.decode()
-    assert "普通门诊待遇" in page and "171.00" in page and "演示值" in page
+    assert "普通门诊待遇" in page and "200.00" in page and "演示值" in page
     captopril = Drug.objects.get(insurance_code="XC09AAA010A001")
     form = {
         "resident_id": liu.resident_id,
@@ -481,8 +481,8 @@ def test_demo_gy_pharmacist_records_a_paper_prescription_and_dispenses_it() -> N
         "items-0-drug": str(captopril.pk),
         "items-0-dosage_form": "",
         "items-0-dose": "每日两次，每次一片",
-        "items-0-quantity": "20",
-        "items-0-days": "10",
+        "items-0-quantity": "50",
+        "items-0-days": "25",
     }
     recorded = c.post("/dispensing/prescriptions/record/", form)
     assert recorded.status_code == 302, recorded.content.decode()[-2000:]
@@ -490,11 +490,13 @@ def test_demo_gy_pharmacist_records_a_paper_prescription_and_dispenses_it() -> N
     assert prescription.number in c.get(recorded["Location"]).content.decode()
     settled = c.post(
         f"/dispensing/counter/{prescription.pk}/dispense/",
-        dispense_form(prescription, 20, price="6.80"),
+        dispense_form(prescription, 50, price="6.80"),
         follow=True,
     ).content.decode()
-    # 136.00 元: 29.00 still below the deductible, 107.00 covered at 50 % → fund 53.50.
-    assert "结算成功：统筹基金支付 53.50 元，个人负担 82.50 元" in settled
+    # 340.00 元: 200.00 below the deductible, 140.00 covered at 50 % → fund 70.00.
+    assert "结算成功：统筹基金支付 70.00 元，个人负担 270.00 元" in settled
+    after = c.get("/dispensing/counter/", {"resident_id": liu.resident_id}).content.decode()
+    assert "340.00" in after and "1930.00" in after  # spent; cap left 2000 − 70
     refused = c.get("/dispensing/counter/", {"resident_id": zhao.resident_id}).content.decode()
     assert "[GY-D01]" in refused
     waiting = c.get("/dispensing/counter/", {"resident_id": chen.resident_id}).content.decode()
