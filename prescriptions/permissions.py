@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
-from accounts.models import OrganisationKind
 from accounts.principal import Principal
-from patients.selectors import choices_of_patients_of, patients_for_principal
 from prescriptions.models import Dispensing, Prescription
 from prescriptions.selectors import (
+    counter_access_q,
     counter_prescriptions_q,
     dispensings_for_principal,
     prescriptions_for_principal,
@@ -21,19 +20,13 @@ def access_dispensing_for_principal(principal: Principal, pk: int) -> Dispensing
 
 
 def access_prescription_for_counter(principal: Principal, pk: int) -> Prescription:
-    """A prescription of a patient who chose the caller's pharmacy (the counter may dispense)."""
-    qs = Prescription.objects.filter(
-        counter_prescriptions_q(principal.organisation.pk)
-    ).select_related("programme", "patient", "disease", "institution", "physician")
-    if principal.organisation.kind == OrganisationKind.PHARMACY:
-        # The same scope as patients_for_principal, asked of this one patient (an index
-        # lookup, not the list of all the pharmacy's patients).
-        chose = choices_of_patients_of(principal.organisation).filter(
-            enrolment__patient=OuterRef("patient_id")
-        )
-        return get_object_or_404(qs.filter(Exists(chose)), pk=pk)
+    """A prescription of a patient who chose the caller's pharmacy, or a general-outpatient
+    one of a programme the pharmacy is designated for (the counter may dispense)."""
     return get_object_or_404(
-        qs.filter(patient__in=patients_for_principal(principal).values("pk")), pk=pk
+        Prescription.objects.filter(counter_access_q(principal, timezone.localdate()))
+        .filter(counter_prescriptions_q(principal.organisation.pk))
+        .select_related("programme", "patient", "disease", "institution", "physician"),
+        pk=pk,
     )
 
 

@@ -138,7 +138,7 @@ def test_gy_d03_two_counters_at_once_share_the_yearly_fund_cap() -> None:
             )
             for _n in range(2)
         ]
-        jobs = []
+        jobs: list[Callable[[], Any]] = []
         for p in prescriptions:
             line = w.line(p, 10, price="5.00")
 
