@@ -14,8 +14,13 @@ from django.db import connections
 
 @contextmanager
 def bench_database(name: str) -> Iterator[None]:
-    """Create database `name`, migrate it, point Django at it; drop it afterwards."""
+    """Create a scratch database, migrate it, point Django at it; drop it afterwards.
+
+    Its name is `name` followed by the configured database's, so developers sharing one
+    PostgreSQL server (each with their own DATABASE_URL) never drop each other's."""
     base = settings.DATABASES["default"]
+    original = base["NAME"]
+    name = f"{name}_{original}"[:63]
     admin = psycopg.connect(
         host=base.get("HOST") or None,
         port=base.get("PORT") or None,
@@ -26,7 +31,6 @@ def bench_database(name: str) -> Iterator[None]:
     )
     admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     admin.execute(f"CREATE DATABASE {name}")
-    original = base["NAME"]
     connections.close_all()
     base["NAME"] = name
     connections["default"].settings_dict["NAME"] = name
