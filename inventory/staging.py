@@ -118,8 +118,6 @@ class PurchaseStage:
             with self.cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for start in range(0, len(lines), CHUNK):
                     copy.write("\n".join(lines[start : start + CHUNK]) + "\n")
-        self.cursor.execute(f"ANALYZE {STAGE}")
-        self.cursor.execute(f"ANALYZE {CODES}")
 
     # -- checking -----------------------------------------------------------------------
 
@@ -168,7 +166,8 @@ class PurchaseStage:
             "SELECT s.*, d.id AS drug_id, d.category, d.approval_number AS drug_approval, "
             "pd.d AS produced, ed.d AS expires, bd.d AS purchased, "
             "q.n::integer AS quantity, q.err AS quantity_err, p.n AS price, p.err AS price_err, "
-            "a.ok AS approval_ok, coalesce(k.n, 0) AS code_count "
+            "a.ok AS approval_ok, coalesce(k.n, 0) AS code_count, "
+            "coalesce(k.codes, '[]'::jsonb) AS codes "
             f"FROM {STAGE} s "
             f"LEFT JOIN inventory_drug d ON d.insurance_code = s.{c['insurance_code']} "
             f"LEFT JOIN {LITERALS} pd ON pd.kind = 'date' AND pd.t = s.{c['production_date']} "
@@ -177,86 +176,98 @@ class PurchaseStage:
             f"LEFT JOIN {LITERALS} q ON q.kind = 'quantity' AND q.t = s.{c['quantity']} "
             f"LEFT JOIN {LITERALS} p ON p.kind = 'price' AND p.t = s.{c['unit_price']} "
             f"LEFT JOIN {LITERALS} a ON a.kind = 'approval' AND a.t = s.{c['approval_number']} "
-            f"LEFT JOIN (SELECT line, count(*) AS n FROM {CODES} GROUP BY line) k "
+            "LEFT JOIN (SELECT line, count(*) AS n, jsonb_agg(code ORDER BY ord) AS codes "
+            f"FROM {CODES} GROUP BY line) k "
             "ON k.line = s.line"
         )
-        self.cursor.execute(f"ANALYZE {CHECKED}")
 
     def _error_queries(self, approval_only: bool) -> tuple[list[str], list[Any]]:
         """SELECTs of (line, column, step, sub, kind, text param, number param). `step` and
         `sub` order the errors of one cell as the row-by-row validator appends them."""
         c = {key: CELLS[n] for key, n in S.items()}
         h = dict(imports.COLUMNS)
-        parts: list[str] = []
-        params: list[Any] = []
-
-        def add(sql: str, *values: Any) -> None:
-            parts.append(sql)
-            params.extend(values)
-
-        head = "SELECT line, %s::text AS col, "
-        required = [n for n, (key, _h) in enumerate(imports.COLUMNS) if key in imports.REQUIRED]
-        add(
-            "SELECT r.line, u.h, 1, 0, 'required', NULL::text, NULL::integer "
-            f"FROM (SELECT * FROM {CHECKED} WHERE "
-            + " OR ".join(f"{CELLS[n]} = ''" for n in required)
-            + ") r, LATERAL unnest(ARRAY["
-            + ", ".join(f"r.{CELLS[n]}" for n in required)
-            + "], %s::text[]) AS u(v, h) WHERE u.v = ''",
-            [imports.COLUMNS[n][1] for n in required],
-        )
+        # Checks of one row: (condition, column, step, kind, text param, number param).
+        checks: list[tuple[str, str, int, str, str, str]] = []
+        for key, header in imports.COLUMNS:
+            if key in imports.REQUIRED:
+                checks.append((f"{c[key]} = ''", header, 1, "'required'", "NULL", "NULL"))
         for slot, header, max_length in imports.text_limits():
-            add(
-                head + f"2, 0, 'too_long', NULL, %s FROM {CHECKED} "
-                f"WHERE length({CELLS[slot]}) > %s",
-                header,
-                max_length,
-                max_length,
+            checks.append(
+                (
+                    f"length({CELLS[slot]}) > {int(max_length)}",
+                    header,
+                    2,
+                    "'too_long'",
+                    "NULL",
+                    str(int(max_length)),
+                )
             )
-        add(
-            head + f"3, 0, 'unknown_drug', NULL, NULL FROM {CHECKED} "
-            f"WHERE drug_id IS NULL AND {c['insurance_code']} <> ''",
-            h["insurance_code"],
+        code = h["insurance_code"]
+        checks.append(
+            (
+                f"drug_id IS NULL AND {c['insurance_code']} <> ''",
+                code,
+                3,
+                "'unknown_drug'",
+                "NULL",
+                "NULL",
+            )
         )
         if approval_only:
-            add(
-                head + f"4, 0, 'hy_b01', category, NULL FROM {CHECKED} "
-                "WHERE drug_id IS NOT NULL AND NOT category = ANY(%s)",
-                h["insurance_code"],
-                [str(v) for v in APPROVAL_ONLY_ALLOWED],
+            allowed = ", ".join(f"'{v}'" for v in sorted(str(v) for v in APPROVAL_ONLY_ALLOWED))
+            checks.append((f"category NOT IN ({allowed})", code, 4, "'hy_b01'", "category", "NULL"))
+        checks.append(
+            (
+                f"{c['approval_number']} <> drug_approval "
+                "AND (NOT approval_ok OR drug_approval <> '')",
+                h["approval_number"],
+                5,
+                "CASE WHEN approval_ok THEN 'approval_mismatch' ELSE 'approval_format' END",
+                "NULL",
+                "NULL",
             )
-        add(
-            head + "5, 0, CASE WHEN approval_ok THEN 'approval_mismatch' "
-            f"ELSE 'approval_format' END, NULL, NULL FROM {CHECKED} "
-            f"WHERE drug_id IS NOT NULL AND {c['approval_number']} <> drug_approval "
-            "AND (NOT approval_ok OR drug_approval <> '')",
-            h["approval_number"],
         )
         for key, parsed in (
             ("production_date", "produced"),
             ("expiry_date", "expires"),
             ("purchase_date", "purchased"),
         ):
-            add(
-                head + f"6, 0, 'date_format', NULL, NULL FROM {CHECKED} "
-                f"WHERE {c[key]} <> '' AND {parsed} IS NULL",
-                h[key],
+            checks.append(
+                (f"{c[key]} <> '' AND {parsed} IS NULL", h[key], 6, "'date_format'", "NULL", "NULL")
             )
-        add(
-            head + f"7, 0, 'expiry_order', NULL, NULL FROM {CHECKED} WHERE expires <= produced",
-            h["expiry_date"],
+        checks.append(
+            ("expires <= produced", h["expiry_date"], 7, "'expiry_order'", "NULL", "NULL")
         )
-        add(
-            head + f"8, 0, quantity_err, NULL, NULL FROM {CHECKED} WHERE quantity_err IS NOT NULL",
-            h["quantity"],
+        checks.append(
+            ("quantity_err IS NOT NULL", h["quantity"], 8, "quantity_err", "NULL", "NULL")
         )
-        add(
-            head + f"9, 0, price_err, NULL, NULL FROM {CHECKED} WHERE price_err IS NOT NULL",
-            h["unit_price"],
-        )
+        checks.append(("price_err IS NOT NULL", h["unit_price"], 9, "price_err", "NULL", "NULL"))
         traced = h["traceability_codes"]
+        checks.append(("code_count > quantity", traced, 11, "'code_count'", "NULL", "NULL"))
+        # One scan finds the rows with any error; only those are taken apart.
+        params: list[Any] = []
+        values = []
+        for condition, header, step, kind, text, number in checks:
+            values.append(
+                f"(coalesce({condition}, false), %s, {step}, {kind}, {text}::text, "
+                f"{number}::integer)"
+            )
+            params.append(header)
+        parts = [
+            "SELECT r.line, e.col, e.step, 0, e.kind, e.p, e.n "
+            f"FROM (SELECT * FROM {CHECKED} WHERE "
+            + " OR ".join(f"coalesce({condition}, false)" for condition, *_rest in checks)
+            + ") r CROSS JOIN LATERAL (VALUES "
+            + ", ".join(values)
+            + ") AS e(bad, col, step, kind, p, n) WHERE e.bad"
+        ]
+
+        def add(sql: str, *values: Any) -> None:
+            parts.append(sql)
+            params.extend(values)
+
         add(
-            head + f"10, ord, 'code_too_long', left(code, 20), NULL FROM {CODES} "
+            f"SELECT line, %s, 10, ord, 'code_too_long', left(code, 20), NULL FROM {CODES} "
             "WHERE length(code) > %s",
             traced,
             MAX_CODE_LENGTH,
@@ -274,10 +285,6 @@ class PurchaseStage:
             traced,
             MAX_CODE_LENGTH,
             MAX_CODE_LENGTH,
-        )
-        add(
-            head + f"11, 0, 'code_count', NULL, NULL FROM {CHECKED} WHERE code_count > quantity",
-            traced,
         )
         add(
             "SELECT line, %s, 12, ord, 'code_known', code, NULL FROM ("
@@ -324,10 +331,11 @@ class PurchaseStage:
         cur.execute(
             "WITH up AS (INSERT INTO inventory_stockbatch AS s "
             "(pharmacy_id, drug_id, batch_no, production_date, expiry_date, quantity) "
-            f"SELECT %s, drug_id, {batch_no}, (array_agg(produced ORDER BY line))[1], "
-            "(array_agg(expires ORDER BY line))[1], sum(quantity)::integer "
-            f"FROM {CHECKED} GROUP BY drug_id, {batch_no} "
-            f'ORDER BY drug_id, {batch_no} COLLATE "C" '
+            "SELECT %s, g.drug_id, g.batch_no, f.produced, f.expires, g.quantity "
+            f"FROM (SELECT drug_id, {batch_no} AS batch_no, min(line) AS first, "
+            f"sum(quantity)::integer AS quantity FROM {CHECKED} GROUP BY drug_id, {batch_no}) g "
+            f"JOIN {CHECKED} f ON f.line = g.first "
+            f'ORDER BY g.drug_id, g.batch_no COLLATE "C" '
             "ON CONFLICT (pharmacy_id, drug_id, batch_no) "
             "DO UPDATE SET quantity = s.quantity + EXCLUDED.quantity "
             "RETURNING id, drug_id, batch_no) "
@@ -343,12 +351,9 @@ class PurchaseStage:
             "SELECT r.mid, %s, b.id, r.drug_id, %s, r.quantity, r.price, "
             "r.purchased::timestamp AT TIME ZONE %s, "
             f"r.{c['supplier']}, r.{c['invoice_no']}, r.{c['delivery_note_no']}, '', "
-            "coalesce(k.codes, '[]'::jsonb), %s, %s, %s "
+            "r.codes, %s, %s, %s "
             f"FROM {CHECKED} r JOIN {BATCHES} b "
-            f"ON b.drug_id = r.drug_id AND b.batch_no = r.{batch_no} "
-            "LEFT JOIN (SELECT line, jsonb_agg(code ORDER BY ord) AS codes "
-            f"FROM {CODES} GROUP BY line) k ON k.line = r.line "
-            "ORDER BY r.line",
+            f"ON b.drug_id = r.drug_id AND b.batch_no = r.{batch_no}",
             [
                 pharmacy_id,
                 MovementKind.PURCHASE.value,
@@ -364,8 +369,7 @@ class PurchaseStage:
             "(code, pharmacy_id, batch_id, received_in_id, sold_in_id) "
             "SELECT k.code, %s, b.id, r.mid, NULL "
             f"FROM {CODES} k JOIN {CHECKED} r ON r.line = k.line "
-            f"JOIN {BATCHES} b ON b.drug_id = r.drug_id AND b.batch_no = r.{batch_no} "
-            "ORDER BY k.line, k.ord",
+            f"JOIN {BATCHES} b ON b.drug_id = r.drug_id AND b.batch_no = r.{batch_no}",
             [pharmacy_id],
         )
         return int(booked)
