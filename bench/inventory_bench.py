@@ -1,8 +1,8 @@
 """Stock ledger: purchase imports (CSV, xlsx) and stocktake reconciliation, each beside the
 single SQL aggregate that is its floor.
 
-Runs in its own PostgreSQL database `dingdian_bench` (created and dropped here), never in
-the developer's data.
+Runs in its own scratch PostgreSQL database (created and dropped here), never in the
+developer's data. Imports go through purchase_import_process, as the background task does.
 """
 
 from __future__ import annotations
@@ -90,16 +90,27 @@ def _purchase_rows(drugs: list[Any], tag: str) -> list[list[Any]]:
 
 
 def _import(pharmacy: Any, data: bytes, file_format: str) -> float:
-    from inventory import imports
-    from inventory.services import purchases_book
+    """The background task's work on an uploaded file: read, validate every row, book."""
+    import hashlib
 
-    def work() -> int:
-        result = imports.validate(data, file_format, approval_only=False)
-        assert not result.errors, result.errors[:3]
-        return purchases_book(pharmacy=pharmacy, rows=result.rows, purchase_import=None, actor=None)
+    from django.core.files.base import ContentFile
 
-    elapsed, count = _timed("import", work)
-    assert count == ROWS
+    from inventory.models import PurchaseImport, PurchaseImportStatus
+    from inventory.services import purchase_import_process
+
+    record = PurchaseImport(
+        pharmacy=pharmacy,
+        original_name=f"bench.{file_format}",
+        file_format=file_format,
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+    record.file.save(f"bench.{file_format}", ContentFile(data))
+    try:
+        elapsed, done = _timed("import", lambda: purchase_import_process(purchase_import=record))
+    finally:
+        record.file.delete(save=False)
+    assert done.status == PurchaseImportStatus.IMPORTED, done.errors[:3]
+    assert done.row_count == ROWS
     return elapsed
 
 
