@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, F, OuterRef, Subquery, Sum, Value
+from django.db.models import Exists, F, OuterRef, Subquery, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -50,6 +50,7 @@ from prescriptions.selectors import (
     CounterChecks,
     counter_checks,
     listed_prices,
+    outpatient_status,
     prescriber_memberships,
     price_cap_of,
     quota_for_period,
@@ -313,18 +314,8 @@ def _split(
     deductible, cap = programme.outpatient_deductible, programme.outpatient_annual_cap
     spent = paid = Decimal("0.00")
     if deductible or cap is not None:
-        tz = timezone.get_current_timezone()
-        year_start = datetime(on.year, 1, 1, tzinfo=tz)
-        so_far = Dispensing.objects.filter(
-            patient=patient,
-            programme=programme,
-            disease__isnull=True,
-            status=DispensingStatus.SETTLED,
-            dispensed_at__gte=year_start,
-            dispensed_at__lt=year_start.replace(year=on.year + 1),
-        ).aggregate(total=Sum("total"), fund=Sum("fund_share"))
-        spent = so_far["total"] or Decimal("0.00")
-        paid = so_far["fund"] or Decimal("0.00")
+        year = outpatient_status(patient=patient, programme=programme, on=on)
+        spent, paid = year.spent, year.fund_paid
     below = max(Decimal("0.00"), (deductible or Decimal("0.00")) - spent)
     covered = max(Decimal("0.00"), total - below)
     fund = (covered * pct / 100).quantize(CENT, rounding=ROUND_HALF_UP)
