@@ -74,7 +74,7 @@ from prescriptions.services import (
     dispensing_submit,
     prescription_create,
 )
-from programmes.models import Programme
+from programmes.models import Disease, Programme
 
 PHARMACY_ROLES = (Role.PHARMACY_MANAGER, Role.PHARMACIST)
 
@@ -217,6 +217,17 @@ def counter_register(request: HttpRequest) -> HttpResponse:
         "idempotency_key": uuid.uuid4().hex,
     }
     return render(request, "prescriptions/counter.html", context, status=400)
+
+
+def _prescription_target(
+    enrolment: Enrolment | None, outpatient: Programme | None, patient: Patient | None
+) -> tuple[Programme, Patient, Disease | None]:
+    """What a new prescription is for: the enrolment's disease (特门), or the general-outpatient
+    programme with no disease (GY-PT)."""
+    if enrolment is None:
+        assert outpatient is not None and patient is not None
+        return outpatient, patient, None
+    return enrolment.disease.programme, enrolment.patient, enrolment.disease
 
 
 def _lines_from_post(request: HttpRequest, prescription_items: list[Any]) -> list[LineInput]:
@@ -498,15 +509,7 @@ def prescription_issue(request: HttpRequest) -> HttpResponse:
     def create(
         enrolment: Enrolment | None, data: dict[str, Any], items: list[ItemInput]
     ) -> Prescription:
-        if enrolment is None:  # general outpatient (GY-PT): no disease
-            assert outpatient is not None and patient is not None
-            programme, person, disease = outpatient, patient, None
-        else:
-            programme, person, disease = (
-                enrolment.disease.programme,
-                enrolment.patient,
-                enrolment.disease,
-            )
+        programme, person, disease = _prescription_target(enrolment, outpatient, patient)
         return prescription_create(
             programme=programme,
             patient=person,
@@ -586,15 +589,7 @@ def prescription_record(request: HttpRequest) -> HttpResponse:
         enrolment: Enrolment | None, data: dict[str, Any], items: list[ItemInput]
     ) -> Prescription:
         paper = data["source"] == PrescriptionSource.PAPER
-        if enrolment is None:  # general outpatient (GY-PT): no disease
-            assert outpatient is not None and patient is not None
-            programme, person, disease = outpatient, patient, None
-        else:
-            programme, person, disease = (
-                enrolment.disease.programme,
-                enrolment.patient,
-                enrolment.disease,
-            )
+        programme, person, disease = _prescription_target(enrolment, outpatient, patient)
         return prescription_create(
             programme=programme,
             patient=person,
