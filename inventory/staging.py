@@ -61,6 +61,9 @@ class PurchaseStage:
     def create(self) -> None:
         self.drop()
         cur = self.cursor
+        # Sorts and hashes of 100,000 rows fit in memory; these plans are simple enough
+        # that compiling them (JIT) costs more than it saves. For this session's import only.
+        cur.execute("SELECT set_config('work_mem', '64MB', false), set_config('jit', 'off', false)")
         cur.execute("SELECT pg_get_serial_sequence('inventory_movement', 'id')")
         sequence = cur.fetchone()[0]
         cells = ", ".join(f"{c} text NOT NULL" for c in CELLS)
@@ -81,6 +84,10 @@ class PurchaseStage:
 
     def drop(self) -> None:
         self.cursor.execute(f"DROP TABLE IF EXISTS {', '.join(TABLES)}")
+
+    def reset(self) -> None:
+        self.drop()
+        self.cursor.execute("RESET work_mem; RESET jit")
 
     def load(
         self,
@@ -118,6 +125,11 @@ class PurchaseStage:
             with self.cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for start in range(0, len(lines), CHUNK):
                     copy.write("\n".join(lines[start : start + CHUNK]) + "\n")
+        self.analyze()
+
+    def analyze(self) -> None:
+        """Statistics of the staged rows, so the joins below are planned for their size."""
+        self.cursor.execute(f"ANALYZE {STAGE}, {CODES}")
 
     # -- checking -----------------------------------------------------------------------
 
@@ -180,6 +192,7 @@ class PurchaseStage:
             f"FROM {CODES} GROUP BY line) k "
             "ON k.line = s.line"
         )
+        self.cursor.execute(f"ANALYZE {CHECKED}")
 
     def _error_queries(self, approval_only: bool) -> tuple[list[str], list[Any]]:
         """SELECTs of (line, column, step, sub, kind, text param, number param). `step` and
@@ -342,6 +355,7 @@ class PurchaseStage:
             f"INSERT INTO {BATCHES} SELECT id, drug_id, batch_no FROM up",
             [pharmacy_id],
         )
+        cur.execute(f"ANALYZE {BATCHES}")
         c = {key: CELLS[n] for key, n in S.items()}
         now = timezone.now()
         cur.execute(
@@ -399,7 +413,7 @@ def purchase_stage() -> Iterator[PurchaseStage]:
         finally:
             # If the transaction failed, its temporary tables went with it.
             with contextlib.suppress(DatabaseError):
-                stage.drop()
+                stage.reset()
 
 
 def stage_and_validate(
