@@ -181,6 +181,10 @@ MANUAL_KINDS: tuple[str, ...] = (
     MovementKind.DESTRUCTION,
 )
 
+# HY-B03: a code that left a pharmacy by these kinds may arrive at another one (transfer in,
+# purchase import); a lost, destroyed or sold code may not.
+CODE_MAY_RETURN_KINDS = frozenset({MovementKind.TRANSFER_OUT, MovementKind.PURCHASE_RETURN})
+
 # The national drug traceability code: 20 digits, one per unit (HY-B03).
 TRACEABILITY_CODE_RE = re.compile(r"^\d{20}$")
 

@@ -24,14 +24,15 @@ from django.db import DatabaseError, connection
 from django.utils import timezone
 
 from inventory import imports
-from inventory.models import APPROVAL_ONLY_ALLOWED, MovementKind
+from inventory.models import APPROVAL_ONLY_ALLOWED, CODE_MAY_RETURN_KINDS, MovementKind
 
 STAGE = "inventory_purchase_stage"
 CODES = "inventory_purchase_stage_code"
 LITERALS = "inventory_purchase_stage_literal"
 CHECKED = "inventory_purchase_stage_checked"
 BATCHES = "inventory_purchase_stage_batch"
-TABLES = (STAGE, CODES, LITERALS, CHECKED, BATCHES)
+KNOWN = "inventory_purchase_stage_known"
+TABLES = (STAGE, CODES, LITERALS, CHECKED, BATCHES, KNOWN)
 CELLS = [f"c{n}" for n in range(len(imports.COLUMNS))]
 S = imports.SLOT
 MAX_CODE_LENGTH = 40
@@ -55,6 +56,7 @@ class PurchaseStage:
     def __init__(self, cursor: Any) -> None:
         self.cursor = cursor
         self.row_count = 0
+        self.arriving = 0  # codes known before that may arrive again (see _known_codes)
 
     # -- loading ------------------------------------------------------------------------
 
@@ -302,12 +304,26 @@ class PurchaseStage:
         add(
             "SELECT line, %s, 12, ord, 'code_known', code, NULL FROM ("
             "SELECT DISTINCT ON (k.code) k.line, k.ord, k.code "
-            f"FROM {CODES} k JOIN inventory_traceabilitycode t ON t.code = k.code "
-            "WHERE length(k.code) <= %s ORDER BY k.code, k.line, k.ord) known",
+            f"FROM {CODES} k JOIN {KNOWN} t ON t.code = k.code "
+            "WHERE NOT t.may_arrive ORDER BY k.code, k.line, k.ord) known",
             traced,
-            MAX_CODE_LENGTH,
         )
         return parts, params
+
+    def _known_codes(self) -> None:
+        """The file's codes registered before, and whether each may arrive here (HY-B03: it
+        left its pharmacy by transfer out or purchase return, and was not sold)."""
+        kinds = ", ".join(f"'{k.value}'" for k in sorted(CODE_MAY_RETURN_KINDS))
+        self.cursor.execute(
+            f"CREATE TEMP TABLE {KNOWN} AS SELECT t.id, t.code, "
+            f"(t.sold_in_id IS NULL AND coalesce(m.kind IN ({kinds}), false)) AS may_arrive "
+            "FROM inventory_traceabilitycode t "
+            "LEFT JOIN inventory_movement m ON m.id = t.left_in_id "
+            f"WHERE t.code IN (SELECT code FROM {CODES} WHERE length(code) <= %s)",
+            [MAX_CODE_LENGTH],
+        )
+        self.cursor.execute(f"SELECT count(*) FILTER (WHERE may_arrive) FROM {KNOWN}")
+        self.arriving = int(self.cursor.fetchone()[0])
 
     def validate(self, approval_only: bool) -> imports.ValidationResult:
         """Every error of the file, at most ERROR_LIMIT, sorted as the validator sorts."""
@@ -317,6 +333,7 @@ class PurchaseStage:
             return result
         self._parse_literals()
         self._check_rows()
+        self._known_codes()
         parts, params = self._error_queries(approval_only)
         self.cursor.execute(
             "SELECT line, col, kind, p, n FROM ("
@@ -378,12 +395,32 @@ class PurchaseStage:
             ],
         )
         booked = cur.rowcount
+        arriving = ""
+        if self.arriving:
+            # HY-B03: codes that left another pharmacy by transfer or return move here,
+            # checked again under the row lock the update takes.
+            kinds = ", ".join(f"'{k.value}'" for k in sorted(CODE_MAY_RETURN_KINDS))
+            cur.execute(
+                "UPDATE inventory_traceabilitycode t SET pharmacy_id = %s, batch_id = b.id, "
+                "received_in_id = r.mid, left_in_id = NULL "
+                f"FROM {KNOWN} n JOIN {CODES} k ON k.code = n.code "
+                f"JOIN {CHECKED} r ON r.line = k.line "
+                f"JOIN {BATCHES} b ON b.drug_id = r.drug_id AND b.batch_no = r.{batch_no} "
+                "WHERE t.id = n.id AND n.may_arrive AND t.sold_in_id IS NULL AND EXISTS ("
+                "SELECT 1 FROM inventory_movement m "
+                f"WHERE m.id = t.left_in_id AND m.kind IN ({kinds}))",
+                [pharmacy_id],
+            )
+            if cur.rowcount != self.arriving:
+                raise DatabaseError("traceability codes changed while the file was checked")
+            arriving = f"AND NOT EXISTS (SELECT 1 FROM {KNOWN} n WHERE n.code = k.code) "
         cur.execute(
             "INSERT INTO inventory_traceabilitycode "
             "(code, pharmacy_id, batch_id, received_in_id, sold_in_id) "
             "SELECT k.code, %s, b.id, r.mid, NULL "
             f"FROM {CODES} k JOIN {CHECKED} r ON r.line = k.line "
-            f"JOIN {BATCHES} b ON b.drug_id = r.drug_id AND b.batch_no = r.{batch_no}",
+            f"JOIN {BATCHES} b ON b.drug_id = r.drug_id AND b.batch_no = r.{batch_no} "
+            f"WHERE true {arriving}",
             [pharmacy_id],
         )
         return int(booked)
