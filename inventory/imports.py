@@ -21,6 +21,7 @@ from inventory.files import decode_csv
 from inventory.models import (
     APPROVAL_NUMBER_RE,
     APPROVAL_ONLY_ALLOWED,
+    CODE_MAY_RETURN_KINDS,
     Drug,
     ItemCategory,
     Movement,
@@ -389,12 +390,17 @@ def validate(
 
 
 def _check_known_codes(seen: dict[str, int], result: ValidationResult) -> None:
-    """Codes registered before; reported at the row that first has them, in file order."""
+    """Codes registered before (HY-B03), unless they left their pharmacy by transfer out or
+    purchase return; reported at the row that first has them, in file order."""
     codes = list(seen)
     known: set[str] = set()
     for start in range(0, len(codes), 5000):
         chunk = codes[start : start + 5000]
-        known.update(TraceabilityCode.objects.filter(code__in=chunk).values_list("code", flat=True))
+        known.update(
+            TraceabilityCode.objects.filter(code__in=chunk)
+            .exclude(sold_in__isnull=True, left_in__kind__in=CODE_MAY_RETURN_KINDS)
+            .values_list("code", flat=True)
+        )
     for code in codes:
         if code in known:
             result.error(seen[code], "追溯码", "code_known", {"code": code})

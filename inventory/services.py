@@ -24,6 +24,7 @@ from inventory import imports, staging
 from inventory.files import sniff_spreadsheet
 from inventory.models import (
     APPROVAL_ONLY_ALLOWED,
+    CODE_MAY_RETURN_KINDS,
     MANUAL_KINDS,
     MOVEMENT_SIGN,
     PURCHASE_IMPORT_TRANSITIONS,
@@ -379,7 +380,7 @@ def _codes_check_on_hand(batch: StockBatch, codes: list[str]) -> dict[str, Trace
 
 
 # A code that left by these kinds may arrive at another pharmacy; lost or destroyed ones not.
-_CODE_MAY_RETURN = frozenset({MovementKind.TRANSFER_OUT, MovementKind.PURCHASE_RETURN})
+_CODE_MAY_RETURN = CODE_MAY_RETURN_KINDS
 
 
 def _codes_check_receivable(codes: list[str]) -> dict[str, TraceabilityCode]:
@@ -839,8 +840,29 @@ def purchases_book(
             for m, mid in zip(movement_rows, movement_ids, strict=True)
             for code in m["traceability_codes"]
         ]
+        code_rows = _codes_receive_again(code_rows)
         _bulk_insert(TraceabilityCode, code_rows)
     return len(rows)
+
+
+def _codes_receive_again(code_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """HY-B03: purchased codes that left another pharmacy by transfer out or purchase return
+    move here (the validator let only those through); the others are new. Returns the new."""
+    arrived = {r["code"]: r for r in code_rows}
+    known = _codes_known(list(arrived)) if arrived else {}
+    for code, row in known.items():
+        if row.sold_in_id is not None or row.left_in is None:
+            raise RuleViolation("HY-B03", _("追溯码 %s 已登记过") % code, field=CODES)
+        if row.left_in.kind not in CODE_MAY_RETURN_KINDS:
+            raise RuleViolation("HY-B03", _("追溯码 %s 已登记过") % code, field=CODES)
+        new = arrived[code]
+        TraceabilityCode.objects.filter(pk=row.pk).update(
+            pharmacy_id=new["pharmacy_id"],
+            batch_id=new["batch_id"],
+            received_in_id=new["received_in_id"],
+            left_in=None,
+        )
+    return [r for r in code_rows if r["code"] not in known]
 
 
 def _batches_add_stock(

@@ -104,6 +104,41 @@ def _register_known(pharmacy: Pharmacy, catalogue: dict[str, Drug]) -> None:
     )
 
 
+def quote_free_rows(c: dict[str, Drug]) -> list[list[Any]]:
+    """bad_rows without the cells a CSV writer must quote, and more whitespace: a file
+    PostgreSQL's COPY parses itself (staging.PurchaseStage.load_csv)."""
+    rows = [r for r in bad_rows(c) if not any("," in str(v) or '"' in str(v) for v in r)]
+    return [
+        *rows,
+        row(c["amlodipine"], batch_no="\u3000P8\x1f", supplier="\xa0某公司\u2003"),
+        row(c["captopril"], traceability_codes="\u3000QA；QB\tQC； QD\u3000"),
+    ]
+
+
+def _csv_text(rows: list[list[Any]], *, end: str = "\n", blank_line: bool = False) -> str:
+    lines = [",".join(imports.HEADERS), *(",".join(str(v) for v in r) for r in rows)]
+    if blank_line:
+        lines.insert(3, "")
+    return end.join(lines) + end
+
+
+# CSV files the fast path takes (True) or leaves to the Python reader (False).
+FAST_PATH: dict[str, tuple[bool, Callable[[dict[str, Drug]], bytes]]] = {
+    "utf8_bom_crlf": (True, lambda c: imports.write_csv(quote_free_rows(c))),
+    "utf8_lf": (True, lambda c: _csv_text(quote_free_rows(c)).encode()),
+    # No cell to strip: the cells are taken as COPY read them
+    "utf8_nothing_to_strip": (
+        True,
+        lambda c: imports.write_csv(
+            [r for r in quote_free_rows(c) if all(str(v) == str(v).strip() for v in r)]
+        ),
+    ),
+    "quoted": (False, lambda c: _file(bad_rows(c), "csv")),
+    "blank_line": (False, lambda c: _csv_text(quote_free_rows(c), blank_line=True).encode()),
+    "ragged": (False, lambda c: (_csv_text(quote_free_rows(c)) + "X1,2\n").encode()),
+    "gb18030": (False, lambda c: _csv_text(quote_free_rows(c), end="\r\n").encode("gb18030")),
+}
+
 CASES: dict[str, Callable[[dict[str, Drug], str], bytes]] = {
     "every_error": lambda c, fmt: _file(bad_rows(c), fmt),
     "quoted_cells": lambda c, fmt: _file(
@@ -150,6 +185,31 @@ def test_both_validators_report_the_same_errors_by_row_and_column(
     data = CASES[case](catalogue, fmt)
     python_errors, python_rows = _python_errors(data, fmt, approval_only)
     staged_errors, staged_rows = _staged_errors(data, fmt, approval_only)
+    assert python_errors, "each case has errors"
+    assert staged_errors == python_errors
+    assert staged_rows == python_rows
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("case", sorted(FAST_PATH))
+def test_csv_read_by_copy_or_by_python_reports_the_same_errors(
+    pharmacy: Pharmacy, catalogue: dict[str, Drug], case: str
+) -> None:
+    _register_known(pharmacy, catalogue)
+    fast, make = FAST_PATH[case]
+    data = make(catalogue)
+    python_errors, python_rows = _python_errors(data, "csv", True)
+    taken: list[bool] = []
+    load_csv = staging.PurchaseStage.load_csv
+
+    def spy(self: staging.PurchaseStage, *args: Any, **kwargs: Any) -> bool:
+        taken.append(load_csv(self, *args, **kwargs))
+        return taken[-1]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(staging.PurchaseStage, "load_csv", spy)
+        staged_errors, staged_rows = _staged_errors(data, "csv", True)
+    assert taken == [fast]
     assert python_errors, "each case has errors"
     assert staged_errors == python_errors
     assert staged_rows == python_rows
