@@ -35,6 +35,13 @@ ORGANISATIONS = [
     ("hy_pharmacy2", OrganisationKind.PHARMACY, "衡阳县仁心药店", "430421", ""),
     ("gy_bureau", OrganisationKind.BUREAU, "贵阳市医疗保障局", "520100", ""),
     ("gy_pharmacy", OrganisationKind.PHARMACY, "贵阳市筑康大药房", "520100", ""),
+    (
+        "gy_hospital",
+        OrganisationKind.HOSPITAL,
+        "贵阳市第一人民医院",
+        "520100",
+        HospitalLevel.LEVEL_3,
+    ),
 ]
 
 # (username, full name, organisation key, role)
@@ -52,6 +59,8 @@ LOGINS = [
     ("hy_manager2", "郑店长", "hy_pharmacy2", Role.PHARMACY_MANAGER),
     ("gy_admin", "杨主任", "gy_bureau", Role.BUREAU_ADMIN),
     ("gy_manager", "何店长", "gy_pharmacy", Role.PHARMACY_MANAGER),
+    ("gy_pharmacist", "杨帆", "gy_pharmacy", Role.PHARMACIST),
+    ("gy_physician", "罗医生", "gy_hospital", Role.PHYSICIAN),
 ]
 
 

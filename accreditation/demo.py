@@ -5,7 +5,8 @@
   who can take it through supplement, inspection, notice and agreement;
 - 衡阳县百草堂药店 (hy_manager3) has an accepted application the reviewer can fail, then send
   its feedback letter;
-- 衡阳县福康药房 (hy_manager4) has passed, its notice period is over: the reviewer can sign.
+- 衡阳县福康药房 (hy_manager4) has passed, its notice period is over: the reviewer can sign;
+- 贵阳市筑康大药房 (gy_manager, gy_pharmacist) holds an active GY-PT designation.
 """
 
 from __future__ import annotations
@@ -76,6 +77,25 @@ def seed(ctx: dict[str, Any]) -> None:
             actor=reviewer,
             reason="演示数据：已签订定点服务协议",
             rule_id="HY-E09",
+        )
+
+    # GY-PT: 贵阳市筑康大药房 is a designated general-outpatient pharmacy (GY-B01 agreement).
+    gy = Programme.objects.get(code="GY-PT")
+    if not Designation.objects.filter(pharmacy=pharmacies["gy_pharmacy"], programme=gy).exists():
+        starts = today - timedelta(days=60)
+        designation = Designation.objects.create(
+            pharmacy=pharmacies["gy_pharmacy"],
+            programme=gy,
+            status=DesignationStatus.ACTIVE,
+            starts_on=starts,
+            ends_on=add_months(starts, 12) - timedelta(days=1),
+        )
+        DesignationEvent.objects.create(
+            designation=designation,
+            new_status=DesignationStatus.ACTIVE,
+            actor=users["gy_admin"],
+            reason="演示数据：已签订门诊保障补充协议",
+            rule_id="GY-B01",
         )
 
     if not Application.objects.filter(pharmacy=pharmacies["hy_pharmacy2"], programme=hy).exists():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
@@ -35,6 +36,13 @@ def settling_designations(
 def pharmacy_may_settle(*, pharmacy: Pharmacy, programme: Programme, on: date) -> bool:
     """The pharmacy is designated for the programme on `on`, or within a revocation transition."""
     return settling_designations(pharmacy=pharmacy, programme=programme, on=on).exists()
+
+
+def programmes_settling_at(*, organisation_id: int, on: date) -> QuerySet[Designation, Any]:
+    """The programme ids (a subquery) the organisation's pharmacy may settle on `on`."""
+    return Designation.objects.filter(
+        _settling_on(on), pharmacy__organisation_id=organisation_id
+    ).values("programme_id")
 
 
 def designated_pharmacies(*, programme: Programme, on: date) -> QuerySet[Pharmacy]:

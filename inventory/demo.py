@@ -540,6 +540,62 @@ def seed_catalogue() -> None:
             )
 
 
+# GY-PT (贵阳市筑康大药房): platform listed prices (GY-C01) and stock — (drug code, batch,
+# quantity, purchase price, platform listed price). DEMO values.
+GY_STOCK: list[tuple[str, str, int, str, str]] = [
+    ("XC09AAA010A001", "KT2606031", 200, "3.90", "6.80"),
+    ("XC08CAA010A001", "AM2605112", 100, "16.80", "28.50"),
+    ("XA10BAE010A001", "EM2606204", 150, "5.40", "9.60"),
+    ("XC10AAA050A001", "AT2605018", 80, "12.90", "22.00"),
+    ("XR03DAA010A001", "CJ2606077", 60, "4.60", "7.90"),
+]
+GY_SUPPLIER = "国药控股贵州有限公司"
+
+
+def seed_gy(ctx: dict[str, Any]) -> None:
+    """Platform listed prices for the GY-PT catalogue drugs and a stocked Guiyang pharmacy."""
+    from inventory.models import MovementKind
+    from inventory.services import stock_batch_get_or_create, stock_movement_record
+
+    drugs = {d.insurance_code: d for d in Drug.objects.all()}
+    for code, _batch, _qty, _cost, listed in GY_STOCK:
+        PriceCap.objects.get_or_create(
+            drug=drugs[code],
+            basis=PriceCapBasis.PLATFORM_LISTED,
+            defaults={
+                "price": Decimal(listed),
+                "source": "国家医保药品集中采购平台挂网价（演示）",
+                "effective_on": date(2025, 1, 1),
+            },
+        )
+    pharmacy = ctx.get("pharmacies", {}).get("gy_pharmacy")
+    if pharmacy is None or StockBatch.objects.filter(pharmacy=pharmacy).exists():
+        return
+    today = timezone.localdate()
+    tz = timezone.get_current_timezone()
+    bought = datetime.combine(today - timedelta(days=20), datetime.min.time(), tz)
+    for n, (code, batch_no, qty, cost, _listed) in enumerate(GY_STOCK):
+        batch = stock_batch_get_or_create(
+            pharmacy=pharmacy,
+            drug=drugs[code],
+            batch_no=batch_no,
+            production_date=today - timedelta(days=120),
+            expiry_date=today + timedelta(days=730),
+        )
+        stock_movement_record(
+            pharmacy=pharmacy,
+            batch=batch,
+            kind=MovementKind.PURCHASE,
+            quantity=qty,
+            occurred_at=bought + timedelta(hours=9, minutes=n),
+            actor=ctx["users"].get("gy_manager"),
+            unit_price=Decimal(cost),
+            supplier=GY_SUPPLIER,
+            invoice_no=f"GYFP{bought:%Y%m%d}{n:03d}",
+            delivery_note_no=f"GYSH{bought:%Y%m%d}{n:03d}",
+        )
+
+
 def seed(ctx: dict[str, Any]) -> None:
     from inventory.models import MovementKind
     from inventory.services import (
@@ -550,6 +606,7 @@ def seed(ctx: dict[str, Any]) -> None:
     )
 
     seed_catalogue()
+    seed_gy(ctx)
     org = ctx["organisations"]["hy_pharmacy"]
     pharmacy, _ = Pharmacy.objects.get_or_create(
         organisation=org,

@@ -14,11 +14,20 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl import Workbook, load_workbook
 
 from inventory.files import decode_csv
-from inventory.models import APPROVAL_NUMBER_RE, APPROVAL_ONLY_ALLOWED, Drug, TraceabilityCode
+from inventory.models import (
+    APPROVAL_NUMBER_RE,
+    APPROVAL_ONLY_ALLOWED,
+    CODE_MAY_RETURN_KINDS,
+    Drug,
+    ItemCategory,
+    Movement,
+    StockBatch,
+    TraceabilityCode,
+)
 
 # (key, header) in file order; the headers are what pharmacies' systems export.
 COLUMNS: list[tuple[str, str]] = [
@@ -58,6 +67,52 @@ REQUIRED = {
 CODE_SEPARATORS = (";", "；", ",", "，", " ")
 
 
+# Values the database columns can hold (numeric(12, 4) prices, integer quantities).
+MAX_QUANTITY = 2_147_483_647
+MAX_PRICE = Decimal("99999999.9999")
+# Text columns that are stored, with the model field holding each (lengths come from there).
+STORED_TEXT: tuple[tuple[str, Any], ...] = (
+    ("batch_no", StockBatch),
+    ("supplier", Movement),
+    ("invoice_no", Movement),
+    ("delivery_note_no", Movement),
+)
+SLOT = {key: n for n, (key, _h) in enumerate(COLUMNS)}
+DATE_SLOTS = (SLOT["production_date"], SLOT["expiry_date"], SLOT["purchase_date"])
+
+# Every message a row can get, shared by the Python validator (SQLite, the demo) and the
+# set-based one on PostgreSQL (inventory/staging.py), so both say exactly the same.
+MESSAGES: dict[str, Any] = {
+    "missing_columns": gettext_lazy("缺少列：%(columns)s"),
+    "no_rows": gettext_lazy("文件中没有数据行"),
+    "required": gettext_lazy("不能为空"),
+    "too_long": gettext_lazy("不能超过 %(max)s 个字符"),
+    "unknown_drug": gettext_lazy("药品目录中没有此编码"),
+    "hy_b01": gettext_lazy("[HY-B01] 特门场所只能经营准字号药品，不得进货“%(category)s”"),
+    "approval_format": gettext_lazy("格式应为 国药准字H/Z/S/J + 8 位数字"),
+    "approval_mismatch": gettext_lazy("与药品目录中的批准文号不一致"),
+    "date_format": gettext_lazy("日期格式应为 YYYY-MM-DD"),
+    "expiry_order": gettext_lazy("有效期须晚于生产日期"),
+    "quantity": gettext_lazy("须为正整数"),
+    "quantity_too_large": gettext_lazy("数量过大"),
+    "price": gettext_lazy("须为不小于 0 的金额"),
+    "price_too_large": gettext_lazy("金额过大"),
+    "code_too_long": gettext_lazy("追溯码过长：%(code)s"),
+    "code_duplicate": gettext_lazy("追溯码 %(code)s 与第 %(row)s 行重复"),
+    "code_count": gettext_lazy("追溯码个数多于数量"),
+    "code_known": gettext_lazy("追溯码 %(code)s 已登记过"),
+}
+
+
+def message(kind: str, params: dict[str, Any] | None = None) -> str:
+    text = str(MESSAGES[kind])
+    return text % params if params else text
+
+
+def category_label(category: str) -> str:
+    return str(ItemCategory(category).label)
+
+
 @dataclass
 class PurchaseRow:
     row: int
@@ -78,9 +133,14 @@ class PurchaseRow:
 class ValidationResult:
     rows: list[PurchaseRow] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
+    row_count: int = 0  # data rows in the file (blank rows not counted)
 
-    def error(self, row: int, column: str, message: str) -> None:
-        self.errors.append({"row": row, "column": column, "message": message})
+    def error(self, row: int, column: str, kind: str, params: dict[str, Any] | None = None) -> None:
+        self.errors.append({"row": row, "column": column, "message": message(kind, params)})
+
+    def sorted_errors(self) -> list[dict[str, Any]]:
+        """By row, then column; within one cell in the order the checks ran."""
+        return sorted(self.errors, key=lambda e: (e["row"], e["column"]))
 
 
 def read_rows(data: bytes, file_format: str) -> tuple[list[str], Iterator[list[Any]]]:
@@ -95,6 +155,15 @@ def read_rows(data: bytes, file_format: str) -> tuple[list[str], Iterator[list[A
     return [str(h or "").strip() for h in first], (list(r) for r in rows)
 
 
+def missing_columns(header: list[str]) -> list[str]:
+    return [h for key, h in COLUMNS if key in REQUIRED and h not in header]
+
+
+def positions_of(header: list[str]) -> list[int]:
+    """Where each of COLUMNS is in the file (-1: absent)."""
+    return [header.index(h) if h in header else -1 for _key, h in COLUMNS]
+
+
 def _text(value: Any) -> str:
     if value is None:
         return ""
@@ -103,13 +172,35 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def _date(text: str, raw: list[Any], position: int) -> date | None:
-    if position >= 0 and position < len(raw):
-        value = raw[position]
-        if isinstance(value, datetime):  # xlsx cells come typed
-            return value.date()
-        if isinstance(value, date):
-            return value
+def cells_reader(file_format: str, positions: list[int]) -> Callable[[list[Any]], list[str]]:
+    """A function turning one file row into the text of each of COLUMNS, stripped. xlsx
+    cells come typed: a date cell in a date column becomes its ISO date."""
+    if file_format == "csv":
+
+        def csv_cells(raw: list[Any]) -> list[str]:
+            width = len(raw)
+            return [raw[i].strip() if 0 <= i < width else "" for i in positions]
+
+        return csv_cells
+    dated = set(DATE_SLOTS)
+
+    def xlsx_cells(raw: list[Any]) -> list[str]:
+        width = len(raw)
+        cells = []
+        for slot, i in enumerate(positions):
+            value = raw[i] if 0 <= i < width else None
+            if slot in dated and isinstance(value, datetime):
+                cells.append(value.date().isoformat())
+            elif slot in dated and isinstance(value, date):
+                cells.append(value.isoformat())
+            else:
+                cells.append(_text(value))
+        return cells
+
+    return xlsx_cells
+
+
+def parse_date(text: str) -> date | None:
     try:
         return date.fromisoformat(text)  # the common case, fast
     except ValueError:
@@ -123,10 +214,51 @@ def _date(text: str, raw: list[Any], position: int) -> date | None:
     return None
 
 
+def parse_quantity(text: str) -> tuple[int | None, str]:
+    """(quantity, "") or (None, message kind)."""
+    try:
+        value = int(text) if text.isdigit() else 0
+    except ValueError:  # digits int() does not read, e.g. superscripts
+        value = 0
+    if value <= 0:
+        return None, "quantity"
+    if value > MAX_QUANTITY:
+        return None, "quantity_too_large"
+    return value, ""
+
+
+def parse_price(text: str) -> tuple[Decimal | None, str]:
+    """(price, "") or (None, message kind)."""
+    try:
+        price = Decimal(text)
+    except InvalidOperation:
+        return None, "price"
+    if not price.is_finite() or price < 0:
+        return None, "price"
+    if price > MAX_PRICE:
+        return None, "price_too_large"
+    return price, ""
+
+
+def approval_format_ok(text: str) -> bool:
+    return APPROVAL_NUMBER_RE.match(text) is not None
+
+
 def split_codes(text: str) -> list[str]:
     for sep in CODE_SEPARATORS[1:]:
         text = text.replace(sep, CODE_SEPARATORS[0])
     return [c for c in (part.strip() for part in text.split(CODE_SEPARATORS[0])) if c]
+
+
+def text_limits() -> list[tuple[int, str, int]]:
+    """(slot, header, max length) of each stored text column."""
+    headers = dict(COLUMNS)
+    limits = []
+    for key, model in STORED_TEXT:
+        max_length = model._meta.get_field(key).max_length
+        assert max_length is not None
+        limits.append((SLOT[key], headers[key], max_length))
+    return limits
 
 
 def validate(
@@ -136,15 +268,19 @@ def validate(
     approval_only: bool,
     progress: Callable[[int], None] | None = None,
 ) -> ValidationResult:
-    """Check every row (GY-A06 fields, HY-B01 categories, dates, quantities, unique codes)."""
+    """Check every row (GY-A06 fields, HY-B01 categories, dates, quantities, unique codes).
+
+    The row-by-row validator (SQLite). On PostgreSQL, inventory/staging.py checks the same
+    set-based and must report exactly the same errors (a test runs both on the same files)."""
     result = ValidationResult()
     header, rows = read_rows(data, file_format)
-    missing = [h for key, h in COLUMNS if key in REQUIRED and h not in header]
+    missing = missing_columns(header)
     if missing:
-        result.error(1, "、".join(missing), _("缺少列：%s") % "、".join(missing))
+        result.error(1, "、".join(missing), "missing_columns", {"columns": "、".join(missing)})
         return result
-    positions = [header.index(h) if h in header else -1 for _key, h in COLUMNS]
+    cells_of = cells_reader(file_format, positions_of(header))
     required = [(n, h) for n, (key, h) in enumerate(COLUMNS) if key in REQUIRED]
+    limits = text_limits()
     drugs = {d.insurance_code: d for d in Drug.objects.all()}
     seen_codes: dict[str, int] = {}
     materialised = list(rows)
@@ -155,11 +291,10 @@ def validate(
         line = offset + 2  # row 1 is the header
         if progress and offset % step == 0:
             progress(int(offset * 90 / total))
-        width = len(raw)
-        # One pass to text: the checks below then work on plain strings.
-        cells = [_text(raw[i]) if 0 <= i < width else "" for i in positions]
+        cells = cells_of(raw)
         if not any(cells):
             continue
+        result.row_count += 1
         (
             code,
             _name,
@@ -181,65 +316,55 @@ def validate(
         before = len(result.errors)
         for n, headername in required:
             if not cells[n]:
-                error(line, headername, _("不能为空"))
+                error(line, headername, "required")
+        for n, headername, max_length in limits:
+            if len(cells[n]) > max_length:
+                error(line, headername, "too_long", {"max": max_length})
         drug = drugs.get(code)
         if drug is None and code:
-            error(line, "国家医保药品编码", _("药品目录中没有此编码"))
+            error(line, "国家医保药品编码", "unknown_drug")
         if drug is not None:
             if approval_only and drug.category not in APPROVAL_ONLY_ALLOWED:
                 error(
-                    line,
-                    "国家医保药品编码",
-                    _("[HY-B01] 特门场所只能经营准字号药品，不得进货“%(category)s”")
-                    % {"category": drug.get_category_display()},
+                    line, "国家医保药品编码", "hy_b01", {"category": category_label(drug.category)}
                 )
             if approval != drug.approval_number:
-                if not APPROVAL_NUMBER_RE.match(approval):
-                    error(line, "批准文号", _("格式应为 国药准字H/Z/S/J + 8 位数字"))
+                if not approval_format_ok(approval):
+                    error(line, "批准文号", "approval_format")
                 elif drug.approval_number:
-                    error(line, "批准文号", _("与药品目录中的批准文号不一致"))
-        produced = _date(produced_text, raw, positions[6])
-        expires = _date(expires_text, raw, positions[7])
-        purchased = _date(purchased_text, raw, positions[12])
+                    error(line, "批准文号", "approval_mismatch")
+        produced = parse_date(produced_text) if produced_text else None
+        expires = parse_date(expires_text) if expires_text else None
+        purchased = parse_date(purchased_text) if purchased_text else None
         for text, value, headername in (
             (produced_text, produced, "生产日期"),
             (expires_text, expires, "有效期至"),
             (purchased_text, purchased, "购进日期"),
         ):
             if value is None and text:
-                error(line, headername, _("日期格式应为 YYYY-MM-DD"))
+                error(line, headername, "date_format")
         if produced and expires and expires <= produced:
-            error(line, "有效期至", _("有效期须晚于生产日期"))
+            error(line, "有效期至", "expiry_order")
         quantity: int | None = None
         if qtext:
-            if qtext.isdigit() and int(qtext) > 0:
-                quantity = int(qtext)
-            else:
-                error(line, "数量", _("须为正整数"))
+            quantity, kind = parse_quantity(qtext)
+            if kind:
+                error(line, "数量", kind)
         price: Decimal | None = None
         if ptext:
-            try:
-                price = Decimal(ptext)
-                if price < 0 or not price.is_finite():
-                    raise InvalidOperation
-            except InvalidOperation:
-                price = None
-                error(line, "单价（元）", _("须为不小于 0 的金额"))
+            price, kind = parse_price(ptext)
+            if kind:
+                error(line, "单价（元）", kind)
         codes = split_codes(codes_text)
         for trace in codes:
             if len(trace) > 40:
-                error(line, "追溯码", _("追溯码过长：%s") % trace[:20])
+                error(line, "追溯码", "code_too_long", {"code": trace[:20]})
             elif trace in seen_codes:
-                error(
-                    line,
-                    "追溯码",
-                    _("追溯码 %(code)s 与第 %(row)s 行重复")
-                    % {"code": trace, "row": seen_codes[trace]},
-                )
+                error(line, "追溯码", "code_duplicate", {"code": trace, "row": seen_codes[trace]})
             else:
                 seen_codes[trace] = line
         if quantity is not None and len(codes) > quantity:
-            error(line, "追溯码", _("追溯码个数多于数量"))
+            error(line, "追溯码", "code_count")
         if len(result.errors) == before:
             assert drug and produced and expires and purchased and quantity and price is not None
             result.rows.append(
@@ -258,18 +383,27 @@ def validate(
                     traceability_codes=codes,
                 )
             )
-    if not result.rows and not result.errors:
-        result.error(2, "", _("文件中没有数据行"))
+    if not result.row_count:
+        result.error(2, "", "no_rows")
     _check_known_codes(seen_codes, result)
     return result
 
 
 def _check_known_codes(seen: dict[str, int], result: ValidationResult) -> None:
+    """Codes registered before (HY-B03), unless they left their pharmacy by transfer out or
+    purchase return; reported at the row that first has them, in file order."""
     codes = list(seen)
+    known: set[str] = set()
     for start in range(0, len(codes), 5000):
         chunk = codes[start : start + 5000]
-        for code in TraceabilityCode.objects.filter(code__in=chunk).values_list("code", flat=True):
-            result.error(seen[code], "追溯码", _("追溯码 %s 已登记过") % code)
+        known.update(
+            TraceabilityCode.objects.filter(code__in=chunk)
+            .exclude(sold_in__isnull=True, left_in__kind__in=CODE_MAY_RETURN_KINDS)
+            .values_list("code", flat=True)
+        )
+    for code in codes:
+        if code in known:
+            result.error(seen[code], "追溯码", "code_known", {"code": code})
 
 
 def export_rows(movements: Any) -> Iterator[list[Any]]:

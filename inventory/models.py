@@ -115,7 +115,9 @@ class StockBatch(models.Model):
     pharmacy = models.ForeignKey(
         Pharmacy, on_delete=models.PROTECT, related_name="batches", db_index=False
     )
-    drug = models.ForeignKey(Drug, on_delete=models.PROTECT, related_name="batches")
+    # No index of its own: nothing looks batches up by drug alone (drugs are deactivated,
+    # not deleted), and every imported batch would maintain it.
+    drug = models.ForeignKey(Drug, on_delete=models.PROTECT, related_name="batches", db_index=False)
     batch_no = models.CharField(_("批号"), max_length=40)
     production_date = models.DateField(_("生产日期"), null=True, blank=True)
     expiry_date = models.DateField(_("有效期至"), null=True, blank=True)
@@ -178,6 +180,10 @@ MANUAL_KINDS: tuple[str, ...] = (
     MovementKind.LOSS,
     MovementKind.DESTRUCTION,
 )
+
+# HY-B03: a code that left a pharmacy by these kinds may arrive at another one (transfer in,
+# purchase import); a lost, destroyed or sold code may not.
+CODE_MAY_RETURN_KINDS = frozenset({MovementKind.TRANSFER_OUT, MovementKind.PURCHASE_RETURN})
 
 # The national drug traceability code: 20 digits, one per unit (HY-B03).
 TRACEABILITY_CODE_RE = re.compile(r"^\d{20}$")
@@ -260,14 +266,32 @@ class PurchaseImport(models.Model):
 class Movement(models.Model):
     """One ledger row: a signed quantity of one batch, with the GY-A06 purchase fields.
 
-    Indexed by batch and by (pharmacy, time) only: the composite serves every pharmacy
-    lookup, and fewer indexes keep 100,000-row imports fast."""
+    Indexed by (pharmacy, time) only: the composite serves every pharmacy lookup, and fewer
+    indexes keep 100,000-row imports fast."""
 
+    # Database-level foreign keys: only `batch` (and `returns_of`, `created_by`) have one.
+    # `pharmacy` and `drug` repeat the batch's own (which has real foreign keys), and
+    # `purchase_import` is the import record locked by the transaction writing the rows;
+    # the values are copied by our own code (imports: INSERT … SELECT from the checked
+    # batch join), never taken from a user. PostgreSQL checks each foreign key row by row
+    # (11 checks per imported row before this), so these three are declared to Django only
+    # (db_constraint=False; on_delete=PROTECT still applies in the ORM), and
+    # tests/inventory/test_ledger_integrity.py checks they always equal the batch's.
     pharmacy = models.ForeignKey(
-        Pharmacy, on_delete=models.PROTECT, related_name="movements", db_index=False
+        Pharmacy,
+        on_delete=models.PROTECT,
+        related_name="movements",
+        db_index=False,
+        db_constraint=False,
     )
-    batch = models.ForeignKey(StockBatch, on_delete=models.PROTECT, related_name="movements")
-    drug = models.ForeignKey(Drug, on_delete=models.PROTECT, related_name="+", db_index=False)
+    # Not indexed: movements are read by pharmacy and time (reconciliation, lists); no page
+    # reads one batch's movements, and batches are never deleted.
+    batch = models.ForeignKey(
+        StockBatch, on_delete=models.PROTECT, related_name="movements", db_index=False
+    )
+    drug = models.ForeignKey(
+        Drug, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
     kind = models.CharField(_("类型"), max_length=20, choices=MovementKind.choices)
     quantity = models.IntegerField(_("数量（入正出负）"))
     unit_price = models.DecimalField(
@@ -311,6 +335,7 @@ class Movement(models.Model):
         blank=True,
         related_name="movements",
         db_index=False,
+        db_constraint=False,  # see `pharmacy` above
     )
     created_by = models.ForeignKey(
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
@@ -338,13 +363,24 @@ class TraceabilityCode(models.Model):
     """A drug traceability code (追溯码): received once by a purchase, sold at most once."""
 
     code = models.CharField(_("追溯码"), max_length=40, unique=True)
-    # Looked up by code (unique) and batch; the other links are kept, not searched.
+    # Looked up by code (unique) only; the links are kept, not searched.
+    # `batch` is the database-level anchor. `pharmacy` repeats the batch's, and
+    # `received_in` / `sold_in` / `left_in` are the movement written just before by the same
+    # transaction (import, transfer, sale, loss), so none of them has a database foreign key
+    # (see Movement.pharmacy; checked by tests/inventory/test_ledger_integrity.py).
     pharmacy = models.ForeignKey(
-        Pharmacy, on_delete=models.PROTECT, related_name="+", db_index=False
+        Pharmacy, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
     )
-    batch = models.ForeignKey(StockBatch, on_delete=models.PROTECT, related_name="codes")
+    batch = models.ForeignKey(
+        StockBatch, on_delete=models.PROTECT, related_name="codes", db_index=False
+    )
     received_in = models.ForeignKey(
-        Movement, on_delete=models.PROTECT, null=True, related_name="codes_received", db_index=False
+        Movement,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="codes_received",
+        db_index=False,
+        db_constraint=False,
     )
     sold_in = models.ForeignKey(
         Movement,
@@ -353,6 +389,7 @@ class TraceabilityCode(models.Model):
         blank=True,
         related_name="codes_sold",
         db_index=False,
+        db_constraint=False,
     )
     # Left the pharmacy without a sale: returned to the supplier, transferred out, lost or
     # destroyed. A code transferred or returned may be received again elsewhere.
@@ -363,6 +400,7 @@ class TraceabilityCode(models.Model):
         blank=True,
         related_name="codes_left",
         db_index=False,
+        db_constraint=False,
     )
 
     class Meta:

@@ -21,10 +21,11 @@ from core.calendar import load_calendar
 from core.errors import DomainError, RuleViolation, TransitionNotAllowed
 from core.notifications import notification_send
 from core.prepared import insert
-from inventory import imports
+from inventory import imports, staging
 from inventory.files import sniff_spreadsheet
 from inventory.models import (
     APPROVAL_ONLY_ALLOWED,
+    CODE_MAY_RETURN_KINDS,
     MANUAL_KINDS,
     MOVEMENT_SIGN,
     PURCHASE_IMPORT_TRANSITIONS,
@@ -396,7 +397,7 @@ def _codes_check_on_hand(batch: StockBatch, codes: list[str]) -> dict[str, Trace
 
 
 # A code that left by these kinds may arrive at another pharmacy; lost or destroyed ones not.
-_CODE_MAY_RETURN = frozenset({MovementKind.TRANSFER_OUT, MovementKind.PURCHASE_RETURN})
+_CODE_MAY_RETURN = CODE_MAY_RETURN_KINDS
 
 
 def _codes_check_receivable(codes: list[str]) -> dict[str, TraceabilityCode]:
@@ -708,7 +709,10 @@ def _import_move(record: PurchaseImport, to: str, **fields: Any) -> None:
 
 
 def purchase_import_process(*, purchase_import: PurchaseImport) -> PurchaseImport:
-    """Validate every row, then import all rows in one transaction or none (GY-A06, HY-B01)."""
+    """Validate every row, then import all rows in one transaction or none (GY-A06, HY-B01).
+
+    On PostgreSQL the file is staged and checked set-based (inventory/staging.py); elsewhere
+    (the SQLite demo) row by row (imports.validate). Both report the same errors."""
     with transaction.atomic():
         record = PurchaseImport.objects.select_for_update().get(pk=purchase_import.pk)
         if record.status != PurchaseImportStatus.PENDING:
@@ -721,52 +725,83 @@ def purchase_import_process(*, purchase_import: PurchaseImport) -> PurchaseImpor
     def progress(pct: int) -> None:
         PurchaseImport.objects.filter(pk=record.pk).update(progress=max(pct, 1))
 
-    try:
-        result = imports.validate(
-            data,
-            record.file_format,
-            approval_only=pharmacy_requires_approval_numbers(pharmacy),
-            progress=progress,
+    approval_only = pharmacy_requires_approval_numbers(pharmacy)
+    if connection.vendor != "postgresql":
+        result = _read_guarded(
+            lambda: imports.validate(
+                data, record.file_format, approval_only=approval_only, progress=progress
+            )
         )
+        if result.errors:
+            return _import_failed(record, result)
+        return _import_booked(
+            record,
+            lambda locked: purchases_book(
+                pharmacy=pharmacy, rows=result.rows, purchase_import=locked, actor=None
+            ),
+        )
+    with staging.purchase_stage() as stage:
+        result = _read_guarded(
+            lambda: staging.stage_and_validate(
+                stage, data, record.file_format, approval_only=approval_only, progress=progress
+            )
+        )
+        if result.errors:
+            return _import_failed(record, result)
+        return _import_booked(
+            record,
+            lambda locked: stage.book(pharmacy_id=pharmacy.pk, import_id=locked.pk, actor_id=None),
+        )
+
+
+def _read_guarded(read: Any) -> imports.ValidationResult:
+    """The file's validation; a file that cannot be read is reported, not retried forever."""
+    try:
+        return read()
     except DomainError as exc:
         result = imports.ValidationResult()
-        result.error(1, "", str(exc))
-    except Exception:  # an unreadable file is reported, not retried forever
+        result.errors.append({"row": 1, "column": "", "message": str(exc)})
+    except Exception:
         result = imports.ValidationResult()
-        result.error(1, "", _("文件无法读取，请检查格式。"))
-    now = timezone.now()
-    if result.errors:
-        errors = sorted(result.errors, key=lambda e: (e["row"], e["column"]))
-        with transaction.atomic():
-            _import_move(
-                record,
-                PurchaseImportStatus.FAILED,
-                errors=errors[:1000],
-                row_count=len(result.rows) + len({e["row"] for e in errors}),
-                progress=100,
-                finished_at=now,
-            )
-        return record
+        result.errors.append({"row": 1, "column": "", "message": _("文件无法读取，请检查格式。")})
+    return result
+
+
+def _import_failed(record: PurchaseImport, result: imports.ValidationResult) -> PurchaseImport:
+    with transaction.atomic():
+        _import_move(
+            record,
+            PurchaseImportStatus.FAILED,
+            errors=result.sorted_errors()[:1000],
+            row_count=result.row_count,
+            progress=100,
+            finished_at=timezone.now(),
+        )
+    return record
+
+
+def _import_booked(record: PurchaseImport, book: Any) -> PurchaseImport:
+    """Book the rows unless the same file got imported meanwhile (all in one transaction)."""
     with transaction.atomic():
         locked = PurchaseImport.objects.select_for_update().get(pk=record.pk)
         if PurchaseImport.objects.filter(
-            pharmacy=pharmacy, sha256=locked.sha256, status=PurchaseImportStatus.IMPORTED
+            pharmacy=locked.pharmacy, sha256=locked.sha256, status=PurchaseImportStatus.IMPORTED
         ).exists():
             _import_move(
                 locked,
                 PurchaseImportStatus.FAILED,
                 errors=[{"row": 1, "column": "", "message": _("该文件已导入过")}],
                 progress=100,
-                finished_at=now,
+                finished_at=timezone.now(),
             )
             return locked
-        purchases_book(pharmacy=pharmacy, rows=result.rows, purchase_import=locked, actor=None)
+        count = book(locked)
         _import_move(
             locked,
             PurchaseImportStatus.IMPORTED,
-            row_count=len(result.rows),
+            row_count=count,
             progress=100,
-            finished_at=now,
+            finished_at=timezone.now(),
         )
     return locked
 
@@ -822,8 +857,29 @@ def purchases_book(
             for m, mid in zip(movement_rows, movement_ids, strict=True)
             for code in m["traceability_codes"]
         ]
+        code_rows = _codes_receive_again(code_rows)
         _bulk_insert(TraceabilityCode, code_rows)
     return len(rows)
+
+
+def _codes_receive_again(code_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """HY-B03: purchased codes that left another pharmacy by transfer out or purchase return
+    move here (the validator let only those through); the others are new. Returns the new."""
+    arrived = {r["code"]: r for r in code_rows}
+    known = _codes_known(list(arrived)) if arrived else {}
+    for code, row in known.items():
+        if row.sold_in_id is not None or row.left_in is None:
+            raise RuleViolation("HY-B03", _("追溯码 %s 已登记过") % code, field=CODES)
+        if row.left_in.kind not in CODE_MAY_RETURN_KINDS:
+            raise RuleViolation("HY-B03", _("追溯码 %s 已登记过") % code, field=CODES)
+        new = arrived[code]
+        TraceabilityCode.objects.filter(pk=row.pk).update(
+            pharmacy_id=new["pharmacy_id"],
+            batch_id=new["batch_id"],
+            received_in_id=new["received_in_id"],
+            left_in=None,
+        )
+    return [r for r in code_rows if r["code"] not in known]
 
 
 def _batches_add_stock(

@@ -6,10 +6,13 @@ from calendar import monthrange
 from datetime import date
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Organisation, OrganisationKind, Role, User
 from accounts.principal import Principal
 from accounts.selectors import region_ids_for_principal
+from core.errors import RuleViolation
+from core.validators import normalise_resident_id
 from patients.models import (
     CardRetention,
     ChoiceStatus,
@@ -20,6 +23,7 @@ from patients.models import (
     HospitalProfile,
     HospitalStay,
     InstitutionChoice,
+    InsuredType,
     Patient,
     ProxyAuthorisation,
     ProxyMethod,
@@ -62,6 +66,42 @@ def choices_of_patients_of(organisation: Organisation) -> QuerySet[InstitutionCh
     """The choices that make patients `organisation`'s (filter by enrolment__patient): the
     pharmacy's part of `patients_for_principal`, for an EXISTS on one patient."""
     return InstitutionChoice.objects.filter(organisation=organisation, status__in=CHOSEN_STATUSES)
+
+
+def outpatient_person(*, programme: Programme, resident_id: str) -> Patient | None:
+    """An insured person of the programme's regions, found by the full resident ID (GY-PT
+    general outpatient: no filing or enrolment; whether covered is `outpatient_assert_covered`)."""
+    return (
+        Patient.objects.filter(
+            resident_id=normalise_resident_id(resident_id),
+            region__in=programme.regions.values("pk"),
+        )
+        .select_related("region")
+        .first()
+    )
+
+
+def outpatient_assert_covered(*, patient: Patient, programme: Programme) -> None:
+    """GY-D01 (the programme's scope): general-outpatient benefits at a pharmacy are for the
+    programme's insured types only — in Guiyang–Gui'an employees (职工医保); a resident-insured
+    (居民) person pays in cash outside the cover."""
+    if patient.insured_type not in (programme.outpatient_insured_types or []):
+        covered = "、".join(
+            str(InsuredType(t).label) for t in programme.outpatient_insured_types or []
+        )
+        raise RuleViolation(
+            "GY-D01",
+            _(
+                "%(name)s 为%(type)s参保人员，“%(programme)s”只保障%(covered)s参保人员，"
+                "不能按普通门诊待遇结算。"
+            )
+            % {
+                "name": patient.name,
+                "type": patient.get_insured_type_display(),
+                "programme": programme.short_name,
+                "covered": covered or _("（未设置）"),
+            },
+        )
 
 
 def patients_for_principal(principal: Principal) -> QuerySet[Patient]:

@@ -9,7 +9,7 @@ from uuid import uuid4
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -46,6 +46,7 @@ from patients.models import (
     HospitalProfile,
     HospitalStay,
     InstitutionChoice,
+    InsuredType,
     MaterialKind,
     Patient,
     ProxyAuthorisation,
@@ -107,6 +108,56 @@ def patient_register(
         patient.full_clean()
         patient._history_user = actor  # type: ignore[attr-defined]
         patient.save()
+    return patient
+
+
+def outpatient_person_register(
+    *,
+    programme: Programme,
+    organisation: Organisation,
+    resident_id: str,
+    name: str,
+    insured_type: str,
+    actor: User,
+) -> Patient:
+    """Register an insured person at a general-outpatient pharmacy's counter (GY-PT): name,
+    GB 11643 resident ID, insured type; the region is the pharmacy's. Only the programme's
+    insured types (GY-D01: 职工). Never changes an existing record (a person found elsewhere
+    belongs to that region). Field errors as a dict; all or nothing."""
+    errors: dict[str, list[str]] = {}
+    resident_id = normalise_resident_id(resident_id)
+    name = (name or "").strip()
+    if not name:
+        errors.setdefault("name", []).append(_("请填写姓名。"))
+    try:
+        validate_resident_id(resident_id)
+    except ValidationError as exc:
+        errors.setdefault("resident_id", []).extend(exc.messages)
+    if insured_type not in InsuredType.values:
+        errors.setdefault("insured_type", []).append(_("请选择参保类型。"))
+    elif insured_type not in (programme.outpatient_insured_types or []):
+        errors.setdefault("insured_type", []).append(
+            _("[GY-D01] %(type)s参保人员不在“%(programme)s”保障范围内，无需登记。")
+            % {"type": InsuredType(insured_type).label, "programme": programme.short_name}
+        )
+    if not programme.regions.filter(pk=organisation.region_id).exists():
+        raise DomainError(_("本店不在“%s”的统筹区内，不能登记参保人员。") % programme.short_name)
+    if "resident_id" not in errors and Patient.objects.filter(resident_id=resident_id).exists():
+        errors.setdefault("resident_id", []).append(
+            _("该身份证号已在平台登记（可能属于其他统筹区），不能重复登记；请核对证件。")
+        )
+    if errors:
+        raise ValidationError(errors)
+    patient = Patient(
+        resident_id=resident_id, name=name, insured_type=insured_type, region=organisation.region
+    )
+    patient.full_clean()
+    patient._history_user = actor  # type: ignore[attr-defined]
+    try:
+        with transaction.atomic():
+            patient.save()
+    except IntegrityError as exc:  # registered at the same moment at another counter
+        raise ValidationError({"resident_id": [_("该身份证号刚刚已被登记，请重新查询。")]}) from exc
     return patient
 
 

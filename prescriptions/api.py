@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import QuerySet
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -30,6 +29,8 @@ from core.pdf import render_pdf
 from inventory.selectors import pharmacy_of_principal
 from patients.selectors import (
     enrolments_for_patient,
+    outpatient_assert_covered,
+    outpatient_person,
     patient_hospitalised_on,
     patient_may_settle_at,
     patients_for_principal,
@@ -41,6 +42,8 @@ from prescriptions.selectors import (
     dispensings_for_principal,
     on_duty_memberships,
     open_prescriptions,
+    outpatient_programme_for_pharmacy,
+    outpatient_status,
     pharmacy_of,
     quota_status,
 )
@@ -322,10 +325,29 @@ class OpenPrescriptionSerializer(serializers.Serializer):
     items = OpenItemSerializer(many=True)
 
 
+class OutpatientSerializer(serializers.Serializer):
+    """GY-PT general outpatient: this calendar year's use against the programme's parameters."""
+
+    programme = serializers.CharField()
+    insured_type = serializers.CharField()
+    year = serializers.IntegerField()
+    spent = serializers.DecimalField(max_digits=12, decimal_places=2)
+    deductible = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    deductible_used = serializers.DecimalField(max_digits=12, decimal_places=2)
+    fund_share_pct = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
+    fund_paid = serializers.DecimalField(max_digits=12, decimal_places=2)
+    annual_cap = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    cap_left = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    amounts_are_demo = serializers.BooleanField()
+
+
 class EligibilitySerializer(serializers.Serializer):
     name = serializers.CharField()
     hospitalised = serializers.BooleanField(help_text="HY-G08: no purchase today")
     quotas = QuotaSerializer(many=True)
+    outpatient = OutpatientSerializer(
+        allow_null=True, help_text="GY-PT general outpatient (no enrolment); null for 特门"
+    )
     prescriptions = OpenPrescriptionSerializer(many=True)
 
 
@@ -346,10 +368,20 @@ class EligibilityViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
         principal = self.principal
         pharmacy = pharmacy_of_principal(principal)
         resident_id = request.query_params.get("resident_id", "").strip().upper()
-        patient = get_object_or_404(self.get_queryset(), resident_id=resident_id)
         today = timezone.localdate()
+        patient = self.get_queryset().filter(resident_id=resident_id).first()
+        outpatient = outpatient_programme_for_pharmacy(pharmacy, today) if patient is None else None
+        if patient is None:
+            # GY-PT: an insured person of the programme's regions; only its insured types
+            # (employees) are covered — anyone else is refused with GY-D01.
+            if outpatient is None:
+                raise NotFound
+            patient = outpatient_person(programme=outpatient, resident_id=resident_id)
+            if patient is None:
+                raise NotFound
+            outpatient_assert_covered(patient=patient, programme=outpatient)
         quotas = []
-        for e in enrolments_for_patient(patient):
+        for e in enrolments_for_patient(patient) if outpatient is None else []:
             if e.status != "active":
                 continue
             q = quota_status(enrolment=e, on=today)
@@ -389,12 +421,31 @@ class EligibilityViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
                     if i.remaining
                 ],
             }
-            for p in open_prescriptions(patient=patient, on=today, pharmacy=pharmacy)
+            for p in open_prescriptions(
+                patient=patient, on=today, pharmacy=pharmacy, outpatient=outpatient
+            )
         ]
+        general = None
+        if outpatient is not None:
+            st = outpatient_status(patient=patient, programme=outpatient, on=today)
+            general = {
+                "programme": outpatient.code,
+                "insured_type": patient.insured_type,
+                "year": st.year,
+                "spent": st.spent,
+                "deductible": st.deductible,
+                "deductible_used": st.deductible_used,
+                "fund_share_pct": st.fund_share_pct,
+                "fund_paid": st.fund_paid,
+                "annual_cap": st.annual_cap,
+                "cap_left": st.cap_left,
+                "amounts_are_demo": st.amounts_are_demo,
+            }
         data = {
             "name": patient.name,
             "hospitalised": patient_hospitalised_on(patient=patient, on=today),
             "quotas": quotas,
+            "outpatient": general,
             "prescriptions": prescriptions,
         }
         return Response(EligibilitySerializer(data).data)

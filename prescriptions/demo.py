@@ -7,6 +7,11 @@
 - 张医生 (`hy_physician`) issues further prescriptions for 王建华 on 开具处方 (free, HY-F04; the
   drug list is the disease's scope); the pharmacist then finds them at the counter. Paper
   prescriptions are recorded on 录入外配处方 with a photo of the signature/seal.
+
+GY-PT at 贵阳市筑康大药房 (`gy_pharmacist`): insured employees 刘晓东 (records a paper
+prescription at the counter and buys on it) and 陈美玲 (a prescription issued in the portal by
+罗医生 of 贵阳市第一人民医院, `gy_physician`), and 赵大伟, resident-insured (居民), whom the
+counter refuses with GY-D01.
 """
 
 from __future__ import annotations
@@ -15,13 +20,25 @@ from datetime import date
 from typing import Any
 
 from django.utils import timezone
+from stdnum.cn import ric
 
-from accounts.models import Organisation, User
+from accounts.models import Organisation, Region, User
 from inventory.models import Drug
 from patients.demo import PEOPLE, _choose, demo_resident_id
-from patients.models import Enrolment, Patient, ProxyAuthorisation, ProxyGround, ProxyMethod
+from patients.models import (
+    Enrolment,
+    InsuredType,
+    Patient,
+    ProxyAuthorisation,
+    ProxyGround,
+    ProxyMethod,
+)
+from pharmacies.models import Pharmacy
 from prescriptions.models import Prescription, PrescriptionSource
-from prescriptions.services import ItemInput, prescription_create
+from prescriptions.services import (
+    ItemInput,
+    prescription_create,
+)
 from programmes.models import Programme
 
 PROXY_NAME = "王小明"
@@ -63,7 +80,62 @@ def _prescribe(
     )
 
 
+def gy_resident_id(born: str, seq: str) -> str:
+    """A valid GB 11643 number of a person born in 贵阳市 (520100)."""
+    base = f"520100{born}{seq}"
+    return base + ric.calc_check_digit(base + "0")
+
+
+# GY-PT insured persons of 贵阳市: (key, name, born, sequence, insured type)
+GY_PEOPLE = [
+    ("liu", "刘晓东", "19800315", "031", InsuredType.EMPLOYEE),
+    ("chen", "陈美玲", "19750621", "042", InsuredType.EMPLOYEE),
+    ("zhao", "赵大伟", "19690908", "053", InsuredType.RESIDENT),
+]
+
+
+def _seed_gy(ctx: dict[str, Any]) -> None:
+    """GY-PT at 贵阳市筑康大药房: employees, a resident-insured person and a portal
+    prescription from 贵阳市第一人民医院 (no dispensing: the walk makes the first one)."""
+    orgs: dict[str, Organisation] = ctx["organisations"]
+    users: dict[str, User] = ctx["users"]
+    gy = Programme.objects.get(code="GY-PT")
+    region = Region.objects.get(code="520100")
+    people: dict[str, Patient] = {}
+    for key, name, born, seq, insured in GY_PEOPLE:
+        people[key], _ = Patient.objects.get_or_create(
+            resident_id=gy_resident_id(born, seq),
+            defaults={"name": name, "insured_type": insured, "region": region},
+        )
+    pharmacy = Pharmacy.objects.filter(organisation=orgs["gy_pharmacy"]).first()
+    today = timezone.localdate()
+    captopril = Drug.objects.filter(insurance_code="XC09AAA010A001").first()
+    if pharmacy is None or captopril is None:
+        return
+    liu, chen = people["liu"], people["chen"]
+    if not Prescription.objects.filter(patient=chen, issued_on=today).exists():
+        prescription_create(
+            programme=gy,
+            patient=chen,
+            disease=None,
+            source=PrescriptionSource.PORTAL,
+            items=[ItemInput(captopril, captopril.dosage_form, "每日两次，每次一片，口服", 20, 10)],
+            issued_on=today,
+            valid_days=7,
+            actor=users["gy_physician"],
+            institution=orgs["gy_hospital"],
+        )
+    ctx.setdefault("notes", []).append(
+        f"普通门诊（GY-PT）：杨帆（gy_pharmacist）在“配药结算”输入 刘晓东 {liu.resident_id}"
+        "（职工），“录入外配处方”录入纸质处方后配药结算"
+        "（起付标准 200 元以上统筹支付 50%，演示值）；"
+        f"陈美玲 {chen.resident_id} 有罗医生（gy_physician）开具的处方；"
+        f"赵大伟 {people['zhao'].resident_id}（居民医保）被 GY-D01 拒绝"
+    )
+
+
 def seed(ctx: dict[str, Any]) -> None:
+    _seed_gy(ctx)
     orgs: dict[str, Organisation] = ctx["organisations"]
     users: dict[str, User] = ctx["users"]
     physician, hospital = users["hy_physician"], orgs["hy_hospital"]

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from inventory.models import Drug
+from patients.models import InsuredType
 from prescriptions.models import PrescriptionKind, PrescriptionSource
 from prescriptions.services import ItemInput
 
@@ -119,3 +120,18 @@ class RecordForm(forms.Form):
         if issued_on > timezone.localdate():
             raise forms.ValidationError(_("开具日期不能晚于今天。"))
         return issued_on
+
+
+class OutpatientPersonForm(forms.Form):
+    """Register an insured person at a general-outpatient counter (GY-PT); the region is the
+    pharmacy's."""
+
+    name = forms.CharField(label=_("姓名"), max_length=50)
+    resident_id = forms.CharField(label=_("居民身份证号"), max_length=18)
+    insured_type = forms.ChoiceField(
+        label=_("参保类型"),
+        choices=InsuredType.choices,
+        initial=InsuredType.EMPLOYEE,
+        widget=forms.RadioSelect,
+        help_text=_("按社会保障卡或医保电子凭证显示的参保类型选择（GY-D01）。"),
+    )

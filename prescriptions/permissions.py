@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
-from accounts.models import OrganisationKind
 from accounts.principal import Principal
-from patients.selectors import patients_for_principal
 from prescriptions.models import Dispensing, Prescription
 from prescriptions.selectors import (
     counter_access_q,
@@ -21,19 +20,13 @@ def access_dispensing_for_principal(principal: Principal, pk: int) -> Dispensing
 
 
 def access_prescription_for_counter(principal: Principal, pk: int) -> Prescription:
-    """A prescription of a patient who chose the caller's pharmacy (the counter may dispense)."""
-    qs = Prescription.objects.select_related(
-        "programme", "patient", "disease", "institution", "physician"
-    )
-    if principal.organisation.kind == OrganisationKind.PHARMACY:
-        # The same scope as patients_for_principal, asked of this one patient (an index
-        # lookup, not the list of all the pharmacy's patients); the POS API asks the same
-        # condition in its one read (`counter_read`).
-        return get_object_or_404(qs.filter(counter_access_q(principal.organisation)), pk=pk)
+    """A prescription of a patient who chose the caller's pharmacy, or a general-outpatient
+    one of a programme the pharmacy is designated for (the counter may dispense). The POS
+    API asks the same condition in its one read (`counter_read`)."""
     return get_object_or_404(
-        qs.filter(counter_prescriptions_q(principal.organisation.pk)).filter(
-            patient__in=patients_for_principal(principal).values("pk")
-        ),
+        Prescription.objects.filter(counter_access_q(principal, timezone.localdate()))
+        .filter(counter_prescriptions_q(principal.organisation.pk))
+        .select_related("programme", "patient", "disease", "institution", "physician"),
         pk=pk,
     )
 

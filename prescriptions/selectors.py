@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, cast
 
@@ -18,15 +18,25 @@ from django.db.models import (
     Subquery,
     Sum,
 )
+from django.utils import timezone
 
 from accounts.models import Membership, Organisation, OrganisationKind, Role, User
 from accounts.principal import Principal
 from accounts.selectors import region_ids_for_principal
-from accreditation.selectors import settling_designations
+from accreditation.selectors import (
+    pharmacy_may_settle,
+    programmes_settling_at,
+    settling_designations,
+)
 from core.prepared import PreparedQuery, partial_instance, sentinel_date, sentinel_id, sentinel_text
-from inventory.models import DiseaseDrug, PriceCap
+from inventory.models import DiseaseDrug, Drug, ItemCategory, PriceCap
 from patients.models import Enrolment, EnrolmentStatus, Patient
-from patients.selectors import choices_of_patients_of, hospital_stays_on, settling_choices
+from patients.selectors import (
+    choices_of_patients_of,
+    hospital_stays_on,
+    patients_for_principal,
+    settling_choices,
+)
 from pharmacies.models import Pharmacy
 from prescriptions.models import (
     Dispensing,
@@ -144,14 +154,6 @@ def on_duty_memberships(*, organisation: Organisation, username: str) -> QuerySe
     )
 
 
-def counter_access_q(organisation: Organisation) -> Q:
-    """A prescription the pharmacy's counter may open: `counter_prescriptions_q`, for a patient
-    who chose the pharmacy (the pharmacy's part of `patients_for_principal`, asked of the
-    prescription's patient)."""
-    chose = choices_of_patients_of(organisation).filter(enrolment__patient=OuterRef("patient_id"))
-    return counter_prescriptions_q(organisation.pk) & Q(Exists(chose))
-
-
 @dataclass(frozen=True)
 class CounterChecks:
     """What the counter checks about a sale before booking it, read in one query:
@@ -190,7 +192,8 @@ def _counter_read_queryset(
     """The counter's read of one prescription, each column the selector that answers it
     elsewhere, asked of this prescription's programme, patient, disease and prescriber."""
     pharmacy = Pharmacy(pk=pharmacy_id)
-    organisation = Organisation(pk=organisation_id)
+    organisation = Organisation(pk=organisation_id, kind=OrganisationKind.PHARMACY)
+    counter = Principal(organisation=organisation)
     active = Enrolment.objects.filter(
         patient=OuterRef("patient_id"),
         disease=OuterRef("disease_id"),
@@ -201,7 +204,10 @@ def _counter_read_queryset(
         .select_related("programme", "patient", "disease", "institution")
         .order_by()
         .annotate(
-            accessible=ExpressionWrapper(counter_access_q(organisation), BooleanField()),
+            accessible=ExpressionWrapper(
+                counter_access_q(counter, on) & counter_prescriptions_q(organisation.pk),
+                BooleanField(),
+            ),
             on_duty_id=Subquery(
                 on_duty_memberships(organisation=organisation, username=pharmacist)
                 .order_by()
@@ -415,13 +421,20 @@ def counter_prescriptions_q(pharmacy_organisation_id: int) -> Q:
 
 
 def open_prescriptions(
-    *, patient: Patient, on: date, pharmacy: Pharmacy | None = None
+    *,
+    patient: Patient,
+    on: date,
+    pharmacy: Pharmacy | None = None,
+    outpatient: Programme | None = None,
 ) -> list[Prescription]:
     """The patient's prescriptions still valid on `on` with something left to dispense; with
-    `pharmacy`, only the ones its counter may dispense."""
+    `pharmacy`, only the ones its counter may dispense; with `outpatient`, only that
+    programme's general-outpatient ones (no disease)."""
     qs = Prescription.objects.filter(patient=patient, issued_on__lte=on)
     if pharmacy is not None:
         qs = qs.filter(counter_prescriptions_q(pharmacy.organisation_id))
+    if outpatient is not None:
+        qs = qs.filter(programme=outpatient, disease__isnull=True)
     candidates = (
         qs.select_related("disease")
         .prefetch_related("items__drug")
@@ -549,3 +562,129 @@ def fund_statement(*, pharmacies: QuerySet[Pharmacy], month: date) -> list[State
             )
         )
     return lines
+
+
+# --- General outpatient at pharmacies (GY-PT): insured persons without a disease enrolment ---
+
+
+def outpatient_programme_for_pharmacy(pharmacy: Pharmacy, on: date) -> Programme | None:
+    """The general-outpatient programme (one with insured types covered, GY-PT) of the
+    pharmacy's region that the pharmacy may settle on `on`; None for a 特门-only pharmacy."""
+    candidates = Programme.objects.filter(regions=pharmacy.organisation.region_id).exclude(
+        outpatient_insured_types=[]
+    )
+    for programme in candidates.order_by("code"):
+        if pharmacy_may_settle(pharmacy=pharmacy, programme=programme, on=on):
+            return programme
+    return None
+
+
+def outpatient_programme_for_region(region_id: int) -> Programme | None:
+    """The general-outpatient programme covering a region (a hospital prescribes for it)."""
+    return (
+        Programme.objects.filter(regions=region_id)
+        .exclude(outpatient_insured_types=[])
+        .order_by("code")
+        .first()
+    )
+
+
+def outpatient_drugs() -> QuerySet[Drug]:
+    """What a general-outpatient prescription may name: active catalogue items that are drugs
+    (medical devices and consumables are outside the cover, GY-C02)."""
+    return Drug.objects.filter(is_active=True, category=ItemCategory.DRUG).order_by(
+        "generic_name", "insurance_code"
+    )
+
+
+def _outpatient_programmes_at(principal: Principal, on: date) -> QuerySet[Programme]:
+    """General-outpatient programmes (GY-PT) the caller's pharmacy may settle on `on`."""
+    return Programme.objects.filter(
+        pk__in=programmes_settling_at(organisation_id=principal.organisation.pk, on=on)
+    ).exclude(outpatient_insured_types=[])
+
+
+def counter_patients(principal: Principal, on: date) -> QuerySet[Patient]:
+    """Whom a pharmacy's counter serves: 特门 patients who chose it and, at a pharmacy
+    designated for general outpatient (GY-PT), the insured persons of that programme's
+    regions (whether covered is checked when settling, GY-D01). One query."""
+    regions = Programme.regions.through.objects.filter(
+        programme__in=_outpatient_programmes_at(principal, on)
+    ).values("region_id")
+    return Patient.objects.filter(
+        Q(pk__in=patients_for_principal(principal).values("pk")) | Q(region__in=regions)
+    ).select_related("region")
+
+
+def counter_access_q(principal: Principal, on: date) -> Q:
+    """Prescriptions a pharmacy's counter may open: those of its 特门 patients, and the
+    general-outpatient ones (no disease) of a programme it is designated for whose patient is
+    insured in that programme's regions. Subqueries only: no extra round trip."""
+    in_region = Programme.regions.through.objects.filter(
+        programme_id=OuterRef("programme_id"), region_id=OuterRef("patient__region_id")
+    )
+    general = Q(
+        Exists(in_region),
+        disease__isnull=True,
+        programme__in=_outpatient_programmes_at(principal, on),
+    )
+    if principal.organisation.kind == OrganisationKind.PHARMACY:
+        # The same scope as patients_for_principal, asked of the one patient (an index
+        # lookup, not the list of all the pharmacy's patients).
+        chose = choices_of_patients_of(principal.organisation).filter(
+            enrolment__patient=OuterRef("patient_id")
+        )
+        return Q(Exists(chose)) | general
+    return Q(patient__in=patients_for_principal(principal).values("pk")) | general
+
+
+@dataclass(frozen=True)
+class OutpatientStatus:
+    """A person's general-outpatient year so far (GY-D03), from the programme's parameters."""
+
+    year: int
+    spent: Decimal
+    fund_paid: Decimal
+    deductible: Decimal | None
+    annual_cap: Decimal | None
+    fund_share_pct: Decimal | None
+    amounts_are_demo: bool
+
+    @property
+    def deductible_used(self) -> Decimal:
+        return min(self.spent, self.deductible) if self.deductible else Decimal("0.00")
+
+    @property
+    def deductible_left(self) -> Decimal:
+        return (self.deductible or Decimal("0.00")) - self.deductible_used
+
+    @property
+    def cap_left(self) -> Decimal | None:
+        if self.annual_cap is None:
+            return None
+        return max(Decimal("0.00"), self.annual_cap - self.fund_paid)
+
+
+def outpatient_status(*, patient: Patient, programme: Programme, on: date) -> OutpatientStatus:
+    """This calendar year's settled, not returned general-outpatient purchases of the person:
+    total spent (towards the deductible) and fund paid (against the yearly cap) — the same
+    counting as the settlement split."""
+    tz = timezone.get_current_timezone()
+    start = datetime(on.year, 1, 1, tzinfo=tz)
+    totals = Dispensing.objects.filter(
+        patient=patient,
+        programme=programme,
+        disease__isnull=True,
+        status=DispensingStatus.SETTLED,
+        dispensed_at__gte=start,
+        dispensed_at__lt=start.replace(year=on.year + 1),
+    ).aggregate(total=Sum("total"), fund=Sum("fund_share"))
+    return OutpatientStatus(
+        year=on.year,
+        spent=totals["total"] or Decimal("0.00"),
+        fund_paid=totals["fund"] or Decimal("0.00"),
+        deductible=programme.outpatient_deductible,
+        annual_cap=programme.outpatient_annual_cap,
+        fund_share_pct=programme.outpatient_fund_share_pct,
+        amounts_are_demo=programme.outpatient_amounts_are_demo,
+    )

@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Sum
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,7 +30,7 @@ from inventory.models import (
 )
 from inventory.services import stock_sale_book, stock_sale_reverse
 from patients.models import Enrolment, Patient
-from patients.selectors import enrolment_for, proxy_authorised
+from patients.selectors import enrolment_for, outpatient_assert_covered, proxy_authorised
 from pharmacies.models import Pharmacy
 from prescriptions.models import (
     DISPENSING_TRANSITIONS,
@@ -51,6 +51,7 @@ from prescriptions.selectors import (
     CounterChecks,
     counter_checks,
     counter_items,
+    outpatient_status,
     prescriber_memberships,
     price_cap_of,
     quota_for_period,
@@ -161,6 +162,20 @@ def prescription_create(
                 "HY-G10",
                 _("%(drugs)s 不在“%(d)s”的特门用药范围内，不能开具。")
                 % {"drugs": "、".join(outside), "d": disease.name},
+            )
+    else:
+        # General outpatient (GY-PT): the programme's insured types only (GY-D01), drugs only.
+        outpatient_assert_covered(patient=patient, programme=programme)
+        outside = [
+            f"{i.drug}（{i.drug.get_category_display()}）"
+            for i in items
+            if i.drug.category != ItemCategory.DRUG
+        ]
+        if outside:
+            raise RuleViolation(
+                "GY-C02",
+                _("%s 不是药品：医疗器械、医用耗材等不纳入普通门诊保障范围，不能开具。")
+                % "、".join(outside),
             )
     if source == PrescriptionSource.PORTAL:
         if not _physician_entitled(actor, institution):
@@ -298,18 +313,8 @@ def _split(
     deductible, cap = programme.outpatient_deductible, programme.outpatient_annual_cap
     spent = paid = Decimal("0.00")
     if deductible or cap is not None:
-        tz = timezone.get_current_timezone()
-        year_start = datetime(on.year, 1, 1, tzinfo=tz)
-        so_far = Dispensing.objects.filter(
-            patient=patient,
-            programme=programme,
-            disease__isnull=True,
-            status=DispensingStatus.SETTLED,
-            dispensed_at__gte=year_start,
-            dispensed_at__lt=year_start.replace(year=on.year + 1),
-        ).aggregate(total=Sum("total"), fund=Sum("fund_share"))
-        spent = so_far["total"] or Decimal("0.00")
-        paid = so_far["fund"] or Decimal("0.00")
+        year = outpatient_status(patient=patient, programme=programme, on=on)
+        spent, paid = year.spent, year.fund_paid
     below = max(Decimal("0.00"), (deductible or Decimal("0.00")) - spent)
     covered = max(Decimal("0.00"), total - below)
     fund = (covered * pct / 100).quantize(CENT, rounding=ROUND_HALF_UP)
@@ -396,7 +401,12 @@ def _check_codes(
 
 
 def _eligibility(
-    *, checks: CounterChecks, programme: Programme, disease: Disease | None, on: date
+    *,
+    checks: CounterChecks,
+    programme: Programme,
+    patient: Patient,
+    disease: Disease | None,
+    on: date,
 ) -> Enrolment | None:
     if not checks.pharmacy_may_settle:
         raise RuleViolation(
@@ -419,6 +429,8 @@ def _eligibility(
             raise RuleViolation("HY-G05", _("该患者未选择本店为“%s”的定点机构。") % disease.name)
         if checks.hospitalised:
             raise RuleViolation("HY-G08", _("患者住院期间不能使用特门待遇购药。"))
+    else:
+        outpatient_assert_covered(patient=patient, programme=programme)  # GY-D01: 职工 only
     return enrolment
 
 
@@ -454,7 +466,9 @@ def dispensing_submit(
         )
     if checks.done_id is not None:
         return _same_request(Dispensing.objects.get(pk=checks.done_id), prescription)
-    enrolment = _eligibility(checks=checks, programme=programme, disease=disease, on=today)
+    enrolment = _eligibility(
+        checks=checks, programme=programme, patient=patient, disease=disease, on=today
+    )
     if not identity_confirmed:
         raise RuleViolation("HY-E07", _("请核验有效身份证件，确认人证一致后再结算。"))
     if proxy is not None:

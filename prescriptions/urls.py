@@ -6,6 +6,7 @@ app_name = "prescriptions"
 
 urlpatterns = [
     path("counter/", views.counter, name="counter"),
+    path("counter/register/", views.counter_register, name="counter_register"),
     path("counter/<int:pk>/dispense/", views.counter_dispense, name="dispense"),
     path("dispensings/", views.dispensing_list, name="dispensings"),
     path("dispensings/<int:pk>/", views.dispensing_detail, name="dispensing"),

@@ -21,15 +21,28 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import BUREAU_ROLES, Role, User
 from accounts.permissions import principal_of, require_role
-from core.errors import DomainError
+from core.errors import DomainError, RuleViolation
 from core.pdf import render_pdf
 from core.uploads import MAGIC, private_file_response
-from core.validators import mask_resident_id
+from core.validators import mask_resident_id, normalise_resident_id
 from inventory.models import DiseaseDrug, Drug
 from inventory.selectors import pharmacies_for_principal, pharmacy_of_principal
-from patients.models import Enrolment, Patient
-from patients.selectors import enrolments_for_patient, patients_for_principal
-from prescriptions.forms import MAX_ITEMS, IssueForm, RecordForm, item_formset
+from patients.models import Enrolment, InsuredType, Patient
+from patients.selectors import (
+    enrolments_for_patient,
+    outpatient_assert_covered,
+    outpatient_person,
+    patients_for_principal,
+)
+from patients.services import outpatient_person_register
+from pharmacies.models import Pharmacy
+from prescriptions.forms import (
+    MAX_ITEMS,
+    IssueForm,
+    OutpatientPersonForm,
+    RecordForm,
+    item_formset,
+)
 from prescriptions.models import DeliveryMethod, Dispensing, Prescription, PrescriptionSource
 from prescriptions.permissions import (
     access_dispensing_for_principal,
@@ -37,10 +50,15 @@ from prescriptions.permissions import (
     access_prescription_for_principal,
 )
 from prescriptions.selectors import (
+    counter_patients,
     dispensings_for_principal,
     fund_statement,
     open_prescriptions,
     outpatient_archive,
+    outpatient_drugs,
+    outpatient_programme_for_pharmacy,
+    outpatient_programme_for_region,
+    outpatient_status,
     prescribable_enrolments,
     prescriber_patient,
     prescription_list_for_principal,
@@ -56,6 +74,7 @@ from prescriptions.services import (
     dispensing_submit,
     prescription_create,
 )
+from programmes.models import Disease, Programme
 
 PHARMACY_ROLES = (Role.PHARMACY_MANAGER, Role.PHARMACIST)
 
@@ -64,42 +83,151 @@ def _error(request: HttpRequest, exc: DomainError | ValidationError) -> None:
     messages.error(request, str(exc) if isinstance(exc, DomainError) else "；".join(exc.messages))
 
 
-@require_role(*PHARMACY_ROLES)
-def counter(request: HttpRequest) -> HttpResponse:
-    """One screen: find the patient by ID, see quota and open prescriptions, dispense."""
+def _outpatient_lookup(
+    request: HttpRequest, programme: Programme, resident_id: str
+) -> tuple[Patient | None, bool]:
+    """GY-PT: the covered insured person of the programme's regions; else None with a message
+    saying why, and whether the pharmacist may register them (not in the portal at all)."""
+    person = outpatient_person(programme=programme, resident_id=resident_id)
+    if person is None:
+        if Patient.objects.filter(resident_id=resident_id).exists():
+            messages.error(
+                request,
+                _("[GY-D01] 该身份证号的参保地不在“%(p)s”统筹区，不能按普通门诊待遇结算。")
+                % {"p": programme.short_name},
+            )
+            return None, False
+        return None, True
+    try:
+        outpatient_assert_covered(patient=person, programme=programme)
+    except RuleViolation as exc:
+        messages.error(request, str(exc))
+        return None, False
+    return person, False
+
+
+def _counter_context(
+    request: HttpRequest, pharmacy: Pharmacy, resident_id: str, **extra: Any
+) -> dict[str, Any]:
     principal = principal_of(request)
-    pharmacy = pharmacy_of_principal(principal)
-    resident_id = request.GET.get("resident_id", "").strip().upper()
     context: dict[str, Any] = {
         "pharmacy": pharmacy,
         "resident_id": resident_id,
         # One key per rendered form: a double click or a resubmit never charges twice.
         "idempotency_key": uuid.uuid4().hex,
+        **extra,
     }
-    if resident_id:
-        patient = patients_for_principal(principal).filter(resident_id=resident_id).first()
+    if not resident_id:
+        return context
+    today = timezone.localdate()
+    patient = patients_for_principal(principal).filter(resident_id=resident_id).first()
+    outpatient = outpatient_programme_for_pharmacy(pharmacy, today) if patient is None else None
+    if patient is None and outpatient is not None:
+        patient, may_register = _outpatient_lookup(request, outpatient, resident_id)
         if patient is None:
-            messages.error(request, _("未找到该身份证号的特门患者，或患者未选择本店。"))
-        else:
-            today = timezone.localdate()
-            prescriptions = open_prescriptions(patient=patient, on=today, pharmacy=pharmacy)
-            caps = {
-                item.pk: price_cap_for(drug_id=item.drug_id, programme=p.programme, on=today)
-                for p in prescriptions
-                for item in p.items.all()
-            }
-            context.update(
-                patient=patient,
-                masked_id=mask_resident_id(patient.resident_id),
-                quotas=[
-                    (e, quota_status(enrolment=e, on=today))
-                    for e in enrolments_for_patient(patient)
-                    if e.status == "active"
-                ],
-                prescriptions=prescriptions,
-                caps=caps,
-            )
+            if may_register:
+                messages.info(
+                    request,
+                    _("平台中没有该身份证号的参保人员：核对有效身份证件后，可在下方登记。"),
+                )
+                context["register_form"] = OutpatientPersonForm(
+                    initial={"resident_id": resident_id, "insured_type": InsuredType.EMPLOYEE}
+                )
+            return context
+    elif patient is None:
+        messages.error(request, _("未找到该身份证号的特门患者，或患者未选择本店。"))
+        return context
+    prescriptions = open_prescriptions(
+        patient=patient, on=today, pharmacy=pharmacy, outpatient=outpatient
+    )
+    caps = {
+        item.pk: price_cap_for(drug_id=item.drug_id, programme=p.programme, on=today)
+        for p in prescriptions
+        for item in p.items.all()
+    }
+    context.update(
+        patient=patient,
+        masked_id=mask_resident_id(patient.resident_id),
+        prescriptions=prescriptions,
+        caps=caps,
+    )
+    if outpatient is not None:
+        context.update(
+            outpatient=outpatient,
+            outpatient_status=outpatient_status(patient=patient, programme=outpatient, on=today),
+        )
+    else:
+        context["quotas"] = [
+            (e, quota_status(enrolment=e, on=today))
+            for e in enrolments_for_patient(patient)
+            if e.status == "active"
+        ]
+    return context
+
+
+@require_role(*PHARMACY_ROLES)
+def counter(request: HttpRequest) -> HttpResponse:
+    """One screen: find the patient by ID (特门: who chose this pharmacy; GY-PT: an insured
+    employee of the region, registered here when new), see quota or the year's fund use and
+    the open prescriptions, dispense."""
+    pharmacy = pharmacy_of_principal(principal_of(request))
+    resident_id = normalise_resident_id(request.GET.get("resident_id", ""))
+    context = _counter_context(request, pharmacy, resident_id)
     return render(request, "prescriptions/counter.html", context)
+
+
+@require_role(*PHARMACY_ROLES)
+@require_POST
+def counter_register(request: HttpRequest) -> HttpResponse:
+    """GY-PT: register an insured person not yet in the portal (name, resident ID, insured
+    type; the region is the pharmacy's), then find them at the counter."""
+    pharmacy = pharmacy_of_principal(principal_of(request))
+    programme = outpatient_programme_for_pharmacy(pharmacy, timezone.localdate())
+    if programme is None:
+        raise Http404
+    form = OutpatientPersonForm(request.POST)
+    if form.is_valid():
+        try:
+            person = outpatient_person_register(
+                programme=programme,
+                organisation=pharmacy.organisation,
+                resident_id=form.cleaned_data["resident_id"],
+                name=form.cleaned_data["name"],
+                insured_type=form.cleaned_data["insured_type"],
+                actor=cast(User, request.user),
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                _("已登记参保人员 %(name)s（%(id)s）。")
+                % {"name": person.name, "id": mask_resident_id(person.resident_id)},
+            )
+            url = reverse("prescriptions:counter")
+            return redirect(f"{url}?{urlencode({'resident_id': person.resident_id})}")
+    context = {
+        "pharmacy": pharmacy,
+        "resident_id": normalise_resident_id(request.POST.get("resident_id", "")),
+        "register_form": form,
+        "idempotency_key": uuid.uuid4().hex,
+    }
+    return render(request, "prescriptions/counter.html", context, status=400)
+
+
+def _prescription_target(
+    enrolment: Enrolment | None, outpatient: Programme | None, patient: Patient | None
+) -> tuple[Programme, Patient, Disease | None]:
+    """What a new prescription is for: the enrolment's disease (特门), or the general-outpatient
+    programme with no disease (GY-PT)."""
+    if enrolment is None:
+        assert outpatient is not None and patient is not None
+        return outpatient, patient, None
+    return enrolment.disease.programme, enrolment.patient, enrolment.disease
 
 
 def _lines_from_post(request: HttpRequest, prescription_items: list[Any]) -> list[LineInput]:
@@ -256,7 +384,7 @@ def archive(request: HttpRequest, patient_pk: int) -> HttpResponse:
     """GY-A07: the patient's outpatient archive at this pharmacy."""
     principal = principal_of(request)
     pharmacy = pharmacy_of_principal(principal)
-    patient = get_object_or_404(patients_for_principal(principal), pk=patient_pk)
+    patient = get_object_or_404(counter_patients(principal, timezone.localdate()), pk=patient_pk)
     return render(
         request,
         "prescriptions/archive.html",
@@ -312,22 +440,30 @@ def _prescription_page(
     enrolments: list[Enrolment],
     resident_id: str,
     form_class: type[IssueForm] | type[RecordForm],
-    create: Callable[[Enrolment, dict[str, Any], list[ItemInput]], Prescription],
+    create: Callable[[Enrolment | None, dict[str, Any], list[ItemInput]], Prescription],
     done: Callable[[Prescription], HttpResponse],
+    outpatient: Programme | None = None,
 ) -> HttpResponse:
-    """The shared flow: patient by ID → enrolment (disease and programme) → header + items."""
-    enrolment = _chosen_enrolment(request, enrolments)
+    """The shared flow: patient by ID → enrolment (disease and programme) → header + items.
+    A general-outpatient person (GY-PT, `outpatient`) has no enrolment: the programme's drugs
+    are the catalogue's drugs (GY-C02) and the prescription has no disease."""
+    enrolment = None if outpatient is not None else _chosen_enrolment(request, enrolments)
     context: dict[str, Any] = {
         "resident_id": resident_id,
         "patient": patient,
         "masked_id": mask_resident_id(patient.resident_id) if patient else "",
         "enrolments": enrolments,
         "enrolment": enrolment,
+        "outpatient": outpatient,
         "max_items": MAX_ITEMS,
     }
-    if enrolment is not None:
-        programme = enrolment.disease.programme
-        drugs = _scope_drugs(enrolment)
+    if enrolment is not None or (outpatient is not None and patient is not None):
+        if enrolment is not None:
+            programme = enrolment.disease.programme
+            drugs = _scope_drugs(enrolment)
+        else:
+            assert outpatient is not None
+            programme, drugs = outpatient, outpatient_drugs()
         post = request.method == "POST"
         form = form_class(request.POST if post else None, request.FILES if post else None)
         formset = item_formset(request.POST if post else None, drugs)
@@ -357,15 +493,27 @@ def prescription_issue(request: HttpRequest) -> HttpResponse:
     resident_id = (request.POST.get("resident_id") or request.GET.get("resident_id", "")).strip()
     resident_id = resident_id.upper()
     patient = prescriber_patient(principal, resident_id) if resident_id else None
-    if resident_id and patient is None:
+    outpatient = (
+        outpatient_programme_for_region(hospital.region_id)
+        if resident_id and patient is None
+        else None
+    )
+    if outpatient is not None:
+        patient, may_register = _outpatient_lookup(request, outpatient, resident_id)
+        if may_register:
+            messages.error(request, _("平台中没有该身份证号的参保人员，请核对身份证号。"))
+    elif resident_id and patient is None:
         messages.error(request, _("未找到该身份证号的在享特门待遇患者（本院所在统筹区）。"))
-    enrolments = prescribable_enrolments(patient, hospital) if patient else []
+    enrolments = prescribable_enrolments(patient, hospital) if patient and not outpatient else []
 
-    def create(enrolment: Enrolment, data: dict[str, Any], items: list[ItemInput]) -> Prescription:
+    def create(
+        enrolment: Enrolment | None, data: dict[str, Any], items: list[ItemInput]
+    ) -> Prescription:
+        programme, person, disease = _prescription_target(enrolment, outpatient, patient)
         return prescription_create(
-            programme=enrolment.disease.programme,
-            patient=enrolment.patient,
-            disease=enrolment.disease,
+            programme=programme,
+            patient=person,
+            disease=disease,
             source=PrescriptionSource.PORTAL,
             kind=data["kind"],
             items=items,
@@ -376,6 +524,16 @@ def prescription_issue(request: HttpRequest) -> HttpResponse:
         )
 
     def done(prescription: Prescription) -> HttpResponse:
+        if prescription.disease_id is None:
+            messages.success(
+                request,
+                _(
+                    "处方 %(no)s 已开具；参保人员可在有效期内自主选择门诊保障定点药店购药"
+                    "（GY-D02）。"
+                )
+                % {"no": prescription.number},
+            )
+            return redirect("prescriptions:prescription", pk=prescription.pk)
         messages.success(
             request,
             _("处方 %(no)s 已开具，特门处方免费（HY-F04）；患者可在有效期内到所选定点药店购药。")
@@ -392,6 +550,7 @@ def prescription_issue(request: HttpRequest) -> HttpResponse:
         form_class=IssueForm,
         create=create,
         done=done,
+        outpatient=outpatient,
     )
 
 
@@ -409,16 +568,32 @@ def prescription_record(request: HttpRequest) -> HttpResponse:
         if resident_id
         else None
     )
-    if resident_id and patient is None:
+    outpatient = (
+        outpatient_programme_for_pharmacy(pharmacy, timezone.localdate())
+        if resident_id and patient is None
+        else None
+    )
+    if outpatient is not None:
+        patient, may_register = _outpatient_lookup(request, outpatient, resident_id)
+        if may_register:
+            messages.info(request, _("平台中没有该身份证号的参保人员：请先在“配药结算”登记。"))
+    elif resident_id and patient is None:
         messages.error(request, _("未找到该身份证号的特门患者，或患者未选择本店。"))
-    enrolments = prescribable_enrolments(patient, principal.organisation) if patient else []
+    enrolments = (
+        prescribable_enrolments(patient, principal.organisation)
+        if patient and outpatient is None
+        else []
+    )
 
-    def create(enrolment: Enrolment, data: dict[str, Any], items: list[ItemInput]) -> Prescription:
+    def create(
+        enrolment: Enrolment | None, data: dict[str, Any], items: list[ItemInput]
+    ) -> Prescription:
         paper = data["source"] == PrescriptionSource.PAPER
+        programme, person, disease = _prescription_target(enrolment, outpatient, patient)
         return prescription_create(
-            programme=enrolment.disease.programme,
-            patient=enrolment.patient,
-            disease=enrolment.disease,
+            programme=programme,
+            patient=person,
+            disease=disease,
             source=data["source"],
             kind=data["kind"],
             items=items,
@@ -449,6 +624,7 @@ def prescription_record(request: HttpRequest) -> HttpResponse:
         form_class=RecordForm,
         create=create,
         done=done,
+        outpatient=outpatient,
     )
 
 

@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.models import HolidayOverride
+from patients.models import InsuredType
 from programmes.models import Programme
 from programmes.parameters import EDITABLE_FIELDS
 
@@ -46,6 +47,12 @@ class NameListField(forms.CharField):
 class ProgrammeParametersForm(forms.ModelForm[Programme]):
     filing_months = IntListField(label=_("申报月份"), required=False)
     immediate_filing_diseases = NameListField(label=_("即时办理病种（每行一个）"), required=False)
+    outpatient_insured_types = forms.MultipleChoiceField(
+        label=_("普通门诊保障的参保类型（GY-D01）"),
+        choices=InsuredType.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
     reason = forms.CharField(label=_("修改原因"), max_length=100, required=True)
 
     class Meta:

@@ -187,6 +187,15 @@ class Programme(models.Model):
         default=False,
         help_text=_("政策文件未载明起付标准、支付比例和年度限额：使用前须按当地文件核定。"),
     )
+    outpatient_insured_types = models.JSONField(
+        _("普通门诊保障的参保类型"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "GY-D01：在定点药店凭处方享受普通门诊待遇的参保类型（贵阳贵安：职工医保）；"
+            "留空表示本方案不在药店提供普通门诊保障。"
+        ),
+    )
 
     # --- Patient filing
     filing_months = models.JSONField(
@@ -276,6 +285,17 @@ class Programme(models.Model):
         ):
             errors.setdefault("outpatient_fund_share_pct", []).append(
                 _("设置了起付标准或年度限额时，须同时填写统筹基金支付比例。")
+            )
+        from patients.models import InsuredType  # patients depends on programmes
+
+        types = self.outpatient_insured_types
+        if not isinstance(types, list) or not all(t in InsuredType.values for t in types):
+            errors.setdefault("outpatient_insured_types", []).append(
+                _("参保类型须从职工医保、城乡居民医保中选择。")
+            )
+        elif types and self.outpatient_fund_share_pct is None:
+            errors.setdefault("outpatient_fund_share_pct", []).append(
+                _("提供普通门诊保障时，须填写统筹基金支付比例。")
             )
         if (self.transition_end_month is None) != (self.transition_end_day is None):
             errors.setdefault("transition_end_day", []).append(_("过渡期截止月和日须同时填写。"))

@@ -48,6 +48,7 @@ PARAMETER_GROUPS: list[tuple[StrOrPromise, list[str]]] = [
             "outpatient_fund_share_pct",
             "outpatient_annual_cap",
             "outpatient_amounts_are_demo",
+            "outpatient_insured_types",
         ],
     ),
     (_("患者申报"), ["filing_months", "immediate_filing_diseases"]),

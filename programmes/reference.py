@@ -55,6 +55,7 @@ PROGRAMMES: list[dict[str, Any]] = [
         "outpatient_fund_share_pct": None,
         "outpatient_annual_cap": None,
         "outpatient_amounts_are_demo": False,
+        "outpatient_insured_types": [],
         "filing_months": [4, 10],
         "immediate_filing_diseases": HY_IMMEDIATE,
         "stocktake_period": "quarter",
@@ -107,6 +108,8 @@ PROGRAMMES: list[dict[str, Any]] = [
         "outpatient_fund_share_pct": Decimal("50"),
         "outpatient_annual_cap": Decimal("2000"),
         "outpatient_amounts_are_demo": True,
+        # GY-D01 / the programme's scope: employee basic medical insurance (职工) only.
+        "outpatient_insured_types": ["employee"],
         "filing_months": [],
         "immediate_filing_diseases": [],
         "stocktake_period": "",

@@ -244,3 +244,73 @@ def test_sample_file_and_export_download(
     csv_text = client.get("/inventory/export/?format=csv").content.decode("utf-8-sig")
     assert csv_text.splitlines()[0] == ",".join(imports.HEADERS)
     assert "国药控股湖南有限公司" in csv_text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["staged", "row_by_row"])
+def test_hy_b03_import_receives_a_code_that_left_by_transfer_or_return_not_a_lost_or_sold_one(
+    pharmacy: Pharmacy, outsider_pharmacy: Pharmacy, catalogue: dict[str, Drug], path: str
+) -> None:
+    from datetime import date
+    from decimal import Decimal
+
+    from inventory.models import MovementKind as K
+    from inventory.services import purchases_book, stock_movement_enter
+    from tests.inventory.conftest import PURCHASE, at, book
+
+    amlo = catalogue["amlodipine"]
+    codes = [f"{n:020d}" for n in range(1, 5)]
+    # Given four codes received by another pharmacy: one transferred out, one returned to the
+    # supplier, one lost, one sold
+    there = book(outsider_pharmacy, amlo, PURCHASE, 10, at(date(2026, 7, 1)), codes=codes)
+    for kind, taken, extra in (
+        (
+            K.TRANSFER_OUT,
+            codes[0],
+            {"counterparty_kind": "other", "counterparty": "乙", "reference": "D"},
+        ),
+        (K.PURCHASE_RETURN, codes[1], {"supplier": "国药"}),
+        (K.LOSS, codes[2], {"reason": "破损"}),
+        (K.SALE, codes[3], {"unit_price": Decimal("9")}),
+    ):
+        stock_movement_enter(
+            pharmacy=outsider_pharmacy,
+            kind=kind,
+            quantity=1,
+            occurred_at=at(date(2026, 7, 2)),
+            actor=None,
+            batch=there,
+            traceability_codes=[taken],
+            **extra,
+        )
+
+    def imported(data: bytes) -> list[dict[str, Any]]:
+        if path == "staged":
+            record = run_import(pharmacy, "进货.csv", data)
+            return record.errors
+        result = imports.validate(data, "csv", approval_only=True)
+        if not result.errors:
+            purchases_book(pharmacy=pharmacy, rows=result.rows, purchase_import=None, actor=None)
+        return result.sorted_errors()
+
+    # A lost or a sold code is refused, naming the row and the code; nothing is booked
+    for taken in (codes[2], codes[3]):
+        errors = imported(
+            imports.write_csv(
+                [row(amlo, traceability_codes=codes[0]), row(amlo, traceability_codes=taken)]
+            )
+        )
+        assert errors == [{"row": 3, "column": "追溯码", "message": f"追溯码 {taken} 已登记过"}]
+        assert not StockBatch.objects.filter(pharmacy=pharmacy).exists()
+    # The codes that left by transfer out and by purchase return are received here
+    assert imported(imports.write_csv([row(amlo, traceability_codes=";".join(codes[:2]))])) == []
+    batch = StockBatch.objects.get(pharmacy=pharmacy)
+    purchase = Movement.objects.get(batch=batch)
+    for moved in TraceabilityCode.objects.filter(code__in=codes[:2]):
+        assert (moved.pharmacy_id, moved.batch_id, moved.received_in_id, moved.left_in_id) == (
+            pharmacy.pk,
+            batch.pk,
+            purchase.pk,
+            None,
+        )
+    assert TraceabilityCode.objects.count() == 4

@@ -1,0 +1,576 @@
+"""Purchase imports on PostgreSQL: the file's cells are COPYed into temporary staging tables,
+checked set-based in SQL and booked with INSERT … SELECT (GY-A06, HY-B01).
+
+It reports exactly what the row-by-row validator in inventory/imports.py reports (the demo
+on SQLite uses that one): both read the file with the same reader, strip cells and split
+traceability codes with the same functions, format messages from the same table, and each
+distinct date, quantity, price or approval-number text is parsed once by the same Python
+function. Everything per row — required cells, the catalogue join, HY-B01, date order,
+duplicate and already registered codes — is SQL over the whole file at once.
+"""
+
+# SQL here is assembled from this module's own table and column names; every value from the
+# file travels as a parameter or through COPY.
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import functools
+import re
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+
+from inventory import imports
+from inventory.models import APPROVAL_ONLY_ALLOWED, CODE_MAY_RETURN_KINDS, MovementKind
+
+STAGE = "inventory_purchase_stage"
+CODES = "inventory_purchase_stage_code"
+LITERALS = "inventory_purchase_stage_literal"
+CHECKED = "inventory_purchase_stage_checked"
+RAW = "inventory_purchase_stage_raw"
+BATCHES = "inventory_purchase_stage_batch"
+KNOWN = "inventory_purchase_stage_known"
+TABLES = (STAGE, CODES, LITERALS, CHECKED, BATCHES, KNOWN, RAW)
+CELLS = [f"c{n}" for n in range(len(imports.COLUMNS))]
+S = imports.SLOT
+MAX_CODE_LENGTH = 40
+ERROR_LIMIT = 1000
+CHUNK = 5000
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+@functools.cache
+def _whitespace() -> str:
+    """Every character str.strip() removes, for btrim()."""
+    return "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
+
+
+# In a quote-free CSV file: whitespace other than spaces and line ends anywhere, or a cell
+# that starts or ends with a space.
+_OTHER_SPACE = re.compile(
+    "[" + re.escape("".join(c for c in _whitespace() if c not in " \r\n")) + "]"
+)
+_EDGE_SPACE = re.compile(r"(?:^|,) | (?:,|\r?$)", re.MULTILINE)
+
+
+def _copy_line(fields: list[str]) -> str:
+    """One line of COPY text format; fields are escaped only when they need it."""
+    line = "\t".join(fields)
+    if line.count("\t") != len(fields) - 1 or "\\" in line or "\n" in line or "\r" in line:
+        line = "\t".join(f.translate(_ESCAPES) for f in fields)
+    return line
+
+
+class PurchaseStage:
+    """The staging tables of one import, on the current connection (temporary tables live
+    as long as the session; they are dropped when the import ends)."""
+
+    def __init__(self, cursor: Any) -> None:
+        self.cursor = cursor
+        self.row_count = 0
+        self.arriving = 0  # codes known before that may arrive again (see _known_codes)
+
+    # -- loading ------------------------------------------------------------------------
+
+    def create(self) -> None:
+        self.drop()
+        cur = self.cursor
+        # Sorts and hashes of 100,000 rows fit in memory; these plans are simple enough
+        # that compiling them (JIT) costs more than it saves. For this session's import only.
+        cur.execute("SELECT set_config('work_mem', '64MB', false), set_config('jit', 'off', false)")
+        cur.execute("SELECT pg_get_serial_sequence('inventory_movement', 'id')")
+        sequence = cur.fetchone()[0]
+        cells = ", ".join(f"{c} text NOT NULL" for c in CELLS)
+        # Movement ids are drawn while the rows arrive, in file order.
+        cur.execute(
+            f"CREATE TEMP TABLE {STAGE} (line integer NOT NULL, "
+            f"mid bigint NOT NULL DEFAULT nextval(%s::regclass), {cells})",
+            [sequence],
+        )
+        cur.execute(
+            f"CREATE TEMP TABLE {CODES} (line integer NOT NULL, ord integer NOT NULL, "
+            "code text NOT NULL)"
+        )
+        cur.execute(
+            f"CREATE TEMP TABLE {LITERALS} (kind text NOT NULL, t text NOT NULL, d date, "
+            "n numeric, err text, ok boolean, PRIMARY KEY (kind, t))"
+        )
+
+    def drop(self) -> None:
+        self.cursor.execute(f"DROP TABLE IF EXISTS {', '.join(TABLES)}")
+
+    def reset(self) -> None:
+        self.drop()
+        self.cursor.execute("RESET work_mem; RESET jit")
+
+    def load(
+        self,
+        rows: list[list[Any]],
+        cells_of: Callable[[list[Any]], list[str]],
+        progress: Callable[[int], None] | None,
+        *,
+        span: tuple[int, int],
+    ) -> None:
+        """COPY every non-blank row's cells (as the validator sees them) and its codes."""
+        total = max(len(rows), 1)
+        step = max(total // 10, 1)
+        low, high = span
+        stage_lines: list[str] = []
+        code_lines: list[str] = []
+        split_codes = imports.split_codes
+        traced = S["traceability_codes"]
+        # The text is prepared first: progress is written on this same connection, which a
+        # running COPY holds.
+        for offset, raw in enumerate(rows):
+            if progress and offset % step == 0:
+                progress(low + (high - low) * offset // total)
+            cells = cells_of(raw)
+            if not any(cells):
+                continue
+            line = offset + 2  # row 1 is the header
+            stage_lines.append(_copy_line([str(line), *cells]))
+            for n, code in enumerate(split_codes(cells[traced])):
+                code_lines.append(_copy_line([str(line), str(n), code]))
+        self.row_count = len(stage_lines)
+        for table, columns, lines in (
+            (STAGE, f"line, {', '.join(CELLS)}", stage_lines),
+            (CODES, "line, ord, code", code_lines),
+        ):
+            with self.cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for start in range(0, len(lines), CHUNK):
+                    copy.write("\n".join(lines[start : start + CHUNK]) + "\n")
+        self.analyze()
+
+    def analyze(self) -> None:
+        """Statistics of the staged rows, so the joins below are planned for their size."""
+        self.cursor.execute(f"ANALYZE {STAGE} (line), {CODES} (line)")
+
+    def load_csv(
+        self,
+        data: bytes,
+        header: list[str],
+        progress: Callable[[int], None] | None,
+        *,
+        span: tuple[int, int],
+    ) -> bool:
+        """The fast path of load() for a UTF-8 CSV file without quotes: PostgreSQL's COPY
+        parses it, SQL strips the cells and splits the codes as imports.cells_reader and
+        imports.split_codes do. False (nothing staged) when the file is not such a file or
+        COPY refuses it (ragged or blank lines, mixed line ends): load() reads it then."""
+        body = data.removeprefix(codecs.BOM_UTF8)
+        if b'"' in body or b"\\." in body or b"\0" in body:
+            return False
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+        if progress:
+            progress(span[0])
+        raw = [f"f{n}" for n in range(len(header))]
+        positions = imports.positions_of(header)
+        # Cells are stripped only when one starts or ends with a space or the file has another
+        # whitespace character anywhere: btrim() costs a second per 100,000 rows, and most
+        # files need none.
+        plain = _OTHER_SPACE.search(text) is None and _EDGE_SPACE.search(text) is None
+        strip = "{}" if plain else "btrim({}, %(space)s)"
+        cells = [strip.format(f"coalesce({raw[i]}, '')") if i >= 0 else "''" for i in positions]
+        blank = " AND ".join(f"{cell} = ''" for cell in CELLS)
+        named = zip(cells, CELLS, strict=True)
+        traced = CELLS[S["traceability_codes"]]
+        separators = "".join(imports.CODE_SEPARATORS)
+        try:
+            with transaction.atomic():
+                self.cursor.execute(
+                    f"CREATE TEMP TABLE {RAW} (n integer GENERATED ALWAYS AS IDENTITY, "
+                    + ", ".join(f"{f} text" for f in raw)
+                    + ")"
+                )
+                with self.cursor.cursor.copy(
+                    f"COPY {RAW} ({', '.join(raw)}) FROM STDIN (FORMAT csv, HEADER true)"
+                ) as copy:
+                    for start in range(0, len(body), 1 << 20):
+                        copy.write(body[start : start + (1 << 20)])
+                if progress:
+                    progress((span[0] + span[1]) // 2)
+                # Row 1 is the header; file order draws the movement ids.
+                self.cursor.execute(
+                    f"INSERT INTO {STAGE} (line, {', '.join(CELLS)}) "
+                    f"SELECT n + 1, {', '.join(CELLS)} FROM ("
+                    f"SELECT n, {', '.join(f'{c} AS {k}' for c, k in named)} "
+                    f"FROM {RAW} OFFSET 0) r WHERE NOT ({blank}) ORDER BY n",
+                    {"space": _whitespace()},
+                )
+                self.row_count = self.cursor.rowcount
+                self.cursor.execute(
+                    f"INSERT INTO {CODES} (line, ord, code) SELECT line, ord, code FROM ("
+                    f"SELECT s.line, p.ord, {strip.format('p.part')} AS code FROM {STAGE} s "
+                    f"CROSS JOIN LATERAL unnest(string_to_array(translate(s.{traced}, "
+                    "%(separators)s, %(to)s), %(to1)s)) WITH ORDINALITY AS p(part, ord)"
+                    ") k WHERE code <> ''",
+                    {
+                        "space": _whitespace(),
+                        "separators": separators,
+                        "to": imports.CODE_SEPARATORS[0] * len(separators),
+                        "to1": imports.CODE_SEPARATORS[0],
+                    },
+                )
+                self.cursor.execute(f"DROP TABLE {RAW}")
+        except (DatabaseError, psycopg.Error):
+            self.row_count = 0
+            return False
+        self.analyze()
+        return True
+
+    # -- checking -----------------------------------------------------------------------
+
+    def _distinct(self, sql: str) -> list[str]:
+        self.cursor.execute(sql)
+        return [r[0] for r in self.cursor.fetchall()]
+
+    def _parse_literals(self) -> None:
+        """Each distinct date / quantity / price / differing approval number, parsed once by
+        the validator's own functions."""
+        c = S
+        rows: list[tuple[Any, ...]] = []
+        for text in self._distinct(
+            f"SELECT {CELLS[c['production_date']]} FROM {STAGE} "
+            f"UNION SELECT {CELLS[c['expiry_date']]} FROM {STAGE} "
+            f"UNION SELECT {CELLS[c['purchase_date']]} FROM {STAGE}"
+        ):
+            if text:
+                rows.append(("date", text, imports.parse_date(text), None, None, None))
+        for text in self._distinct(f"SELECT DISTINCT {CELLS[c['quantity']]} FROM {STAGE}"):
+            if text:
+                quantity, kind = imports.parse_quantity(text)
+                rows.append(("quantity", text, None, quantity, kind or None, None))
+        for text in self._distinct(f"SELECT DISTINCT {CELLS[c['unit_price']]} FROM {STAGE}"):
+            if text:
+                price, kind = imports.parse_price(text)
+                rows.append(("price", text, None, price, kind or None, None))
+        approval, code = CELLS[c["approval_number"]], CELLS[c["insurance_code"]]
+        for text in self._distinct(
+            f"SELECT DISTINCT s.{approval} FROM {STAGE} s "
+            f"JOIN inventory_drug d ON d.insurance_code = s.{code} "
+            f"WHERE s.{approval} <> d.approval_number"
+        ):
+            rows.append(("approval", text, None, None, None, imports.approval_format_ok(text)))
+        with self.cursor.cursor.copy(
+            f"COPY {LITERALS} (kind, t, d, n, err, ok) FROM STDIN"
+        ) as copy:
+            for row in rows:
+                copy.write_row(row)
+
+    def _check_rows(self) -> None:
+        """One row per data row with its drug and parsed values."""
+        c = {key: CELLS[n] for key, n in S.items()}
+        self.cursor.execute(
+            f"CREATE TEMP TABLE {CHECKED} AS "
+            "SELECT s.*, d.id AS drug_id, d.category, d.approval_number AS drug_approval, "
+            "pd.d AS produced, ed.d AS expires, bd.d AS purchased, "
+            "q.n::integer AS quantity, q.err AS quantity_err, p.n AS price, p.err AS price_err, "
+            "a.ok AS approval_ok, coalesce(k.n, 0) AS code_count, "
+            "coalesce(k.codes, '[]'::jsonb) AS codes "
+            f"FROM {STAGE} s "
+            f"LEFT JOIN inventory_drug d ON d.insurance_code = s.{c['insurance_code']} "
+            f"LEFT JOIN {LITERALS} pd ON pd.kind = 'date' AND pd.t = s.{c['production_date']} "
+            f"LEFT JOIN {LITERALS} ed ON ed.kind = 'date' AND ed.t = s.{c['expiry_date']} "
+            f"LEFT JOIN {LITERALS} bd ON bd.kind = 'date' AND bd.t = s.{c['purchase_date']} "
+            f"LEFT JOIN {LITERALS} q ON q.kind = 'quantity' AND q.t = s.{c['quantity']} "
+            f"LEFT JOIN {LITERALS} p ON p.kind = 'price' AND p.t = s.{c['unit_price']} "
+            f"LEFT JOIN {LITERALS} a ON a.kind = 'approval' AND a.t = s.{c['approval_number']} "
+            "LEFT JOIN (SELECT line, count(*) AS n, jsonb_agg(code ORDER BY ord) AS codes "
+            f"FROM {CODES} GROUP BY line) k "
+            "ON k.line = s.line"
+        )
+        self.cursor.execute(f"ANALYZE {CHECKED} (line)")
+
+    def _error_queries(self, approval_only: bool) -> tuple[list[str], list[Any]]:
+        """SELECTs of (line, column, step, sub, kind, text param, number param). `step` and
+        `sub` order the errors of one cell as the row-by-row validator appends them."""
+        c = {key: CELLS[n] for key, n in S.items()}
+        h = dict(imports.COLUMNS)
+        # Checks of one row: (condition, column, step, kind, text param, number param).
+        checks: list[tuple[str, str, int, str, str, str]] = []
+        for key, header in imports.COLUMNS:
+            if key in imports.REQUIRED:
+                checks.append((f"{c[key]} = ''", header, 1, "'required'", "NULL", "NULL"))
+        for slot, header, max_length in imports.text_limits():
+            checks.append(
+                (
+                    f"length({CELLS[slot]}) > {int(max_length)}",
+                    header,
+                    2,
+                    "'too_long'",
+                    "NULL",
+                    str(int(max_length)),
+                )
+            )
+        code = h["insurance_code"]
+        checks.append(
+            (
+                f"drug_id IS NULL AND {c['insurance_code']} <> ''",
+                code,
+                3,
+                "'unknown_drug'",
+                "NULL",
+                "NULL",
+            )
+        )
+        if approval_only:
+            allowed = ", ".join(f"'{v}'" for v in sorted(str(v) for v in APPROVAL_ONLY_ALLOWED))
+            checks.append((f"category NOT IN ({allowed})", code, 4, "'hy_b01'", "category", "NULL"))
+        checks.append(
+            (
+                f"{c['approval_number']} <> drug_approval "
+                "AND (NOT approval_ok OR drug_approval <> '')",
+                h["approval_number"],
+                5,
+                "CASE WHEN approval_ok THEN 'approval_mismatch' ELSE 'approval_format' END",
+                "NULL",
+                "NULL",
+            )
+        )
+        for key, parsed in (
+            ("production_date", "produced"),
+            ("expiry_date", "expires"),
+            ("purchase_date", "purchased"),
+        ):
+            checks.append(
+                (f"{c[key]} <> '' AND {parsed} IS NULL", h[key], 6, "'date_format'", "NULL", "NULL")
+            )
+        checks.append(
+            ("expires <= produced", h["expiry_date"], 7, "'expiry_order'", "NULL", "NULL")
+        )
+        checks.append(
+            ("quantity_err IS NOT NULL", h["quantity"], 8, "quantity_err", "NULL", "NULL")
+        )
+        checks.append(("price_err IS NOT NULL", h["unit_price"], 9, "price_err", "NULL", "NULL"))
+        traced = h["traceability_codes"]
+        checks.append(("code_count > quantity", traced, 11, "'code_count'", "NULL", "NULL"))
+        # One scan finds the rows with any error; only those are taken apart.
+        params: list[Any] = []
+        values = []
+        for condition, header, step, kind, text, number in checks:
+            values.append(
+                f"(coalesce({condition}, false), %s, {step}, {kind}, {text}::text, "
+                f"{number}::integer)"
+            )
+            params.append(header)
+        parts = [
+            "SELECT r.line, e.col, e.step, 0, e.kind, e.p, e.n "
+            f"FROM (SELECT * FROM {CHECKED} WHERE "
+            + " OR ".join(f"coalesce({condition}, false)" for condition, *_rest in checks)
+            + ") r CROSS JOIN LATERAL (VALUES "
+            + ", ".join(values)
+            + ") AS e(bad, col, step, kind, p, n) WHERE e.bad"
+        ]
+
+        def add(sql: str, *values: Any) -> None:
+            parts.append(sql)
+            params.extend(values)
+
+        add(
+            f"SELECT line, %s, 10, ord, 'code_too_long', left(code, 20), NULL FROM {CODES} "
+            "WHERE length(code) > %s",
+            traced,
+            MAX_CODE_LENGTH,
+        )
+        # A code seen before (in an earlier row, or earlier in the same row) is a duplicate
+        # of its first occurrence.
+        add(
+            "SELECT line, %s, 10, ord, 'code_duplicate', code, first_line FROM ("
+            "SELECT line, ord, code, min(line) OVER w AS first_line, "
+            "row_number() OVER (w ORDER BY line, ord) AS k "
+            f"FROM {CODES} WHERE length(code) <= %s AND code IN ("
+            f"SELECT code FROM {CODES} WHERE length(code) <= %s "
+            "GROUP BY code HAVING count(*) > 1) "
+            "WINDOW w AS (PARTITION BY code)) x WHERE k > 1",
+            traced,
+            MAX_CODE_LENGTH,
+            MAX_CODE_LENGTH,
+        )
+        add(
+            "SELECT line, %s, 12, ord, 'code_known', code, NULL FROM ("
+            "SELECT DISTINCT ON (k.code) k.line, k.ord, k.code "
+            f"FROM {CODES} k JOIN {KNOWN} t ON t.code = k.code "
+            "WHERE NOT t.may_arrive ORDER BY k.code, k.line, k.ord) known",
+            traced,
+        )
+        return parts, params
+
+    def _known_codes(self) -> None:
+        """The file's codes registered before, and whether each may arrive here (HY-B03: it
+        left its pharmacy by transfer out or purchase return, and was not sold)."""
+        kinds = ", ".join(f"'{k.value}'" for k in sorted(CODE_MAY_RETURN_KINDS))
+        self.cursor.execute(
+            f"CREATE TEMP TABLE {KNOWN} AS SELECT t.id, t.code, "
+            f"(t.sold_in_id IS NULL AND coalesce(m.kind IN ({kinds}), false)) AS may_arrive "
+            "FROM inventory_traceabilitycode t "
+            "LEFT JOIN inventory_movement m ON m.id = t.left_in_id "
+            f"WHERE t.code IN (SELECT code FROM {CODES} WHERE length(code) <= %s)",
+            [MAX_CODE_LENGTH],
+        )
+        self.cursor.execute(f"SELECT count(*) FILTER (WHERE may_arrive) FROM {KNOWN}")
+        self.arriving = int(self.cursor.fetchone()[0])
+
+    def validate(self, approval_only: bool) -> imports.ValidationResult:
+        """Every error of the file, at most ERROR_LIMIT, sorted as the validator sorts."""
+        result = imports.ValidationResult(row_count=self.row_count)
+        if not self.row_count:
+            result.error(2, "", "no_rows")
+            return result
+        self._parse_literals()
+        self._check_rows()
+        self._known_codes()
+        parts, params = self._error_queries(approval_only)
+        self.cursor.execute(
+            "SELECT line, col, kind, p, n FROM ("
+            + " UNION ALL ".join(f"({part})" for part in parts)
+            + ') AS e(line, col, step, sub, kind, p, n) ORDER BY line, col COLLATE "C", '
+            "step, sub LIMIT %s",
+            [*params, ERROR_LIMIT],
+        )
+        for line, column, kind, text, number in self.cursor.fetchall():
+            result.error(line, column, kind, _params(kind, text, number))
+        return result
+
+    # -- booking ------------------------------------------------------------------------
+
+    def book(self, *, pharmacy_id: int, import_id: int | None, actor_id: int | None) -> int:
+        """Book the checked rows: batches upserted (locked in (drug, batch) order), one
+        purchase movement per row, every traceability code registered. Call only after
+        validate() found nothing, inside the caller's transaction."""
+        cur = self.cursor
+        batch_no = CELLS[S["batch_no"]]
+        cur.execute(
+            f"CREATE TEMP TABLE {BATCHES} (id bigint, drug_id bigint, batch_no text, "
+            "PRIMARY KEY (drug_id, batch_no))"
+        )
+        cur.execute(
+            "WITH up AS (INSERT INTO inventory_stockbatch AS s "
+            "(pharmacy_id, drug_id, batch_no, production_date, expiry_date, quantity) "
+            "SELECT %s, g.drug_id, g.batch_no, f.produced, f.expires, g.quantity "
+            f"FROM (SELECT drug_id, {batch_no} AS batch_no, min(line) AS first, "
+            f"sum(quantity)::integer AS quantity FROM {CHECKED} GROUP BY drug_id, {batch_no}) g "
+            f"JOIN {CHECKED} f ON f.line = g.first "
+            f'ORDER BY g.drug_id, g.batch_no COLLATE "C" '
+            "ON CONFLICT (pharmacy_id, drug_id, batch_no) "
+            "DO UPDATE SET quantity = s.quantity + EXCLUDED.quantity "
+            "RETURNING id, drug_id, batch_no) "
+            f"INSERT INTO {BATCHES} SELECT id, drug_id, batch_no FROM up",
+            [pharmacy_id],
+        )
+        cur.execute(f"ANALYZE {BATCHES}")
+        c = {key: CELLS[n] for key, n in S.items()}
+        now = timezone.now()
+        cur.execute(
+            "INSERT INTO inventory_movement (id, pharmacy_id, batch_id, drug_id, kind, "
+            "quantity, unit_price, occurred_at, supplier, invoice_no, delivery_note_no, "
+            "reference, traceability_codes, purchase_import_id, created_by_id, created_at) "
+            "SELECT r.mid, %s, b.id, r.drug_id, %s, r.quantity, r.price, "
+            "r.purchased::timestamp AT TIME ZONE %s, "
+            f"r.{c['supplier']}, r.{c['invoice_no']}, r.{c['delivery_note_no']}, '', "
+            "r.codes, %s, %s, %s "
+            f"FROM {CHECKED} r JOIN {BATCHES} b "
+            f"ON b.drug_id = r.drug_id AND b.batch_no = r.{batch_no}",
+            [
+                pharmacy_id,
+                MovementKind.PURCHASE.value,
+                timezone.get_current_timezone_name(),
+                import_id,
+                actor_id,
+                now,
+            ],
+        )
+        booked = cur.rowcount
+        arriving = ""
+        if self.arriving:
+            # HY-B03: codes that left another pharmacy by transfer or return move here,
+            # checked again under the row lock the update takes.
+            kinds = ", ".join(f"'{k.value}'" for k in sorted(CODE_MAY_RETURN_KINDS))
+            cur.execute(
+                "UPDATE inventory_traceabilitycode t SET pharmacy_id = %s, batch_id = b.id, "
+                "received_in_id = r.mid, left_in_id = NULL "
+                f"FROM {KNOWN} n JOIN {CODES} k ON k.code = n.code "
+                f"JOIN {CHECKED} r ON r.line = k.line "
+                f"JOIN {BATCHES} b ON b.drug_id = r.drug_id AND b.batch_no = r.{batch_no} "
+                "WHERE t.id = n.id AND n.may_arrive AND t.sold_in_id IS NULL AND EXISTS ("
+                "SELECT 1 FROM inventory_movement m "
+                f"WHERE m.id = t.left_in_id AND m.kind IN ({kinds}))",
+                [pharmacy_id],
+            )
+            if cur.rowcount != self.arriving:
+                raise DatabaseError("traceability codes changed while the file was checked")
+            arriving = f"AND NOT EXISTS (SELECT 1 FROM {KNOWN} n WHERE n.code = k.code) "
+        cur.execute(
+            "INSERT INTO inventory_traceabilitycode "
+            "(code, pharmacy_id, batch_id, received_in_id, sold_in_id) "
+            "SELECT k.code, %s, b.id, r.mid, NULL "
+            f"FROM {CODES} k JOIN {CHECKED} r ON r.line = k.line "
+            f"JOIN {BATCHES} b ON b.drug_id = r.drug_id AND b.batch_no = r.{batch_no} "
+            f"WHERE true {arriving}",
+            [pharmacy_id],
+        )
+        return int(booked)
+
+
+def _params(kind: str, text: str | None, number: int | None) -> dict[str, Any] | None:
+    if kind == "hy_b01":
+        assert text is not None
+        return {"category": imports.category_label(text)}
+    if kind == "too_long":
+        return {"max": number}
+    if kind == "code_duplicate":
+        return {"code": text, "row": number}
+    if kind in ("code_too_long", "code_known"):
+        return {"code": text}
+    return None
+
+
+@contextmanager
+def purchase_stage() -> Iterator[PurchaseStage]:
+    """Staging tables for one import on this connection, dropped afterwards."""
+    with connection.cursor() as cursor:
+        stage = PurchaseStage(cursor)
+        stage.create()
+        try:
+            yield stage
+        finally:
+            # If the transaction failed, its temporary tables went with it.
+            with contextlib.suppress(DatabaseError):
+                stage.reset()
+
+
+def stage_and_validate(
+    stage: PurchaseStage,
+    data: bytes,
+    file_format: str,
+    *,
+    approval_only: bool,
+    progress: Callable[[int], None] | None = None,
+) -> imports.ValidationResult:
+    """Read the file, stage it and check every row: the set-based twin of
+    imports.validate()."""
+    header, rows = imports.read_rows(data, file_format)
+    missing = imports.missing_columns(header)
+    if missing:
+        result = imports.ValidationResult()
+        result.error(1, "、".join(missing), "missing_columns", {"columns": "、".join(missing)})
+        return result
+    if file_format != "csv" or not stage.load_csv(data, header, progress, span=(1, 50)):
+        cells_of = imports.cells_reader(file_format, imports.positions_of(header))
+        stage.load(list(rows), cells_of, progress, span=(1, 50))
+    if progress:
+        progress(50)
+    result = stage.validate(approval_only)
+    if progress:
+        progress(70)
+    return result

@@ -1,0 +1,379 @@
+"""The two purchase-import paths agree (GY-A06, HY-B01): the row-by-row validator (SQLite, the
+demo) and the set-based one on PostgreSQL (inventory/staging.py) report the same errors, in
+the same order, for the same bad files, and book the same ledger from the same good file."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+import pytest
+from django.db import transaction
+from openpyxl import Workbook
+
+from inventory import imports, staging
+from inventory.models import Drug, Movement, MovementKind, StockBatch, TraceabilityCode
+from inventory.services import purchases_book
+from pharmacies.models import Pharmacy
+from tests.inventory.conftest import at, book
+from tests.inventory.test_imports import row
+
+FileMaker = Callable[[dict[str, Drug]], list[list[Any]]]
+
+
+def _python_errors(data: bytes, fmt: str, approval_only: bool) -> tuple[list[Any], int]:
+    result = imports.validate(data, fmt, approval_only=approval_only)
+    return result.sorted_errors()[: staging.ERROR_LIMIT], result.row_count
+
+
+def _staged_errors(data: bytes, fmt: str, approval_only: bool) -> tuple[list[Any], int]:
+    with staging.purchase_stage() as stage:
+        result = staging.stage_and_validate(stage, data, fmt, approval_only=approval_only)
+    return result.errors, result.row_count
+
+
+def _file(rows: list[list[Any]], fmt: str, header: list[str] | None = None) -> bytes:
+    if header is None:
+        return imports.write_csv(rows) if fmt == "csv" else imports.write_xlsx(rows)
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(header)
+        writer.writerows(rows)
+        return out.getvalue().encode()
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("x")
+    sheet.append(header)
+    for r in rows:
+        sheet.append(r)
+    binary = io.BytesIO()
+    workbook.save(binary)
+    return binary.getvalue()
+
+
+def bad_rows(c: dict[str, Drug]) -> list[list[Any]]:
+    """Every kind of row error the validator knows, several per row."""
+    amlo, capto, losa, vals = c["amlodipine"], c["captopril"], c["losartan"], c["valsartan"]
+    return [
+        row(amlo, traceability_codes="C001;C002"),
+        row(capto, production_date="2025-13-45", traceability_codes="X1"),
+        row(losa, quantity="-5", traceability_codes="X2"),
+        row(vals, traceability_codes="C001"),  # duplicate of row 2
+        row(vals, batch_no="Z", approval_number="准字123", traceability_codes="X3"),
+        row(amlo, approval_number="国药准字H99999999", traceability_codes="X4"),  # mismatch
+        row(amlo, approval_number="国药准字H１２３４５６７８", traceability_codes="X4b"),
+        row(c["health_food"], approval_number="", traceability_codes="X5"),  # HY-B01
+        row(c["device"], approval_number="国药准字", traceability_codes="X5b"),
+        row(amlo, insurance_code="NOPE", traceability_codes="X6"),
+        row(amlo, insurance_code="", generic_name="", quantity="", traceability_codes=""),
+        row(amlo, expiry_date="2024-01-01", traceability_codes="X7"),  # before production
+        row(amlo, expiry_date="2025-03-01", purchase_date="2026/7/3", traceability_codes="X8"),
+        row(amlo, production_date="20250301", purchase_date="2026.07.03", traceability_codes="X9"),
+        row(amlo, production_date="2025-W10-1", purchase_date="七月三日", traceability_codes="XA"),
+        row(amlo, quantity="0", unit_price="-1", traceability_codes="XB"),
+        row(amlo, quantity="2.5", unit_price="NaN", traceability_codes="XC"),
+        row(amlo, quantity="²", unit_price="abc", traceability_codes="XD"),
+        row(amlo, quantity="９", unit_price="1e3", traceability_codes="XE"),
+        row(amlo, quantity="99999999999", unit_price="123456789", traceability_codes="XF"),
+        row(amlo, quantity="1", traceability_codes="XG;XH；XI"),  # more codes than quantity
+        row(amlo, traceability_codes="XJ XJ"),  # duplicate within the row
+        row(amlo, traceability_codes="Y" * 41 + ";XK;" + "Z" * 45),  # too long
+        row(amlo, traceability_codes="KNOWN1"),  # registered before
+        row(amlo, traceability_codes="KNOWN2;C002;KNOWN1"),
+        row(amlo, batch_no="B" * 41, supplier="S" * 101, invoice_no="I" * 41),
+        row(amlo, delivery_note_no="D" * 41, traceability_codes="XL"),
+        ["", "", "", "", "", "", "", "", "", "", "", "", "", "", "", ""],  # blank: skipped
+        row(amlo, batch_no="\u3000P9 ", supplier=" 某公司\t", traceability_codes=" ，XM， ,XN "),
+        row(capto, traceability_codes=";；,，"),  # only separators: no codes
+    ]
+
+
+def _register_known(pharmacy: Pharmacy, catalogue: dict[str, Drug]) -> None:
+    book(
+        pharmacy,
+        catalogue["losartan"],
+        MovementKind.PURCHASE,
+        5,
+        at(date(2026, 6, 1)),
+        batch_no="OLD",
+        codes=["KNOWN1", "KNOWN2"],
+    )
+
+
+def quote_free_rows(c: dict[str, Drug]) -> list[list[Any]]:
+    """bad_rows without the cells a CSV writer must quote, and more whitespace: a file
+    PostgreSQL's COPY parses itself (staging.PurchaseStage.load_csv)."""
+    rows = [r for r in bad_rows(c) if not any("," in str(v) or '"' in str(v) for v in r)]
+    return [
+        *rows,
+        row(c["amlodipine"], batch_no="\u3000P8\x1f", supplier="\xa0某公司\u2003"),
+        row(c["captopril"], traceability_codes="\u3000QA；QB\tQC； QD\u3000"),
+    ]
+
+
+def _csv_text(rows: list[list[Any]], *, end: str = "\n", blank_line: bool = False) -> str:
+    lines = [",".join(imports.HEADERS), *(",".join(str(v) for v in r) for r in rows)]
+    if blank_line:
+        lines.insert(3, "")
+    return end.join(lines) + end
+
+
+# CSV files the fast path takes (True) or leaves to the Python reader (False).
+FAST_PATH: dict[str, tuple[bool, Callable[[dict[str, Drug]], bytes]]] = {
+    "utf8_bom_crlf": (True, lambda c: imports.write_csv(quote_free_rows(c))),
+    "utf8_lf": (True, lambda c: _csv_text(quote_free_rows(c)).encode()),
+    # No cell to strip: the cells are taken as COPY read them
+    "utf8_nothing_to_strip": (
+        True,
+        lambda c: imports.write_csv(
+            [r for r in quote_free_rows(c) if all(str(v) == str(v).strip() for v in r)]
+        ),
+    ),
+    "quoted": (False, lambda c: _file(bad_rows(c), "csv")),
+    "blank_line": (False, lambda c: _csv_text(quote_free_rows(c), blank_line=True).encode()),
+    "ragged": (False, lambda c: (_csv_text(quote_free_rows(c)) + "X1,2\n").encode()),
+    "gb18030": (False, lambda c: _csv_text(quote_free_rows(c), end="\r\n").encode("gb18030")),
+}
+
+CASES: dict[str, Callable[[dict[str, Drug], str], bytes]] = {
+    "every_error": lambda c, fmt: _file(bad_rows(c), fmt),
+    "quoted_cells": lambda c, fmt: _file(
+        [*bad_rows(c), row(c["amlodipine"], supplier='某"公司",有限', traceability_codes="Q1")],
+        fmt,
+    ),
+    "wrong_columns": lambda c, fmt: _file([["阿司匹林", 3]], fmt, header=["药品", "数量"]),
+    "no_rows": lambda c, fmt: _file([], fmt),
+    "reordered_and_extra_columns": lambda c, fmt: _file(
+        [
+            [*reversed(row(c["amlodipine"], quantity="x")), "extra"],
+            [*reversed(row(c["captopril"], traceability_codes="R1;R1")), "more"],
+        ],
+        fmt,
+        header=[*reversed(imports.HEADERS), "备注"],
+    ),
+    "optional_columns_missing": lambda c, fmt: _file(
+        [r[:8] + r[9:13] + r[15:] for r in bad_rows(c)],
+        fmt,
+        header=imports.HEADERS[:8] + imports.HEADERS[9:13] + imports.HEADERS[15:],
+    ),
+    "more_errors_than_shown": lambda c, fmt: _file(
+        [
+            row(c["amlodipine"], quantity="-1", unit_price="x", traceability_codes=f"M{n};M{n}")
+            for n in range(700)
+        ],
+        fmt,
+    ),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+@pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("approval_only", [False, True])
+def test_both_validators_report_the_same_errors_by_row_and_column(
+    pharmacy: Pharmacy,
+    catalogue: dict[str, Drug],
+    case: str,
+    fmt: str,
+    approval_only: bool,
+) -> None:
+    _register_known(pharmacy, catalogue)
+    data = CASES[case](catalogue, fmt)
+    python_errors, python_rows = _python_errors(data, fmt, approval_only)
+    staged_errors, staged_rows = _staged_errors(data, fmt, approval_only)
+    assert python_errors, "each case has errors"
+    assert staged_errors == python_errors
+    assert staged_rows == python_rows
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("case", sorted(FAST_PATH))
+def test_csv_read_by_copy_or_by_python_reports_the_same_errors(
+    pharmacy: Pharmacy, catalogue: dict[str, Drug], case: str
+) -> None:
+    _register_known(pharmacy, catalogue)
+    fast, make = FAST_PATH[case]
+    data = make(catalogue)
+    python_errors, python_rows = _python_errors(data, "csv", True)
+    taken: list[bool] = []
+    load_csv = staging.PurchaseStage.load_csv
+
+    def spy(self: staging.PurchaseStage, *args: Any, **kwargs: Any) -> bool:
+        taken.append(load_csv(self, *args, **kwargs))
+        return taken[-1]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(staging.PurchaseStage, "load_csv", spy)
+        staged_errors, staged_rows = _staged_errors(data, "csv", True)
+    assert taken == [fast]
+    assert python_errors, "each case has errors"
+    assert staged_errors == python_errors
+    assert staged_rows == python_rows
+
+
+@pytest.mark.django_db
+def test_hy_b01_and_every_row_error_are_named_by_row_and_column(
+    pharmacy: Pharmacy, catalogue: dict[str, Drug]
+) -> None:
+    # What a user reads for the bad rows (the same from both paths, checked above)
+    _register_known(pharmacy, catalogue)
+    errors, rows = _staged_errors(_file(bad_rows(catalogue), "csv"), "csv", True)
+    found = {(e["row"], e["column"], e["message"]) for e in errors}
+    assert rows == len(bad_rows(catalogue)) - 1  # the blank row is not a data row
+    for expected in [
+        (3, "生产日期", "日期格式应为 YYYY-MM-DD"),
+        (4, "数量", "须为正整数"),
+        (5, "追溯码", "追溯码 C001 与第 2 行重复"),
+        (6, "批准文号", "格式应为 国药准字H/Z/S/J + 8 位数字"),
+        (7, "批准文号", "与药品目录中的批准文号不一致"),
+        (
+            9,
+            "国家医保药品编码",
+            "[HY-B01] 特门场所只能经营准字号药品，不得进货“保健食品（健字号）”",
+        ),
+        (11, "国家医保药品编码", "药品目录中没有此编码"),
+        (12, "通用名", "不能为空"),
+        (13, "有效期至", "有效期须晚于生产日期"),
+        (21, "数量", "数量过大"),
+        (21, "单价（元）", "金额过大"),
+        (22, "追溯码", "追溯码个数多于数量"),
+        (23, "追溯码", "追溯码 XJ 与第 23 行重复"),
+        (24, "追溯码", "追溯码过长：YYYYYYYYYYYYYYYYYYYY"),
+        (25, "追溯码", "追溯码 KNOWN1 已登记过"),
+        (27, "批号", "不能超过 40 个字符"),
+        (27, "供货单位", "不能超过 100 个字符"),
+    ]:
+        assert expected in found, expected
+    # The device with a malformed approval number is refused for both reasons
+    assert {(e["column"], e["message"][:8]) for e in errors if e["row"] == 10} == {
+        ("国家医保药品编码", "[HY-B01]"),
+        ("批准文号", "格式应为 国药准"),
+    }
+
+
+def good_rows(c: dict[str, Drug]) -> list[list[Any]]:
+    amlo, capto = c["amlodipine"], c["captopril"]
+    return [
+        row(amlo, traceability_codes="G001;G002"),
+        row(amlo, quantity="7", unit_price="3.1", traceability_codes="G003，G004 G005"),
+        row(capto, batch_no="K7", quantity="5", traceability_codes="；"),
+        row(capto, batch_no="K7", production_date="2025-01-01", traceability_codes="G006"),
+        row(amlo, batch_no="OLD", purchase_date="2026/7/9", traceability_codes=" G007 ；"),
+        row(c["special_food"], approval_number="", unit_price="0", traceability_codes="G008"),
+        ["", "", "", "", "", "", "", "", "", "", "", "", "", "", "", ""],
+        row(amlo, batch_no=" P1 ", invoice_no="", delivery_note_no="", unit_price="12.34567"),
+    ]
+
+
+def _ledger(pharmacy: Pharmacy) -> dict[str, Any]:
+    """The pharmacy's ledger without database ids."""
+    batches = {
+        b.pk: (b.drug.insurance_code, b.batch_no)
+        for b in StockBatch.objects.filter(pharmacy=pharmacy).select_related("drug")
+    }
+    return {
+        "batches": sorted(
+            (b.drug.insurance_code, b.batch_no, b.production_date, b.expiry_date, b.quantity)
+            for b in StockBatch.objects.filter(pharmacy=pharmacy).select_related("drug")
+        ),
+        "movements": [
+            (
+                batches[m.batch_id],
+                m.drug.insurance_code,
+                m.kind,
+                m.quantity,
+                m.unit_price,
+                m.occurred_at,
+                m.supplier,
+                m.invoice_no,
+                m.delivery_note_no,
+                m.reference,
+                m.traceability_codes,
+                m.created_by_id,
+            )
+            for m in Movement.objects.filter(pharmacy=pharmacy)
+            .select_related("drug")
+            .order_by("pk")
+        ],
+        "codes": sorted(
+            (t.code, batches[t.batch_id], t.received_in.invoice_no if t.received_in else None)
+            for t in TraceabilityCode.objects.filter(pharmacy=pharmacy).select_related(
+                "received_in"
+            )
+        ),
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_both_paths_book_the_same_ledger_from_the_same_file(
+    pharmacy: Pharmacy, catalogue: dict[str, Drug], fmt: str
+) -> None:
+    # Given a pharmacy that already stocks batch OLD, and a file adding to it and new batches
+    book(
+        pharmacy,
+        catalogue["amlodipine"],
+        MovementKind.PURCHASE,
+        4,
+        at(date(2026, 6, 1)),
+        batch_no="OLD",
+    )
+    rows = good_rows(catalogue)
+    if fmt == "xlsx":  # typed date cells, as Excel saves them
+        rows[0][imports.SLOT["expiry_date"]] = datetime(2027, 2, 28)
+        rows[1][imports.SLOT["production_date"]] = date(2025, 3, 1)
+    data = _file(rows, fmt)
+    ledgers = []
+    for path in ("python", "staged"):
+        point = transaction.savepoint()
+        if path == "python":
+            result = imports.validate(data, fmt, approval_only=True)
+            assert not result.errors, result.errors
+            count = purchases_book(
+                pharmacy=pharmacy, rows=result.rows, purchase_import=None, actor=None
+            )
+        else:
+            with staging.purchase_stage() as stage:
+                checked = staging.stage_and_validate(stage, data, fmt, approval_only=True)
+                assert not checked.errors, checked.errors
+                count = stage.book(pharmacy_id=pharmacy.pk, import_id=None, actor_id=None)
+        assert count == 7
+        ledgers.append(_ledger(pharmacy))
+        transaction.savepoint_rollback(point)
+    python_ledger, staged_ledger = ledgers
+    assert staged_ledger == python_ledger
+    # And it is the ledger the file describes
+    assert ("XC0000000001", "OLD", date(2025, 1, 1), date(2028, 1, 1), 24) in staged_ledger[
+        "batches"
+    ]
+    codes = [m[10] for m in staged_ledger["movements"]]
+    assert ["G003", "G004", "G005"] in codes and ["G007"] in codes and [] in codes
+
+
+@pytest.mark.django_db
+def test_split_codes_separators() -> None:
+    assert imports.split_codes(" A1；B2,C3，D4 E5;;\u3000F6\u3000 ") == [
+        "A1",
+        "B2",
+        "C3",
+        "D4",
+        "E5",
+        "F6",
+    ]
+
+
+@pytest.mark.django_db
+def test_staged_import_reports_progress_in_phases(
+    pharmacy: Pharmacy, catalogue: dict[str, Drug]
+) -> None:
+    seen: list[int] = []
+    rows = [row(catalogue["amlodipine"], traceability_codes=f"P{n}") for n in range(40)]
+    with staging.purchase_stage() as stage:
+        staging.stage_and_validate(
+            stage, _file(rows, "csv"), "csv", approval_only=False, progress=seen.append
+        )
+    assert seen == sorted(seen) and seen[0] >= 1 and seen[-1] == 70 and len(set(seen)) >= 3
