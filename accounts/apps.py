@@ -1,7 +1,35 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
+
+
+def _forget_key(sender: Any, instance: Any, **kwargs: Any) -> None:
+    from accounts.services import api_key_forget
+
+    api_key_forget(instance.digest)
+
+
+def _forget_keys_of_organisation(sender: Any, instance: Any, **kwargs: Any) -> None:
+    from accounts.services import api_keys_forget
+
+    api_keys_forget(instance.pk)
+
+
+def _forget_keys_of_pharmacy(sender: Any, instance: Any, **kwargs: Any) -> None:
+    from accounts.services import api_keys_forget
+
+    api_keys_forget(instance.organisation_id)
 
 
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("账户与机构")
+
+    def ready(self) -> None:
+        # The cached API-key lookup (accounts.services) is dropped when what it holds changes.
+        for signal in (post_save, post_delete):
+            signal.connect(_forget_key, sender="accounts.ApiKey", weak=False)
+            signal.connect(_forget_keys_of_organisation, sender="accounts.Organisation", weak=False)
+            signal.connect(_forget_keys_of_pharmacy, sender="pharmacies.Pharmacy", weak=False)

@@ -3,12 +3,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 
-from accounts.models import ApiKey, Organisation, User
+from accounts.models import ApiKey, Organisation, Region, User
 from core.errors import DomainError
+from core.prepared import partial_instance
 
 
 def _digest(raw_key: str) -> str:
@@ -33,13 +38,77 @@ def api_key_create(*, organisation: Organisation, name: str, actor: User) -> tup
 
 
 def api_key_revoke(*, api_key: ApiKey, actor: User) -> ApiKey:
-    """Revoke a key; calls with it fail from now on."""
+    """Revoke a key; calls with it fail from now on (its cached entry is dropped now and again
+    once the revocation is committed, so no call in between can cache it as active)."""
     with transaction.atomic():
         key = ApiKey.objects.select_for_update().get(pk=api_key.pk)
         if key.revoked_at is None:
             key.revoked_at = timezone.now()
             key.revoked_by = actor
             key.save(update_fields=["revoked_at", "revoked_by"])
+        api_key_forget(key.digest)
+        transaction.on_commit(lambda: api_key_forget(key.digest))
+    return key
+
+
+# The key lookup is cached by digest (Redis in production and tests; each process's own memory
+# without it): what the ORM would load — the key, its organisation, region and pharmacy — as
+# column values. Revoking a key, or saving the key, its organisation or pharmacy, drops the
+# entry (`accounts.apps`); `settings.API_KEY_CACHE_SECONDS` bounds its life anyway, which is
+# what bounds a revocation for the other processes when the cache is per process.
+def _cache_key(digest: str) -> str:
+    return f"apikey:v1:{digest}"
+
+
+def api_key_forget(digest: str) -> None:
+    cache.delete(_cache_key(digest))
+
+
+def api_keys_forget(organisation_id: int) -> None:
+    """Drop the cached entries of an organisation's keys (it or its pharmacy changed)."""
+    digests = ApiKey.objects.filter(organisation_id=organisation_id).values_list(
+        "digest", flat=True
+    )
+    cache.delete_many([_cache_key(d) for d in digests])
+
+
+def _columns(obj: Model) -> dict[str, Any]:
+    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+
+
+def _lookup(prefix: str, digest: str) -> dict[str, Any] | None:
+    key = (
+        ApiKey.objects.select_related(
+            "organisation", "organisation__region", "organisation__pharmacy"
+        )
+        .filter(prefix=prefix)
+        .first()
+    )
+    if key is None or not hmac.compare_digest(key.digest, digest):
+        return None
+    organisation = key.organisation
+    pharmacy = getattr(organisation, "pharmacy", None) if organisation.is_active else None
+    return {
+        "refused": key.revoked_at is not None or not organisation.is_active,
+        "key": _columns(key),
+        "organisation": _columns(organisation),
+        "region": _columns(organisation.region),
+        "pharmacy": _columns(pharmacy) if pharmacy is not None else None,
+    }
+
+
+def _key_from(entry: dict[str, Any]) -> ApiKey:
+    from pharmacies.models import Pharmacy
+
+    organisation = partial_instance(Organisation, **entry["organisation"])
+    organisation.region = partial_instance(Region, **entry["region"])
+    if entry["pharmacy"] is not None:
+        pharmacy = partial_instance(Pharmacy, **entry["pharmacy"])
+        organisation.pharmacy = pharmacy  # both ends cached: no query either way
+    else:
+        Organisation.pharmacy.related.set_cached_value(organisation, None)
+    key = partial_instance(ApiKey, **entry["key"])
+    key.organisation = organisation
     return key
 
 
@@ -48,18 +117,21 @@ def api_key_authenticate(raw_key: str) -> ApiKey | None:
     prefix, _sep, _secret = raw_key.partition(".")
     if not prefix or not _secret:
         return None
-    key = (
-        # The pharmacy (if the organisation is one) comes along: POS calls need it.
-        ApiKey.objects.select_related(
-            "organisation", "organisation__region", "organisation__pharmacy"
-        )
-        .filter(prefix=prefix, revoked_at__isnull=True, organisation__is_active=True)
-        .first()
-    )
-    if key is None or not hmac.compare_digest(key.digest, _digest(raw_key)):
+    digest = _digest(raw_key)
+    entry = cache.get(_cache_key(digest))
+    if entry is None:
+        entry = _lookup(prefix, digest)
+        if entry is None:
+            return None  # an unknown key is not cached: nothing for a guesser to fill
+        cache.set(_cache_key(digest), entry, settings.API_KEY_CACHE_SECONDS)
+    if entry["refused"]:
         return None
+    key = _key_from(entry)
     now = timezone.now()
     # Record use at most once a minute to keep the hot path free of writes.
     if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        key.last_used_at = now
+        entry["key"]["last_used_at"] = now
+        cache.set(_cache_key(digest), entry, settings.API_KEY_CACHE_SECONDS)
     return key

@@ -34,12 +34,20 @@ PATIENTS = int(os.environ.get("BENCH_PATIENTS", 50_000))
 HISTORY_QUARTERS = 4  # a year of history: one dispensing per patient per past quarter
 CLIENTS = 8
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", 1_600))
+# Dispensings served in this process through the WSGI application (the whole middleware
+# stack, no network) to measure Django's own CPU per dispensing; BENCH_PROFILE=1 prints
+# where it goes.
+IN_PROCESS = int(os.environ.get("BENCH_IN_PROCESS", 200))
 # Synchronous gunicorn workers, two per core: a worker waits on PostgreSQL (a loopback round
 # trip per statement) for part of every request, so two per core keep both cores busy while
 # PostgreSQL, which needs CPU of its own, still gets its share. Threads would only contend
 # for one interpreter lock per process.
 CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 2
 WORKERS = int(os.environ.get("BENCH_WORKERS", 2 * CORES))
+# BENCH_THREADS=n: gthread workers with n threads each (they keep connections alive; sync
+# workers close each one after its answer).
+THREADS = int(os.environ.get("BENCH_THREADS", 0))
+WORKER_CLASS = "gthread"
 
 
 def _resident_id(n: int) -> str:
@@ -245,7 +253,7 @@ def generate(today: date) -> dict[str, Any]:
     )
     # Today's prescriptions for the patients the clients will serve (distinct patients).
     served = random.Random(5).sample(  # noqa: S311 — reproducible sample, not a secret
-        range(PATIENTS), REQUESTS + 1
+        range(PATIENTS), REQUESTS + 1 + IN_PROCESS
     )
     jobs = []
     keys: dict[int, str] = {}
@@ -320,6 +328,71 @@ def queries_per_dispensing(job: tuple[str, str, int, int, int]) -> int:
     return len(ctx.captured_queries)
 
 
+def cpu_per_dispensing(jobs: list[tuple[str, str, int, int, int]]) -> float:
+    """CPU time of this process per dispensing served by the WSGI application (middleware,
+    DRF, checks, booking, psycopg; PostgreSQL's own CPU is not counted), in ms."""
+    import cProfile
+    import io
+    import pstats
+
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.test import override_settings
+
+    application = WSGIHandler()
+
+    def call(job: tuple[str, str, int, int, int]) -> None:
+        payload = json.dumps(_body(job)).encode()
+        environ = {
+            "REQUEST_METHOD": "POST",
+            "PATH_INFO": "/api/v1/pos/dispensings/",
+            "QUERY_STRING": "",
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "80",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "HTTP_HOST": "127.0.0.1",
+            "HTTP_AUTHORIZATION": f"Api-Key {job[0]}",
+            "CONTENT_TYPE": "application/json",
+            "CONTENT_LENGTH": str(len(payload)),
+            "wsgi.input": io.BytesIO(payload),
+            "wsgi.url_scheme": "http",
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": False,
+            "wsgi.multiprocess": True,
+            "wsgi.run_once": False,
+            "wsgi.version": (1, 0),
+        }
+        status: list[str] = []
+
+        def start_response(s: str, _headers: Any, *_exc: Any) -> Any:
+            status.append(s)
+
+        body = b"".join(application(environ, start_response))
+        assert status[0].startswith("201"), body[:300]
+
+    warm, measured = jobs[:10], jobs[10:]
+    profile = cProfile.Profile(time.process_time) if os.environ.get("BENCH_PROFILE") else None
+    with override_settings(DEBUG=False):
+        for job in warm:
+            call(job)
+        began = time.process_time()
+        if profile is not None:
+            profile.enable()
+        for job in measured:
+            call(job)
+        if profile is not None:
+            profile.disable()
+        spent = time.process_time() - began
+    if profile is not None:
+        out = io.StringIO()
+        stats = pstats.Stats(profile, stream=out).sort_stats("cumulative")
+        if os.environ.get("BENCH_PROFILE_OUT"):
+            profile.dump_stats(os.environ["BENCH_PROFILE_OUT"])
+        lines = int(os.environ["BENCH_PROFILE"])
+        stats.print_stats(lines if lines > 1 else 60)
+        print(out.getvalue())
+    return spent * 1000 / len(measured)
+
+
 def load(jobs: list[tuple[str, str, int, int, int]]) -> tuple[float, list[float], int]:
     queue = list(jobs)
     lock = threading.Lock()
@@ -381,6 +454,12 @@ def run() -> None:
         )
         jobs = data["jobs"]
         print(f"SQL queries per dispensing (API, in process): {queries_per_dispensing(jobs[0])}")
+        if IN_PROCESS:
+            cpu = cpu_per_dispensing(jobs[-IN_PROCESS:])
+            print(f"Django CPU per dispensing (in process, WSGI, whole middleware): {cpu:.1f} ms")
+            jobs = jobs[:-IN_PROCESS]
+        if len(jobs) < 2:
+            return  # BENCH_REQUESTS=0: the in-process figures only
         connections.close_all()
         env = {
             **os.environ,
@@ -399,6 +478,7 @@ def run() -> None:
                 f"127.0.0.1:{PORT}",
                 "--workers",
                 str(WORKERS),
+                *(["--worker-class", WORKER_CLASS, "--threads", str(THREADS)] if THREADS else []),
                 "--log-level",
                 "warning",
             ],
@@ -414,7 +494,8 @@ def run() -> None:
         latencies.sort()
         p95 = latencies[int(len(latencies) * 0.95) - 1]
         print(
-            f"POS dispensing, {CLIENTS} clients, gunicorn {WORKERS} sync workers: "
+            f"POS dispensing, {CLIENTS} clients, gunicorn {WORKERS} "
+            f"{f'gthread workers × {THREADS} threads' if THREADS else 'sync workers'}: "
             f"{len(latencies)} requests, "
             f"{len(latencies) / elapsed:.0f} dispensings/s, "
             f"p50 {statistics.median(latencies) * 1000:.0f} ms, "

@@ -119,8 +119,13 @@ if REDIS_URL:
     }
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
+    # The API-key lookup is cached (accounts.services); revoking a key drops the entry at once.
+    API_KEY_CACHE_SECONDS = env.int("DINGDIAN_API_KEY_CACHE_SECONDS", default=300)
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Each process has its own cache: a key revoked in one process is refused by the others
+    # once their entry expires, so keep it short.
+    API_KEY_CACHE_SECONDS = env.int("DINGDIAN_API_KEY_CACHE_SECONDS", default=5)
     _queue_dir = Path(env.str("DINGDIAN_QUEUE_DIR", default=str(BASE_DIR / "var" / "queue")))
     for _sub in ("out", "processed", "control"):
         (_queue_dir / _sub).mkdir(parents=True, exist_ok=True)

@@ -19,6 +19,9 @@ from programmes.api import ProgrammeViewSet
 from supervision.api import FindingViewSet
 
 router = DefaultRouter()
+# The POS calls first: a request's URL is matched against the patterns in order.
+router.register("pos/dispensings", DispensingViewSet, basename="pos-dispensing")
+router.register("pos/eligibility", EligibilityViewSet, basename="pos-eligibility")
 router.register("api-keys", ApiKeyViewSet, basename="api-key")
 router.register("programmes", ProgrammeViewSet, basename="programme")
 router.register("pharmacies", PharmacyViewSet, basename="pharmacy")
@@ -33,8 +36,6 @@ router.register("stock-movements", MovementViewSet, basename="stock-movement")
 router.register("purchase-imports", PurchaseImportViewSet, basename="purchase-import")
 router.register("stocktakes", StocktakeViewSet, basename="stocktake")
 router.register("findings", FindingViewSet, basename="finding")
-router.register("pos/dispensings", DispensingViewSet, basename="pos-dispensing")
-router.register("pos/eligibility", EligibilityViewSet, basename="pos-eligibility")
 
 api_v1 = [
     path("whoami/", WhoAmIView.as_view(), name="whoami"),
@@ -42,6 +43,7 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    path("api/v1/", include((api_v1, "api"), namespace="api")),  # first: the POS hot path
     path("", include("accounts.core_urls")),
     path("accounts/", include("accounts.urls")),
     path("programmes/", include("programmes.urls")),
@@ -54,7 +56,6 @@ urlpatterns = [
     path("dispensing/", include("prescriptions.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]

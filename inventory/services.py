@@ -20,6 +20,7 @@ from accounts.models import Membership, Role, User
 from core.calendar import load_calendar
 from core.errors import DomainError, RuleViolation, TransitionNotAllowed
 from core.notifications import notification_send
+from core.prepared import insert
 from inventory import imports, staging
 from inventory.files import sniff_spreadsheet
 from inventory.models import (
@@ -187,9 +188,10 @@ def stock_sale_book(
 ) -> Movement:
     """Book a sale (dispensing or non-insurance) from `batch` (or its id; None: the
     earliest-expiring batch of the drug holding enough): one conditional UPDATE takes the
-    stock, never below zero even under concurrency; each traceability code sold once
-    (HY-B03). `savepoint=False` for a caller whose transaction is rolled back on any error
-    anyway (the dispensing)."""
+    stock, never below zero even under concurrency; each traceability code sold once, and
+    never one that has left the pharmacy (transferred out, returned, lost, destroyed; HY-B03).
+    `savepoint=False` for a caller whose transaction is rolled back on any error anyway (the
+    dispensing)."""
     if isinstance(batch, StockBatch):
         if batch.drug_id != drug.pk:
             raise DomainError(_("批次与药品不一致。"))
@@ -207,17 +209,22 @@ def stock_sale_book(
             batch_id=batch.pk if isinstance(batch, StockBatch) else batch,
             quantity=quantity,
         )
-        movement = Movement.objects.create(
-            pharmacy=pharmacy,
-            batch_id=batch_id,
-            drug_id=drug.pk,
-            kind=MovementKind.SALE,
-            quantity=-quantity,
-            unit_price=unit_price,
-            occurred_at=sold_at,
-            reference=reference,
-            traceability_codes=codes,
-            created_by=actor,
+        # The ledger row, inserted with SQL built once (a sale is the hot path).
+        (movement,) = insert(
+            [
+                Movement(
+                    pharmacy=pharmacy,
+                    batch_id=batch_id,
+                    drug_id=drug.pk,
+                    kind=MovementKind.SALE,
+                    quantity=-quantity,
+                    unit_price=unit_price,
+                    occurred_at=sold_at,
+                    reference=reference,
+                    traceability_codes=codes,
+                    created_by=actor,
+                )
+            ]
         )
         if codes:
             _codes_sell(pharmacy=pharmacy, batch_id=batch_id, movement=movement, codes=codes)
@@ -264,14 +271,16 @@ def _stock_take(*, pharmacy: Pharmacy, drug: Drug, batch_id: int | None, quantit
     )
 
 
-# Codes of the batch not yet sold are marked sold; codes never received (the pharmacy did
-# not register them on purchase) are recorded as sold now. Whatever is missing from the
-# result was sold already, belongs to another batch, or is being sold by another counter
-# (the unique index makes that insert wait and then skip it).
+# Codes of the batch not yet sold and still here (not transferred out, returned to the
+# supplier, lost or destroyed: `left_in`) are marked sold; codes never received (the
+# pharmacy did not register them on purchase) are recorded as sold now. Whatever is missing
+# from the result was sold already, has left the pharmacy, belongs to another batch, or is
+# being sold by another counter (the unique index makes that insert wait and then skip it).
 _SELL_CODES = (
     "WITH sold AS ("  # noqa: S608
     f" UPDATE {TraceabilityCode._meta.db_table} SET sold_in_id = %(m)s"
     "  WHERE code = ANY(%(codes)s) AND batch_id = %(b)s AND sold_in_id IS NULL"
+    "  AND left_in_id IS NULL"
     "  RETURNING code"
     "), recorded AS ("
     f" INSERT INTO {TraceabilityCode._meta.db_table} (code, pharmacy_id, batch_id, sold_in_id)"
@@ -291,6 +300,14 @@ def _codes_sell(*, pharmacy: Pharmacy, batch_id: int, movement: Movement, codes:
         done = {code for (code,) in cursor.fetchall()}
     refused = next((c for c in codes if c not in done), None)
     if refused is not None:
+        gone = TraceabilityCode.objects.filter(
+            code=refused, pharmacy=pharmacy, sold_in__isnull=True, left_in__isnull=False
+        ).exists()
+        if gone:
+            raise RuleViolation(
+                "HY-B03",
+                _("追溯码 %s 已调出、退货、报损或销毁，不在本店库存中，不能销售。") % refused,
+            )
         raise RuleViolation("HY-B03", _("追溯码 %s 已售出或不属于该批次。") % refused)
 
 

@@ -6,6 +6,7 @@ import base64
 import binascii
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import QuerySet
 from django.http import HttpResponse
@@ -16,11 +17,12 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
+from rest_framework.fields import SkipField
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.api import ScopedViewSetMixin
-from accounts.models import Membership, Role, User
+from accounts.models import OrganisationKind, User
 from accounts.principal import Principal
 from core.errors import DomainError
 from core.pdf import render_pdf
@@ -36,7 +38,9 @@ from patients.selectors import (
 from prescriptions.models import Dispensing
 from prescriptions.permissions import access_prescription_for_counter
 from prescriptions.selectors import (
+    counter_read,
     dispensings_for_principal,
+    on_duty_memberships,
     open_prescriptions,
     outpatient_programme_for_pharmacy,
     outpatient_status,
@@ -46,7 +50,7 @@ from prescriptions.selectors import (
 from prescriptions.services import LineInput, ProxyInput, dispensing_return, dispensing_submit
 from prescriptions.views import _slip_context
 
-COUNTER_ROLES = (Role.PHARMACIST, Role.PHARMACY_MANAGER)
+NO_PHARMACIST = "请填写本店在岗药师的账号（pharmacist）。"
 
 
 def _pharmacist(principal: Principal, username: str) -> User:
@@ -55,18 +59,12 @@ def _pharmacist(principal: Principal, username: str) -> User:
     if principal.user is not None:
         return principal.user
     member = (
-        Membership.objects.filter(
-            organisation=principal.organisation,
-            role__in=COUNTER_ROLES,
-            is_active=True,
-            user__username=username,
-            user__is_active=True,
-        )
+        on_duty_memberships(organisation=principal.organisation, username=username)
         .select_related("user")
         .first()
     )
     if member is None:
-        raise DomainError("请填写本店在岗药师的账号（pharmacist）。", field="pharmacist")
+        raise DomainError(NO_PHARMACIST, field="pharmacist")
     return member.user
 
 
@@ -125,6 +123,66 @@ class DispensingSerializer(serializers.Serializer):
     lines = DispensingLineSerializer(many=True, read_only=True)
 
 
+# The POS dispensing call is the hot path: a Serializer instance deep-copies its declared
+# fields on every request. The body is validated by the same field objects (taken once from
+# one instance), field by field; anything they refuse goes through the whole serializer, so
+# a 400 names the fields exactly as DRF does. The answer is built with DispensingSerializer's
+# own fields. Both are pinned to the serializers by tests/prescriptions/test_api.py.
+_BODY_FIELDS = dict(DispensingCreateSerializer().fields)
+_LINE_FIELDS = dict(LineSerializer().fields)
+_ANSWER_FIELDS = dict(DispensingSerializer().fields)
+_ANSWER_LINE_FIELDS = dict(DispensingLineSerializer().fields)
+
+
+def _validated(fields: dict[str, serializers.Field], data: Any) -> dict[str, Any] | None:
+    if not isinstance(data, dict):
+        return None
+    out: dict[str, Any] = {}
+    for name, field in fields.items():
+        if name == "lines":
+            lines = data.get("lines")
+            if not isinstance(lines, list):
+                return None
+            parsed = [_validated(_LINE_FIELDS, line) for line in lines]
+            if any(line is None for line in parsed):
+                return None
+            out[name] = parsed
+            continue
+        try:
+            out[name] = field.run_validation(field.get_value(data))
+        except SkipField:
+            continue
+        except (serializers.ValidationError, DjangoValidationError):
+            return None
+    return out
+
+
+def dispensing_body(data: Any) -> dict[str, Any]:
+    """DispensingCreateSerializer's validated data for a POS body (its 400 when refused)."""
+    lean = _validated(_BODY_FIELDS, data)
+    if lean is not None:
+        return lean
+    body = DispensingCreateSerializer(data=data)
+    body.is_valid(raise_exception=True)
+    return dict(body.validated_data)
+
+
+def _represent(fields: dict[str, serializers.Field], obj: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, field in fields.items():
+        if name == "lines":
+            out[name] = [_represent(_ANSWER_LINE_FIELDS, line) for line in obj.lines.all()]
+            continue
+        value = field.get_attribute(obj)
+        out[name] = None if value is None else field.to_representation(value)
+    return out
+
+
+def dispensing_answer(dispensing: Dispensing) -> dict[str, Any]:
+    """DispensingSerializer(dispensing).data, without building a serializer per call."""
+    return _represent(_ANSWER_FIELDS, dispensing)
+
+
 class ReturnSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
@@ -155,10 +213,25 @@ class DispensingViewSet(
         pharmacy = pharmacy_of(principal)
         if pharmacy is None:
             raise NotFound
-        body = DispensingCreateSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
-        prescription = access_prescription_for_counter(principal, data["prescription"])
+        data = dispensing_body(request.data)
+        now = timezone.now()
+        checks = None
+        on_duty: User | None = None
+        if principal.organisation.kind == OrganisationKind.PHARMACY:
+            # One statement: the prescription, the counter's access to it (else 404, as
+            # access_prescription_for_counter), the on-duty pharmacist and every check.
+            read = counter_read(
+                pharmacy=pharmacy,
+                prescription_id=data["prescription"],
+                on=timezone.localdate(now),
+                idempotency_key=data["idempotency_key"],
+                pharmacist=data["pharmacist"] if principal.user is None else None,
+            )
+            if read is None or not read.accessible:
+                raise NotFound
+            prescription, checks, on_duty = read.prescription, read.checks, read.pharmacist
+        else:
+            prescription = access_prescription_for_counter(principal, data["prescription"])
         proxy = None
         if data["proxy_name"] or data["proxy_resident_id"]:
             photo = None
@@ -169,6 +242,12 @@ class DispensingViewSet(
                     raise DomainError("购药清单照片不是有效的 base64。") from exc
                 photo = SimpleUploadedFile("list", raw)
             proxy = ProxyInput(data["proxy_name"], data["proxy_resident_id"], photo)
+        if checks is not None and principal.user is None:
+            if on_duty is None:
+                raise DomainError(NO_PHARMACIST, field="pharmacist")
+            actor = on_duty
+        else:
+            actor = _pharmacist(principal, data["pharmacist"])
         dispensing = dispensing_submit(
             pharmacy=pharmacy,
             prescription=prescription,
@@ -182,14 +261,16 @@ class DispensingViewSet(
                 )
                 for line in data["lines"]
             ],
-            actor=_pharmacist(principal, data["pharmacist"]),
+            actor=actor,
             identity_confirmed=data["identity_confirmed"],
             patient_signed=data["patient_signed"],
             proxy=proxy,
             personal_paid=data.get("personal_paid"),
             idempotency_key=data["idempotency_key"],
+            checks=checks,
+            now=now,
         )
-        return Response(DispensingSerializer(dispensing).data, status=201)
+        return Response(dispensing_answer(dispensing), status=201)
 
     @extend_schema(request=ReturnSerializer, responses=DispensingSerializer)
     @action(detail=True, methods=["post"], url_path="return")

@@ -21,7 +21,8 @@ def access_dispensing_for_principal(principal: Principal, pk: int) -> Dispensing
 
 def access_prescription_for_counter(principal: Principal, pk: int) -> Prescription:
     """A prescription of a patient who chose the caller's pharmacy, or a general-outpatient
-    one of a programme the pharmacy is designated for (the counter may dispense)."""
+    one of a programme the pharmacy is designated for (the counter may dispense). The POS
+    API asks the same condition in its one read (`counter_read`)."""
     return get_object_or_404(
         Prescription.objects.filter(counter_access_q(principal, timezone.localdate()))
         .filter(counter_prescriptions_q(principal.organisation.pk))

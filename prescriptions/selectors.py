@@ -5,22 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import (
+    BooleanField,
     Count,
     Exists,
-    IntegerField,
+    ExpressionWrapper,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Sum,
-    Value,
 )
 from django.utils import timezone
 
-from accounts.models import Membership, Organisation, OrganisationKind, Role
+from accounts.models import Membership, Organisation, OrganisationKind, Role, User
 from accounts.principal import Principal
 from accounts.selectors import region_ids_for_principal
 from accreditation.selectors import (
@@ -28,7 +28,8 @@ from accreditation.selectors import (
     programmes_settling_at,
     settling_designations,
 )
-from inventory.models import Drug, ItemCategory, PriceCap
+from core.prepared import PreparedQuery, partial_instance, sentinel_date, sentinel_id, sentinel_text
+from inventory.models import DiseaseDrug, Drug, ItemCategory, PriceCap
 from patients.models import Enrolment, EnrolmentStatus, Patient
 from patients.selectors import (
     choices_of_patients_of,
@@ -41,6 +42,7 @@ from prescriptions.models import (
     Dispensing,
     DispensingStatus,
     Prescription,
+    PrescriptionItem,
     PrescriptionSource,
     QuotaAccount,
 )
@@ -137,6 +139,21 @@ def prescriber_memberships(*, physician_id: int, institution_id: int) -> QuerySe
     )
 
 
+# Who may be named the pharmacist on duty for a POS call (the key's organisation).
+COUNTER_ROLES = (Role.PHARMACIST, Role.PHARMACY_MANAGER)
+
+
+def on_duty_memberships(*, organisation: Organisation, username: str) -> QuerySet[Membership]:
+    """The active pharmacist (or manager) membership of `username` at the pharmacy."""
+    return Membership.objects.filter(
+        organisation=organisation,
+        role__in=COUNTER_ROLES,
+        is_active=True,
+        user__username=username,
+        user__is_active=True,
+    )
+
+
 @dataclass(frozen=True)
 class CounterChecks:
     """What the counter checks about a sale before booking it, read in one query:
@@ -151,70 +168,213 @@ class CounterChecks:
     prescriber_entitled: bool
 
 
+@dataclass(frozen=True)
+class CounterRead:
+    """The prescription (with programme, patient, disease, institution), whether the pharmacy's
+    counter may open it, the on-duty pharmacist named (None: not one of the pharmacy's), and
+    the counter checks — one statement."""
+
+    prescription: Prescription
+    accessible: bool
+    pharmacist: User | None
+    checks: CounterChecks
+
+
+def _counter_read_queryset(
+    *,
+    prescription_id: int,
+    pharmacy_id: int,
+    organisation_id: int,
+    on: date,
+    idempotency_key: str,
+    pharmacist: str,
+) -> QuerySet[Prescription]:
+    """The counter's read of one prescription, each column the selector that answers it
+    elsewhere, asked of this prescription's programme, patient, disease and prescriber."""
+    pharmacy = Pharmacy(pk=pharmacy_id)
+    organisation = Organisation(pk=organisation_id, kind=OrganisationKind.PHARMACY)
+    counter = Principal(organisation=organisation)
+    active = Enrolment.objects.filter(
+        patient=OuterRef("patient_id"),
+        disease=OuterRef("disease_id"),
+        status=EnrolmentStatus.ACTIVE,
+    ).order_by()  # at most one (unique index), as `enrolment_for`
+    return (
+        Prescription.objects.filter(pk=prescription_id)
+        .select_related("programme", "patient", "disease", "institution")
+        .order_by()
+        .annotate(
+            accessible=ExpressionWrapper(
+                counter_access_q(counter, on) & counter_prescriptions_q(organisation.pk),
+                BooleanField(),
+            ),
+            on_duty_id=Subquery(
+                on_duty_memberships(organisation=organisation, username=pharmacist)
+                .order_by()
+                .values("user_id")[:1]
+            ),
+            done_id=Subquery(
+                Dispensing.objects.filter(pharmacy=pharmacy, idempotency_key=idempotency_key)
+                .order_by()
+                .values("pk")[:1]
+            ),
+            designated=Exists(
+                settling_designations(
+                    pharmacy=pharmacy,
+                    programme=cast(Programme, OuterRef("programme_id")),
+                    on=on,
+                )
+            ),
+            prescriber=Exists(
+                prescriber_memberships(
+                    physician_id=cast(int, OuterRef("physician_id")),
+                    institution_id=cast(int, OuterRef("institution_id")),
+                )
+            ),
+            enrolment_id=Subquery(active.values("pk")[:1]),
+            enrolment_starts_on=Subquery(active.values("starts_on")[:1]),
+            settles_here=Exists(
+                settling_choices(organisation=organisation, on=on).filter(
+                    enrolment__patient=OuterRef("patient_id"),
+                    enrolment__disease=OuterRef("disease_id"),
+                    enrolment__status=EnrolmentStatus.ACTIVE,
+                )
+            ),
+            hospitalised=Exists(
+                hospital_stays_on(patient=cast(Patient, OuterRef("patient_id")), on=on)
+            ),
+        )
+    )
+
+
+# Compiled once per process (core.prepared): the ORM builds this SQL once, not per sale.
+_COUNTER_READ = PreparedQuery(
+    _counter_read_queryset,
+    prescription_id=sentinel_id(1),
+    pharmacy_id=sentinel_id(2),
+    organisation_id=sentinel_id(3),
+    on=sentinel_date(1),
+    idempotency_key=sentinel_text("idempotency_key"),
+    pharmacist=sentinel_text("pharmacist"),
+)
+
+
+def counter_read(
+    *,
+    pharmacy: Pharmacy,
+    prescription_id: int,
+    on: date,
+    idempotency_key: str | None,
+    pharmacist: str | None = None,
+) -> CounterRead | None:
+    """One statement for a sale at the counter: the prescription, the counter's access to it,
+    the on-duty pharmacist and every check of `CounterChecks`. None: no such prescription."""
+    rows = _COUNTER_READ.fetch(
+        prescription_id=prescription_id,
+        pharmacy_id=pharmacy.pk,
+        organisation_id=pharmacy.organisation_id,
+        on=on,
+        idempotency_key=idempotency_key or None,
+        pharmacist=pharmacist or None,
+    )
+    if not rows:
+        return None
+    row: Any = rows[0]
+    prescription: Prescription = row
+    if prescription.disease is not None and prescription.disease.programme_id == row.programme_id:
+        prescription.disease.programme = prescription.programme  # same row: no second query
+    enrolment = None
+    if row.enrolment_id is not None:
+        enrolment = partial_instance(
+            Enrolment,
+            id=row.enrolment_id,
+            patient_id=row.patient_id,
+            disease_id=row.disease_id,
+            status=EnrolmentStatus.ACTIVE,
+            starts_on=row.enrolment_starts_on,
+        )
+        enrolment.patient = prescription.patient
+        enrolment.disease = prescription.disease  # type: ignore[assignment]
+    institution = prescription.institution
+    pharmacist_user = None
+    if row.on_duty_id is not None:
+        # The columns the sale writes (its id); any other field loads when asked for.
+        pharmacist_user = partial_instance(
+            User, id=row.on_duty_id, username=pharmacist, is_active=True
+        )
+    return CounterRead(
+        prescription=prescription,
+        accessible=bool(row.accessible),
+        pharmacist=pharmacist_user,
+        checks=CounterChecks(
+            done_id=row.done_id,
+            pharmacy_may_settle=row.designated,
+            enrolment=enrolment,
+            patient_may_settle_here=enrolment is not None and row.settles_here,
+            hospitalised=enrolment is not None and row.hospitalised,
+            prescriber_entitled=bool(
+                row.prescriber
+                and institution is not None
+                and institution.kind == OrganisationKind.HOSPITAL
+            ),
+        ),
+    )
+
+
 def counter_checks(
     *, pharmacy: Pharmacy, prescription: Prescription, on: date, idempotency_key: str | None
 ) -> CounterChecks:
-    """One query on the usual path (the patient's active enrolment carries every answer as
-    an EXISTS column); a second one when there is no such enrolment. Each condition is the
-    same queryset its own selector asks."""
-    programme = prescription.programme
-    patient = prescription.patient
-    disease = prescription.disease
-    institution = prescription.institution
-    columns: dict[str, Any] = {
-        "designated": Exists(settling_designations(pharmacy=pharmacy, programme=programme, on=on)),
-        "done_id": Subquery(
-            Dispensing.objects.filter(pharmacy=pharmacy, idempotency_key=idempotency_key)
-            .order_by()
-            .values("pk")[:1]
-        )
-        if idempotency_key
-        else Value(None, output_field=IntegerField()),
-        "prescriber": Exists(
-            prescriber_memberships(
-                physician_id=prescription.physician_id, institution_id=institution.pk
-            )
-        )
-        if prescription.physician_id is not None
-        and institution is not None
-        and institution.kind == OrganisationKind.HOSPITAL
-        else Value(False),
-    }
-    if disease is not None:
-        enrolment = (
-            Enrolment.objects.filter(
-                patient=patient, disease=disease, status=EnrolmentStatus.ACTIVE
-            )
-            .order_by()
-            .annotate(
-                **columns,
-                settles_here=Exists(
-                    settling_choices(organisation=pharmacy.organisation, on=on).filter(
-                        enrolment=OuterRef("pk")
-                    )
-                ),
-                hospitalised=Exists(hospital_stays_on(patient=patient, on=on)),
-            )
-            .first()
-        )
-        if enrolment is not None:
-            return CounterChecks(
-                done_id=enrolment.done_id,  # type: ignore[attr-defined]
-                pharmacy_may_settle=enrolment.designated,  # type: ignore[attr-defined]
-                enrolment=enrolment,
-                patient_may_settle_here=enrolment.settles_here,  # type: ignore[attr-defined]
-                hospitalised=enrolment.hospitalised,  # type: ignore[attr-defined]
-                prescriber_entitled=enrolment.prescriber,  # type: ignore[attr-defined]
-            )
-    row = Pharmacy.objects.filter(pk=pharmacy.pk).annotate(**columns).values(*columns).get()
-    return CounterChecks(
-        done_id=row["done_id"],
-        pharmacy_may_settle=row["designated"],
-        enrolment=None,
-        patient_may_settle_here=False,
-        hospitalised=False,
-        prescriber_entitled=row["prescriber"],
+    """The checks of `counter_read` for a prescription already in hand (the counter page)."""
+    read = counter_read(
+        pharmacy=pharmacy, prescription_id=prescription.pk, on=on, idempotency_key=idempotency_key
     )
+    if read is None:
+        raise Prescription.DoesNotExist
+    return read.checks
+
+
+def _counter_items_queryset(
+    *, prescription_id: int, disease_id: int, price_cap_basis: str, on: date
+) -> QuerySet[PrescriptionItem]:
+    programme = Programme(price_cap_basis=price_cap_basis)
+    return (
+        PrescriptionItem.objects.filter(prescription_id=prescription_id)
+        .select_related("drug")
+        .annotate(
+            in_scope=Exists(
+                DiseaseDrug.objects.filter(disease_id=disease_id, drug=OuterRef("drug_id"))
+            ),
+            listed_price=Subquery(
+                listed_prices(programme=programme, on=on)
+                .filter(drug=OuterRef("drug_id"))
+                .values("price")[:1]
+            ),
+        )
+    )
+
+
+_COUNTER_ITEMS = PreparedQuery(
+    _counter_items_queryset,
+    prescription_id=sentinel_id(11),
+    disease_id=sentinel_id(12),
+    price_cap_basis=sentinel_text("price_cap_basis"),
+    on=sentinel_date(2),
+)
+
+
+def counter_items(*, prescription: Prescription, on: date) -> list[Any]:
+    """The prescription's items with their drug, `in_scope` (the drug is in the disease's
+    scope; False without a disease) and `listed_price` (the programme's listed price in
+    force on `on`, HY-B02 / GY-C01): one statement, compiled once per process."""
+    items: list[Any] = _COUNTER_ITEMS.fetch(
+        prescription_id=prescription.pk,
+        disease_id=prescription.disease_id,
+        price_cap_basis=prescription.programme.price_cap_basis,
+        on=on,
+    )
+    for item in items:
+        item.prescription = prescription
+    return items
 
 
 def pharmacy_of(principal: Principal) -> Pharmacy | None:

@@ -3,7 +3,6 @@ returns, delivery register and record retention."""
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -12,16 +11,18 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, F, OuterRef, Subquery, Value
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, OrganisationKind, User
 from core.errors import DomainError, RuleViolation, TransitionNotAllowed
+from core.prepared import insert
 from core.uploads import sniff_upload
 from core.validators import normalise_resident_id, validate_resident_id
 from inventory.models import (
     APPROVAL_ONLY_ALLOWED,
+    TRACEABILITY_CODE_RE,
     DiseaseDrug,
     Drug,
     ItemCategory,
@@ -49,7 +50,7 @@ from prescriptions.models import (
 from prescriptions.selectors import (
     CounterChecks,
     counter_checks,
-    listed_prices,
+    counter_items,
     outpatient_status,
     prescriber_memberships,
     price_cap_of,
@@ -60,8 +61,6 @@ from programmes.models import Disease, PriceCapBasis, Programme
 from supervision.models import FindingKind, FindingPriority
 from supervision.services import finding_raise
 
-# The national drug traceability code: 20 digits, one per sold unit (HY-B03).
-TRACE_CODE_RE = re.compile(r"^\d{20}$")
 CENT = Decimal("0.01")
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png"})
 
@@ -332,11 +331,30 @@ def _prescription_valid(prescription: Prescription, on: date) -> bool:
     )
 
 
+# What the ledger knows of the scanned codes: the pharmacy and batch each was received in and
+# the sale it went out in (one statement, no ORM compilation on the counter's hot path).
+_CODES_KNOWN = (
+    "SELECT code, pharmacy_id, batch_id, sold_in_id"  # noqa: S608
+    f" FROM {TraceabilityCode._meta.db_table} WHERE code = ANY(%s)"
+)
+
+
+class _RetryDone(Exception):
+    def __init__(self, done: Dispensing) -> None:
+        self.done = done
+
+
 def _check_codes(
-    *, pharmacy: Pharmacy, lines: list[LineInput], actor: User, at: datetime
+    *,
+    pharmacy: Pharmacy,
+    lines: list[LineInput],
+    actor: User,
+    at: datetime,
+    idempotency_key: str | None = None,
 ) -> dict[str, int]:
     """Format and count (HY-B03), already sold (GY-E02); returns the batch of each code this
-    pharmacy received."""
+    pharmacy received. Codes sold by the first request of a retry (committed after the
+    retry's idempotency check) are that request's, not a resale: `_RetryDone`."""
     seen: set[str] = set()
     for line in lines:
         if len(line.traceability_codes) != line.quantity:
@@ -346,18 +364,23 @@ def _check_codes(
                 % {"qty": line.quantity, "n": len(line.traceability_codes)},
             )
         for code in line.traceability_codes:
-            if not TRACE_CODE_RE.match(code):
+            if not TRACEABILITY_CODE_RE.match(code):
                 raise RuleViolation("HY-B03", _("追溯码 %s 格式不正确（应为 20 位数字）。") % code)
             if code in seen:
                 raise RuleViolation("HY-B03", _("追溯码 %s 重复扫描。") % code)
             seen.add(code)
-    known = list(
-        TraceabilityCode.objects.filter(code__in=seen).values_list(
-            "code", "pharmacy_id", "batch_id", "sold_in_id"
-        )
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(_CODES_KNOWN, [list(seen)])
+        known: list[tuple[str, int, int, int | None]] = cursor.fetchall()
     sold = [code for code, _ph, _b, sold_in in known if sold_in is not None]
     if sold:
+        done = (
+            Dispensing.objects.filter(pharmacy=pharmacy, idempotency_key=idempotency_key).first()
+            if idempotency_key
+            else None
+        )
+        if done is not None:
+            raise _RetryDone(done)
         # The finding is committed on its own: the refused sale rolls back, the alert stays.
         for code in sold:
             finding_raise(
@@ -422,21 +445,25 @@ def dispensing_submit(
     proxy: ProxyInput | None = None,
     personal_paid: Decimal | None = None,
     idempotency_key: str | None = None,
+    checks: CounterChecks | None = None,
+    now: datetime | None = None,
 ) -> Dispensing:
     """Dispense and settle at the counter: designation (HY-C06), enrolment and chosen place
     (HY-G05/G07), hospital stay (HY-G08), identity and proxy (HY-E07, GY-D01, HY-G09),
     prescription (HY-E02, GY-D02, GY-E02), scope and swaps (HY-G10, GY-C02), price caps
     (HY-B02, GY-C01), traceability codes (HY-B03, GY-E02), quarterly quota (HY-G07),
     stock; the personal share is never waived (HY-G10); a retry with the key returns the
-    first dispensing."""
-    now = timezone.now()
+    first dispensing. `checks` (with `now`, the time they were read at): the caller read
+    them with the prescription (`counter_read`)."""
+    now = now or timezone.now()
     today = timezone.localdate(now)
     programme = prescription.programme
     patient = prescription.patient
     disease = prescription.disease
-    checks = counter_checks(
-        pharmacy=pharmacy, prescription=prescription, on=today, idempotency_key=idempotency_key
-    )
+    if checks is None:
+        checks = counter_checks(
+            pharmacy=pharmacy, prescription=prescription, on=today, idempotency_key=idempotency_key
+        )
     if checks.done_id is not None:
         return _same_request(Dispensing.objects.get(pk=checks.done_id), prescription)
     enrolment = _eligibility(
@@ -470,20 +497,8 @@ def dispensing_submit(
         raise ValidationError(_("请至少配一种药品。"))
 
     # Each item with its drug, whether the drug is in the disease's scope and its listed
-    # price: one query.
-    items = {
-        i.pk: i
-        for i in prescription.items.select_related("drug").annotate(
-            in_scope=Exists(DiseaseDrug.objects.filter(disease=disease, drug=OuterRef("drug_id")))
-            if disease is not None
-            else Value(False),
-            listed_price=Subquery(
-                listed_prices(programme=programme, on=today)
-                .filter(drug=OuterRef("drug_id"))
-                .values("price")[:1]
-            ),
-        )
-    }
+    # price: one query (compiled once per process).
+    items = {i.pk: i for i in counter_items(prescription=prescription, on=today)}
     priced: list[tuple[LineInput, PrescriptionItem, Decimal]] = []
     for line in lines:
         item = items.get(line.item_id)
@@ -518,7 +533,12 @@ def dispensing_submit(
                 % {"drug": drug, "price": line.unit_price, "cap": cap if cap is not None else "—"},
             )
         priced.append((line, item, cap))
-    received = _check_codes(pharmacy=pharmacy, lines=lines, actor=actor, at=now)
+    try:
+        received = _check_codes(
+            pharmacy=pharmacy, lines=lines, actor=actor, at=now, idempotency_key=idempotency_key
+        )
+    except _RetryDone as retry:
+        return _same_request(retry.done, prescription)
 
     total = sum(
         (
@@ -556,6 +576,15 @@ def _same_request(done: Dispensing, prescription: Prescription) -> Dispensing:
     if done.prescription_id != prescription.pk:
         raise DomainError(_("该幂等键已用于另一张处方的结算。"))
     return done
+
+
+# HY-E02: take the quantity from the item only while that much is left (the row lock is the
+# UPDATE's; a concurrent counter re-checks after waiting).
+_TAKE_ITEM = (
+    f"UPDATE {PrescriptionItem._meta.db_table}"  # noqa: S608
+    " SET dispensed_quantity = dispensed_quantity + %(q)s"
+    " WHERE id = %(id)s AND dispensed_quantity <= quantity - %(q)s"
+)
 
 
 def _book(
@@ -621,13 +650,13 @@ def _book(
             dispensing.purchase_list_photo.save(
                 f"{uuid.uuid4().hex}.img", proxy.purchase_list_photo, save=False
             )
-        dispensing.save()
+        insert([dispensing])
         # Lock order everywhere: prescription items (by id), quota account, stock batches.
         # Each is one conditional UPDATE: it locks the row and re-checks in one statement.
         for line, item, _cap in sorted(priced, key=lambda p: p[1].pk):
-            taken = PrescriptionItem.objects.filter(
-                pk=item.pk, dispensed_quantity__lte=F("quantity") - line.quantity
-            ).update(dispensed_quantity=F("dispensed_quantity") + line.quantity)
+            with connection.cursor() as cursor:
+                cursor.execute(_TAKE_ITEM, {"q": line.quantity, "id": item.pk})
+                taken = cursor.rowcount
             if not taken:
                 raise RuleViolation(
                     "HY-E02", _("%s 处方剩余数量不足（已在别处配药）。") % item.drug
@@ -677,15 +706,19 @@ def _book(
                     movement=movement,
                 )
             )
-        DispensingLine.objects.bulk_create(rows)
+        insert(rows)
         # The caller shows the lines: they are already in memory.
         dispensing._prefetched_objects_cache = {"lines": rows}  # type: ignore[attr-defined]
-        DispensingEvent.objects.create(
-            dispensing=dispensing,
-            old_status="",
-            new_status=DispensingStatus.SETTLED,
-            actor=actor,
-            rule_id="GY-D02",
+        insert(
+            [
+                DispensingEvent(
+                    dispensing=dispensing,
+                    old_status="",
+                    new_status=DispensingStatus.SETTLED,
+                    actor=actor,
+                    rule_id="GY-D02",
+                )
+            ]
         )
     return dispensing
 
@@ -732,12 +765,16 @@ def _quota_use(
         )
         row = cursor.fetchone()
     if row is not None:
-        QuotaEvent.objects.create(
-            account_id=row[0],
-            dispensing=dispensing,
-            kind=QuotaEventKind.USE,
-            amount=amount,
-            actor=actor,
+        insert(
+            [
+                QuotaEvent(
+                    account_id=row[0],
+                    dispensing=dispensing,
+                    kind=QuotaEventKind.USE,
+                    amount=amount,
+                    actor=actor,
+                )
+            ]
         )
         return
     # No account yet (first purchase of the period: create it) or not enough left.

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+from typing import Any
 
 import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.models import ApiKey, Role, User
-from accounts.services import api_key_create
+from accounts.services import api_key_authenticate, api_key_create
 from tests.conftest import login
 
 pytestmark = pytest.mark.django_db
@@ -140,3 +141,33 @@ def test_history_names_the_keys_issuer_for_a_change_made_with_an_api_key(
     latest = pharmacy.history.latest()
     assert latest.address == "衡阳县西渡镇蒸阳北路1号"
     assert latest.history_user == manager
+
+
+def test_a_key_used_a_moment_ago_is_refused_on_the_next_request_once_revoked(
+    personas: dict[str, User], django_assert_num_queries: Any
+) -> None:
+    # Given a key whose lookup is cached (it was just used)
+    manager = personas[Role.PHARMACY_MANAGER]
+    key, raw = _key_for(manager)
+    api = APIClient()
+    assert api.get("/api/v1/whoami/", HTTP_AUTHORIZATION=f"Api-Key {raw}").status_code == 200
+    with django_assert_num_queries(0):
+        assert api_key_authenticate(raw) is not None  # cached: no query at all
+    # When the manager revokes it
+    assert login(Client(), manager).post(f"/accounts/api-keys/{key.pk}/revoke/").status_code == 302
+    # Then the very next call with it is refused
+    response = api.get("/api/v1/whoami/", HTTP_AUTHORIZATION=f"Api-Key {raw}")
+    assert response.status_code == 401
+
+
+def test_a_key_of_a_deactivated_organisation_is_refused_on_the_next_request(
+    personas: dict[str, User],
+) -> None:
+    manager = personas[Role.PHARMACY_MANAGER]
+    _key, raw = _key_for(manager)
+    api = APIClient()
+    assert api.get("/api/v1/whoami/", HTTP_AUTHORIZATION=f"Api-Key {raw}").status_code == 200
+    organisation = manager.memberships.get().organisation
+    organisation.is_active = False
+    organisation.save()
+    assert api.get("/api/v1/whoami/", HTTP_AUTHORIZATION=f"Api-Key {raw}").status_code == 401

@@ -398,3 +398,40 @@ def test_hy_e06_movements_recorded_while_a_stocktake_is_open_are_reconciled(
         )
     batch.refresh_from_db()
     assert batch.quantity == 50 - 3 - 5 - 1
+
+
+@pytest.mark.parametrize(
+    ("kind", "extra"),
+    [
+        (
+            K.TRANSFER_OUT,
+            {"counterparty_kind": "same_owner", "counterparty": "二店", "reference": "DB-8"},
+        ),
+        (K.PURCHASE_RETURN, {"supplier": "国药控股湖南有限公司", "reference": "TH-1"}),
+        (K.LOSS, {"reason": "破损"}),
+        (K.DESTRUCTION, {"reason": "过期"}),
+    ],
+)
+def test_hy_b03_a_code_that_has_left_the_pharmacy_cannot_be_sold(
+    pharmacy: Pharmacy, catalogue: dict[str, Drug], stocked: StockBatch, kind: str, extra: Any
+) -> None:
+    # Given code 2 left the pharmacy (transfer out, return, loss or destruction)
+    enter(pharmacy, kind, 1, batch=stocked, traceability_codes=[code(2)], **extra)
+    sale: dict[str, Any] = {
+        "pharmacy": pharmacy,
+        "drug": catalogue["amlodipine"],
+        "quantity": 1,
+        "unit_price": Decimal("9.00"),
+        "sold_at": at(date(2026, 8, 12)),
+        "actor": None,
+    }
+    # When the counter books a sale with it, from its batch or the earliest one: refused
+    for batch in (stocked, None):
+        with pytest.raises(RuleViolation, match="已调出、退货、报损或销毁") as exc:
+            stock_sale_book(batch=batch, traceability_codes=[code(2)], **sale)
+        assert exc.value.rule_id == "HY-B03"
+    stocked.refresh_from_db()
+    assert stocked.quantity == 99  # only the code that left; the refused sales took nothing
+    # A code still on hand sells
+    sold = stock_sale_book(batch=stocked, traceability_codes=[code(3)], **sale)
+    assert TraceabilityCode.objects.get(code=code(3)).sold_in_id == sold.pk

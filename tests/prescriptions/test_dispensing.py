@@ -378,3 +378,30 @@ def test_return_reverses_quota_stock_codes_and_money_exactly() -> None:
         resale = w.line(p, 10)
         resale.traceability_codes = line.traceability_codes
         submit(w, p, [resale])
+
+
+def test_a_retry_checked_before_the_first_request_committed_returns_it_not_a_gy_e02_resale() -> (
+    None
+):
+    # Given a retry whose idempotency check ran while the first request was still booking
+    # (it saw no dispensing under the key) ...
+    w = world()
+    with time_machine.travel(MAY, tick=False):
+        p = w.prescription()
+        lines = [w.line(p, 2)]
+        from prescriptions.selectors import counter_checks
+
+        stale = counter_checks(
+            pharmacy=w.pharmacy, prescription=p, on=date(2027, 5, 10), idempotency_key="pos-9"
+        )
+        first = submit(w, p, lines, idempotency_key="pos-9")
+        # ... when it reaches the codes the first request has sold since
+        retry = submit(w, p, lines, idempotency_key="pos-9", checks=stale)
+        # Then it returns the first dispensing: no second charge, no resale finding
+        assert retry.pk == first.pk
+        assert not Finding.objects.filter(rule_id="GY-E02").exists()
+        # and without the key the same codes are a resale (GY-E02)
+        with pytest.raises(RuleViolation) as exc:
+            submit(w, p, lines)
+    assert exc.value.rule_id == "GY-E02"
+    assert Finding.objects.filter(rule_id="GY-E02").exists()

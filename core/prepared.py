@@ -1,0 +1,190 @@
+"""Querysets compiled once per process: for hot reads whose ORM compilation costs more CPU
+than PostgreSQL spends answering them.
+
+`PreparedQuery(build, name=sentinel, ...)` calls `build(**sentinels)` once, compiles the
+queryset to SQL, and remembers which SQL parameter carries which sentinel. Each call then
+sends that SQL with the real values in their places and turns the rows into model instances
+(select_related objects and annotations included) the way the ORM does. The queryset is still
+the one source of truth: it is written with the same selectors as everywhere else.
+
+Sentinels are values that cannot occur in a real query (a large negative id, a date in the
+year 1001, a string with a control character); compiling fails loudly when a sentinel does not
+reach the SQL as one parameter, or when a sentinel's value was changed on the way (a lookup
+that wraps its value, like `icontains`, cannot be prepared).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Generic, TypeVar
+
+from django.db import connections
+from django.db.models import Model, QuerySet
+from django.db.models.expressions import DatabaseDefault
+from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
+from django.db.models.signals import post_save, pre_save
+
+M = TypeVar("M", bound=Model)
+
+
+def sentinel_id(n: int) -> int:
+    """An id no row has (use a distinct n per parameter)."""
+    return -7_340_000_000 - n
+
+
+def sentinel_date(n: int) -> date:
+    return date(1001, 1, n)
+
+
+def sentinel_text(name: str) -> str:
+    return f"\x01prepared:{name}"
+
+
+def partial_instance(model: type[M], using: str = "default", **values: Any) -> M:
+    """An instance loaded from these column values (attnames); any other field is deferred
+    and loads from the database when read, as with `.only()`."""
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
+    assert len(names) == len(values), f"not columns of {model.__name__}: {sorted(values)}"
+    return model.from_db(using, names, [values[n] for n in names])
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    slots: tuple[tuple[str | None, Any], ...]  # (sentinel name, None) or (None, constant)
+    converters: tuple[tuple[int, tuple[Any, ...], Any], ...]
+    col_count: int
+    model: type[Model]
+    init_list: tuple[str, ...]
+    model_start: int
+    model_end: int
+    related_populators: tuple[Any, ...]
+    annotation_col_map: tuple[tuple[str, int], ...]
+
+
+class PreparedQuery(Generic[M]):
+    """A queryset built once from `build(**sentinels)`; `fetch(**values)` runs it."""
+
+    def __init__(self, build: Callable[..., QuerySet[M]], **sentinels: Any) -> None:
+        self.build = build
+        self.sentinels = sentinels
+        self._compiled: dict[str, _Compiled] = {}
+        self._lock = threading.Lock()
+
+    def sql(self, using: str = "default") -> tuple[str, tuple[tuple[str | None, Any], ...]]:
+        compiled = self._compile(using)
+        return compiled.sql, compiled.slots
+
+    def _compile(self, using: str) -> _Compiled:
+        compiled = self._compiled.get(using)
+        if compiled is not None:
+            return compiled
+        with self._lock:
+            compiled = self._compiled.get(using)
+            if compiled is not None:  # another thread compiled it meanwhile
+                return compiled
+            queryset = self.build(**self.sentinels).using(using)
+            compiler = queryset.query.get_compiler(using=using)
+            sql, params = compiler.as_sql()
+            by_value = {(type(v), v): name for name, v in self.sentinels.items()}
+            slots: list[tuple[str | None, Any]] = []
+            for p in params:
+                name = by_value.get((type(p), p))
+                slots.append((name, None) if name is not None else (None, p))
+                if name is None and isinstance(p, str) and "\x01prepared:" in p:
+                    raise ValueError(f"a sentinel was altered on its way to the SQL: {p!r}")
+            missing = set(self.sentinels) - {name for name, _c in slots if name}
+            if missing:
+                raise ValueError(f"sentinels not found in the SQL parameters: {sorted(missing)}")
+            select, klass_info = compiler.select, compiler.klass_info
+            assert klass_info is not None, "prepare model querysets only (not values())"
+            fields = [s[0] for s in select[: compiler.col_count]]
+            converters = compiler.get_converters(fields)
+            select_fields = klass_info["select_fields"]
+            start, end = select_fields[0], select_fields[-1] + 1
+            compiled = _Compiled(
+                sql=sql,
+                slots=tuple(slots),
+                converters=tuple(
+                    (pos, tuple(convs), expression)
+                    for pos, (convs, expression) in converters.items()
+                ),
+                col_count=compiler.col_count,
+                model=klass_info["model"],
+                init_list=tuple(f[0].target.attname for f in select[start:end]),
+                model_start=start,
+                model_end=end,
+                related_populators=tuple(get_related_populators(klass_info, select, using)),
+                annotation_col_map=tuple(compiler.annotation_col_map.items()),
+            )
+            self._compiled[using] = compiled
+            return compiled
+
+    def fetch(self, using: str = "default", **values: Any) -> list[M]:
+        """The rows for these values (one keyword per sentinel), as the queryset yields them."""
+        c = self._compile(using)
+        params = [values[name] if name is not None else constant for name, constant in c.slots]
+        connection = connections[using]
+        with connection.cursor() as cursor:
+            cursor.execute(c.sql, params)
+            rows = cursor.fetchall()
+        objects: list[M] = []
+        for fetched in rows:
+            row = list(fetched[: c.col_count])
+            for pos, convs, expression in c.converters:
+                value = row[pos]
+                for converter in convs:
+                    value = converter(value, expression, connection)
+                row[pos] = value
+            obj = c.model.from_db(using, list(c.init_list), row[c.model_start : c.model_end])
+            for populator in c.related_populators:
+                populator.populate(row, obj)
+            for attr, pos in c.annotation_col_map:
+                setattr(obj, attr, row[pos])
+            objects.append(obj)  # type: ignore[arg-type]
+        return objects
+
+
+_INSERT_SQL: dict[tuple[type[Model], int, str], tuple[str, tuple[Any, ...]]] = {}
+
+
+def insert(objs: list[M], using: str = "default") -> list[M]:
+    """INSERT new instances of one model in one statement and set their ids, as `bulk_create`
+    does (no save(), no signals: refused when the model has save-signal receivers), with the
+    SQL text built once per model and row count. Field values go through each field's
+    `pre_save` (auto_now_add, files) and `get_db_prep_save`, as the ORM's own insert."""
+    model = type(objs[0])
+    assert all(type(o) is model for o in objs)
+    if pre_save.has_listeners(model) or post_save.has_listeners(model):
+        raise ValueError(f"{model.__name__} has save signals: use save() or bulk_create()")
+    connection = connections[using]
+    cached = _INSERT_SQL.get((model, len(objs), using))
+    if cached is None:
+        opts = model._meta
+        fields = tuple(f for f in opts.concrete_fields if f is not opts.auto_field)
+        qn = connection.ops.quote_name
+        row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        sql = (  # table and column names from the model, quoted by the backend
+            f"INSERT INTO {qn(opts.db_table)} ({', '.join(qn(f.column) for f in fields)})"  # noqa: S608
+            f" VALUES {', '.join([row] * len(objs))} RETURNING {qn(opts.pk.column)}"
+        )
+        cached = _INSERT_SQL[(model, len(objs), using)] = (sql, fields)
+    sql, fields = cached
+    params: list[Any] = []
+    for obj in objs:
+        for f in fields:
+            value = f.pre_save(obj, True)
+            if isinstance(value, DatabaseDefault):
+                value = f.get_default()
+            params.append(f.get_db_prep_save(value, connection=connection))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        ids = [pk for (pk,) in cursor.fetchall()]
+    for obj, pk in zip(objs, ids, strict=True):
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = using
+    return objs
