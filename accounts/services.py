@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import ApiKey, Organisation, Region, User
 from core.errors import DomainError
-from core.prepared import partial_instance
+from core.prepared import PreparedQuery, partial_instance, prepared_cursor, sentinel_text
 
 
 def _digest(raw_key: str) -> str:
@@ -76,14 +76,24 @@ def _columns(obj: Model) -> dict[str, Any]:
     return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
 
 
-def _lookup(prefix: str, digest: str) -> dict[str, Any] | None:
-    key = (
+# Compiled once per process (core.prepared): a cold key costs one read, not an ORM compile.
+_KEY_BY_PREFIX = PreparedQuery(
+    lambda prefix: (
         ApiKey.objects.select_related(
             "organisation", "organisation__region", "organisation__pharmacy"
         )
-        .filter(prefix=prefix)
-        .first()
-    )
+        .filter(prefix=prefix)  # unique
+        .order_by()
+    ),
+    prefix=sentinel_text("prefix"),
+)
+
+
+_KEY_USED = f"UPDATE {ApiKey._meta.db_table} SET last_used_at = %s WHERE id = %s"  # noqa: S608
+
+
+def _lookup(prefix: str, digest: str) -> dict[str, Any] | None:
+    key = next(iter(_KEY_BY_PREFIX.fetch(prefix=prefix)), None)
     if key is None or not hmac.compare_digest(key.digest, digest):
         return None
     organisation = key.organisation
@@ -119,19 +129,24 @@ def api_key_authenticate(raw_key: str) -> ApiKey | None:
         return None
     digest = _digest(raw_key)
     entry = cache.get(_cache_key(digest))
+    store = entry is None
     if entry is None:
         entry = _lookup(prefix, digest)
         if entry is None:
             return None  # an unknown key is not cached: nothing for a guesser to fill
-        cache.set(_cache_key(digest), entry, settings.API_KEY_CACHE_SECONDS)
     if entry["refused"]:
+        if store:
+            cache.set(_cache_key(digest), entry, settings.API_KEY_CACHE_SECONDS)
         return None
     key = _key_from(entry)
     now = timezone.now()
     # Record use at most once a minute to keep the hot path free of writes.
     if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
-        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        with prepared_cursor() as cursor:
+            cursor.execute(_KEY_USED, [now, key.pk])
         key.last_used_at = now
         entry["key"]["last_used_at"] = now
+        store = True
+    if store:
         cache.set(_cache_key(digest), entry, settings.API_KEY_CACHE_SECONDS)
     return key

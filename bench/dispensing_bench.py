@@ -34,8 +34,8 @@ PATIENTS = int(os.environ.get("BENCH_PATIENTS", 50_000))
 HISTORY_QUARTERS = 4  # a year of history: one dispensing per patient per past quarter
 CLIENTS = 8
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", 1_600))
-# Dispensings served in this process through the WSGI application (the whole middleware
-# stack, no network) to measure Django's own CPU per dispensing; BENCH_PROFILE=1 prints
+# Dispensings served in this process through the portal's WSGI application (its middleware,
+# no network) to measure Django's own CPU per dispensing; BENCH_PROFILE=1 prints
 # where it goes.
 IN_PROCESS = int(os.environ.get("BENCH_IN_PROCESS", 200))
 # Synchronous gunicorn workers, two per core: a worker waits on PostgreSQL (a loopback round
@@ -329,16 +329,17 @@ def queries_per_dispensing(job: tuple[str, str, int, int, int]) -> int:
 
 
 def cpu_per_dispensing(jobs: list[tuple[str, str, int, int, int]]) -> float:
-    """CPU time of this process per dispensing served by the WSGI application (middleware,
-    DRF, checks, booking, psycopg; PostgreSQL's own CPU is not counted), in ms."""
+    """CPU time of this process per dispensing served by the portal's WSGI application
+    (middleware, DRF, checks, booking, psycopg; PostgreSQL's own CPU is not counted), in ms."""
     import cProfile
     import io
     import pstats
 
-    from django.core.handlers.wsgi import WSGIHandler
     from django.test import override_settings
 
-    application = WSGIHandler()
+    from core.handlers import PortalHandler
+
+    application = PortalHandler()  # what config.wsgi serves
 
     def call(job: tuple[str, str, int, int, int]) -> None:
         payload = json.dumps(_body(job)).encode()
@@ -433,6 +434,51 @@ def load(jobs: list[tuple[str, str, int, int, int]]) -> tuple[float, list[float]
     return time.perf_counter() - began, latencies, failures
 
 
+def _cpu_ticks(server_pid: int, db_name: str) -> dict[str, dict[int, int]]:
+    """CPU ticks (user + system) of the processes serving the load: gunicorn and its
+    workers, PostgreSQL (the backends of the bench database and the server's own background
+    processes, not other databases' backends) and Redis."""
+    groups: dict[str, dict[int, int]] = {"gunicorn": {}, "postgres": {}, "redis": {}}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        comm = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        ticks = int(fields[11]) + int(fields[12])
+        if int(entry) == server_pid or fields[1] == str(server_pid):
+            groups["gunicorn"][int(entry)] = ticks
+        elif comm.startswith("postgres"):
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    title = f.read().decode(errors="replace")
+            except OSError:
+                continue
+            if db_name in title or ("127.0.0.1(" not in title and "[local]" not in title):
+                groups["postgres"][int(entry)] = ticks
+        elif comm.startswith("redis"):
+            groups["redis"][int(entry)] = ticks
+    return groups
+
+
+def _cpu_split(
+    before: dict[str, dict[int, int]], after: dict[str, dict[int, int]], own: float, n: int
+) -> str:
+    """Milliseconds of CPU per dispensing, by process group."""
+    hz = os.sysconf("SC_CLK_TCK")
+    parts = [
+        (group, sum(t - before[group].get(pid, 0) for pid, t in pids.items()) * 1000 / hz / n)
+        for group, pids in after.items()
+    ]
+    parts.append(("load generator", own * 1000 / n))
+    total = sum(ms for _g, ms in parts)
+    return ", ".join(f"{g} {ms:.1f}" for g, ms in parts) + f"; total {total:.1f}"
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -456,7 +502,7 @@ def run() -> None:
         print(f"SQL queries per dispensing (API, in process): {queries_per_dispensing(jobs[0])}")
         if IN_PROCESS:
             cpu = cpu_per_dispensing(jobs[-IN_PROCESS:])
-            print(f"Django CPU per dispensing (in process, WSGI, whole middleware): {cpu:.1f} ms")
+            print(f"Django CPU per dispensing (in process, the portal's WSGI app): {cpu:.1f} ms")
             jobs = jobs[:-IN_PROCESS]
         if len(jobs) < 2:
             return  # BENCH_REQUESTS=0: the in-process figures only
@@ -486,8 +532,9 @@ def run() -> None:
         )
         try:
             _wait_for_server()
-            # warm-up: each worker opens its connection
+            cpu_before, own_before = _cpu_ticks(server.pid, db_name), time.process_time()
             elapsed, latencies, failures = load(jobs[1:])
+            cpu_after, own_after = _cpu_ticks(server.pid, db_name), time.process_time()
         finally:
             server.terminate()
             server.wait(30)
@@ -501,6 +548,8 @@ def run() -> None:
             f"p50 {statistics.median(latencies) * 1000:.0f} ms, "
             f"p95 {p95 * 1000:.0f} ms, failures {failures}"
         )
+        split = _cpu_split(cpu_before, cpu_after, own_after - own_before, len(latencies))
+        print(f"  CPU ms per dispensing during the load: {split}")
 
 
 def _database_url(name: str) -> str:

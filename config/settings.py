@@ -76,6 +76,15 @@ MIDDLEWARE = [
     # AxesMiddleware last, as its documentation asks.
     "axes.middleware.AxesMiddleware",
 ]
+# Requests to /api/ signed with an API key (a POS or HIS system) skip what only a browser
+# needs — static files, session, CSRF, login, messages, htmx, login lockout (core.handlers).
+API_KEY_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "core.middleware.ChineseFirstLocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+]
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -112,7 +121,7 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("DINGDIAN_CACHE_PREFIX", default="dingdian"),
         }

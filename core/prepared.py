@@ -16,12 +16,14 @@ that wraps its value, like `icontains`, cannot be prepared).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Generic, TypeVar
 
 from django.db import connections
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import Model, QuerySet
 from django.db.models.expressions import DatabaseDefault
 from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
@@ -49,6 +51,76 @@ def partial_instance(model: type[M], using: str = "default", **values: Any) -> M
     names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
     assert len(names) == len(values), f"not columns of {model.__name__}: {sorted(values)}"
     return model.from_db(using, names, [values[n] for n in names])
+
+
+_PREPARING_CURSOR: list[type] = []
+_ONLY_WHEN_ASKED = 2**31 - 1
+
+
+def _preparing_cursor_class() -> type:
+    """Django's server-side-binding cursor, preparing every statement it runs."""
+    if not _PREPARING_CURSOR:
+        from django.db.backends.postgresql.base import ServerBindingCursor
+
+        class PreparingCursor(ServerBindingCursor):  # type: ignore[misc, valid-type]
+            def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+                kwargs.setdefault("prepare", True)
+                return super().execute(query, params, **kwargs)
+
+        _PREPARING_CURSOR.append(PreparingCursor)
+    return _PREPARING_CURSOR[0]
+
+
+class _LoggedWrapper(CursorDebugWrapper):
+    """Logs the statement with its values in place, as Django's own cursors log theirs (a
+    prepared statement leaves psycopg nothing to report as the last query)."""
+
+    def execute(self, sql: Any, params: Any = None) -> Any:
+        shown = sql if params is None else self.db.ops.compose_sql(sql, params)
+        with self.debug_sql(shown):
+            return CursorWrapper.execute(self, sql, params)
+
+
+def _match_timezone(connection: Any, cursor: Any) -> None:
+    """What Django's create_cursor() does for its own cursors."""
+    from django.db.backends.postgresql.base import TIMESTAMPTZ_OID
+    from django.db.backends.postgresql.psycopg_any import register_tzloader
+    from psycopg.pq import Format
+
+    loader = connection.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
+    if connection.timezone != loader.timezone:
+        register_tzloader(connection.timezone, cursor)
+
+
+@contextmanager
+def prepared_cursor(using: str = "default") -> Iterator[CursorWrapper]:
+    """A cursor for the hot path's fixed statements: on PostgreSQL each is sent with its
+    parameters apart (server-side binding) and prepared on first use, so the server parses
+    and plans it once per connection instead of once per call (the counter's read takes
+    longer to plan than to run). Queries are logged and wrapped as with `cursor()`.
+    Prepared statements need a session of their own: behind a transaction-pooling proxy,
+    set DATABASE_CONN_MAX_AGE=0 and go direct. Elsewhere (SQLite) the ordinary cursor."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            yield cursor
+        return
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    if connection.connection.prepare_threshold is None:
+        # Django turns psycopg's automatic preparation off; only statements that ask for it
+        # (this cursor's) are prepared, and Django's own cursors (client-side binding) never.
+        connection.connection.prepare_threshold = _ONLY_WHEN_ASKED
+    with connection.wrap_database_errors:
+        raw = _preparing_cursor_class()(connection.connection)
+    _match_timezone(connection, raw)
+    connection.validate_thread_sharing()
+    if connection.queries_logged:
+        cursor: CursorWrapper = _LoggedWrapper(raw, connection)
+    else:
+        cursor = connection.make_cursor(raw)
+    with cursor:
+        yield cursor
 
 
 @dataclass(frozen=True)
@@ -128,7 +200,7 @@ class PreparedQuery(Generic[M]):
         c = self._compile(using)
         params = [values[name] if name is not None else constant for name, constant in c.slots]
         connection = connections[using]
-        with connection.cursor() as cursor:
+        with prepared_cursor(using) as cursor:
             cursor.execute(c.sql, params)
             rows = cursor.fetchall()
         objects: list[M] = []
@@ -180,7 +252,7 @@ def insert(objs: list[M], using: str = "default") -> list[M]:
             if isinstance(value, DatabaseDefault):
                 value = f.get_default()
             params.append(f.get_db_prep_save(value, connection=connection))
-    with connection.cursor() as cursor:
+    with prepared_cursor(using) as cursor:
         cursor.execute(sql, params)
         ids = [pk for (pk,) in cursor.fetchall()]
     for obj, pk in zip(objs, ids, strict=True):

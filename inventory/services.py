@@ -20,7 +20,7 @@ from accounts.models import Membership, Role, User
 from core.calendar import load_calendar
 from core.errors import DomainError, RuleViolation, TransitionNotAllowed
 from core.notifications import notification_send
-from core.prepared import insert
+from core.prepared import insert, prepared_cursor
 from inventory import imports, staging
 from inventory.files import sniff_spreadsheet
 from inventory.models import (
@@ -253,7 +253,7 @@ def _stock_take(*, pharmacy: Pharmacy, drug: Drug, batch_id: int | None, quantit
     # The earliest batch may be emptied by another counter between the pick and the lock:
     # pick again (a few times) before saying there is not enough.
     for _attempt in range(1 if batch_id is not None else 3):
-        with connection.cursor() as cursor:
+        with prepared_cursor() as cursor:
             cursor.execute(_TAKE_FROM_BATCH if batch_id is not None else _TAKE_EARLIEST, params)
             row = cursor.fetchone()
         if row is not None:
@@ -293,7 +293,7 @@ _SELL_CODES = (
 
 def _codes_sell(*, pharmacy: Pharmacy, batch_id: int, movement: Movement, codes: list[str]) -> None:
     """HY-B03: each traceability code is sold once, from the batch it was received in."""
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
             _SELL_CODES, {"m": movement.pk, "codes": codes, "b": batch_id, "p": pharmacy.pk}
         )

@@ -10,14 +10,14 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, OrganisationKind, User
 from core.errors import DomainError, RuleViolation, TransitionNotAllowed
-from core.prepared import insert
+from core.prepared import insert, prepared_cursor
 from core.uploads import sniff_upload
 from core.validators import normalise_resident_id, validate_resident_id
 from inventory.models import (
@@ -369,7 +369,7 @@ def _check_codes(
             if code in seen:
                 raise RuleViolation("HY-B03", _("追溯码 %s 重复扫描。") % code)
             seen.add(code)
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_CODES_KNOWN, [list(seen)])
         known: list[tuple[str, int, int, int | None]] = cursor.fetchall()
     sold = [code for code, _ph, _b, sold_in in known if sold_in is not None]
@@ -654,7 +654,7 @@ def _book(
         # Lock order everywhere: prescription items (by id), quota account, stock batches.
         # Each is one conditional UPDATE: it locks the row and re-checks in one statement.
         for line, item, _cap in sorted(priced, key=lambda p: p[1].pk):
-            with connection.cursor() as cursor:
+            with prepared_cursor() as cursor:
                 cursor.execute(_TAKE_ITEM, {"q": line.quantity, "id": item.pk})
                 taken = cursor.rowcount
             if not taken:
@@ -757,7 +757,7 @@ def _quota_use(
     """HY-G07: take the amount from the period's account in one conditional UPDATE (it locks
     the row; a second counter waits and re-checks); refuse beyond the standard; event row."""
     start, _end = quota_period_bounds(programme=programme, on=on)
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
             f"UPDATE {QuotaAccount._meta.db_table} SET used = used + %s"  # noqa: S608
             " WHERE enrolment_id = %s AND period_start = %s AND used + %s <= quota RETURNING id",

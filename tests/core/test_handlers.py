@@ -1,0 +1,111 @@
+"""The portal's WSGI application: a POS calling /api/ with its key goes through the lean
+middleware stack (core.handlers) and gets the same answers and security headers; pages and
+session calls go through the whole stack."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.core import signals
+from django.db import close_old_connections
+
+from accounts.models import Role, User
+from accounts.services import api_key_create
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def application() -> Iterator[Any]:
+    from config.wsgi import application
+
+    # As Django's test client does: the test's transaction must outlive each request.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield application
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+
+
+def _call(
+    application: Any, path: str, method: str = "GET", body: bytes = b"", **headers: str
+) -> tuple[int, dict[str, list[str]], bytes]:
+    environ = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": "testserver",
+        "CONTENT_TYPE": "application/json",
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.url_scheme": "http",
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+        "wsgi.version": (1, 0),
+        **{f"HTTP_{k.upper()}": v for k, v in headers.items()},
+    }
+    answer: dict[str, Any] = {}
+
+    def start_response(status: str, response_headers: list[tuple[str, str]], *_exc: Any) -> None:
+        answer["status"] = int(status.split()[0])
+        answer["headers"] = {}
+        for name, value in response_headers:
+            answer["headers"].setdefault(name.lower(), []).append(value)
+
+    content = b"".join(application(environ, start_response))
+    return answer["status"], answer["headers"], content
+
+
+def test_api_key_call_answers_with_the_security_headers_and_no_cookies(
+    application: Any, personas: dict[str, User]
+) -> None:
+    manager = personas[Role.PHARMACY_MANAGER]
+    _key, raw = api_key_create(
+        organisation=manager.memberships.get().organisation, name="收银台", actor=manager
+    )
+    status, headers, content = _call(application, "/api/v1/whoami/", authorization=f"Api-Key {raw}")
+    assert status == 200, content
+    assert json.loads(content)["via"] == "api_key"
+    assert headers["x-content-type-options"] == ["nosniff"]
+    assert headers["x-frame-options"] == ["DENY"]
+    assert headers["content-language"] == ["zh-hans"]
+    assert "set-cookie" not in headers  # no session, no CSRF token for a POS
+
+    status, _headers, content = _call(
+        application, "/api/v1/whoami/", authorization="Api-Key nope.nope"
+    )
+    assert status == 401
+    assert "接口密钥无效" in json.loads(content)["detail"]
+
+
+def test_api_key_call_without_trailing_slash_is_redirected_as_before(
+    application: Any, personas: dict[str, User]
+) -> None:
+    manager = personas[Role.PHARMACY_MANAGER]
+    _key, raw = api_key_create(
+        organisation=manager.memberships.get().organisation, name="收银台", actor=manager
+    )
+    status, headers, _content = _call(application, "/api/v1/whoami", authorization=f"Api-Key {raw}")
+    assert status == 301
+    assert headers["location"] == ["/api/v1/whoami/"]
+
+
+def test_pages_and_session_calls_keep_the_whole_stack(application: Any) -> None:
+    status, headers, _content = _call(application, "/accounts/login/")
+    assert status == 200
+    assert any(c.strip().startswith("csrftoken=") for c in headers.get("set-cookie", []))
+    # No key: the session path, which refuses an anonymous caller.
+    status, _headers, _content = _call(application, "/api/v1/whoami/")
+    assert status in (401, 403)
