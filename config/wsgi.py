@@ -2,6 +2,6 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-from core.handlers import get_wsgi_application  # noqa: E402 — after the settings module is set
+from core.handlers import get_wsgi_application
 
 application = get_wsgi_application()

@@ -11,7 +11,6 @@ whole stack.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -40,7 +39,7 @@ class PortalHandler(WSGIHandler):
         super().__init__()
         self.api_key = _ApiKeyHandler()
 
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         if environ.get("PATH_INFO", "").startswith(API_PREFIX) and environ.get(
             "HTTP_AUTHORIZATION", ""
         ).startswith(API_KEY_PREFIX):

@@ -15,6 +15,7 @@ that wraps its value, like `icontains`, cannot be prepared).
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -53,22 +54,40 @@ def partial_instance(model: type[M], using: str = "default", **values: Any) -> M
     return model.from_db(using, names, [values[n] for n in names])
 
 
-_PREPARING_CURSOR: list[type] = []
 _ONLY_WHEN_ASKED = 2**31 - 1
 
 
+@functools.cache
 def _preparing_cursor_class() -> type:
-    """Django's server-side-binding cursor, preparing every statement it runs."""
-    if not _PREPARING_CURSOR:
-        from django.db.backends.postgresql.base import ServerBindingCursor
+    """Django's server-side-binding cursor, preparing every statement it runs. Its SQL is
+    split into parts once per text (psycopg caches only statements under 4 kB; the counter's
+    read is twice that)."""
+    from django.db.backends.postgresql.base import (  # type: ignore[attr-defined]
+        ServerBindingCursor,
+    )
+    from psycopg import _queries
 
-        class PreparingCursor(ServerBindingCursor):  # type: ignore[misc, valid-type]
-            def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
-                kwargs.setdefault("prepare", True)
-                return super().execute(query, params, **kwargs)
+    split = functools.lru_cache(maxsize=64)(_queries._query2pg_nocache)
 
-        _PREPARING_CURSOR.append(PreparingCursor)
-    return _PREPARING_CURSOR[0]
+    class SplitOnce(_queries.PostgresQuery):
+        def convert(self, query: Any, vars: Any) -> None:
+            if vars is None or not isinstance(query, str | bytes):
+                return super().convert(query, vars)
+            query = self._ensure_bytes(query)
+            self.query, self._want_formats, self._order, self._parts = split(
+                query, self._tx.encoding
+            )
+            self.dump(vars)
+            return None
+
+    class PreparingCursor(ServerBindingCursor):
+        _query_cls = SplitOnce
+
+        def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+            kwargs.setdefault("prepare", True)
+            return super().execute(query, params, **kwargs)
+
+    return PreparingCursor
 
 
 class _LoggedWrapper(CursorDebugWrapper):
@@ -81,15 +100,23 @@ class _LoggedWrapper(CursorDebugWrapper):
             return CursorWrapper.execute(self, sql, params)
 
 
-def _match_timezone(connection: Any, cursor: Any) -> None:
-    """What Django's create_cursor() does for its own cursors."""
-    from django.db.backends.postgresql.base import TIMESTAMPTZ_OID
+def _new_preparing_cursor(connection: Any) -> Any:
+    from django.db.backends.postgresql.base import TIMESTAMPTZ_OID  # type: ignore[attr-defined]
     from django.db.backends.postgresql.psycopg_any import register_tzloader
     from psycopg.pq import Format
 
-    loader = connection.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
+    raw_connection = connection.connection
+    if raw_connection.prepare_threshold is None:
+        # Django turns psycopg's automatic preparation off; only statements that ask for it
+        # (this cursor's) are prepared, and Django's own cursors (client-side binding) never.
+        raw_connection.prepare_threshold = _ONLY_WHEN_ASKED
+    with connection.wrap_database_errors:
+        cursor = _preparing_cursor_class()(raw_connection)
+    # What Django's create_cursor() does for its own cursors.
+    loader = raw_connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
     if connection.timezone != loader.timezone:
         register_tzloader(connection.timezone, cursor)
+    return cursor
 
 
 @contextmanager
@@ -97,9 +124,9 @@ def prepared_cursor(using: str = "default") -> Iterator[CursorWrapper]:
     """A cursor for the hot path's fixed statements: on PostgreSQL each is sent with its
     parameters apart (server-side binding) and prepared on first use, so the server parses
     and plans it once per connection instead of once per call (the counter's read takes
-    longer to plan than to run). Queries are logged and wrapped as with `cursor()`.
-    Prepared statements need a session of their own: behind a transaction-pooling proxy,
-    set DATABASE_CONN_MAX_AGE=0 and go direct. Elsewhere (SQLite) the ordinary cursor."""
+    longer to plan than to run). One such cursor serves each connection. Queries are logged
+    and wrapped as with `cursor()`. Behind PgBouncer in transaction mode, turn on its
+    `max_prepared_statements` (1.21 and later). Elsewhere (SQLite) the ordinary cursor."""
     connection = connections[using]
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
@@ -107,20 +134,15 @@ def prepared_cursor(using: str = "default") -> Iterator[CursorWrapper]:
         return
     connection.close_if_health_check_failed()
     connection.ensure_connection()
-    if connection.connection.prepare_threshold is None:
-        # Django turns psycopg's automatic preparation off; only statements that ask for it
-        # (this cursor's) are prepared, and Django's own cursors (client-side binding) never.
-        connection.connection.prepare_threshold = _ONLY_WHEN_ASKED
-    with connection.wrap_database_errors:
-        raw = _preparing_cursor_class()(connection.connection)
-    _match_timezone(connection, raw)
+    mine = getattr(connection, "_dingdian_prepared", None)
+    if mine is None or mine[0] is not connection.connection or mine[1] != connection.timezone:
+        mine = (connection.connection, connection.timezone, _new_preparing_cursor(connection))
+        setattr(connection, "_dingdian_prepared", mine)  # noqa: B010
     connection.validate_thread_sharing()
     if connection.queries_logged:
-        cursor: CursorWrapper = _LoggedWrapper(raw, connection)
+        yield _LoggedWrapper(mine[2], connection)
     else:
-        cursor = connection.make_cursor(raw)
-    with cursor:
-        yield cursor
+        yield connection.make_cursor(mine[2])
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from core.prepared import prepared_cursor
 
 pytestmark = pytest.mark.django_db
 
-_SQL = f"SELECT code, name FROM {Region._meta.db_table} WHERE code = %s"  # noqa: S608
+_SQL = f"SELECT code, name FROM {Region._meta.db_table} WHERE code = %s"
 
 
 def test_statement_is_prepared_once_and_answers_as_the_ordinary_cursor() -> None:
