@@ -32,7 +32,7 @@ run: setup
 	echo "后台任务进程已启动 (worker + beat)，日志: var/worker.log" && \
 	echo "定点已启动: http://$(HOST):$(PORT)/  (Ctrl-C 停止)" && \
 	trap 'kill $$(cat var/worker.pid) 2>/dev/null' EXIT INT TERM; \
-	$(VENV)/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile - --log-level warning
+	$(VENV)/gunicorn config.wsgi -c config/gunicorn.py --bind $(HOST):$(PORT) --access-logfile - --log-level warning
 
 # The whole suite against PostgreSQL and Redis, plus lint, types and migrations.
 test: setup

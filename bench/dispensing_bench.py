@@ -11,6 +11,7 @@ import http.client
 import json
 import os
 import random
+import runpy
 import socket
 import statistics
 import subprocess
@@ -19,6 +20,7 @@ import threading
 import time
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -39,16 +41,12 @@ WARM_UP = int(os.environ.get("BENCH_WARM_UP", 200))
 # no network) to measure Django's own CPU per dispensing; BENCH_PROFILE=1 prints
 # where it goes.
 IN_PROCESS = int(os.environ.get("BENCH_IN_PROCESS", 200))
-# Synchronous gunicorn workers, two per core: a worker waits on PostgreSQL (a loopback round
-# trip per statement) for part of every request, so two per core keep both cores busy while
-# PostgreSQL, which needs CPU of its own, still gets its share. Threads would only contend
-# for one interpreter lock per process.
-CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 2
-WORKERS = int(os.environ.get("BENCH_WORKERS", 2 * CORES))
-# BENCH_THREADS=n: gthread workers with n threads each (they keep connections alive; sync
-# workers close each one after its answer).
-THREADS = int(os.environ.get("BENCH_THREADS", 0))
-WORKER_CLASS = "gthread"
+# gunicorn as the portal is served (config/gunicorn.py: a threaded worker per core, keep-alive);
+# BENCH_WORKERS / BENCH_THREADS override its figures, BENCH_THREADS=0 for synchronous workers.
+GUNICORN_CONFIG = Path(__file__).resolve().parent.parent / "config" / "gunicorn.py"
+_served = runpy.run_path(str(GUNICORN_CONFIG))
+WORKERS = int(os.environ.get("BENCH_WORKERS", _served["workers"]))
+THREADS = int(os.environ.get("BENCH_THREADS", _served["threads"]))
 
 
 def _resident_id(n: int) -> str:
@@ -521,15 +519,18 @@ def run() -> None:
                 "-m",
                 "gunicorn",
                 "config.wsgi",
+                "-c",
+                str(GUNICORN_CONFIG),
                 "--bind",
                 f"127.0.0.1:{PORT}",
                 "--workers",
                 str(WORKERS),
-                *(["--worker-class", WORKER_CLASS, "--threads", str(THREADS)] if THREADS else []),
+                *(["--threads", str(THREADS)] if THREADS else ["--worker-class", "sync"]),
                 "--log-level",
                 "warning",
             ],
             env=env,
+            cwd=GUNICORN_CONFIG.parent.parent,
         )
         try:
             _wait_for_server()
