@@ -68,13 +68,19 @@ def _call(
     return answer["status"], answer["headers"], content
 
 
-def test_api_key_call_answers_with_the_security_headers_and_no_cookies(
-    application: Any, personas: dict[str, User]
-) -> None:
+@pytest.fixture
+def raw_key(personas: dict[str, User]) -> str:
     manager = personas[Role.PHARMACY_MANAGER]
     _key, raw = api_key_create(
         organisation=manager.memberships.get().organisation, name="收银台", actor=manager
     )
+    return raw
+
+
+def test_api_key_call_answers_with_the_security_headers_and_no_cookies(
+    application: Any, raw_key: str
+) -> None:
+    raw = raw_key
     status, headers, content = _call(application, "/api/v1/whoami/", authorization=f"Api-Key {raw}")
     assert status == 200, content
     assert json.loads(content)["via"] == "api_key"
@@ -91,13 +97,11 @@ def test_api_key_call_answers_with_the_security_headers_and_no_cookies(
 
 
 def test_api_key_call_without_trailing_slash_is_redirected_as_before(
-    application: Any, personas: dict[str, User]
+    application: Any, raw_key: str
 ) -> None:
-    manager = personas[Role.PHARMACY_MANAGER]
-    _key, raw = api_key_create(
-        organisation=manager.memberships.get().organisation, name="收银台", actor=manager
+    status, headers, _content = _call(
+        application, "/api/v1/whoami", authorization=f"Api-Key {raw_key}"
     )
-    status, headers, _content = _call(application, "/api/v1/whoami", authorization=f"Api-Key {raw}")
     assert status == 301
     assert headers["location"] == ["/api/v1/whoami/"]
 
