@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import ApiKeyViewSet, WhoAmIView
 from accreditation.api import ApplicationViewSet, DesignationViewSet
 from accreditation.urls import public_urlpatterns
+from core.api import SchemaView
 from inventory.api import (
     MovementViewSet,
     PurchaseImportViewSet,
@@ -56,6 +57,6 @@ urlpatterns = [
     path("dispensing/", include("prescriptions.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/schema/", SchemaView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]
