@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mimetypes
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +36,15 @@ class StaticOnlyURLFetcher(URLFetcher):
         raise ForbiddenResource(f"PDF may only load our static files, not {url!r}")
 
 
+# One rendering at a time per process: the web server runs threads (config/gunicorn.py), and
+# WeasyPrint's font machinery (Pango, fontconfig) is not documented as safe to share between
+# threads. A page of ours renders in 0.1–0.3 s, so a queue of a few is short.
+_RENDERING = threading.Lock()
+
+
 def render_pdf(template: str, context: dict[str, Any]) -> bytes:
     """Render a template to PDF bytes."""
     html = render_to_string(template, context)
     document = HTML(string=html, base_url="/", url_fetcher=StaticOnlyURLFetcher())
-    return document.write_pdf()
+    with _RENDERING:
+        return document.write_pdf()
