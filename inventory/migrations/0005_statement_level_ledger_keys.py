@@ -54,7 +54,8 @@ DECLARE
     locked bigint;
     missing bigint;
 BEGIN
-    SELECT array_agg(DISTINCT {column}) INTO keys FROM new_rows WHERE {column} IS NOT NULL;
+    SELECT array_agg(k) INTO keys
+    FROM (SELECT DISTINCT {column} AS k FROM new_rows WHERE {column} IS NOT NULL) n;
     IF keys IS NULL THEN
         RETURN NULL;
     END IF;
