@@ -99,8 +99,13 @@ class PurchaseStage:
         self.drop()
         cur = self.cursor
         # Sorts and hashes of 100,000 rows fit in memory; these plans are simple enough
-        # that compiling them (JIT) costs more than it saves. For this session's import only.
-        cur.execute("SELECT set_config('work_mem', '64MB', false), set_config('jit', 'off', false)")
+        # that compiling them (JIT) costs more than it saves; the staging tables have no
+        # statistics (ANALYZE costs more than it saves), so the planner would pick merge joins
+        # of sorted text where hash joins are cheaper. For this session's import only.
+        cur.execute(
+            "SELECT set_config('work_mem', '64MB', false), set_config('jit', 'off', false), "
+            "set_config('enable_mergejoin', 'off', false)"
+        )
         cur.execute("SELECT pg_get_serial_sequence('inventory_movement', 'id')")
         self.sequence = cur.fetchone()[0]
         cur.execute(
@@ -126,7 +131,7 @@ class PurchaseStage:
 
     def reset(self) -> None:
         self.drop()
-        self.cursor.execute("RESET work_mem; RESET jit")
+        self.cursor.execute("RESET work_mem; RESET jit; RESET enable_mergejoin")
 
     def load(
         self,
@@ -268,14 +273,20 @@ class PurchaseStage:
             )
         else:
             code_list = f"array_remove({parts}, '')"
+        # Most cells hold one code or none: no separator, nothing to split (the cell is
+        # stripped already). OFFSET 0 keeps the list computed once per row.
+        single = " AND ".join(f"strpos({cell}, %(sep{n})s) = 0" for n in range(len(separators)))
+        code_list = (
+            f"CASE WHEN {single} THEN CASE WHEN {cell} = '' THEN '{{}}'::text[] "
+            f"ELSE ARRAY[{cell}] END ELSE {code_list} END"
+        )
         self.cursor.execute(
             f"CREATE TEMP TABLE {CHECKED} AS "
             "SELECT s.*, d.id AS drug_id, d.category, d.approval_number AS drug_approval, "
             "pd.d AS produced, ed.d AS expires, bd.d AS purchased, "
             "q.n::integer AS quantity, q.err AS quantity_err, p.n AS price, p.err AS price_err, "
-            "a.ok AS approval_ok, cardinality(k.list) AS code_count, "
-            "to_jsonb(k.list) AS codes, k.list AS code_list "
-            f"FROM {STAGE} s CROSS JOIN LATERAL (SELECT {code_list} AS list) k "
+            "a.ok AS approval_ok, cardinality(k.list) AS code_count, k.list AS code_list "
+            f"FROM {STAGE} s CROSS JOIN LATERAL (SELECT {code_list} AS list OFFSET 0) k "
             f"LEFT JOIN inventory_drug d ON d.insurance_code = s.{c['insurance_code']} "
             f"LEFT JOIN {LITERALS} pd ON pd.kind = 'date' AND pd.t = s.{c['production_date']} "
             f"LEFT JOIN {LITERALS} ed ON ed.kind = 'date' AND ed.t = s.{c['expiry_date']} "
@@ -288,10 +299,12 @@ class PurchaseStage:
                 "seps": separators,
                 "to": to * len(separators),
                 "to1": to,
+                **{f"sep{n}": sep for n, sep in enumerate(separators)},
             },
         )
         self.cursor.execute(
-            f"CREATE TEMP TABLE {CODES} AS SELECT r.line, k.ord, k.code "
+            f"CREATE TEMP TABLE {CODES} AS SELECT r.line, k.ord, k.code, r.mid, r.drug_id, "
+            f"r.{c['batch_no']} AS batch_no "
             f"FROM {CHECKED} r, unnest(r.code_list) WITH ORDINALITY AS k(code, ord) "
             "WHERE r.code_count > 0"
         )
@@ -454,10 +467,7 @@ class PurchaseStage:
         validate() found nothing, inside the caller's transaction."""
         cur = self.cursor
         batch_no = CELLS[S["batch_no"]]
-        cur.execute(
-            f"CREATE TEMP TABLE {BATCHES} (id bigint, drug_id bigint, batch_no text, "
-            "PRIMARY KEY (drug_id, batch_no))"
-        )
+        cur.execute(f"CREATE TEMP TABLE {BATCHES} (id bigint, drug_id bigint, batch_no text)")
         cur.execute(
             "WITH up AS (INSERT INTO inventory_stockbatch AS s "
             "(pharmacy_id, drug_id, batch_no, production_date, expiry_date, quantity) "
@@ -472,9 +482,9 @@ class PurchaseStage:
             f"INSERT INTO {BATCHES} SELECT id, drug_id, batch_no FROM up",
             [pharmacy_id],
         )
-        cur.execute(f"ANALYZE {BATCHES}")
         c = {key: CELLS[n] for key, n in S.items()}
         now = timezone.now()
+        cur.execute(f"ANALYZE {BATCHES}")  # the joins below hash it, not the wide rows
         cur.execute(
             "INSERT INTO inventory_movement (id, pharmacy_id, batch_id, drug_id, kind, "
             "quantity, unit_price, occurred_at, supplier, invoice_no, delivery_note_no, "
@@ -482,7 +492,7 @@ class PurchaseStage:
             "SELECT r.mid, %s, b.id, r.drug_id, %s, r.quantity, r.price, "
             "r.purchased::timestamp AT TIME ZONE %s, "
             f"r.{c['supplier']}, r.{c['invoice_no']}, r.{c['delivery_note_no']}, '', "
-            "r.codes, %s, %s, %s "
+            "to_jsonb(r.code_list), %s, %s, %s "
             f"FROM {CHECKED} r JOIN {BATCHES} b "
             f"ON b.drug_id = r.drug_id AND b.batch_no = r.{batch_no}",
             [
@@ -517,9 +527,8 @@ class PurchaseStage:
         cur.execute(
             "INSERT INTO inventory_traceabilitycode "
             "(code, pharmacy_id, batch_id, received_in_id, sold_in_id) "
-            "SELECT k.code, %s, b.id, r.mid, NULL "
-            f"FROM {CODES} k JOIN {CHECKED} r ON r.line = k.line "
-            f"JOIN {BATCHES} b ON b.drug_id = r.drug_id AND b.batch_no = r.{batch_no} "
+            "SELECT k.code, %s, b.id, k.mid, NULL "
+            f"FROM {CODES} k JOIN {BATCHES} b ON b.drug_id = k.drug_id AND b.batch_no = k.batch_no "
             f"WHERE true {arriving}",
             [pharmacy_id],
         )
