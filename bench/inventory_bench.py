@@ -23,6 +23,8 @@ BENCH_DB = "dingdian_bench"
 # csv, xlsx, reconciliation, county) runs only some parts.
 ROWS = int(os.environ.get("INVENTORY_BENCH_ROWS", "100000"))
 PARTS = set(os.environ.get("INVENTORY_BENCH_PARTS", "csv,xlsx,reconciliation,county").split(","))
+# INVENTORY_BENCH_STATEMENTS=1: also each SQL statement of an import that took ≥ 30 ms.
+STATEMENTS = os.environ.get("INVENTORY_BENCH_STATEMENTS", "") not in ("", "0")
 DRUGS = 1_000
 PHARMACIES = 500
 MOVEMENTS_PER_PHARMACY = 10_000
@@ -142,8 +144,20 @@ def _import(pharmacy: Any, data: bytes, file_format: str) -> float:
     )
     record.file.save(f"bench.{file_format}", ContentFile(data))
     spent = _phases()
+    statements: list[tuple[float, str]] = []
+
+    def timed(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        began = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            statements.append((time.perf_counter() - began, " ".join(str(sql).split())[:90]))
+
     try:
-        elapsed, done = _timed("import", lambda: purchase_import_process(purchase_import=record))
+        with connection.execute_wrapper(timed):
+            elapsed, done = _timed(
+                "import", lambda: purchase_import_process(purchase_import=record)
+            )
     finally:
         record.file.delete(save=False)
     assert done.status == PurchaseImportStatus.IMPORTED, done.errors[:3]
@@ -158,6 +172,10 @@ def _import(pharmacy: Any, data: bytes, file_format: str) -> float:
         f"checks {s['validate']:.2f} s, booking {s['book']:.2f} s, commit {commit:.2f} s, "
         f"the rest {rest:.2f} s"
     )
+    if STATEMENTS:
+        for seconds, sql in statements:
+            if seconds >= 0.03:
+                print(f"    {seconds:6.3f} s  {sql}")
     return elapsed
 
 

@@ -146,13 +146,18 @@ class ValidationResult:
 def read_rows(data: bytes, file_format: str) -> tuple[list[str], Iterator[list[Any]]]:
     """The header and the data rows of a CSV or xlsx file."""
     if file_format == "csv":
-        reader = csv.reader(io.StringIO(decode_csv(data)))
-        header = next(reader, [])
-        return [h.strip() for h in header], reader
+        return csv_rows(decode_csv(data))
     workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     rows = workbook.worksheets[0].iter_rows(values_only=True)
     first = next(rows, ())
     return [str(h or "").strip() for h in first], (list(r) for r in rows)
+
+
+def csv_rows(text: str) -> tuple[list[str], Iterator[list[Any]]]:
+    """The header and the data rows of a decoded CSV file."""
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, [])
+    return [h.strip() for h in header], reader
 
 
 def missing_columns(header: list[str]) -> list[str]:

@@ -108,16 +108,37 @@ class PriceCap(models.Model):
         return f"{self.drug} {self.get_basis_display()} {self.price}"
 
 
+# Foreign keys the database checks once per statement instead of once per row (migration
+# inventory 0005): a declared key costs one lookup per imported row, four per row of a
+# purchase import. Inserted keys must exist and are locked FOR KEY SHARE as a declared key
+# locks them; changed keys are checked row by row; deleting a referenced row is refused at
+# commit. SQLSTATE 23503, so Django raises IntegrityError (tests/inventory/test_ledger_keys.py).
+LEDGER_KEYS = (
+    ("StockBatch", "pharmacy"),
+    ("StockBatch", "drug"),
+    ("Movement", "batch"),
+    ("TraceabilityCode", "batch"),
+)
+
+
 class StockBatch(models.Model):
     """Stock on hand of one drug batch at one pharmacy (kept equal to the sum of movements)."""
 
     # The unique (pharmacy, drug, batch_no) index serves pharmacy lookups.
+    # `pharmacy` and `drug` (like Movement.batch and TraceabilityCode.batch) are foreign keys
+    # the database checks once per statement, not once per row: see LEDGER_KEYS below.
     pharmacy = models.ForeignKey(
-        Pharmacy, on_delete=models.PROTECT, related_name="batches", db_index=False
+        Pharmacy,
+        on_delete=models.PROTECT,
+        related_name="batches",
+        db_index=False,
+        db_constraint=False,
     )
     # No index of its own: nothing looks batches up by drug alone (drugs are deactivated,
     # not deleted), and every imported batch would maintain it.
-    drug = models.ForeignKey(Drug, on_delete=models.PROTECT, related_name="batches", db_index=False)
+    drug = models.ForeignKey(
+        Drug, on_delete=models.PROTECT, related_name="batches", db_index=False, db_constraint=False
+    )
     batch_no = models.CharField(_("批号"), max_length=40)
     production_date = models.DateField(_("生产日期"), null=True, blank=True)
     expiry_date = models.DateField(_("有效期至"), null=True, blank=True)
@@ -269,8 +290,8 @@ class Movement(models.Model):
     Indexed by (pharmacy, time) only: the composite serves every pharmacy lookup, and fewer
     indexes keep 100,000-row imports fast."""
 
-    # Database-level foreign keys: only `batch` (and `returns_of`, `created_by`) have one.
-    # `pharmacy` and `drug` repeat the batch's own (which has real foreign keys), and
+    # Database-level keys: `batch` (checked per statement, LEDGER_KEYS), `returns_of` and
+    # `created_by` (declared foreign keys). `pharmacy` and `drug` repeat the batch's own, and
     # `purchase_import` is the import record locked by the transaction writing the rows;
     # the values are copied by our own code (imports: INSERT … SELECT from the checked
     # batch join), never taken from a user. PostgreSQL checks each foreign key row by row
@@ -287,7 +308,11 @@ class Movement(models.Model):
     # Not indexed: movements are read by pharmacy and time (reconciliation, lists); no page
     # reads one batch's movements, and batches are never deleted.
     batch = models.ForeignKey(
-        StockBatch, on_delete=models.PROTECT, related_name="movements", db_index=False
+        StockBatch,
+        on_delete=models.PROTECT,
+        related_name="movements",
+        db_index=False,
+        db_constraint=False,  # checked per statement: LEDGER_KEYS
     )
     drug = models.ForeignKey(
         Drug, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
@@ -364,7 +389,7 @@ class TraceabilityCode(models.Model):
 
     code = models.CharField(_("追溯码"), max_length=40, unique=True)
     # Looked up by code (unique) only; the links are kept, not searched.
-    # `batch` is the database-level anchor. `pharmacy` repeats the batch's, and
+    # `batch` is the database-level anchor (LEDGER_KEYS). `pharmacy` repeats the batch's, and
     # `received_in` / `sold_in` / `left_in` are the movement written just before by the same
     # transaction (import, transfer, sale, loss), so none of them has a database foreign key
     # (see Movement.pharmacy; checked by tests/inventory/test_ledger_integrity.py).
@@ -372,7 +397,11 @@ class TraceabilityCode(models.Model):
         Pharmacy, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
     )
     batch = models.ForeignKey(
-        StockBatch, on_delete=models.PROTECT, related_name="codes", db_index=False
+        StockBatch,
+        on_delete=models.PROTECT,
+        related_name="codes",
+        db_index=False,
+        db_constraint=False,  # checked per statement: LEDGER_KEYS
     )
     received_in = models.ForeignKey(
         Movement,
