@@ -387,7 +387,10 @@ class Movement(models.Model):
 class TraceabilityCode(models.Model):
     """A drug traceability code (追溯码): received once by a purchase, sold at most once."""
 
-    code = models.CharField(_("追溯码"), max_length=40, unique=True)
+    # Unique by a constraint, not unique=True: that would add a second (LIKE) index on
+    # PostgreSQL, written on every code received or sold and never read (codes are looked up
+    # whole).
+    code = models.CharField(_("追溯码"), max_length=40)
     # Looked up by code (unique) only; the links are kept, not searched.
     # `batch` is the database-level anchor (LEDGER_KEYS). `pharmacy` repeats the batch's, and
     # `received_in` / `sold_in` / `left_in` are the movement written just before by the same
@@ -433,6 +436,7 @@ class TraceabilityCode(models.Model):
     )
 
     class Meta:
+        constraints = [models.UniqueConstraint(fields=["code"], name="traceability_code_once")]
         verbose_name = _("追溯码")
         verbose_name_plural = _("追溯码")
 
