@@ -571,7 +571,7 @@ def _wait_for_server() -> None:
     for _i in range(100):
         try:
             conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=2)
-            conn.request("GET", "/accounts/login/")
+            conn.request("GET", "/api/v1/whoami/")
             conn.getresponse().read()
             return
         except OSError:

@@ -116,14 +116,25 @@ def purchase_list_upload_to(instance: Dispensing, filename: str) -> str:
 
 
 class Dispensing(models.Model):
-    """One purchase at the counter with its settlement split (HY-G10, GY-D02, GY-D03)."""
+    """One purchase at the counter with its settlement split (HY-G10, GY-D02, GY-D03).
 
-    number = models.CharField(_("结算单号"), max_length=40, unique=True)
-    pharmacy = models.ForeignKey(Pharmacy, on_delete=models.PROTECT, related_name="dispensings")
-    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="+")
+    Every sale writes each index of this table, so only the indexes something reads are
+    kept: by pharmacy and time (lists, the GY-D03 statement), by pharmacy and idempotency key,
+    by patient, prescription and enrolment. The number is unique by a constraint (unique=True
+    would add a LIKE index nobody reads); programme, disease and pharmacist are never looked
+    up from this side."""
+
+    number = models.CharField(_("结算单号"), max_length=40)
+    # Indexed by the (pharmacy, dispensed_at) index and the idempotency constraint.
+    pharmacy = models.ForeignKey(
+        Pharmacy, on_delete=models.PROTECT, related_name="dispensings", db_index=False
+    )
+    programme = models.ForeignKey(
+        Programme, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="dispensings")
     disease = models.ForeignKey(
-        Disease, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Disease, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     enrolment = models.ForeignKey(
         Enrolment, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -131,7 +142,7 @@ class Dispensing(models.Model):
     prescription = models.ForeignKey(
         Prescription, on_delete=models.PROTECT, related_name="dispensings"
     )
-    pharmacist = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    pharmacist = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", db_index=False)
     status = models.CharField(
         _("状态"), max_length=10, choices=DispensingStatus.choices, default=DispensingStatus.SETTLED
     )
@@ -154,6 +165,7 @@ class Dispensing(models.Model):
     class Meta:
         ordering = ["-dispensed_at", "-id"]
         constraints = [
+            models.UniqueConstraint(fields=["number"], name="dispensing_number_once"),
             # A POS retry with the same key finds the first dispensing (never charges twice).
             models.UniqueConstraint(
                 fields=["pharmacy", "idempotency_key"], name="dispensing_idempotency_once"
@@ -172,16 +184,22 @@ class Dispensing(models.Model):
 
 
 class DispensingLine(models.Model):
+    # Read through its dispensing only: drug, batch and movement are not indexed (each sale
+    # would write them; drugs, batches and ledger rows are never deleted).
     dispensing = models.ForeignKey(Dispensing, on_delete=models.CASCADE, related_name="lines")
     item = models.ForeignKey(PrescriptionItem, on_delete=models.PROTECT, related_name="+")
-    drug = models.ForeignKey(Drug, on_delete=models.PROTECT, related_name="+")
-    batch = models.ForeignKey(StockBatch, on_delete=models.PROTECT, related_name="+")
+    drug = models.ForeignKey(Drug, on_delete=models.PROTECT, related_name="+", db_index=False)
+    batch = models.ForeignKey(
+        StockBatch, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     quantity = models.PositiveIntegerField(_("数量"))
     unit_price = models.DecimalField(_("实际销售价（元）"), max_digits=12, decimal_places=4)
     price_cap = models.DecimalField(_("最高限价（元）"), max_digits=12, decimal_places=4)
     amount = models.DecimalField(_("金额（元）"), max_digits=12, decimal_places=2)
     traceability_codes = models.JSONField(_("追溯码"), default=list)
-    movement = models.ForeignKey(Movement, on_delete=models.PROTECT, related_name="+")
+    movement = models.ForeignKey(
+        Movement, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
 
     class Meta:
         ordering = ["id"]
@@ -194,7 +212,9 @@ class DispensingEvent(models.Model):
     dispensing = models.ForeignKey(Dispensing, on_delete=models.CASCADE, related_name="events")
     old_status = models.CharField(max_length=10, blank=True)
     new_status = models.CharField(max_length=10)
-    actor = models.ForeignKey(User, on_delete=models.PROTECT, null=True, related_name="+")
+    actor = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, related_name="+", db_index=False
+    )
     reason = models.TextField(blank=True)
     rule_id = models.CharField(max_length=10, blank=True)
     at = models.DateTimeField(auto_now_add=True)
@@ -247,7 +267,9 @@ class QuotaEvent(models.Model):
     dispensing = models.ForeignKey(Dispensing, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=10, choices=QuotaEventKind.choices)
     amount = models.DecimalField(max_digits=12, decimal_places=2)
-    actor = models.ForeignKey(User, on_delete=models.PROTECT, null=True, related_name="+")
+    actor = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, related_name="+", db_index=False
+    )
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
