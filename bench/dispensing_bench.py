@@ -533,7 +533,7 @@ def run() -> None:
             cwd=GUNICORN_CONFIG.parent.parent,
         )
         try:
-            _wait_for_server()
+            _wait_for_server(jobs[0][0])
             # Warm-up, not measured: every worker has imported its code, opened its database
             # connection and prepared its statements, as a server does after its first minute.
             _elapsed, _latencies, failures = load(jobs[1 : 1 + WARM_UP])
@@ -567,11 +567,11 @@ def _database_url(name: str) -> str:
     return f"postgres://{user}{password}@{host}:{port}/{name}"
 
 
-def _wait_for_server() -> None:
+def _wait_for_server(key: str) -> None:
     for _i in range(100):
         try:
             conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=2)
-            conn.request("GET", "/api/v1/whoami/")
+            conn.request("GET", "/api/v1/whoami/", headers={"Authorization": f"Api-Key {key}"})
             conn.getresponse().read()
             return
         except OSError:
