@@ -126,7 +126,7 @@ class StockBatch(models.Model):
 
     # The unique (pharmacy, drug, batch_no) index serves pharmacy lookups.
     # `pharmacy` and `drug` (like Movement.batch and TraceabilityCode.batch) are foreign keys
-    # the database checks once per statement, not once per row: see LEDGER_KEYS below.
+    # the database checks once per statement, not once per row: see LEDGER_KEYS above.
     pharmacy = models.ForeignKey(
         Pharmacy,
         on_delete=models.PROTECT,

@@ -181,3 +181,25 @@ def test_gy_a06_a_batch_named_by_an_open_transaction_cannot_be_deleted_meanwhile
         other.close()
     assert Movement.objects.filter(batch=batch).count() == 1
     assert not StockBatch.objects.filter(pk=spare.pk).exists()
+
+
+@pytest.mark.django_db
+def test_every_ledger_key_has_its_insert_trigger_in_the_database() -> None:
+    """LEDGER_KEYS (what the models declare as checked per statement) and the triggers
+    migration 0005 installed name the same keys: none unchecked, none forgotten."""
+    from django.apps import apps
+
+    from inventory.models import LEDGER_KEYS
+
+    expected = set()
+    for model_name, field_name in LEDGER_KEYS:
+        field = apps.get_model("inventory", model_name)._meta.get_field(field_name)
+        assert not field.db_constraint, f"{model_name}.{field_name} is also a declared key"
+        expected.add(f"{field.model._meta.db_table}_{field_name}_key_inserted")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgname LIKE %s",
+            ["%_key_inserted"],
+        )
+        installed = {name for (name,) in cursor.fetchall()}
+    assert installed == expected
