@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from typing import Any
 from uuid import uuid4
@@ -25,7 +26,7 @@ from accounts.models import (
 )
 from core.errors import DomainError, RuleViolation, TransitionNotAllowed
 from core.notifications import notification_send
-from core.uploads import sniff_upload
+from core.uploads import check_xlsx, sniff_upload
 from core.validators import normalise_resident_id, validate_resident_id
 from patients.models import (
     CHOICE_TRANSITIONS,
@@ -928,11 +929,12 @@ def stays_import(
 
     if (upload.size or 0) > settings.DINGDIAN_MAX_UPLOAD_BYTES:
         raise ValidationError(_("文件过大。"))
-    if not upload.read(4).startswith(b"PK"):
+    data = upload.read()
+    if not data.startswith(b"PK"):
         raise ValidationError(_("请上传 Excel（.xlsx）文件。"))
-    upload.seek(0)
+    check_xlsx(data)  # not a workbook, or a zip bomb: refused before anything expands
     try:
-        sheet = load_workbook(upload, read_only=True, data_only=True).active
+        sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
     except Exception as exc:  # a corrupt workbook: tell the user, not a 500
         raise ValidationError(_("无法读取 Excel 文件。")) from exc
     if sheet is None:

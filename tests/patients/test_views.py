@@ -369,6 +369,31 @@ def test_stay_import_is_all_or_nothing_with_row_errors() -> None:
     assert outsider.post("/tm/stays/import/", {"file": _xlsx([])}).status_code == 404
 
 
+def test_stay_import_refuses_a_zip_bomb_and_a_renamed_executable() -> None:
+    import zipfile
+
+    h = hospital()
+    a = patient(1)
+    c = _as(clerk(h, username="hosp_clerk"))
+    bomb = BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"0" * (10 * 1024 * 1024))
+    bomb.seek(0)
+    bomb.name = "stays.xlsx"
+    page = c.post("/tm/stays/import/", {"file": bomb}, follow=True).content.decode()
+    assert "疑似压缩炸弹" in page
+    renamed = BytesIO(b"PK\x03\x04" + b"\x00" * 200)  # a zip header, not a workbook
+    renamed.name = "stays.xlsx"
+    page = c.post("/tm/stays/import/", {"file": renamed}, follow=True).content.decode()
+    assert "Excel 文件已损坏" in page
+    exe = BytesIO(b"MZ\x90\x00\x03" + b"\x00" * 200)
+    exe.name = "stays.xlsx"
+    page = c.post("/tm/stays/import/", {"file": exe}, follow=True).content.decode()
+    assert "请上传 Excel（.xlsx）文件" in page
+    assert not a.stays.exists()
+
+
 def test_benefits_officer_assigns_a_whole_roster_to_an_expert() -> None:
     h = hospital()
     with time_machine.travel(APRIL, tick=False):
