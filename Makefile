@@ -50,7 +50,7 @@ bench: setup
 
 # Re-extract and compile the translation catalogues (needs GNU gettext).
 messages: setup
-	DJANGO_DEBUG=1 $(VENV)/python manage.py makemessages -l en -l zh_Hans --ignore=.venv --ignore=.tools --ignore=var
+	DJANGO_DEBUG=1 $(VENV)/python manage.py makemessages -l en --ignore=.venv --ignore=.tools --ignore=var --ignore=tests --ignore=bench
 	DJANGO_DEBUG=1 $(VENV)/python manage.py compilemessages --ignore=.venv --ignore=.tools
 
 clean:
