@@ -93,7 +93,7 @@ def _purchase_rows(drugs: list[Any], tag: str) -> list[list[Any]]:
                 (QUARTER_START + timedelta(days=i % 80)).isoformat(),
                 f"FP{i}",
                 f"SH{i}",
-                f"{tag}{i:012d}",
+                f"{ord(tag[0])}{i:018d}",  # 20 digits (HY-B03)
             ]
         )
     return rows

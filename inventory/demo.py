@@ -482,7 +482,8 @@ def sample_purchase_rows() -> list[list[Any]]:
         drug = drugs.get(code)
         if drug is None:
             continue
-        codes = ";".join(f"8{index}{today:%y%m%d}{n:06d}" for n in range(1, 4))
+        # 20 digits, as every traceability code (HY-B03)
+        codes = ";".join(f"8{index}{today:%Y%m%d}{n:010d}" for n in range(1, 4))
         rows.append(
             [
                 drug.insurance_code,
@@ -647,7 +648,7 @@ def seed(ctx: dict[str, Any]) -> None:
             supplier=SUPPLIER,
             invoice_no=f"FP{bought:%Y%m%d}{n:03d}",
             delivery_note_no=f"SH{bought:%Y%m%d}{n:03d}",
-            traceability_codes=[f"81{bought:%y%m%d}{n:03d}{i:05d}" for i in range(1, 4)],
+            traceability_codes=[f"81{bought:%Y%m%d}{n:05d}{i:05d}" for i in range(1, 4)],
         )
         cap = drug.price_caps.first()
         stock_sale_book(

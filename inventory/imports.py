@@ -22,6 +22,7 @@ from inventory.models import (
     APPROVAL_NUMBER_RE,
     APPROVAL_ONLY_ALLOWED,
     CODE_MAY_RETURN_KINDS,
+    TRACEABILITY_CODE_RE,
     Drug,
     ItemCategory,
     Movement,
@@ -65,6 +66,11 @@ REQUIRED = {
     "traceability_codes",
 }
 CODE_SEPARATORS = (";", "；", ",", "，", " ")
+CODE_SHOWN = 40  # a malformed code is quoted in its message up to this many characters
+# Excel keeps 15 significant digits of a number: a numeric cell from 10^15 up may hold a
+# rounded integer (a 20-digit traceability code typed into a number cell), so it is read as
+# the number it is (1.23456789012346e+19), never as the integer it might have been.
+EXACT_BELOW = 10**15
 
 
 # Values the database columns can hold (numeric(12, 4) prices, integer quantities).
@@ -97,7 +103,9 @@ MESSAGES: dict[str, Any] = {
     "quantity_too_large": gettext_lazy("数量过大"),
     "price": gettext_lazy("须为不小于 0 的金额"),
     "price_too_large": gettext_lazy("金额过大"),
-    "code_too_long": gettext_lazy("追溯码过长：%(code)s"),
+    "code_format": gettext_lazy(
+        "[HY-B03] 追溯码 %(code)s 格式不正确：应为 20 位数字（在 Excel 中请把追溯码列设为文本格式）"
+    ),
     "code_duplicate": gettext_lazy("追溯码 %(code)s 与第 %(row)s 行重复"),
     "code_count": gettext_lazy("追溯码个数多于数量"),
     "code_known": gettext_lazy("追溯码 %(code)s 已登记过"),
@@ -172,7 +180,7 @@ def positions_of(header: list[str]) -> list[int]:
 def _text(value: Any) -> str:
     if value is None:
         return ""
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer() and abs(value) < EXACT_BELOW:
         value = int(value)
     return str(value).strip()
 
@@ -362,8 +370,8 @@ def validate(
                 error(line, "单价（元）", kind)
         codes = split_codes(codes_text)
         for trace in codes:
-            if len(trace) > 40:
-                error(line, "追溯码", "code_too_long", {"code": trace[:20]})
+            if not TRACEABILITY_CODE_RE.fullmatch(trace):
+                error(line, "追溯码", "code_format", {"code": trace[:CODE_SHOWN]})
             elif trace in seen_codes:
                 error(line, "追溯码", "code_duplicate", {"code": trace, "row": seen_codes[trace]})
             else:

@@ -206,8 +206,10 @@ MANUAL_KINDS: tuple[str, ...] = (
 # purchase import); a lost, destroyed or sold code may not.
 CODE_MAY_RETURN_KINDS = frozenset({MovementKind.TRANSFER_OUT, MovementKind.PURCHASE_RETURN})
 
-# The national drug traceability code: 20 digits, one per unit (HY-B03).
-TRACEABILITY_CODE_RE = re.compile(r"^\d{20}$")
+# The national drug traceability code: 20 ASCII digits, one per unit (HY-B03); match with
+# fullmatch(). TRACEABILITY_CODE_SQL is the same for PostgreSQL's `~`.
+TRACEABILITY_CODE_RE = re.compile(r"[0-9]{20}")
+TRACEABILITY_CODE_SQL = "^[0-9]{20}$"
 
 
 class CounterpartyKind(models.TextChoices):

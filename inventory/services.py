@@ -351,7 +351,7 @@ CODES = "traceability_codes"
 def _check_code_format(codes: list[str], quantity: int) -> None:
     seen: set[str] = set()
     for code in codes:
-        if not TRACEABILITY_CODE_RE.match(code):
+        if not TRACEABILITY_CODE_RE.fullmatch(code):
             raise RuleViolation(
                 "HY-B03", _("追溯码 %s 格式不正确（应为 20 位数字）。") % code, field=CODES
             )

@@ -28,7 +28,12 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from inventory import imports
-from inventory.models import APPROVAL_ONLY_ALLOWED, CODE_MAY_RETURN_KINDS, MovementKind
+from inventory.models import (
+    APPROVAL_ONLY_ALLOWED,
+    CODE_MAY_RETURN_KINDS,
+    TRACEABILITY_CODE_SQL,
+    MovementKind,
+)
 
 STAGE = "inventory_purchase_stage"
 CODES = "inventory_purchase_stage_code"
@@ -39,7 +44,6 @@ KNOWN = "inventory_purchase_stage_known"
 TABLES = (STAGE, CODES, LITERALS, CHECKED, BATCHES, KNOWN)
 CELLS = [f"c{n}" for n in range(len(imports.COLUMNS))]
 S = imports.SLOT
-MAX_CODE_LENGTH = 40
 ERROR_LIMIT = 1000
 CHUNK = 5000
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -395,10 +399,11 @@ class PurchaseStage:
             params.extend(values)
 
         add(
-            f"SELECT line, %s, 10, ord, 'code_too_long', left(code, 20), NULL FROM {CODES} "
-            "WHERE length(code) > %s",
+            f"SELECT line, %s, 10, ord, 'code_format', left(code, %s), NULL FROM {CODES} "
+            "WHERE code !~ %s",
             traced,
-            MAX_CODE_LENGTH,
+            imports.CODE_SHOWN,
+            TRACEABILITY_CODE_SQL,
         )
         # A code seen before (in an earlier row, or earlier in the same row) is a duplicate
         # of its first occurrence.
@@ -406,13 +411,13 @@ class PurchaseStage:
             "SELECT line, %s, 10, ord, 'code_duplicate', code, first_line FROM ("
             "SELECT line, ord, code, min(line) OVER w AS first_line, "
             "row_number() OVER (w ORDER BY line, ord) AS k "
-            f"FROM {CODES} WHERE length(code) <= %s AND code IN ("
-            f"SELECT code FROM {CODES} WHERE length(code) <= %s "
+            f"FROM {CODES} WHERE code ~ %s AND code IN ("
+            f"SELECT code FROM {CODES} WHERE code ~ %s "
             "GROUP BY code HAVING count(*) > 1) "
             "WINDOW w AS (PARTITION BY code)) x WHERE k > 1",
             traced,
-            MAX_CODE_LENGTH,
-            MAX_CODE_LENGTH,
+            TRACEABILITY_CODE_SQL,
+            TRACEABILITY_CODE_SQL,
         )
         add(
             "SELECT line, %s, 12, ord, 'code_known', code, NULL FROM ("
@@ -432,8 +437,8 @@ class PurchaseStage:
             f"(t.sold_in_id IS NULL AND coalesce(m.kind IN ({kinds}), false)) AS may_arrive "
             "FROM inventory_traceabilitycode t "
             "LEFT JOIN inventory_movement m ON m.id = t.left_in_id "
-            f"WHERE t.code IN (SELECT code FROM {CODES} WHERE length(code) <= %s)",
-            [MAX_CODE_LENGTH],
+            f"WHERE t.code IN (SELECT code FROM {CODES} WHERE code ~ %s)",
+            [TRACEABILITY_CODE_SQL],
         )
         self.cursor.execute(f"SELECT count(*) FILTER (WHERE may_arrive) FROM {KNOWN}")
         self.arriving = int(self.cursor.fetchone()[0])
@@ -543,7 +548,7 @@ def _params(kind: str, text: str | None, number: int | None) -> dict[str, Any] |
         return {"max": number}
     if kind == "code_duplicate":
         return {"code": text, "row": number}
-    if kind in ("code_too_long", "code_known"):
+    if kind in ("code_format", "code_known"):
         return {"code": text}
     return None
 

@@ -364,7 +364,7 @@ def _check_codes(
                 % {"qty": line.quantity, "n": len(line.traceability_codes)},
             )
         for code in line.traceability_codes:
-            if not TRACEABILITY_CODE_RE.match(code):
+            if not TRACEABILITY_CODE_RE.fullmatch(code):
                 raise RuleViolation("HY-B03", _("追溯码 %s 格式不正确（应为 20 位数字）。") % code)
             if code in seen:
                 raise RuleViolation("HY-B03", _("追溯码 %s 重复扫描。") % code)

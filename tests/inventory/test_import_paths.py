@@ -19,8 +19,9 @@ from inventory.models import Drug, Movement, MovementKind, StockBatch, Traceabil
 from inventory.services import purchases_book
 from pharmacies.models import Pharmacy
 from tests.inventory.conftest import at, book
-from tests.inventory.test_imports import row
+from tests.inventory.test_imports import row, tc
 
+CODE_FORMAT = "格式不正确：应为 20 位数字（在 Excel 中请把追溯码列设为文本格式）"
 FileMaker = Callable[[dict[str, Drug]], list[list[Any]]]
 
 
@@ -59,36 +60,55 @@ def bad_rows(c: dict[str, Drug]) -> list[list[Any]]:
     """Every kind of row error the validator knows, several per row."""
     amlo, capto, losa, vals = c["amlodipine"], c["captopril"], c["losartan"], c["valsartan"]
     return [
-        row(amlo, traceability_codes="C001;C002"),
-        row(capto, production_date="2025-13-45", traceability_codes="X1"),
-        row(losa, quantity="-5", traceability_codes="X2"),
-        row(vals, traceability_codes="C001"),  # duplicate of row 2
-        row(vals, batch_no="Z", approval_number="准字123", traceability_codes="X3"),
-        row(amlo, approval_number="国药准字H99999999", traceability_codes="X4"),  # mismatch
-        row(amlo, approval_number="国药准字H１２３４５６７８", traceability_codes="X4b"),
-        row(c["health_food"], approval_number="", traceability_codes="X5"),  # HY-B01
-        row(c["device"], approval_number="国药准字", traceability_codes="X5b"),
-        row(amlo, insurance_code="NOPE", traceability_codes="X6"),
+        row(amlo, traceability_codes=f"{tc('C001')};{tc('C002')}"),
+        row(capto, production_date="2025-13-45", traceability_codes=tc("X1")),
+        row(losa, quantity="-5", traceability_codes=tc("X2")),
+        row(vals, traceability_codes=tc("C001")),  # duplicate of row 2
+        row(vals, batch_no="Z", approval_number="准字123", traceability_codes=tc("X3")),
+        row(amlo, approval_number="国药准字H99999999", traceability_codes=tc("X4")),  # mismatch
+        row(amlo, approval_number="国药准字H１２３４５６７８", traceability_codes=tc("X4b")),
+        row(c["health_food"], approval_number="", traceability_codes=tc("X5")),  # HY-B01
+        row(c["device"], approval_number="国药准字", traceability_codes=tc("X5b")),
+        row(amlo, insurance_code="NOPE", traceability_codes=tc("X6")),
         row(amlo, insurance_code="", generic_name="", quantity="", traceability_codes=""),
-        row(amlo, expiry_date="2024-01-01", traceability_codes="X7"),  # before production
-        row(amlo, expiry_date="2025-03-01", purchase_date="2026/7/3", traceability_codes="X8"),
-        row(amlo, production_date="20250301", purchase_date="2026.07.03", traceability_codes="X9"),
-        row(amlo, production_date="2025-W10-1", purchase_date="七月三日", traceability_codes="XA"),
-        row(amlo, quantity="0", unit_price="-1", traceability_codes="XB"),
-        row(amlo, quantity="2.5", unit_price="NaN", traceability_codes="XC"),
-        row(amlo, quantity="²", unit_price="abc", traceability_codes="XD"),
-        row(amlo, quantity="９", unit_price="1e3", traceability_codes="XE"),
-        row(amlo, quantity="99999999999", unit_price="123456789", traceability_codes="XF"),
-        row(amlo, quantity="1", traceability_codes="XG;XH；XI"),  # more codes than quantity
-        row(amlo, traceability_codes="XJ XJ"),  # duplicate within the row
-        row(amlo, traceability_codes="Y" * 41 + ";XK;" + "Z" * 45),  # too long
-        row(amlo, traceability_codes="KNOWN1"),  # registered before
-        row(amlo, traceability_codes="KNOWN2;C002;KNOWN1"),
+        row(amlo, expiry_date="2024-01-01", traceability_codes=tc("X7")),  # before production
+        row(amlo, expiry_date="2025-03-01", purchase_date="2026/7/3", traceability_codes=tc("X8")),
+        row(
+            amlo,
+            production_date="20250301",
+            purchase_date="2026.07.03",
+            traceability_codes=tc("X9"),
+        ),
+        row(
+            amlo,
+            production_date="2025-W10-1",
+            purchase_date="七月三日",
+            traceability_codes=tc("XA"),
+        ),
+        row(amlo, quantity="0", unit_price="-1", traceability_codes=tc("XB")),
+        row(amlo, quantity="2.5", unit_price="NaN", traceability_codes=tc("XC")),
+        row(amlo, quantity="²", unit_price="abc", traceability_codes=tc("XD")),
+        row(amlo, quantity="９", unit_price="1e3", traceability_codes=tc("XE")),
+        row(amlo, quantity="99999999999", unit_price="123456789", traceability_codes=tc("XF")),
+        row(
+            amlo, quantity="1", traceability_codes=f"{tc('XG')};{tc('XH')}；{tc('XI')}"
+        ),  # more codes than quantity
+        row(amlo, traceability_codes=f"{tc('XJ')} {tc('XJ')}"),  # duplicate within the row
+        row(amlo, traceability_codes="Y" * 41 + f";{tc('XK')};" + "1" * 21),  # too long
+        row(amlo, traceability_codes=tc("KNOWN1")),  # registered before
+        row(amlo, traceability_codes=f"{tc('KNOWN2')};{tc('C002')};{tc('KNOWN1')}"),
         row(amlo, batch_no="B" * 41, supplier="S" * 101, invoice_no="I" * 41),
-        row(amlo, delivery_note_no="D" * 41, traceability_codes="XL"),
+        row(amlo, delivery_note_no="D" * 41, traceability_codes=tc("XL")),
         ["", "", "", "", "", "", "", "", "", "", "", "", "", "", "", ""],  # blank: skipped
-        row(amlo, batch_no="\u3000P9 ", supplier=" 某公司\t", traceability_codes=" ，XM， ,XN "),
+        row(
+            amlo,
+            batch_no="\u3000P9 ",
+            supplier=" 某公司\t",
+            traceability_codes=f" ，{tc('XM')}， ,{tc('XN')} ",
+        ),
         row(capto, traceability_codes=";；,，"),  # only separators: no codes
+        # A 20-digit code in an Excel number cell: rounded to 15 digits, refused (HY-B03)
+        row(capto, traceability_codes=12345678901234567890.0),
     ]
 
 
@@ -100,7 +120,7 @@ def _register_known(pharmacy: Pharmacy, catalogue: dict[str, Drug]) -> None:
         5,
         at(date(2026, 6, 1)),
         batch_no="OLD",
-        codes=["KNOWN1", "KNOWN2"],
+        codes=[tc("KNOWN1"), tc("KNOWN2")],
     )
 
 
@@ -111,7 +131,10 @@ def quote_free_rows(c: dict[str, Drug]) -> list[list[Any]]:
     return [
         *rows,
         row(c["amlodipine"], batch_no="\u3000P8\x1f", supplier="\xa0某公司\u2003"),
-        row(c["captopril"], traceability_codes="\u3000QA；QB\tQC； QD\u3000"),
+        row(
+            c["captopril"],
+            traceability_codes=f"\u3000{tc('QA')}；{tc('QB')}\t{tc('QC')}； {tc('QD')}\u3000",
+        ),
     ]
 
 
@@ -142,7 +165,7 @@ FAST_PATH: dict[str, tuple[bool, Callable[[dict[str, Drug]], bytes]]] = {
 CASES: dict[str, Callable[[dict[str, Drug], str], bytes]] = {
     "every_error": lambda c, fmt: _file(bad_rows(c), fmt),
     "quoted_cells": lambda c, fmt: _file(
-        [*bad_rows(c), row(c["amlodipine"], supplier='某"公司",有限', traceability_codes="Q1")],
+        [*bad_rows(c), row(c["amlodipine"], supplier='某"公司",有限', traceability_codes=tc("Q1"))],
         fmt,
     ),
     "wrong_columns": lambda c, fmt: _file([["阿司匹林", 3]], fmt, header=["药品", "数量"]),
@@ -150,7 +173,7 @@ CASES: dict[str, Callable[[dict[str, Drug], str], bytes]] = {
     "reordered_and_extra_columns": lambda c, fmt: _file(
         [
             [*reversed(row(c["amlodipine"], quantity="x")), "extra"],
-            [*reversed(row(c["captopril"], traceability_codes="R1;R1")), "more"],
+            [*reversed(row(c["captopril"], traceability_codes=f"{tc('R1')};{tc('R1')}")), "more"],
         ],
         fmt,
         header=[*reversed(imports.HEADERS), "备注"],
@@ -162,7 +185,12 @@ CASES: dict[str, Callable[[dict[str, Drug], str], bytes]] = {
     ),
     "more_errors_than_shown": lambda c, fmt: _file(
         [
-            row(c["amlodipine"], quantity="-1", unit_price="x", traceability_codes=f"M{n};M{n}")
+            row(
+                c["amlodipine"],
+                quantity="-1",
+                unit_price="x",
+                traceability_codes=f"{tc(f'M{n}')};{tc(f'M{n}')}",
+            )
             for n in range(700)
         ],
         fmt,
@@ -227,7 +255,7 @@ def test_hy_b01_and_every_row_error_are_named_by_row_and_column(
     for expected in [
         (3, "生产日期", "日期格式应为 YYYY-MM-DD"),
         (4, "数量", "须为正整数"),
-        (5, "追溯码", "追溯码 C001 与第 2 行重复"),
+        (5, "追溯码", f"追溯码 {tc('C001')} 与第 2 行重复"),
         (6, "批准文号", "格式应为 国药准字H/Z/S/J + 8 位数字"),
         (7, "批准文号", "与药品目录中的批准文号不一致"),
         (
@@ -241,9 +269,11 @@ def test_hy_b01_and_every_row_error_are_named_by_row_and_column(
         (21, "数量", "数量过大"),
         (21, "单价（元）", "金额过大"),
         (22, "追溯码", "追溯码个数多于数量"),
-        (23, "追溯码", "追溯码 XJ 与第 23 行重复"),
-        (24, "追溯码", "追溯码过长：YYYYYYYYYYYYYYYYYYYY"),
-        (25, "追溯码", "追溯码 KNOWN1 已登记过"),
+        (23, "追溯码", f"追溯码 {tc('XJ')} 与第 23 行重复"),
+        (24, "追溯码", f"[HY-B03] 追溯码 {'Y' * 40} {CODE_FORMAT}"),
+        (24, "追溯码", f"[HY-B03] 追溯码 {'1' * 21} {CODE_FORMAT}"),
+        (25, "追溯码", f"追溯码 {tc('KNOWN1')} 已登记过"),
+        (32, "追溯码", f"[HY-B03] 追溯码 1.2345678901234567e+19 {CODE_FORMAT}"),
         (27, "批号", "不能超过 40 个字符"),
         (27, "供货单位", "不能超过 100 个字符"),
     ]:
@@ -258,12 +288,17 @@ def test_hy_b01_and_every_row_error_are_named_by_row_and_column(
 def good_rows(c: dict[str, Drug]) -> list[list[Any]]:
     amlo, capto = c["amlodipine"], c["captopril"]
     return [
-        row(amlo, traceability_codes="G001;G002"),
-        row(amlo, quantity="7", unit_price="3.1", traceability_codes="G003，G004 G005"),
+        row(amlo, traceability_codes=f"{tc('G001')};{tc('G002')}"),
+        row(
+            amlo,
+            quantity="7",
+            unit_price="3.1",
+            traceability_codes=f"{tc('G003')}，{tc('G004')} {tc('G005')}",
+        ),
         row(capto, batch_no="K7", quantity="5", traceability_codes="；"),
-        row(capto, batch_no="K7", production_date="2025-01-01", traceability_codes="G006"),
-        row(amlo, batch_no="OLD", purchase_date="2026/7/9", traceability_codes=" G007 ；"),
-        row(c["special_food"], approval_number="", unit_price="0", traceability_codes="G008"),
+        row(capto, batch_no="K7", production_date="2025-01-01", traceability_codes=tc("G006")),
+        row(amlo, batch_no="OLD", purchase_date="2026/7/9", traceability_codes=f" {tc('G007')} ；"),
+        row(c["special_food"], approval_number="", unit_price="0", traceability_codes=tc("G008")),
         ["", "", "", "", "", "", "", "", "", "", "", "", "", "", "", ""],
         row(amlo, batch_no=" P1 ", invoice_no="", delivery_note_no="", unit_price="12.34567"),
     ]
@@ -351,7 +386,7 @@ def test_both_paths_book_the_same_ledger_from_the_same_file(
         "batches"
     ]
     codes = [m[10] for m in staged_ledger["movements"]]
-    assert ["G003", "G004", "G005"] in codes and ["G007"] in codes and [] in codes
+    assert [tc("G003"), tc("G004"), tc("G005")] in codes and [tc("G007")] in codes and [] in codes
 
 
 @pytest.mark.django_db
@@ -371,7 +406,7 @@ def test_staged_import_reports_progress_in_phases(
     pharmacy: Pharmacy, catalogue: dict[str, Drug]
 ) -> None:
     seen: list[int] = []
-    rows = [row(catalogue["amlodipine"], traceability_codes=f"P{n}") for n in range(40)]
+    rows = [row(catalogue["amlodipine"], traceability_codes=tc(f"P{n}")) for n in range(40)]
     with staging.purchase_stage() as stage:
         staging.stage_and_validate(
             stage, _file(rows, "csv"), "csv", approval_only=False, progress=seen.append

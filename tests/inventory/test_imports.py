@@ -27,6 +27,11 @@ from pharmacies.models import Pharmacy
 from tests.conftest import login
 
 
+def tc(label: str) -> str:
+    """A well-formed traceability code (20 digits, HY-B03) named by a short label."""
+    return f"{int.from_bytes(label.encode(), 'big') % 10**20:020d}"
+
+
 def row(drug: Drug, **kw: Any) -> list[Any]:
     values = {
         "insurance_code": drug.insurance_code,
@@ -44,7 +49,7 @@ def row(drug: Drug, **kw: Any) -> list[Any]:
         "purchase_date": "2026-07-03",
         "invoice_no": "FP001",
         "delivery_note_no": "SH001",
-        "traceability_codes": "C001;C002",
+        "traceability_codes": f"{tc('C001')};{tc('C002')}",
     }
     values.update(kw)
     return [values[key] for key, _h in imports.COLUMNS]
@@ -63,7 +68,7 @@ def test_gy_a06_csv_import_books_every_field_and_the_same_file_twice_is_refused(
     data = imports.write_csv(
         [
             row(catalogue["amlodipine"]),
-            row(catalogue["captopril"], batch_no="K7", quantity="5", traceability_codes="C003"),
+            row(catalogue["captopril"], batch_no="K7", quantity="5", traceability_codes=tc("C003")),
         ]
     )
     # When it is imported
@@ -75,7 +80,7 @@ def test_gy_a06_csv_import_books_every_field_and_the_same_file_twice_is_refused(
     assert batch.quantity == 20 and str(batch.expiry_date) == "2027-02-28"
     movement = Movement.objects.get(batch=batch)
     assert movement.supplier == "国药控股湖南有限公司" and movement.invoice_no == "FP001"
-    assert movement.traceability_codes == ["C001", "C002"]
+    assert movement.traceability_codes == [tc("C001"), tc("C002")]
     assert TraceabilityCode.objects.filter(pharmacy=pharmacy).count() == 3
     # And the same file again is recognised and refused
     with pytest.raises(DomainError, match="已于"):
@@ -120,14 +125,14 @@ def test_bad_dates_negative_quantities_duplicate_codes_rejected_by_row_and_colum
     data = imports.write_csv(
         [
             row(catalogue["amlodipine"]),
-            row(catalogue["captopril"], production_date="2025-13-45", traceability_codes="X1"),
-            row(catalogue["losartan"], quantity="-5", traceability_codes="X2"),
-            row(catalogue["valsartan"], traceability_codes="C001"),
+            row(catalogue["captopril"], production_date="2025-13-45", traceability_codes=tc("X1")),
+            row(catalogue["losartan"], quantity="-5", traceability_codes=tc("X2")),
+            row(catalogue["valsartan"], traceability_codes=tc("C001")),
             row(
                 catalogue["valsartan"],
                 batch_no="Z",
                 approval_number="准字123",
-                traceability_codes="X3",
+                traceability_codes=tc("X3"),
             ),
         ]
     )
@@ -152,11 +157,48 @@ def test_a_code_already_registered_is_refused(
     second = run_import(
         pharmacy,
         "b.csv",
-        imports.write_csv([row(catalogue["captopril"], traceability_codes="C002")]),
+        imports.write_csv([row(catalogue["captopril"], traceability_codes=tc("C002"))]),
     )
     assert second.status == PurchaseImportStatus.FAILED
     assert second.errors[0]["column"] == "追溯码" and "已登记" in second.errors[0]["message"]
     assert Movement.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_hy_b03_import_refuses_codes_that_are_not_20_digits(
+    pharmacy: Pharmacy, catalogue: dict[str, Drug]
+) -> None:
+    # Given a 20-digit code typed into an Excel number cell (Excel keeps 15 digits of it),
+    # one with a letter and one too short, beside a well-formed code
+    amlo = catalogue["amlodipine"]
+    rounded = float(12345678901234567890)
+    refused = run_import(
+        pharmacy,
+        "codes.xlsx",
+        imports.write_xlsx(
+            [
+                row(amlo, traceability_codes=rounded),
+                row(amlo, batch_no="P2", traceability_codes=f"{tc('A')};A{tc('B')[1:]};12345"),
+            ]
+        ),
+    )
+    # Then the file is refused, naming each malformed code by row and rule, and nothing is
+    # booked: a code the counter could never scan is not registered either
+    wrong = "格式不正确：应为 20 位数字（在 Excel 中请把追溯码列设为文本格式）"
+    assert [(e["row"], e["column"], e["message"]) for e in refused.errors] == [
+        (2, "追溯码", f"[HY-B03] 追溯码 1.234567890123457e+19 {wrong}"),
+        (3, "追溯码", f"[HY-B03] 追溯码 A{tc('B')[1:]} {wrong}"),
+        (3, "追溯码", f"[HY-B03] 追溯码 12345 {wrong}"),
+    ]
+    assert not Movement.objects.exists() and not TraceabilityCode.objects.exists()
+    # And the same codes as text cells of 20 digits are imported
+    allowed = run_import(
+        pharmacy,
+        "codes-text.xlsx",
+        imports.write_xlsx([row(amlo, traceability_codes="12345678901234567890")]),
+    )
+    assert allowed.status == PurchaseImportStatus.IMPORTED, allowed.errors
+    assert TraceabilityCode.objects.get().code == "12345678901234567890"
 
 
 @pytest.mark.django_db

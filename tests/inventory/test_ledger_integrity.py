@@ -23,7 +23,7 @@ from inventory.services import (
 )
 from pharmacies.models import Pharmacy
 from tests.inventory.conftest import at
-from tests.inventory.test_imports import row, run_import
+from tests.inventory.test_imports import row, run_import, tc
 
 K = MovementKind
 
@@ -139,7 +139,7 @@ def test_the_integrity_check_notices_a_movement_that_disagrees_with_its_batch(
     record = run_import(pharmacy, "进货.csv", imports.write_csv([row(catalogue["amlodipine"])]))
     assert record.status == "imported"
     Movement.objects.update(pharmacy=outsider_pharmacy)
-    TraceabilityCode.objects.filter(code="C001").update(pharmacy=outsider_pharmacy)
+    TraceabilityCode.objects.filter(code=tc("C001")).update(pharmacy=outsider_pharmacy)
     broken = broken_links()
     assert broken["movement pharmacy/drug ≠ its batch's"] == 1
     assert broken["movement of a missing import, or another pharmacy's"] == 1
