@@ -306,11 +306,13 @@ class PurchaseStage:
                 **{f"sep{n}": sep for n, sep in enumerate(separators)},
             },
         )
+        # `ok`: the code is well formed (HY-B03); only those are checked further.
         self.cursor.execute(
             f"CREATE TEMP TABLE {CODES} AS SELECT r.line, k.ord, k.code, r.mid, r.drug_id, "
-            f"r.{c['batch_no']} AS batch_no "
+            f"r.{c['batch_no']} AS batch_no, k.code ~ %s AS ok "
             f"FROM {CHECKED} r, unnest(r.code_list) WITH ORDINALITY AS k(code, ord) "
-            "WHERE r.code_count > 0"
+            "WHERE r.code_count > 0",
+            [TRACEABILITY_CODE_SQL],
         )
 
     def _error_queries(self, approval_only: bool) -> tuple[list[str], list[Any]]:
@@ -400,10 +402,9 @@ class PurchaseStage:
 
         add(
             f"SELECT line, %s, 10, ord, 'code_format', left(code, %s), NULL FROM {CODES} "
-            "WHERE code !~ %s",
+            "WHERE NOT ok",
             traced,
             imports.CODE_SHOWN,
-            TRACEABILITY_CODE_SQL,
         )
         # A code seen before (in an earlier row, or earlier in the same row) is a duplicate
         # of its first occurrence.
@@ -411,13 +412,10 @@ class PurchaseStage:
             "SELECT line, %s, 10, ord, 'code_duplicate', code, first_line FROM ("
             "SELECT line, ord, code, min(line) OVER w AS first_line, "
             "row_number() OVER (w ORDER BY line, ord) AS k "
-            f"FROM {CODES} WHERE code ~ %s AND code IN ("
-            f"SELECT code FROM {CODES} WHERE code ~ %s "
-            "GROUP BY code HAVING count(*) > 1) "
+            f"FROM {CODES} WHERE ok AND code IN ("
+            f"SELECT code FROM {CODES} WHERE ok GROUP BY code HAVING count(*) > 1) "
             "WINDOW w AS (PARTITION BY code)) x WHERE k > 1",
             traced,
-            TRACEABILITY_CODE_SQL,
-            TRACEABILITY_CODE_SQL,
         )
         add(
             "SELECT line, %s, 12, ord, 'code_known', code, NULL FROM ("
@@ -437,8 +435,7 @@ class PurchaseStage:
             f"(t.sold_in_id IS NULL AND coalesce(m.kind IN ({kinds}), false)) AS may_arrive "
             "FROM inventory_traceabilitycode t "
             "LEFT JOIN inventory_movement m ON m.id = t.left_in_id "
-            f"WHERE t.code IN (SELECT code FROM {CODES} WHERE code ~ %s)",
-            [TRACEABILITY_CODE_SQL],
+            f"WHERE t.code IN (SELECT code FROM {CODES} WHERE ok)",
         )
         self.cursor.execute(f"SELECT count(*) FILTER (WHERE may_arrive) FROM {KNOWN}")
         self.arriving = int(self.cursor.fetchone()[0])
