@@ -99,6 +99,10 @@ MESSAGES: dict[str, Any] = {
     "approval_mismatch": gettext_lazy("与药品目录中的批准文号不一致"),
     "date_format": gettext_lazy("日期格式应为 YYYY-MM-DD"),
     "expiry_order": gettext_lazy("有效期须晚于生产日期"),
+    "closed_period": gettext_lazy(
+        "[HY-E06] 须晚于已提交盘点的实盘时间 %(until)s：此前的账目已盘点对账，不能补录"
+    ),
+    "future_date": gettext_lazy("不能晚于今天"),
     "quantity": gettext_lazy("须为正整数"),
     "quantity_too_large": gettext_lazy("数量过大"),
     "price": gettext_lazy("须为不小于 0 的金额"),
@@ -119,6 +123,28 @@ def message(kind: str, params: dict[str, Any] | None = None) -> str:
 
 def category_label(category: str) -> str:
     return str(ItemCategory(category).label)
+
+
+@dataclass(frozen=True)
+class DateWindow:
+    """The purchase dates a pharmacy's import may book: after the count time of its last
+    submitted stocktake (HY-E06: a purchase dated D is booked at D 00:00, so D must be after
+    the count's date) and not after today."""
+
+    closed_through: date | None = None  # purchases dated on or before it are refused
+    closed_label: str = ""  # the count time, "YYYY-MM-DD HH:MM", as the message shows it
+    latest: date | None = None  # purchases dated after it are refused
+
+    @classmethod
+    def of(cls, closed_until: datetime | None) -> DateWindow:
+        """The window for a pharmacy whose ledger is closed until `closed_until`."""
+        if closed_until is None:
+            return cls(latest=timezone.localdate())
+        return cls(
+            closed_through=timezone.localdate(closed_until),
+            closed_label=timezone.localtime(closed_until).strftime("%Y-%m-%d %H:%M"),
+            latest=timezone.localdate(),
+        )
 
 
 @dataclass
@@ -279,13 +305,16 @@ def validate(
     file_format: str,
     *,
     approval_only: bool,
+    window: DateWindow | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> ValidationResult:
-    """Check every row (GY-A06 fields, HY-B01 categories, dates, quantities, unique codes).
+    """Check every row (GY-A06 fields, HY-B01 categories, dates, quantities, unique codes;
+    purchase dates within `window`, HY-E06).
 
     The row-by-row validator (SQLite). On PostgreSQL, inventory/staging.py checks the same
     set-based and must report exactly the same errors (a test runs both on the same files)."""
     result = ValidationResult()
+    window = window or DateWindow()
     header, rows = read_rows(data, file_format)
     missing = missing_columns(header)
     if missing:
@@ -358,6 +387,11 @@ def validate(
                 error(line, headername, "date_format")
         if produced and expires and expires <= produced:
             error(line, "有效期至", "expiry_order")
+        if purchased:
+            if window.closed_through and purchased <= window.closed_through:
+                error(line, "购进日期", "closed_period", {"until": window.closed_label})
+            elif window.latest and purchased > window.latest:
+                error(line, "购进日期", "future_date")
         quantity: int | None = None
         if qtext:
             quantity, kind = parse_quantity(qtext)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -10,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.files.base import ContentFile
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Max, Sum
 from django.urls import reverse
 from django.utils import timezone
@@ -53,6 +54,8 @@ from pharmacies.models import Pharmacy
 from programmes.models import Programme
 from supervision.models import FindingKind, FindingPriority
 from supervision.services import finding_raise
+
+logger = logging.getLogger(__name__)
 
 # --- Movements ------------------------------------------------------------------------------
 
@@ -427,6 +430,18 @@ def stock_closed_until(pharmacy: Pharmacy) -> datetime | None:
     return closed["until"]
 
 
+def _stocktakes_lock(pharmacy: Pharmacy) -> None:
+    """Lock order stocktake → batch, as stocktake_submit/accept: a submission running now
+    finishes first, and its count time is then seen by stock_closed_until (HY-E06)."""
+    list(
+        Stocktake.objects.select_for_update()
+        .filter(pharmacy=pharmacy)
+        .exclude(status=StocktakeStatus.ACCEPTED)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def stock_movement_enter(
     *,
     pharmacy: Pharmacy,
@@ -478,15 +493,7 @@ def stock_movement_enter(
     if kind == MovementKind.SALE and unit_price is None:
         raise DomainError(_("销售须填写单价。"), field="unit_price")
     with transaction.atomic():
-        # Lock order stocktake → batch, as stocktake_submit/accept: a submission running
-        # now finishes first, and its count time is then seen here.
-        list(
-            Stocktake.objects.select_for_update()
-            .filter(pharmacy=pharmacy)
-            .exclude(status=StocktakeStatus.ACCEPTED)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
+        _stocktakes_lock(pharmacy)
         closed = stock_closed_until(pharmacy)
         if closed is not None and occurred_at <= closed:
             raise RuleViolation(
@@ -726,10 +733,15 @@ def purchase_import_process(*, purchase_import: PurchaseImport) -> PurchaseImpor
         PurchaseImport.objects.filter(pk=record.pk).update(progress=max(pct, 1))
 
     approval_only = pharmacy_requires_approval_numbers(pharmacy)
+    window = imports.DateWindow.of(stock_closed_until(pharmacy))
     if connection.vendor != "postgresql":
         result = _read_guarded(
             lambda: imports.validate(
-                data, record.file_format, approval_only=approval_only, progress=progress
+                data,
+                record.file_format,
+                approval_only=approval_only,
+                window=window,
+                progress=progress,
             )
         )
         if result.errors:
@@ -739,11 +751,17 @@ def purchase_import_process(*, purchase_import: PurchaseImport) -> PurchaseImpor
             lambda locked: purchases_book(
                 pharmacy=pharmacy, rows=result.rows, purchase_import=locked, actor=None
             ),
+            earliest=min(r.purchase_date for r in result.rows),
         )
     with staging.purchase_stage() as stage:
         result = _read_guarded(
             lambda: staging.stage_and_validate(
-                stage, data, record.file_format, approval_only=approval_only, progress=progress
+                stage,
+                data,
+                record.file_format,
+                approval_only=approval_only,
+                window=window,
+                progress=progress,
             )
         )
         if result.errors:
@@ -751,6 +769,7 @@ def purchase_import_process(*, purchase_import: PurchaseImport) -> PurchaseImpor
         return _import_booked(
             record,
             lambda locked: stage.book(pharmacy_id=pharmacy.pk, import_id=locked.pk, actor_id=None),
+            earliest=stage.earliest_purchase(),
         )
 
 
@@ -780,30 +799,63 @@ def _import_failed(record: PurchaseImport, result: imports.ValidationResult) -> 
     return record
 
 
-def _import_booked(record: PurchaseImport, book: Any) -> PurchaseImport:
-    """Book the rows unless the same file got imported meanwhile (all in one transaction)."""
-    with transaction.atomic():
-        locked = PurchaseImport.objects.select_for_update().get(pk=record.pk)
-        if PurchaseImport.objects.filter(
-            pharmacy=locked.pharmacy, sha256=locked.sha256, status=PurchaseImportStatus.IMPORTED
-        ).exists():
+def _import_booked(record: PurchaseImport, book: Any, *, earliest: date | None) -> PurchaseImport:
+    """Book the rows unless the same file got imported meanwhile (all in one transaction).
+
+    What changed since the file was checked refuses it whole, and the import says why: a
+    stocktake submitted meanwhile (HY-E06), a code registered by another import at the same
+    time (HY-B03)."""
+    try:
+        with transaction.atomic():
+            locked = PurchaseImport.objects.select_for_update().get(pk=record.pk)
+            if PurchaseImport.objects.filter(
+                pharmacy=locked.pharmacy,
+                sha256=locked.sha256,
+                status=PurchaseImportStatus.IMPORTED,
+            ).exists():
+                _import_move(
+                    locked,
+                    PurchaseImportStatus.FAILED,
+                    errors=[{"row": 1, "column": "", "message": _("该文件已导入过")}],
+                    progress=100,
+                    finished_at=timezone.now(),
+                )
+                return locked
+            _stocktakes_lock(locked.pharmacy)
+            window = imports.DateWindow.of(stock_closed_until(locked.pharmacy))
+            if earliest and window.closed_through and earliest <= window.closed_through:
+                raise DomainError(  # the message names HY-E06
+                    imports.message("closed_period", {"until": window.closed_label}),
+                    field="purchase_date",
+                )
+            count = book(locked)
             _import_move(
                 locked,
-                PurchaseImportStatus.FAILED,
-                errors=[{"row": 1, "column": "", "message": _("该文件已导入过")}],
+                PurchaseImportStatus.IMPORTED,
+                row_count=count,
                 progress=100,
                 finished_at=timezone.now(),
             )
-            return locked
-        count = book(locked)
-        _import_move(
-            locked,
-            PurchaseImportStatus.IMPORTED,
-            row_count=count,
-            progress=100,
-            finished_at=timezone.now(),
+        return locked
+    except DomainError as exc:
+        column = "购进日期" if exc.field == "purchase_date" else ""
+        return _import_failed_because(record, column, str(exc))
+    except DatabaseError:
+        logger.warning("purchase import %s: booking failed", record.pk, exc_info=True)
+        return _import_failed_because(
+            record,
+            "",
+            _(
+                "入账时账目已被同时修改（例如追溯码刚被另一导入登记），本文件未导入任何行；"
+                "请重新上传。"
+            ),
         )
-    return locked
+
+
+def _import_failed_because(record: PurchaseImport, column: str, message: str) -> PurchaseImport:
+    result = imports.ValidationResult()
+    result.errors.append({"row": 1, "column": column, "message": message})
+    return _import_failed(record, result)
 
 
 def purchases_book(

@@ -18,9 +18,11 @@ from __future__ import annotations
 import codecs
 import contextlib
 import functools
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from typing import Any
 
 import psycopg
@@ -315,7 +317,9 @@ class PurchaseStage:
             [TRACEABILITY_CODE_SQL],
         )
 
-    def _error_queries(self, approval_only: bool) -> tuple[list[str], list[Any]]:
+    def _error_queries(
+        self, approval_only: bool, window: imports.DateWindow
+    ) -> tuple[list[str], list[Any]]:
         """SELECTs of (line, column, step, sub, kind, text param, number param). `step` and
         `sub` order the errors of one cell as the row-by-row validator appends them."""
         c = {key: CELLS[n] for key, n in S.items()}
@@ -372,6 +376,36 @@ class PurchaseStage:
         checks.append(
             ("expires <= produced", h["expiry_date"], 7, "'expiry_order'", "NULL", "NULL")
         )
+        # HY-E06 and today: the window's dates and label are the portal's, not the file's.
+        if window.closed_through:
+            label = window.closed_label
+            assert re.fullmatch(r"[0-9: -]*", label)
+            checks.append(
+                (
+                    f"purchased <= DATE '{window.closed_through.isoformat()}'",
+                    h["purchase_date"],
+                    7,
+                    "'closed_period'",
+                    f"'{label}'",
+                    "NULL",
+                )
+            )
+        if window.latest:
+            checks.append(
+                (
+                    f"purchased > DATE '{window.latest.isoformat()}'"
+                    + (
+                        f" AND purchased > DATE '{window.closed_through.isoformat()}'"
+                        if window.closed_through
+                        else ""
+                    ),
+                    h["purchase_date"],
+                    7,
+                    "'future_date'",
+                    "NULL",
+                    "NULL",
+                )
+            )
         checks.append(
             ("quantity_err IS NOT NULL", h["quantity"], 8, "quantity_err", "NULL", "NULL")
         )
@@ -440,7 +474,9 @@ class PurchaseStage:
         self.cursor.execute(f"SELECT count(*) FILTER (WHERE may_arrive) FROM {KNOWN}")
         self.arriving = int(self.cursor.fetchone()[0])
 
-    def validate(self, approval_only: bool) -> imports.ValidationResult:
+    def validate(
+        self, approval_only: bool, window: imports.DateWindow | None = None
+    ) -> imports.ValidationResult:
         """Every error of the file, at most ERROR_LIMIT, sorted as the validator sorts."""
         result = imports.ValidationResult(row_count=self.row_count)
         if not self.row_count:
@@ -449,7 +485,7 @@ class PurchaseStage:
         self._parse_literals()
         self._check_rows()
         self._known_codes()
-        parts, params = self._error_queries(approval_only)
+        parts, params = self._error_queries(approval_only, window or imports.DateWindow())
         self.cursor.execute(
             "SELECT line, col, kind, p, n FROM ("
             + " UNION ALL ".join(f"({part})" for part in parts)
@@ -462,6 +498,12 @@ class PurchaseStage:
         return result
 
     # -- booking ------------------------------------------------------------------------
+
+    def earliest_purchase(self) -> date | None:
+        """The file's earliest purchase date (after validate() found nothing)."""
+        self.cursor.execute(f"SELECT min(purchased) FROM {CHECKED}")
+        earliest: date | None = self.cursor.fetchone()[0]
+        return earliest
 
     def book(self, *, pharmacy_id: int, import_id: int | None, actor_id: int | None) -> int:
         """Book the checked rows: batches upserted (locked in (drug, batch) order), one
@@ -541,6 +583,8 @@ def _params(kind: str, text: str | None, number: int | None) -> dict[str, Any] |
     if kind == "hy_b01":
         assert text is not None
         return {"category": imports.category_label(text)}
+    if kind == "closed_period":
+        return {"until": text}
     if kind == "too_long":
         return {"max": number}
     if kind == "code_duplicate":
@@ -570,6 +614,7 @@ def stage_and_validate(
     file_format: str,
     *,
     approval_only: bool,
+    window: imports.DateWindow | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> imports.ValidationResult:
     """Read the file, stage it and check every row: the set-based twin of
@@ -595,7 +640,7 @@ def stage_and_validate(
         stage.load(list(rows), cells_of, progress, span=(1, 50))
     if progress:
         progress(50)
-    result = stage.validate(approval_only)
+    result = stage.validate(approval_only, window)
     if progress:
         progress(70)
     return result

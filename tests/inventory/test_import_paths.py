@@ -244,6 +244,34 @@ def test_csv_read_by_copy_or_by_python_reports_the_same_errors(
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_both_validators_apply_the_hy_e06_date_window(
+    pharmacy: Pharmacy, catalogue: dict[str, Drug], fmt: str
+) -> None:
+    # A ledger closed through 2026-10-09 (a count at 09:00), today 2026-10-20
+    window = imports.DateWindow(
+        closed_through=date(2026, 10, 9), closed_label="2026-10-09 09:00", latest=date(2026, 10, 20)
+    )
+    amlo = catalogue["amlodipine"]
+    rows = [
+        row(amlo, purchase_date=day, traceability_codes=tc(day))
+        for day in ("2026-08-01", "2026-10-09", "2026-10-10", "2026-10-20", "2026-10-21", "x")
+    ]
+    data = _file(rows, fmt)
+    python = imports.validate(data, fmt, approval_only=True, window=window)
+    with staging.purchase_stage() as stage:
+        staged = staging.stage_and_validate(stage, data, fmt, approval_only=True, window=window)
+    assert staged.errors == python.sorted_errors()
+    closed = "[HY-E06] 须晚于已提交盘点的实盘时间 2026-10-09 09:00：此前的账目已盘点对账，不能补录"
+    assert [(e["row"], e["column"], e["message"]) for e in staged.errors] == [
+        (2, "购进日期", closed),
+        (3, "购进日期", closed),
+        (6, "购进日期", "不能晚于今天"),
+        (7, "购进日期", "日期格式应为 YYYY-MM-DD"),
+    ]
+
+
+@pytest.mark.django_db
 def test_hy_b01_and_every_row_error_are_named_by_row_and_column(
     pharmacy: Pharmacy, catalogue: dict[str, Drug]
 ) -> None:

@@ -4,27 +4,41 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
 from typing import Any
 
 import pytest
+import time_machine
 from django.test import Client
 from django.test.utils import override_settings
+from django.utils import timezone
 
 from accounts.models import User
 from config.celery import app
 from core.errors import DomainError
-from inventory import imports
+from inventory import imports, staging
 from inventory.models import (
     Drug,
     Movement,
+    MovementKind,
     PurchaseImport,
     PurchaseImportStatus,
     StockBatch,
+    Stocktake,
     TraceabilityCode,
 )
-from inventory.services import purchase_import_create, purchase_import_process
+from inventory.services import (
+    purchase_import_create,
+    purchase_import_process,
+    stocktake_submit,
+    stocktakes_open_for_quarter,
+)
 from pharmacies.models import Pharmacy
+from programmes.models import Programme
 from tests.conftest import login
+from tests.inventory.conftest import at, book
 
 
 def tc(label: str) -> str:
@@ -144,6 +158,128 @@ def test_bad_dates_negative_quantities_duplicate_codes_rejected_by_row_and_colum
         (5, "追溯码", "与第 2 行重复"),
         (6, "批准文号", "国药准字"),
     )
+
+
+def _submitted_q3_stocktake(hy: Programme, pharmacy: Pharmacy, drug: Drug) -> None:
+    """Q3 2026 counted on 2026-10-09 09:00 and submitted: the ledger is closed until then."""
+    batch = book(pharmacy, drug, MovementKind.PURCHASE, 10, at(date(2026, 7, 1)))
+    stocktakes_open_for_quarter(programme=hy, pharmacies=[pharmacy], today=date(2026, 10, 1))
+    stocktake_submit(
+        stocktake=Stocktake.objects.get(pharmacy=pharmacy),
+        counts={batch.pk: (10, "")},
+        counted_at=timezone.make_aware(datetime(2026, 10, 9, 9, 0)),
+        actor=None,
+    )
+
+
+@pytest.mark.django_db
+def test_hy_e06_import_refuses_purchases_dated_within_a_submitted_stocktake_or_ahead(
+    hy: Programme, pharmacy: Pharmacy, catalogue: dict[str, Drug]
+) -> None:
+    amlo, capto = catalogue["amlodipine"], catalogue["captopril"]
+    with time_machine.travel(datetime(2026, 10, 20, 10, 0), tick=False):
+        _submitted_q3_stocktake(hy, pharmacy, amlo)
+        stock = StockBatch.objects.get().quantity
+        # Refused: a purchase dated on the count's day (booked at 00:00, before 09:00), one
+        # in the reconciled quarter and one dated tomorrow, each named by row and column
+        refused = run_import(
+            pharmacy,
+            "late.csv",
+            imports.write_csv(
+                [
+                    row(capto, purchase_date="2026-10-09", traceability_codes=tc("L1")),
+                    row(capto, purchase_date="2026-08-01", traceability_codes=tc("L2")),
+                    row(capto, purchase_date="2026-10-21", traceability_codes=tc("L3")),
+                ]
+            ),
+        )
+        closed = (
+            "[HY-E06] 须晚于已提交盘点的实盘时间 2026-10-09 09:00：此前的账目已盘点对账，不能补录"
+        )
+        assert [(e["row"], e["column"], e["message"]) for e in refused.errors] == [
+            (2, "购进日期", closed),
+            (3, "购进日期", closed),
+            (4, "购进日期", "不能晚于今天"),
+        ]
+        assert StockBatch.objects.get().quantity == stock and Movement.objects.count() == 1
+        # Allowed: the day after the count, and today
+        allowed = run_import(
+            pharmacy,
+            "on-time.csv",
+            imports.write_csv(
+                [
+                    row(capto, purchase_date="2026-10-10", traceability_codes=tc("L4")),
+                    row(capto, purchase_date="2026-10-20", traceability_codes=tc("L5")),
+                ]
+            ),
+        )
+        assert allowed.status == PurchaseImportStatus.IMPORTED, allowed.errors
+
+
+@pytest.mark.django_db
+def test_hy_e06_a_stocktake_submitted_while_the_file_is_checked_refuses_it_whole(
+    hy: Programme, pharmacy: Pharmacy, catalogue: dict[str, Drug]
+) -> None:
+    # Given a file checked before the pharmacy submits its Q3 count, booked after
+    amlo = catalogue["amlodipine"]
+    data = imports.write_csv([row(amlo, purchase_date="2026-08-01", batch_no="LATE")])
+    record = purchase_import_create(pharmacy=pharmacy, name="race.csv", data=data, actor=None)
+    meanwhile = _after_checking(lambda: _submitted_q3_stocktake(hy, pharmacy, amlo))
+    with time_machine.travel(datetime(2026, 10, 20, 10, 0), tick=False), meanwhile:
+        done = purchase_import_process(purchase_import=record)
+    # Then the import failed with the rule's message, not left running; nothing is booked
+    assert done.status == PurchaseImportStatus.FAILED and done.progress == 100
+    assert done.errors[0]["column"] == "购进日期"
+    assert done.errors[0]["message"].startswith("[HY-E06] 须晚于已提交盘点的实盘时间 2026-10-09")
+    assert not StockBatch.objects.filter(batch_no="LATE").exists()
+    record.refresh_from_db()
+    assert record.status == PurchaseImportStatus.FAILED
+
+
+@pytest.mark.django_db
+def test_hy_b03_a_code_registered_by_another_import_meanwhile_fails_the_import_whole(
+    pharmacy: Pharmacy, outsider_pharmacy: Pharmacy, catalogue: dict[str, Drug]
+) -> None:
+    # Given a file whose code another pharmacy registers after the file was checked
+    amlo = catalogue["amlodipine"]
+    data = imports.write_csv([row(amlo, traceability_codes=f"{tc('R1')};{tc('R2')}")])
+    record = purchase_import_create(pharmacy=pharmacy, name="race.csv", data=data, actor=None)
+
+    def other_import() -> None:
+        book(
+            outsider_pharmacy,
+            amlo,
+            MovementKind.PURCHASE,
+            1,
+            at(date(2026, 7, 1)),
+            codes=[tc("R2")],
+        )
+
+    with _after_checking(other_import):
+        done = purchase_import_process(purchase_import=record)
+    # Then it failed with a message to upload again, not left running; nothing is booked
+    assert done.status == PurchaseImportStatus.FAILED and done.progress == 100
+    assert "请重新上传" in done.errors[0]["message"]
+    assert not StockBatch.objects.filter(pharmacy=pharmacy).exists()
+    assert TraceabilityCode.objects.get(code=tc("R2")).pharmacy_id == outsider_pharmacy.pk
+
+
+@contextmanager
+def _after_checking(meanwhile: Callable[[], None]) -> Iterator[None]:
+    """Run `meanwhile` after the import's file is checked and before it is booked, as
+    another user's action committed in between would (either import path)."""
+    validate, stage_and_validate = imports.validate, staging.stage_and_validate
+
+    def then(checked: Any) -> Any:
+        meanwhile()
+        return checked
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(imports, "validate", lambda *a, **kw: then(validate(*a, **kw)))
+        patch.setattr(
+            staging, "stage_and_validate", lambda *a, **kw: then(stage_and_validate(*a, **kw))
+        )
+        yield
 
 
 @pytest.mark.django_db
