@@ -469,12 +469,22 @@ def export_rows(movements: Any) -> Iterator[list[Any]]:
             drug.approval_number,
             m.supplier,
             m.quantity,
-            f"{m.unit_price:.2f}" if m.unit_price is not None else "",
+            _price_text(m.unit_price),
             timezone.localtime(m.occurred_at).date().isoformat(),
             m.invoice_no,
             m.delivery_note_no,
             ";".join(m.traceability_codes),
         ]
+
+
+def _price_text(price: Decimal | None) -> str:
+    """A stored price as the import reads it back unchanged: yuan and fen always (12.50),
+    further places only when stored (12.3457)."""
+    if price is None:
+        return ""
+    if price == price.quantize(Decimal("0.01")):
+        return f"{price:.2f}"
+    return str(price.normalize())
 
 
 def write_csv(rows: Iterator[list[Any]] | list[list[Any]]) -> bytes:

@@ -106,11 +106,23 @@ def test_gy_a06_csv_import_books_every_field_and_the_same_file_twice_is_refused(
 def test_xlsx_import_and_export_in_the_same_format(
     pharmacy: Pharmacy, catalogue: dict[str, Drug]
 ) -> None:
-    data = imports.write_xlsx([row(catalogue["losartan"], purchase_date="2026-07-05")])
+    precise = {"batch_no": "P2", "unit_price": "3.1416", "traceability_codes": tc("E3")}
+    data = imports.write_xlsx(
+        [
+            row(catalogue["losartan"], purchase_date="2026-07-05"),
+            row(catalogue["losartan"], purchase_date="2026-07-05", **precise),
+        ]
+    )
     record = run_import(pharmacy, "进货.xlsx", data)
     assert record.status == PurchaseImportStatus.IMPORTED, record.errors
-    exported = list(imports.export_rows(Movement.objects.select_related("drug", "batch")))
-    assert exported == [row(catalogue["losartan"], purchase_date="2026-07-05", quantity=20)]
+    # Exported as imported: a price keeps its fen (12.50) and any further places (3.1416)
+    exported = list(
+        imports.export_rows(Movement.objects.select_related("drug", "batch").order_by("pk"))
+    )
+    assert exported == [
+        row(catalogue["losartan"], purchase_date="2026-07-05", quantity=20),
+        row(catalogue["losartan"], purchase_date="2026-07-05", quantity=20, **precise),
+    ]
 
 
 def _assert_rejected(record: PurchaseImport, *expected: tuple[int, str, str]) -> None:
