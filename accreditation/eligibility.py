@@ -2,8 +2,8 @@
 
 Each condition is one function returning a Condition (rule ID, outcome, the data it used).
 Which conditions apply follows the programme's policy family (HY-… or GY-…) and its
-parameters; the stock conditions read the stock ledger, which the inventory work provides:
-until `inventory.selectors` exists they report "to be checked" (wire them there).
+parameters; the stock conditions (HY-A09, HY-E04, GY-A05) are computed from the stock
+ledger by `inventory.selectors`, against the programme's thresholds.
 """
 
 from __future__ import annotations
