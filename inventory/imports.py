@@ -103,6 +103,8 @@ MESSAGES: dict[str, Any] = {
         "[HY-E06] 须晚于已提交盘点的实盘时间 %(until)s：此前的账目已盘点对账，不能补录"
     ),
     "future_date": gettext_lazy("不能晚于今天"),
+    "batch_date_known": gettext_lazy("与本店已登记的同一批号不一致（%(date)s）"),
+    "batch_date_file": gettext_lazy("与第 %(row)s 行同一批号的日期不一致（%(date)s）"),
     "quantity": gettext_lazy("须为正整数"),
     "quantity_too_large": gettext_lazy("数量过大"),
     "price": gettext_lazy("须为不小于 0 的金额"),
@@ -306,10 +308,12 @@ def validate(
     *,
     approval_only: bool,
     window: DateWindow | None = None,
+    pharmacy_id: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> ValidationResult:
     """Check every row (GY-A06 fields, HY-B01 categories, dates, quantities, unique codes;
-    purchase dates within `window`, HY-E06).
+    purchase dates within `window`, HY-E06; one production and expiry date per batch, as the
+    pharmacy's batch already has them or as the batch's first row in the file says).
 
     The row-by-row validator (SQLite). On PostgreSQL, inventory/staging.py checks the same
     set-based and must report exactly the same errors (a test runs both on the same files)."""
@@ -324,6 +328,17 @@ def validate(
     required = [(n, h) for n, (key, h) in enumerate(COLUMNS) if key in REQUIRED]
     limits = text_limits()
     drugs = {d.insurance_code: d for d in Drug.objects.all()}
+    known_batches = {
+        (drug_id, batch_no): (produced, expires)
+        for drug_id, batch_no, produced, expires in (
+            StockBatch.objects.filter(pharmacy_id=pharmacy_id).values_list(
+                "drug_id", "batch_no", "production_date", "expiry_date"
+            )
+            if pharmacy_id is not None
+            else []
+        )
+    }
+    first_of_batch: dict[tuple[int, str], tuple[int, tuple[date | None, date | None]]] = {}
     seen_codes: dict[str, int] = {}
     materialised = list(rows)
     total = max(len(materialised), 1)
@@ -387,6 +402,23 @@ def validate(
                 error(line, headername, "date_format")
         if produced and expires and expires <= produced:
             error(line, "有效期至", "expiry_order")
+        if drug is not None and batch_no:
+            key = (drug.pk, batch_no)
+            first_line, first_dates = first_of_batch.setdefault(key, (line, (produced, expires)))
+            known = known_batches.get(key)
+            for headername, value, expected in zip(
+                ("生产日期", "有效期至"),
+                (produced, expires),
+                known if known is not None else first_dates,
+                strict=True,
+            ):
+                if not (value and expected and value != expected):
+                    continue
+                if known is not None:
+                    error(line, headername, "batch_date_known", {"date": expected.isoformat()})
+                else:
+                    params = {"row": first_line, "date": expected.isoformat()}
+                    error(line, headername, "batch_date_file", params)
         if purchased:
             if window.closed_through and purchased <= window.closed_through:
                 error(line, "购进日期", "closed_period", {"until": window.closed_label})

@@ -741,6 +741,7 @@ def purchase_import_process(*, purchase_import: PurchaseImport) -> PurchaseImpor
                 record.file_format,
                 approval_only=approval_only,
                 window=window,
+                pharmacy_id=pharmacy.pk,
                 progress=progress,
             )
         )
@@ -761,6 +762,7 @@ def purchase_import_process(*, purchase_import: PurchaseImport) -> PurchaseImpor
                 record.file_format,
                 approval_only=approval_only,
                 window=window,
+                pharmacy_id=pharmacy.pk,
                 progress=progress,
             )
         )

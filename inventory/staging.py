@@ -318,7 +318,7 @@ class PurchaseStage:
         )
 
     def _error_queries(
-        self, approval_only: bool, window: imports.DateWindow
+        self, approval_only: bool, window: imports.DateWindow, pharmacy_id: int | None
     ) -> tuple[list[str], list[Any]]:
         """SELECTs of (line, column, step, sub, kind, text param, number param). `step` and
         `sub` order the errors of one cell as the row-by-row validator appends them."""
@@ -434,6 +434,34 @@ class PurchaseStage:
             parts.append(sql)
             params.extend(values)
 
+        # One production and expiry date per batch: the pharmacy's batch's, else those of the
+        # batch's first row in the file. Only batches that could disagree are taken apart:
+        # the pharmacy has them already, or their rows carry more than one date (one hash
+        # aggregate finds both).
+        batch = c["batch_no"]
+        add(
+            "SELECT line, col, 12, 0, "
+            "CASE WHEN known THEN 'batch_date_known' ELSE 'batch_date_file' END, "
+            "to_char(expected, 'YYYY-MM-DD'), CASE WHEN known THEN NULL ELSE first END "
+            "FROM (SELECT r.line, x.col, x.value, x.expected, s.known, s.first FROM ("
+            "SELECT g.drug_id, g.batch_no, g.first, b.id IS NOT NULL AS known, "
+            "b.production_date AS known_produced, b.expiry_date AS known_expires FROM ("
+            f"SELECT drug_id, {batch} AS batch_no, min(line) AS first, "
+            "min(produced) <> max(produced) OR min(expires) <> max(expires) AS differ "
+            f"FROM {CHECKED} WHERE drug_id IS NOT NULL AND {batch} <> '' GROUP BY 1, 2) g "
+            "LEFT JOIN inventory_stockbatch b ON b.pharmacy_id = %s "
+            "AND b.drug_id = g.drug_id AND b.batch_no = g.batch_no "
+            "WHERE b.id IS NOT NULL OR g.differ) s "
+            f"JOIN {CHECKED} r ON r.drug_id = s.drug_id AND r.{batch} = s.batch_no "
+            f"JOIN {CHECKED} f ON f.line = s.first "
+            "CROSS JOIN LATERAL (VALUES "
+            "(%s, r.produced, CASE WHEN s.known THEN s.known_produced ELSE f.produced END), "
+            "(%s, r.expires, CASE WHEN s.known THEN s.known_expires ELSE f.expires END)"
+            ") AS x(col, value, expected)) d WHERE value <> expected",
+            pharmacy_id,
+            h["production_date"],
+            h["expiry_date"],
+        )
         add(
             f"SELECT line, %s, 10, ord, 'code_format', left(code, %s), NULL FROM {CODES} "
             "WHERE NOT ok",
@@ -475,7 +503,10 @@ class PurchaseStage:
         self.arriving = int(self.cursor.fetchone()[0])
 
     def validate(
-        self, approval_only: bool, window: imports.DateWindow | None = None
+        self,
+        approval_only: bool,
+        window: imports.DateWindow | None = None,
+        pharmacy_id: int | None = None,
     ) -> imports.ValidationResult:
         """Every error of the file, at most ERROR_LIMIT, sorted as the validator sorts."""
         result = imports.ValidationResult(row_count=self.row_count)
@@ -485,7 +516,9 @@ class PurchaseStage:
         self._parse_literals()
         self._check_rows()
         self._known_codes()
-        parts, params = self._error_queries(approval_only, window or imports.DateWindow())
+        parts, params = self._error_queries(
+            approval_only, window or imports.DateWindow(), pharmacy_id
+        )
         self.cursor.execute(
             "SELECT line, col, kind, p, n FROM ("
             + " UNION ALL ".join(f"({part})" for part in parts)
@@ -585,6 +618,10 @@ def _params(kind: str, text: str | None, number: int | None) -> dict[str, Any] |
         return {"category": imports.category_label(text)}
     if kind == "closed_period":
         return {"until": text}
+    if kind == "batch_date_known":
+        return {"date": text}
+    if kind == "batch_date_file":
+        return {"row": number, "date": text}
     if kind == "too_long":
         return {"max": number}
     if kind == "code_duplicate":
@@ -615,6 +652,7 @@ def stage_and_validate(
     *,
     approval_only: bool,
     window: imports.DateWindow | None = None,
+    pharmacy_id: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> imports.ValidationResult:
     """Read the file, stage it and check every row: the set-based twin of
@@ -640,7 +678,7 @@ def stage_and_validate(
         stage.load(list(rows), cells_of, progress, span=(1, 50))
     if progress:
         progress(50)
-    result = stage.validate(approval_only, window)
+    result = stage.validate(approval_only, window, pharmacy_id)
     if progress:
         progress(70)
     return result

@@ -25,14 +25,20 @@ CODE_FORMAT = "格式不正确：应为 20 位数字（在 Excel 中请把追溯
 FileMaker = Callable[[dict[str, Drug]], list[list[Any]]]
 
 
-def _python_errors(data: bytes, fmt: str, approval_only: bool) -> tuple[list[Any], int]:
-    result = imports.validate(data, fmt, approval_only=approval_only)
+def _python_errors(
+    data: bytes, fmt: str, approval_only: bool, pharmacy_id: int | None = None
+) -> tuple[list[Any], int]:
+    result = imports.validate(data, fmt, approval_only=approval_only, pharmacy_id=pharmacy_id)
     return result.sorted_errors()[: staging.ERROR_LIMIT], result.row_count
 
 
-def _staged_errors(data: bytes, fmt: str, approval_only: bool) -> tuple[list[Any], int]:
+def _staged_errors(
+    data: bytes, fmt: str, approval_only: bool, pharmacy_id: int | None = None
+) -> tuple[list[Any], int]:
     with staging.purchase_stage() as stage:
-        result = staging.stage_and_validate(stage, data, fmt, approval_only=approval_only)
+        result = staging.stage_and_validate(
+            stage, data, fmt, approval_only=approval_only, pharmacy_id=pharmacy_id
+        )
     return result.errors, result.row_count
 
 
@@ -109,6 +115,11 @@ def bad_rows(c: dict[str, Drug]) -> list[list[Any]]:
         row(capto, traceability_codes=";；,，"),  # only separators: no codes
         # A 20-digit code in an Excel number cell: rounded to 15 digits, refused (HY-B03)
         row(capto, traceability_codes=12345678901234567890.0),
+        # One production and expiry date per batch: as its first row in the file says, as
+        # the pharmacy's batch OLD has them (2025-01-01, 2028-01-01)
+        row(capto, batch_no="K9", traceability_codes=tc("XO")),
+        row(capto, batch_no="K9", production_date="2025-04-01", traceability_codes=tc("XP")),
+        row(losa, batch_no="OLD", expiry_date="2028-01-01", traceability_codes=tc("XQ")),
     ]
 
 
@@ -211,8 +222,8 @@ def test_both_validators_report_the_same_errors_by_row_and_column(
 ) -> None:
     _register_known(pharmacy, catalogue)
     data = CASES[case](catalogue, fmt)
-    python_errors, python_rows = _python_errors(data, fmt, approval_only)
-    staged_errors, staged_rows = _staged_errors(data, fmt, approval_only)
+    python_errors, python_rows = _python_errors(data, fmt, approval_only, pharmacy.pk)
+    staged_errors, staged_rows = _staged_errors(data, fmt, approval_only, pharmacy.pk)
     assert python_errors, "each case has errors"
     assert staged_errors == python_errors
     assert staged_rows == python_rows
@@ -226,7 +237,7 @@ def test_csv_read_by_copy_or_by_python_reports_the_same_errors(
     _register_known(pharmacy, catalogue)
     fast, make = FAST_PATH[case]
     data = make(catalogue)
-    python_errors, python_rows = _python_errors(data, "csv", True)
+    python_errors, python_rows = _python_errors(data, "csv", True, pharmacy.pk)
     taken: list[bool] = []
     load_csv = staging.PurchaseStage.load_csv
 
@@ -236,7 +247,7 @@ def test_csv_read_by_copy_or_by_python_reports_the_same_errors(
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(staging.PurchaseStage, "load_csv", spy)
-        staged_errors, staged_rows = _staged_errors(data, "csv", True)
+        staged_errors, staged_rows = _staged_errors(data, "csv", True, pharmacy.pk)
     assert taken == [fast]
     assert python_errors, "each case has errors"
     assert staged_errors == python_errors
@@ -277,7 +288,7 @@ def test_hy_b01_and_every_row_error_are_named_by_row_and_column(
 ) -> None:
     # What a user reads for the bad rows (the same from both paths, checked above)
     _register_known(pharmacy, catalogue)
-    errors, rows = _staged_errors(_file(bad_rows(catalogue), "csv"), "csv", True)
+    errors, rows = _staged_errors(_file(bad_rows(catalogue), "csv"), "csv", True, pharmacy.pk)
     found = {(e["row"], e["column"], e["message"]) for e in errors}
     assert rows == len(bad_rows(catalogue)) - 1  # the blank row is not a data row
     for expected in [
@@ -302,6 +313,8 @@ def test_hy_b01_and_every_row_error_are_named_by_row_and_column(
         (24, "追溯码", f"[HY-B03] 追溯码 {'1' * 21} {CODE_FORMAT}"),
         (25, "追溯码", f"追溯码 {tc('KNOWN1')} 已登记过"),
         (32, "追溯码", f"[HY-B03] 追溯码 1.2345678901234567e+19 {CODE_FORMAT}"),
+        (34, "生产日期", "与第 33 行同一批号的日期不一致（2025-03-01）"),
+        (35, "生产日期", "与本店已登记的同一批号不一致（2025-01-01）"),
         (27, "批号", "不能超过 40 个字符"),
         (27, "供货单位", "不能超过 100 个字符"),
     ]:
@@ -324,8 +337,15 @@ def good_rows(c: dict[str, Drug]) -> list[list[Any]]:
             traceability_codes=f"{tc('G003')}，{tc('G004')} {tc('G005')}",
         ),
         row(capto, batch_no="K7", quantity="5", traceability_codes="；"),
-        row(capto, batch_no="K7", production_date="2025-01-01", traceability_codes=tc("G006")),
-        row(amlo, batch_no="OLD", purchase_date="2026/7/9", traceability_codes=f" {tc('G007')} ；"),
+        row(capto, batch_no="K7", traceability_codes=tc("G006")),
+        row(
+            amlo,
+            batch_no="OLD",
+            production_date="2025-01-01",  # as the pharmacy's batch OLD has them
+            expiry_date="2028-01-01",
+            purchase_date="2026/7/9",
+            traceability_codes=f" {tc('G007')} ；",
+        ),
         row(c["special_food"], approval_number="", unit_price="0", traceability_codes=tc("G008")),
         ["", "", "", "", "", "", "", "", "", "", "", "", "", "", "", ""],
         row(amlo, batch_no=" P1 ", invoice_no="", delivery_note_no="", unit_price="12.34567"),
@@ -394,14 +414,16 @@ def test_both_paths_book_the_same_ledger_from_the_same_file(
     for path in ("python", "staged"):
         point = transaction.savepoint()
         if path == "python":
-            result = imports.validate(data, fmt, approval_only=True)
+            result = imports.validate(data, fmt, approval_only=True, pharmacy_id=pharmacy.pk)
             assert not result.errors, result.errors
             count = purchases_book(
                 pharmacy=pharmacy, rows=result.rows, purchase_import=None, actor=None
             )
         else:
             with staging.purchase_stage() as stage:
-                checked = staging.stage_and_validate(stage, data, fmt, approval_only=True)
+                checked = staging.stage_and_validate(
+                    stage, data, fmt, approval_only=True, pharmacy_id=pharmacy.pk
+                )
                 assert not checked.errors, checked.errors
                 count = stage.book(pharmacy_id=pharmacy.pk, import_id=None, actor_id=None)
         assert count == 7

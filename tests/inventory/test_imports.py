@@ -295,6 +295,38 @@ def _after_checking(meanwhile: Callable[[], None]) -> Iterator[None]:
 
 
 @pytest.mark.django_db
+def test_gy_a06_a_batch_keeps_one_production_and_expiry_date(
+    pharmacy: Pharmacy, catalogue: dict[str, Drug]
+) -> None:
+    amlo = catalogue["amlodipine"]
+    first = run_import(pharmacy, "a.csv", imports.write_csv([row(amlo)]))
+    assert first.status == PurchaseImportStatus.IMPORTED
+    # Refused: batch P1 again with another expiry date, and a new batch whose two rows differ
+    refused = run_import(
+        pharmacy,
+        "b.csv",
+        imports.write_csv(
+            [
+                row(amlo, expiry_date="2027-08-31", traceability_codes=tc("D1")),
+                row(amlo, batch_no="P2", traceability_codes=tc("D2")),
+                row(amlo, batch_no="P2", production_date="2025-04-01", traceability_codes=tc("D3")),
+            ]
+        ),
+    )
+    assert [(e["row"], e["column"], e["message"]) for e in refused.errors] == [
+        (2, "有效期至", "与本店已登记的同一批号不一致（2027-02-28）"),
+        (4, "生产日期", "与第 3 行同一批号的日期不一致（2025-03-01）"),
+    ]
+    assert StockBatch.objects.get().quantity == 20
+    # Allowed: the same batch with its own dates
+    again = run_import(
+        pharmacy, "c.csv", imports.write_csv([row(amlo, traceability_codes=tc("D4"))])
+    )
+    assert again.status == PurchaseImportStatus.IMPORTED
+    assert StockBatch.objects.get().quantity == 40
+
+
+@pytest.mark.django_db
 def test_a_code_already_registered_is_refused(
     pharmacy: Pharmacy, catalogue: dict[str, Drug]
 ) -> None:
