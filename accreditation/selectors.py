@@ -45,9 +45,15 @@ def programmes_settling_at(*, organisation_id: int, on: date) -> QuerySet[Design
     ).values("programme_id")
 
 
-def designated_pharmacies(*, programme: Programme, on: date) -> QuerySet[Pharmacy]:
-    """Pharmacies that may settle for the programme on `on`."""
-    ids = Designation.objects.filter(_settling_on(on), programme=programme).values("pharmacy_id")
+def designated_pharmacies(
+    *, programme: Programme, on: date, started_by: date | None = None
+) -> QuerySet[Pharmacy]:
+    """Pharmacies that may settle for the programme on `on` (with a designation that started
+    on or before `started_by`, if given)."""
+    designations = Designation.objects.filter(_settling_on(on), programme=programme)
+    if started_by is not None:
+        designations = designations.filter(starts_on__lte=started_by)
+    ids = designations.values("pharmacy_id")
     return Pharmacy.objects.filter(pk__in=ids).select_related("organisation")
 
 

@@ -51,7 +51,7 @@ from inventory.selectors import (
     pharmacy_requires_approval_numbers,
 )
 from pharmacies.models import Pharmacy
-from programmes.models import Programme
+from programmes.models import PeriodUnit, Programme
 from supervision.models import FindingKind, FindingPriority
 from supervision.services import finding_raise
 
@@ -1055,16 +1055,33 @@ def quarter_bounds(day: date) -> tuple[date, date]:
     return start, nxt - timedelta(days=1)
 
 
+def period_bounds(day: date, unit: str) -> tuple[date, date]:
+    """The calendar month or quarter (PeriodUnit) containing `day`."""
+    if unit == PeriodUnit.MONTH:
+        after = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+        return day.replace(day=1), after - timedelta(days=1)
+    return quarter_bounds(day)
+
+
+def stocktake_period_ended(programme: Programme, today: date) -> tuple[date, date] | None:
+    """HY-E06: the stocktake period (the programme's month or quarter) that ended before the
+    one containing `today`; None when the programme sets no stocktakes."""
+    if not programme.stocktake_period or programme.stocktake_due_working_days is None:
+        return None
+    this_start, _end = period_bounds(today, programme.stocktake_period)
+    period_end = this_start - timedelta(days=1)
+    return period_bounds(period_end, programme.stocktake_period)[0], period_end
+
+
 def stocktakes_open_for_quarter(
     *, programme: Programme, pharmacies: list[Pharmacy], today: date
 ) -> int:
-    """HY-E06: at a quarter's start, open the stocktake of the quarter just ended for each
-    designated pharmacy (idempotent)."""
-    if not programme.stocktake_period or programme.stocktake_due_working_days is None:
+    """HY-E06: at a period's start (quarter or month, as the programme sets), open the
+    stocktake of the period just ended for each designated pharmacy (idempotent)."""
+    period = stocktake_period_ended(programme, today)
+    if period is None or programme.stocktake_due_working_days is None:
         return 0
-    this_start, _end = quarter_bounds(today)
-    period_end = this_start - timedelta(days=1)
-    period_start, _ = quarter_bounds(period_end)
+    period_start, period_end = period
     due_on = load_calendar().add_working_days(period_end, programme.stocktake_due_working_days)
     created = 0
     for pharmacy in pharmacies:

@@ -6,6 +6,7 @@ from django.utils import timezone
 from inventory.models import PurchaseImport
 from inventory.services import (
     purchase_import_process,
+    stocktake_period_ended,
     stocktakes_open_for_quarter,
     stocktakes_remind_and_escalate,
 )
@@ -21,14 +22,22 @@ def purchase_import_run(import_id: int) -> str:
 
 @shared_task(name="inventory.stocktakes_scan")
 def stocktakes_scan() -> dict[str, int]:
-    """Daily (HY-E06): open the quarter's stocktakes, remind before due, escalate overdue."""
+    """Daily (HY-E06): open the stocktakes of the period just ended (quarter or month, as the
+    programme sets) for the pharmacies designated in it, remind before due, escalate overdue."""
     # Tasks orchestrate across apps; inventory's services never import accreditation.
     from accreditation.selectors import designated_pharmacies
 
     today = timezone.localdate()
     opened = 0
     for programme in Programme.objects.exclude(stocktake_period=""):
-        pharmacies = list(designated_pharmacies(programme=programme, on=today))
+        period = stocktake_period_ended(programme, today)
+        if period is None:
+            continue
+        # Designated now and already by the period's end: a pharmacy designated since has
+        # no stock of that period to count.
+        pharmacies = list(
+            designated_pharmacies(programme=programme, on=today, started_by=period[1])
+        )
         opened += stocktakes_open_for_quarter(
             programme=programme, pharmacies=pharmacies, today=today
         )

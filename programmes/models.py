@@ -211,8 +211,8 @@ class Programme(models.Model):
     )
 
     stocktake_due_working_days = _opt_int(
-        _("盘点表报送期限（季末后工作日）"),
-        "HY-E06: the stocktake sheet is due N working days after the quarter ends",
+        _("盘点表报送期限（盘点期末后工作日）"),
+        "HY-E06: the stocktake sheet is due N working days after its period (quarter, month) ends",
         maximum=60,
     )
     stocktake_reminder_working_days = _opt_int(
