@@ -6,7 +6,14 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from inventory.models import CounterpartyKind, Drug, Movement, MovementKind, StockBatch
+from inventory.models import (
+    CounterpartyKind,
+    Drug,
+    Movement,
+    MovementKind,
+    PriceCap,
+    StockBatch,
+)
 from inventory.selectors import stock_batches
 from pharmacies.models import Pharmacy
 
@@ -40,6 +47,44 @@ class DrugForm(forms.ModelForm):
             "is_therapeutic",
             "is_active",
         ]
+
+
+class DrugScopeForm(forms.Form):
+    """Per disease: in the drug's scope, and a basic drug of it (HY-A09)."""
+
+    reason = forms.CharField(label=_("修改原因"), max_length=200)
+
+    def __init__(self, *args: Any, diseases: list[Any], current: dict[int, bool], **kw: Any):
+        super().__init__(*args, **kw)
+        self.diseases = diseases
+        for disease in diseases:
+            self.fields[f"in_{disease.pk}"] = forms.BooleanField(
+                label=str(disease), required=False, initial=disease.pk in current
+            )
+            self.fields[f"basic_{disease.pk}"] = forms.BooleanField(
+                label=_("基本药物"), required=False, initial=current.get(disease.pk, False)
+            )
+
+    def rows(self) -> list[tuple[Any, Any, Any]]:
+        return [(d, self[f"in_{d.pk}"], self[f"basic_{d.pk}"]) for d in self.diseases]
+
+    def scope(self) -> dict[int, bool]:
+        """Disease id → basic-drug flag; a basic drug of a disease is in its scope."""
+        data = self.cleaned_data
+        return {
+            d.pk: bool(data[f"basic_{d.pk}"])
+            for d in self.diseases
+            if data[f"in_{d.pk}"] or data[f"basic_{d.pk}"]
+        }
+
+
+class PriceCapForm(forms.ModelForm):
+    reason = forms.CharField(label=_("修改原因"), max_length=200)
+
+    class Meta:
+        model = PriceCap
+        fields = ["basis", "price", "source", "effective_on"]
+        widgets = {"effective_on": forms.DateInput(attrs={"type": "date"})}
 
 
 class MovementFilterForm(forms.Form):

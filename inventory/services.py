@@ -1406,6 +1406,77 @@ def drug_catalogue_import(
     return []
 
 
+def drug_scope_set(
+    *,
+    drug: Drug,
+    diseases: list[Any],
+    scope: dict[int, bool],
+    actor: User,
+    reason: str,
+) -> int:
+    """Bureau edit of the diseases (of `diseases`, the editor's programmes) the drug may be
+    dispensed for, and those it is a basic drug of (HY-A09): `scope` maps a disease id to
+    its basic-drug flag. Other programmes' diseases are left alone; history keeps who, when
+    and why. Returns how many links changed."""
+    from inventory.models import DiseaseDrug
+
+    if not reason.strip():
+        raise DomainError(_("请填写修改原因。"), field="reason")
+    changed = 0
+    with transaction.atomic():
+        Drug.objects.select_for_update().filter(pk=drug.pk).first()
+        links = {
+            link.disease_id: link
+            for link in DiseaseDrug.objects.filter(drug=drug, disease__in=diseases)
+        }
+        for disease in diseases:
+            link, basic = links.get(disease.pk), scope.get(disease.pk)
+            if link is not None and basic is not None and link.is_basic_drug == basic:
+                continue
+            if link is None and basic is None:
+                continue
+            if link is None:
+                link = DiseaseDrug(disease=disease, drug=drug)
+            link._history_user = actor  # type: ignore[attr-defined]
+            link._change_reason = reason  # type: ignore[attr-defined]
+            if basic is None:
+                link.delete()
+            else:
+                link.is_basic_drug = basic
+                link.save()
+            changed += 1
+    return changed
+
+
+def price_cap_set(
+    *,
+    drug: Drug,
+    basis: str,
+    price: Decimal,
+    source: str,
+    effective_on: date,
+    actor: User,
+    reason: str,
+) -> Any:
+    """Bureau entry of a listed price that caps sale prices from `effective_on` (HY-B02 /
+    GY-C01), with its source; the same basis and date again corrects it. History keeps who,
+    when and why."""
+    from inventory.models import PriceCap
+
+    if not reason.strip():
+        raise DomainError(_("请填写修改原因。"), field="reason")
+    with transaction.atomic():
+        cap = PriceCap.objects.select_for_update().filter(
+            drug=drug, basis=basis, effective_on=effective_on
+        ).first() or PriceCap(drug=drug, basis=basis, effective_on=effective_on)
+        cap.price, cap.source = price, source
+        cap.full_clean()
+        cap._history_user = actor  # type: ignore[attr-defined]
+        cap._change_reason = reason  # type: ignore[attr-defined]
+        cap.save()
+    return cap
+
+
 def drug_update(*, drug: Drug, changes: dict[str, Any], actor: User, reason: str) -> Drug:
     """Bureau edit of a catalogue entry; history keeps who, when and why."""
     with transaction.atomic():

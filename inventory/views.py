@@ -20,17 +20,21 @@ from inventory.files import sniff_spreadsheet
 from inventory.forms import (
     CountSheetForm,
     DrugForm,
+    DrugScopeForm,
     MovementFilterForm,
     MovementForm,
+    PriceCapForm,
     ReviewForm,
     UploadForm,
 )
 from inventory.models import (
     MANUAL_KINDS,
     PLATFORM_INTERFACE,
+    DiseaseDrug,
     Drug,
     Movement,
     MovementKind,
+    PriceCap,
     PurchaseImportStatus,
     StocktakeStatus,
 )
@@ -51,7 +55,9 @@ from inventory.selectors import (
 )
 from inventory.services import (
     drug_catalogue_import,
+    drug_scope_set,
     drug_update,
+    price_cap_set,
     purchase_import_create,
     stock_movement_enter,
     stocktake_accept,
@@ -60,6 +66,7 @@ from inventory.services import (
 )
 from inventory.services import stocktake_submit as stocktake_submit_service
 from pharmacies.models import Pharmacy
+from programmes.models import Disease
 from programmes.selectors import programmes_for_principal
 
 PHARMACY_ROLES = (Role.PHARMACY_MANAGER, Role.PHARMACIST)
@@ -426,23 +433,90 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 
 @require_role(*CATALOGUE_EDITORS)
 def drug_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """A catalogue entry: its fields, its scope and basic-drug flags for the diseases of the
+    editor's programmes (HY-A09), its price caps (HY-B02 / GY-C01); each edit with a reason,
+    kept in the history."""
     drug = get_object_or_404(Drug, pk=pk)
-    form = DrugForm(request.POST or None, instance=Drug.objects.get(pk=pk))
-    if request.method == "POST" and form.is_valid():
-        changes = {n: form.cleaned_data[n] for n in form.changed_data if n != "reason"}
-        try:
+    actor = request.user
+    diseases = list(
+        Disease.objects.filter(
+            programme__in=programmes_for_principal(principal_of(request)), is_active=True
+        )
+        .select_related("programme")
+        .order_by("programme__code", "code")
+    )
+    links = DiseaseDrug.objects.filter(drug=drug, disease__in=diseases)
+    current = {link.disease_id: link.is_basic_drug for link in links}
+    action = request.POST.get("action", "drug") if request.method == "POST" else ""
+    form = DrugForm(request.POST if action == "drug" else None, instance=Drug.objects.get(pk=pk))
+    scope_form = DrugScopeForm(
+        request.POST if action == "scope" else None,
+        diseases=diseases,
+        current=current,
+        prefix="scope",
+    )
+    cap_form = PriceCapForm(request.POST if action == "cap" else None, prefix="cap")
+    try:
+        if action == "drug" and form.is_valid():
+            changes = {n: form.cleaned_data[n] for n in form.changed_data if n != "reason"}
             drug_update(
                 drug=drug,
                 changes=changes,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=actor,  # type: ignore[arg-type]
                 reason=form.cleaned_data["reason"],
             )
-        except ValidationError as exc:
-            form.add_error(None, exc)
+        elif action == "scope" and scope_form.is_valid():
+            drug_scope_set(
+                drug=drug,
+                diseases=diseases,
+                scope=scope_form.scope(),
+                actor=actor,  # type: ignore[arg-type]
+                reason=scope_form.cleaned_data["reason"],
+            )
+        elif action == "cap" and cap_form.is_valid():
+            data = cap_form.cleaned_data
+            price_cap_set(
+                drug=drug,
+                basis=data["basis"],
+                price=data["price"],
+                source=data["source"],
+                effective_on=data["effective_on"],
+                actor=actor,  # type: ignore[arg-type]
+                reason=data["reason"],
+            )
         else:
+            action = ""
+    except ValidationError as exc:
+        {"drug": form, "scope": scope_form, "cap": cap_form}[action].add_error(None, exc)
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        if action:
             messages.success(request, _("已保存，修改记录已留存。"))
             return redirect("inventory:drug", pk=pk)
     history = drug.history.select_related("history_user").order_by("-history_date")[:50]
+    scope_history = (
+        DiseaseDrug.history.filter(drug_id=drug.pk)
+        .select_related("history_user", "disease")
+        .order_by("-history_date")[:50]
+    )
+    caps = PriceCap.objects.filter(drug=drug)
+    cap_history = (
+        PriceCap.history.filter(drug_id=drug.pk)
+        .select_related("history_user")
+        .order_by("-history_date")[:50]
+    )
     return render(
-        request, "inventory/drug_edit.html", {"drug": drug, "form": form, "history": history}
+        request,
+        "inventory/drug_edit.html",
+        {
+            "drug": drug,
+            "form": form,
+            "scope_form": scope_form,
+            "cap_form": cap_form,
+            "caps": caps,
+            "history": history,
+            "scope_history": scope_history,
+            "cap_history": cap_history,
+        },
     )
