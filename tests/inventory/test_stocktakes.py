@@ -325,6 +325,53 @@ def test_uploading_a_sheet_with_a_negative_count_is_refused(
     assert stocktake.status == StocktakeStatus.OPEN
 
 
+def _with_row_repeated(sheet_bytes: bytes, batch_no: str) -> bytes:
+    """The sheet with the row of `batch_no` copied to the end, counted differently."""
+    workbook = load_workbook(io.BytesIO(sheet_bytes))
+    sheet = workbook.active
+    assert sheet is not None
+    row = next(r for r in sheet.iter_rows(min_row=4, values_only=True) if r[5] == batch_no)
+    sheet.append([*row[:8], 117, "复盘"])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_hy_e06_a_count_sheet_naming_a_batch_twice_is_refused_whole(
+    client: Client, hy: Programme, pharmacy: Pharmacy, catalogue: dict[str, Drug], manager: User
+) -> None:
+    hand_built_ledger(pharmacy, catalogue["amlodipine"])
+    book(pharmacy, catalogue["captopril"], K.PURCHASE, 40, at(date(2026, 8, 1)), batch_no="K2")
+    stocktake = open_q3(hy, pharmacy)
+    with time_machine.travel(datetime(2026, 10, 10, 9, 0)):
+        login(client, manager)
+        sheet = client.get(f"/inventory/stocktakes/{stocktake.pk}/sheet.xlsx").content
+        filled = _fill(sheet, {"B1": (119, None), "K2": (40, None)}, "2026-10-09 09:00")
+        rows = list(load_workbook(io.BytesIO(filled)).active.iter_rows(values_only=True))
+        b1_row = 1 + next(i for i, r in enumerate(rows) if r[5] == "B1")
+        # Refused: B1 counted a second time on row 6, and nothing is recorded
+        upload = io.BytesIO(_with_row_repeated(filled, "B1"))
+        upload.name = "盘底表.xlsx"
+        page = client.post(
+            f"/inventory/stocktakes/{stocktake.pk}/upload/", {"file": upload}, follow=True
+        ).content.decode()
+        assert f"第 6 行“批次编号”与第 {b1_row} 行重复" in page
+        stocktake.refresh_from_db()
+        assert stocktake.status == StocktakeStatus.OPEN
+        assert not stocktake.lines.exists() and not stocktake.sheet
+        # Allowed: the same sheet without the repeated row
+        upload = io.BytesIO(filled)
+        upload.name = "盘底表.xlsx"
+        client.post(f"/inventory/stocktakes/{stocktake.pk}/upload/", {"file": upload})
+    stocktake.refresh_from_db()
+    assert stocktake.status == StocktakeStatus.SUBMITTED and not stocktake.is_imbalanced
+    assert {(line.batch.batch_no, line.counted) for line in stocktake.lines.all()} == {
+        ("B1", 119),
+        ("K2", 40),
+    }
+
+
 @pytest.mark.django_db
 def test_stocktake_sheet_pdf_carries_the_chinese_content(
     client: Client, hy: Programme, pharmacy: Pharmacy, catalogue: dict[str, Drug], manager: User
