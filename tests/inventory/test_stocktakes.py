@@ -44,7 +44,8 @@ COUNT_TIME = datetime(2026, 10, 9, 9, 0)
 
 
 def hand_built_ledger(pharmacy: Pharmacy, drug: Drug) -> StockBatch:
-    """Opening 100, then every movement type in Q3 2026: expected 119 at the count."""
+    """Opening 100, then every trade movement type (all but stocktake gain and loss) in
+    Q3 2026: expected 119 at the count."""
     book(pharmacy, drug, K.PURCHASE, 100, at(date(2026, 6, 10)))
     for kind, quantity, day in [
         (K.PURCHASE, 50, 2),
@@ -130,19 +131,31 @@ def test_hy_e06_reminds_before_due_once_and_escalates_when_overdue(
 def test_reconciliation_of_a_hand_built_ledger_with_every_movement_type(
     hy: Programme, pharmacy: Pharmacy, catalogue: dict[str, Drug]
 ) -> None:
-    batch = hand_built_ledger(pharmacy, catalogue["amlodipine"])
+    drug = catalogue["amlodipine"]
+    batch = hand_built_ledger(pharmacy, drug)
+    # The earlier stocktakes' adjustments: a loss of 1 before the period (in the opening),
+    # then a gain of 6 and a loss of 2 booked in Q3 when the Q2 count was accepted
+    book(pharmacy, drug, K.STOCKTAKE_LOSS, 1, at(date(2026, 6, 20)))
+    book(pharmacy, drug, K.STOCKTAKE_GAIN, 6, at(date(2026, 7, 10)))
+    book(pharmacy, drug, K.STOCKTAKE_LOSS, 2, at(date(2026, 7, 11)))
+    booked = Movement.objects.filter(batch=batch).values_list("kind", flat=True)
+    assert {MovementKind(kind) for kind in booked} == set(MovementKind)
+    # By hand: 100 - 1 opening; + 50 - 5 - 30 + 2 + 10 - 4 - (3 + 1) + (6 - 2) = 122
     stocktake = open_q3(hy, pharmacy)
     with time_machine.travel(datetime(2026, 10, 10, 9, 0)):
         stocktake_submit(
             stocktake=stocktake,
-            counts={batch.pk: (119, "")},
+            counts={batch.pk: (122, "")},
             counted_at=at(date(2026, 10, 9), 9),
             actor=None,
         )
     line = stocktake.lines.get()
-    assert (line.opening, line.purchases, line.purchase_returns, line.sales) == (100, 50, 5, 30)
+    assert (line.opening, line.purchases, line.purchase_returns, line.sales) == (99, 50, 5, 30)
     assert (line.sale_returns, line.transfers_in, line.transfers_out, line.losses) == (2, 10, 4, 4)
-    assert (line.expected, line.counted, line.difference) == (119, 119, 0)
+    assert line.adjustments == 4
+    assert (line.expected, line.counted, line.difference) == (122, 122, 0)
+    batch.refresh_from_db()
+    assert batch.quantity == 122
     stocktake.refresh_from_db()
     assert stocktake.status == StocktakeStatus.SUBMITTED and not stocktake.is_imbalanced
     assert not Finding.objects.exists()
