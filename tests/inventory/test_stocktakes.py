@@ -399,6 +399,24 @@ def test_stocktake_sheet_pdf_carries_the_chinese_content(
 
 
 @pytest.mark.django_db
+def test_stocktake_sheet_pdf_period_reads_in_the_chosen_language(
+    client: Client, hy: Programme, pharmacy: Pharmacy, catalogue: dict[str, Drug], manager: User
+) -> None:
+    hand_built_ledger(pharmacy, catalogue["amlodipine"])
+    stocktake = open_q3(hy, pharmacy)
+    login(client, manager)
+
+    def pdf_text() -> str:
+        response = client.get(f"/inventory/stocktakes/{stocktake.pk}/pdf/")
+        return "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
+
+    assert "2026-07-01 至 2026-09-30" in pdf_text()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/inventory/"})
+    english = pdf_text()
+    assert "2026-07-01 to 2026-09-30" in english and "至" not in english
+
+
+@pytest.mark.django_db
 def test_hy_e06_overdue_escalation_tells_the_pharmacy_and_raises_a_finding_for_reviewers(
     hy: Programme, pharmacy: Pharmacy, manager: User, reviewer: User
 ) -> None:
