@@ -98,9 +98,10 @@ def validate_catalogue(
         if category == ItemCategory.DRUG and not approval:
             error(line, "批准文号", _("药品须填写批准文号"))
         scope, basic = _codes(cells["scope_diseases"]), _codes(cells["basic_diseases"])
-        for disease in scope + basic:
-            if disease not in disease_codes:
-                error(line, "适用病种编码", _("病种编码不存在：%s") % disease)
+        for key, codes in (("scope_diseases", scope), ("basic_diseases", basic)):
+            for disease in codes:
+                if disease not in disease_codes:
+                    error(line, dict(CATALOGUE_COLUMNS)[key], _("病种编码不存在：%s") % disease)
         prices: dict[str, Decimal] = {}
         for key, basis in (
             ("hospital_price", "hospital_listed"),

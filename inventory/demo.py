@@ -627,6 +627,9 @@ def seed(ctx: dict[str, Any]) -> None:
     tz = timezone.get_current_timezone()
     manager = ctx["users"].get("hy_manager")
     drugs = {d.insurance_code: d for d in Drug.objects.all()}
+    hy = Programme.objects.get(code="HY-TM")
+    # HY-B02: sell at or below the listed price less the programme's discount.
+    discount = (Decimal(100) - hy.price_discount_pct) / 100
     for n, (code, batch_no, produced, expires, qty, price) in enumerate(LEDGER):
         drug = drugs[code]
         batch = stock_batch_get_or_create(
@@ -650,19 +653,17 @@ def seed(ctx: dict[str, Any]) -> None:
             delivery_note_no=f"SH{bought:%Y%m%d}{n:03d}",
             traceability_codes=[f"81{bought:%Y%m%d}{n:05d}{i:05d}" for i in range(1, 4)],
         )
-        cap = drug.price_caps.first()
+        cap = drug.price_caps.filter(basis=hy.price_cap_basis).first()
         stock_sale_book(
             pharmacy=pharmacy,
             drug=drug,
             batch=batch,
             quantity=max(qty // 5, 1),
-            # HY-B02: at or below the listed price less 5 %.
-            unit_price=(cap.price * Decimal("0.95")).quantize(Decimal("0.01"), ROUND_DOWN)
+            unit_price=(cap.price * discount).quantize(Decimal("0.01"), ROUND_DOWN)
             if cap
             else Decimal(price),
             traceability_codes=[],
             sold_at=bought + timedelta(days=20, hours=10),
             actor=manager,
         )
-    hy = Programme.objects.get(code="HY-TM")
     stocktakes_open_for_quarter(programme=hy, pharmacies=[pharmacy], today=today)

@@ -87,6 +87,7 @@ def parse_count_sheet(data: bytes) -> tuple[datetime, dict[int, tuple[int, str]]
     if counted_at is None:
         raise DomainError(_("第 2 行“实盘时间”须填写，格式 YYYY-MM-DD HH:MM。"))
     counts: dict[int, tuple[int, str]] = {}
+    first_row: dict[int, int] = {}
     errors: list[str] = []
     for number, row in enumerate(rows[3:], start=4):
         if not any(c not in (None, "") for c in row):
@@ -97,6 +98,14 @@ def parse_count_sheet(data: bytes) -> tuple[datetime, dict[int, tuple[int, str]]
         except (TypeError, ValueError):
             errors.append(_("第 %(row)s 行“批次编号”无效") % {"row": number})
             continue
+        # Two counts for one batch cannot both be right: refuse rather than keep either.
+        if batch_id in first_row:
+            errors.append(
+                _("第 %(row)s 行“批次编号”与第 %(first)s 行重复")
+                % {"row": number, "first": first_row[batch_id]}
+            )
+            continue
+        first_row[batch_id] = number
         raw = cells[8]
         try:
             counted = int(raw)

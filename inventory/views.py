@@ -67,7 +67,7 @@ from inventory.services import (
 from inventory.services import stocktake_submit as stocktake_submit_service
 from pharmacies.models import Pharmacy
 from programmes.models import Disease
-from programmes.selectors import programmes_for_principal
+from programmes.selectors import near_expiry_days_default, programmes_for_principal
 
 PHARMACY_ROLES = (Role.PHARMACY_MANAGER, Role.PHARMACIST)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -88,7 +88,9 @@ def _quote(name: str) -> str:
 def _stock_context(pharmacy: Pharmacy) -> dict[str, Any]:
     today = timezone.localdate()
     programmes = list(programmes_of_pharmacy(pharmacy))
-    near_days = min((p.near_expiry_days for p in programmes if p.near_expiry_days), default=90)
+    near_days = min(
+        (p.near_expiry_days for p in programmes if p.near_expiry_days), default=None
+    ) or near_expiry_days_default(on=today)
     return {
         "pharmacy": pharmacy,
         "stock": stock_with_expiry_flags(pharmacy, today=today, near_expiry_days=near_days),

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.conf import settings
 from django.test import Client
+from django.utils import translation
 
 from accounts.models import Organisation, OrganisationKind, Role, User
 from tests.factories import PASSWORD, member, region
@@ -63,6 +65,14 @@ def ensure_reference_data() -> None:
 def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
     with django_db_blocker.unblock():
         ensure_reference_data()
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test() -> Iterator[None]:
+    """The locale middleware leaves the language of the last request active on the thread;
+    a test that chose English must not leave the next test (same worker) in English."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -3,20 +3,25 @@ their query counts."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date
 from typing import Any
 
 import pytest
 from django.test import Client
+from openpyxl import load_workbook
 
 from accounts.models import User
+from core.models import Notification
 from inventory import imports
-from inventory.models import Drug, Stocktake
+from inventory.models import Drug, StockBatch, Stocktake, StocktakeStatus
 from inventory.services import purchase_import_create, stocktakes_open_for_quarter
 from pharmacies.models import Pharmacy
 from programmes.models import Programme
 from tests.conftest import login
 from tests.inventory.conftest import PURCHASE, at, book
+from tests.inventory.test_api import key_for
 
 
 @pytest.fixture
@@ -127,3 +132,67 @@ def test_outsider_bureau_cannot_review_our_stocktake(
     assert response.status_code == 404
     stocktake.refresh_from_db()
     assert stocktake.status == "open"
+
+
+@pytest.mark.django_db
+def test_api_outsider_key_gets_404_on_our_stocktake_and_stock_batch(
+    client: Client,
+    stocktake: Stocktake,
+    pharmacy: Pharmacy,
+    manager: User,
+    outsider_pharmacy: Pharmacy,
+    outsider_pharmacy_manager: User,
+) -> None:
+    batch = StockBatch.objects.get(pharmacy=pharmacy)
+    urls = [f"/api/v1/stocktakes/{stocktake.pk}/", f"/api/v1/stock-batches/{batch.pk}/"]
+    theirs = key_for(outsider_pharmacy, outsider_pharmacy_manager)
+    for url in urls:
+        assert client.get(url, **theirs).status_code == 404, url  # type: ignore[arg-type]
+    # Our own key reads them: the 404 is the scoping, not a missing route
+    ours = key_for(pharmacy, manager)
+    for url in urls:
+        assert client.get(url, **ours).status_code == 200, url  # type: ignore[arg-type]
+
+
+@pytest.mark.django_db
+def test_outsider_pharmacy_cannot_set_blind_or_review_our_stocktake(
+    client: Client,
+    stocktake: Stocktake,
+    outsider_pharmacy: Pharmacy,
+    outsider_pharmacy_manager: User,
+) -> None:
+    login(client, outsider_pharmacy_manager)
+    blind = client.post(
+        f"/inventory/stocktakes/{stocktake.pk}/blind/", {"blind": "1", "reason": "x"}
+    )
+    assert blind.status_code == 404
+    review = client.post(f"/inventory/stocktakes/{stocktake.pk}/review/", {"decision": "accept"})
+    assert review.status_code == 404
+    stocktake.refresh_from_db()
+    assert stocktake.status == StocktakeStatus.OPEN and not stocktake.blind
+    assert not stocktake.events.exists()
+    assert not Notification.objects.filter(key__startswith="stocktake-blind").exists()
+
+
+@pytest.mark.django_db
+def test_purchase_export_holds_only_the_pharmacy_own_rows(
+    client: Client,
+    pharmacy: Pharmacy,
+    manager: User,
+    outsider_pharmacy: Pharmacy,
+    catalogue: dict[str, Drug],
+) -> None:
+    drug = catalogue["amlodipine"]
+    book(pharmacy, drug, PURCHASE, 5, at(date(2026, 7, 3)), batch_no="OURS-A1")
+    book(outsider_pharmacy, drug, PURCHASE, 7, at(date(2026, 7, 4)), batch_no="THEIRS-B9")
+    login(client, manager)
+    xlsx = client.get("/inventory/export/")
+    assert xlsx.status_code == 200
+    rows = list(load_workbook(io.BytesIO(xlsx.content)).active.iter_rows(values_only=True))
+    batch_nos = [r[5] for r in rows[1:]]
+    assert batch_nos == ["OURS-A1"]
+    response = client.get("/inventory/export/?format=csv")
+    assert response.status_code == 200
+    text = response.content.decode("utf-8-sig")
+    assert [r[5] for r in list(csv.reader(io.StringIO(text)))[1:]] == ["OURS-A1"]
+    assert "THEIRS-B9" not in text

@@ -62,6 +62,26 @@ def test_a_bad_catalogue_row_imports_nothing_and_is_listed(
 
 
 @pytest.mark.django_db
+def test_an_unknown_disease_code_is_reported_under_the_column_it_is_in(
+    client: Client, personas: dict[str, User]
+) -> None:
+    login(client, personas[Role.BENEFITS_OFFICER])
+    bad_basic, bad_scope = list(GOOD), list(GOOD)
+    bad_basic[0], bad_basic[9] = "XC08CAA010A002", "TM998"
+    bad_scope[0], bad_scope[8] = "XC08CAA010A003", "TM101,TM997"
+    response = client.post(
+        "/inventory/catalogue/", {"file": catalogue_csv(GOOD, bad_basic, bad_scope)}
+    )
+    assert [(e["row"], e["column"], e["message"]) for e in response.context["errors"]] == [
+        (3, "基本药物病种编码", "病种编码不存在：TM998"),
+        (4, "适用病种编码", "病种编码不存在：TM997"),
+    ]
+    page = response.content.decode()
+    assert "<td>3</td><td>基本药物病种编码</td><td>病种编码不存在：TM998</td>" in page
+    assert not Drug.objects.exists()
+
+
+@pytest.mark.django_db
 def test_bureau_edits_a_drug_with_a_reason_and_history_pharmacies_cannot(
     client: Client, personas: dict[str, User]
 ) -> None:

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from accounts.models import User
-from inventory.models import Drug, MovementKind
+from inventory.models import Drug, MovementKind, StockBatch
 from inventory.selectors import (
     basic_drug_coverage,
     catalogue_drugs_stocked,
@@ -154,6 +154,33 @@ def test_stock_page_shows_metrics_and_expiry_flags(
         page = client.get("/inventory/").content.decode()
     assert "基本药物配备率" in page and "治疗性药物占比" in page and "不达标" in page
     assert "已过期" in page and "近效期" in page
+
+
+@pytest.mark.django_db
+def test_near_expiry_window_falls_back_to_the_widest_programme_in_force(
+    client: Client,
+    hy: Programme,
+    gy: Programme,
+    pharmacy: Pharmacy,
+    catalogue: dict[str, Drug],
+    manager: User,
+) -> None:
+    import time_machine
+
+    # The pharmacy's own programme (HY-TM) sets no window; GY-PT, in force, warns 120 days out
+    Programme.objects.filter(pk=hy.pk).update(near_expiry_days=None)
+    Programme.objects.filter(pk=gy.pk).update(near_expiry_days=120)
+    book(pharmacy, catalogue["captopril"], PURCHASE, 3, DAY)
+    StockBatch.objects.filter(pharmacy=pharmacy).update(expiry_date=date(2027, 1, 23))
+    login(client, manager)
+    with time_machine.travel(date(2026, 10, 15)):  # 100 days before expiry
+        page = client.get("/inventory/").content.decode()
+    assert "近效期（120 天内）" in page
+    # A programme no longer in force sets no window: no programme gives one, no warning
+    Programme.objects.filter(pk=gy.pk).update(valid_until=date(2026, 1, 1))
+    with time_machine.travel(date(2026, 10, 15)):
+        page = client.get("/inventory/").content.decode()
+    assert "近效期" not in page
 
 
 @pytest.mark.django_db

@@ -44,7 +44,8 @@ COUNT_TIME = datetime(2026, 10, 9, 9, 0)
 
 
 def hand_built_ledger(pharmacy: Pharmacy, drug: Drug) -> StockBatch:
-    """Opening 100, then every movement type in Q3 2026: expected 119 at the count."""
+    """Opening 100, then every trade movement type (all but stocktake gain and loss) in
+    Q3 2026: expected 119 at the count."""
     book(pharmacy, drug, K.PURCHASE, 100, at(date(2026, 6, 10)))
     for kind, quantity, day in [
         (K.PURCHASE, 50, 2),
@@ -130,19 +131,31 @@ def test_hy_e06_reminds_before_due_once_and_escalates_when_overdue(
 def test_reconciliation_of_a_hand_built_ledger_with_every_movement_type(
     hy: Programme, pharmacy: Pharmacy, catalogue: dict[str, Drug]
 ) -> None:
-    batch = hand_built_ledger(pharmacy, catalogue["amlodipine"])
+    drug = catalogue["amlodipine"]
+    batch = hand_built_ledger(pharmacy, drug)
+    # The earlier stocktakes' adjustments: a loss of 1 before the period (in the opening),
+    # then a gain of 6 and a loss of 2 booked in Q3 when the Q2 count was accepted
+    book(pharmacy, drug, K.STOCKTAKE_LOSS, 1, at(date(2026, 6, 20)))
+    book(pharmacy, drug, K.STOCKTAKE_GAIN, 6, at(date(2026, 7, 10)))
+    book(pharmacy, drug, K.STOCKTAKE_LOSS, 2, at(date(2026, 7, 11)))
+    booked = Movement.objects.filter(batch=batch).values_list("kind", flat=True)
+    assert {MovementKind(kind) for kind in booked} == set(MovementKind)
+    # By hand: 100 - 1 opening; + 50 - 5 - 30 + 2 + 10 - 4 - (3 + 1) + (6 - 2) = 122
     stocktake = open_q3(hy, pharmacy)
     with time_machine.travel(datetime(2026, 10, 10, 9, 0)):
         stocktake_submit(
             stocktake=stocktake,
-            counts={batch.pk: (119, "")},
+            counts={batch.pk: (122, "")},
             counted_at=at(date(2026, 10, 9), 9),
             actor=None,
         )
     line = stocktake.lines.get()
-    assert (line.opening, line.purchases, line.purchase_returns, line.sales) == (100, 50, 5, 30)
+    assert (line.opening, line.purchases, line.purchase_returns, line.sales) == (99, 50, 5, 30)
     assert (line.sale_returns, line.transfers_in, line.transfers_out, line.losses) == (2, 10, 4, 4)
-    assert (line.expected, line.counted, line.difference) == (119, 119, 0)
+    assert line.adjustments == 4
+    assert (line.expected, line.counted, line.difference) == (122, 122, 0)
+    batch.refresh_from_db()
+    assert batch.quantity == 122
     stocktake.refresh_from_db()
     assert stocktake.status == StocktakeStatus.SUBMITTED and not stocktake.is_imbalanced
     assert not Finding.objects.exists()
@@ -325,6 +338,53 @@ def test_uploading_a_sheet_with_a_negative_count_is_refused(
     assert stocktake.status == StocktakeStatus.OPEN
 
 
+def _with_row_repeated(sheet_bytes: bytes, batch_no: str) -> bytes:
+    """The sheet with the row of `batch_no` copied to the end, counted differently."""
+    workbook = load_workbook(io.BytesIO(sheet_bytes))
+    sheet = workbook.active
+    assert sheet is not None
+    row = next(r for r in sheet.iter_rows(min_row=4, values_only=True) if r[5] == batch_no)
+    sheet.append([*row[:8], 117, "复盘"])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_hy_e06_a_count_sheet_naming_a_batch_twice_is_refused_whole(
+    client: Client, hy: Programme, pharmacy: Pharmacy, catalogue: dict[str, Drug], manager: User
+) -> None:
+    hand_built_ledger(pharmacy, catalogue["amlodipine"])
+    book(pharmacy, catalogue["captopril"], K.PURCHASE, 40, at(date(2026, 8, 1)), batch_no="K2")
+    stocktake = open_q3(hy, pharmacy)
+    with time_machine.travel(datetime(2026, 10, 10, 9, 0)):
+        login(client, manager)
+        sheet = client.get(f"/inventory/stocktakes/{stocktake.pk}/sheet.xlsx").content
+        filled = _fill(sheet, {"B1": (119, None), "K2": (40, None)}, "2026-10-09 09:00")
+        rows = list(load_workbook(io.BytesIO(filled)).active.iter_rows(values_only=True))
+        b1_row = 1 + next(i for i, r in enumerate(rows) if r[5] == "B1")
+        # Refused: B1 counted a second time on row 6, and nothing is recorded
+        upload = io.BytesIO(_with_row_repeated(filled, "B1"))
+        upload.name = "盘底表.xlsx"
+        page = client.post(
+            f"/inventory/stocktakes/{stocktake.pk}/upload/", {"file": upload}, follow=True
+        ).content.decode()
+        assert f"第 6 行“批次编号”与第 {b1_row} 行重复" in page
+        stocktake.refresh_from_db()
+        assert stocktake.status == StocktakeStatus.OPEN
+        assert not stocktake.lines.exists() and not stocktake.sheet
+        # Allowed: the same sheet without the repeated row
+        upload = io.BytesIO(filled)
+        upload.name = "盘底表.xlsx"
+        client.post(f"/inventory/stocktakes/{stocktake.pk}/upload/", {"file": upload})
+    stocktake.refresh_from_db()
+    assert stocktake.status == StocktakeStatus.SUBMITTED and not stocktake.is_imbalanced
+    assert {(line.batch.batch_no, line.counted) for line in stocktake.lines.all()} == {
+        ("B1", 119),
+        ("K2", 40),
+    }
+
+
 @pytest.mark.django_db
 def test_stocktake_sheet_pdf_carries_the_chinese_content(
     client: Client, hy: Programme, pharmacy: Pharmacy, catalogue: dict[str, Drug], manager: User
@@ -336,6 +396,24 @@ def test_stocktake_sheet_pdf_carries_the_chinese_content(
     assert response["Content-Type"] == "application/pdf"
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
     assert "药店季度盘点表" in text and "苯磺酸氨氯地平片" in text and pharmacy.name in text
+
+
+@pytest.mark.django_db
+def test_stocktake_sheet_pdf_period_reads_in_the_chosen_language(
+    client: Client, hy: Programme, pharmacy: Pharmacy, catalogue: dict[str, Drug], manager: User
+) -> None:
+    hand_built_ledger(pharmacy, catalogue["amlodipine"])
+    stocktake = open_q3(hy, pharmacy)
+    login(client, manager)
+
+    def pdf_text() -> str:
+        response = client.get(f"/inventory/stocktakes/{stocktake.pk}/pdf/")
+        return "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
+
+    assert "2026-07-01 至 2026-09-30" in pdf_text()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/inventory/"})
+    english = pdf_text()
+    assert "2026-07-01 to 2026-09-30" in english and "至" not in english
 
 
 @pytest.mark.django_db
