@@ -603,7 +603,7 @@ def seed(ctx: dict[str, Any]) -> None:
         stock_batch_get_or_create,
         stock_movement_record,
         stock_sale_book,
-        stocktakes_open_for_quarter,
+        stocktakes_open_for_period,
     )
 
     seed_catalogue()
@@ -666,4 +666,4 @@ def seed(ctx: dict[str, Any]) -> None:
             sold_at=bought + timedelta(days=20, hours=10),
             actor=manager,
         )
-    stocktakes_open_for_quarter(programme=hy, pharmacies=[pharmacy], today=today)
+    stocktakes_open_for_period(programme=hy, pharmacies=[pharmacy], today=today)

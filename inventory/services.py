@@ -1073,7 +1073,7 @@ def stocktake_period_ended(programme: Programme, today: date) -> tuple[date, dat
     return period_bounds(period_end, programme.stocktake_period)[0], period_end
 
 
-def stocktakes_open_for_quarter(
+def stocktakes_open_for_period(
     *, programme: Programme, pharmacies: list[Pharmacy], today: date
 ) -> int:
     """HY-E06: at a period's start (quarter or month, as the programme sets), open the

@@ -7,7 +7,7 @@ from inventory.models import PurchaseImport
 from inventory.services import (
     purchase_import_process,
     stocktake_period_ended,
-    stocktakes_open_for_quarter,
+    stocktakes_open_for_period,
     stocktakes_remind_and_escalate,
 )
 from programmes.models import Programme
@@ -38,7 +38,7 @@ def stocktakes_scan() -> dict[str, int]:
         pharmacies = list(
             designated_pharmacies(programme=programme, on=today, started_by=period[1])
         )
-        opened += stocktakes_open_for_quarter(
+        opened += stocktakes_open_for_period(
             programme=programme, pharmacies=pharmacies, today=today
         )
     reminded, escalated = stocktakes_remind_and_escalate(today=today)

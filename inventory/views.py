@@ -88,7 +88,9 @@ def _quote(name: str) -> str:
 def _stock_context(pharmacy: Pharmacy) -> dict[str, Any]:
     today = timezone.localdate()
     programmes = list(programmes_of_pharmacy(pharmacy))
-    near_days = min(
+    # The longest window of the pharmacy's programmes: a batch near expiry for any of them
+    # is flagged (warning early is the safer side, as near_expiry_days_default).
+    near_days = max(
         (p.near_expiry_days for p in programmes if p.near_expiry_days), default=None
     ) or near_expiry_days_default(on=today)
     return {

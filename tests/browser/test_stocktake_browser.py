@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from accounts.models import Role, User
 from inventory.models import MovementKind, Stocktake
-from inventory.services import quarter_bounds, stocktakes_open_for_quarter
+from inventory.services import quarter_bounds, stocktakes_open_for_period
 from programmes.models import Programme
 from tests.browser.conftest import browser_login
 from tests.factories import PASSWORD
@@ -36,7 +36,7 @@ def test_pharmacy_counts_and_bureau_sees_the_discrepancy(
     book(pharmacy, drug, MovementKind.PURCHASE, 50, at(day), batch_no="AM01")
     book(pharmacy, drug, MovementKind.SALE, 8, at(day + timedelta(days=1)), batch_no="AM01")
     hy = Programme.objects.get(code="HY-TM")
-    stocktakes_open_for_quarter(programme=hy, pharmacies=[pharmacy], today=timezone.localdate())
+    stocktakes_open_for_period(programme=hy, pharmacies=[pharmacy], today=timezone.localdate())
     stocktake = Stocktake.objects.get()
 
     # When the pharmacy downloads its count sheet …

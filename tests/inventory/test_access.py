@@ -16,7 +16,7 @@ from accounts.models import User
 from core.models import Notification
 from inventory import imports
 from inventory.models import Drug, StockBatch, Stocktake, StocktakeStatus
-from inventory.services import purchase_import_create, stocktakes_open_for_quarter
+from inventory.services import purchase_import_create, stocktakes_open_for_period
 from pharmacies.models import Pharmacy
 from programmes.models import Programme
 from tests.conftest import login
@@ -27,7 +27,7 @@ from tests.inventory.test_api import key_for
 @pytest.fixture
 def stocktake(hy: Programme, pharmacy: Pharmacy, catalogue: dict[str, Drug]) -> Stocktake:
     book(pharmacy, catalogue["amlodipine"], PURCHASE, 5, at(date(2026, 7, 3)))
-    stocktakes_open_for_quarter(programme=hy, pharmacies=[pharmacy], today=date(2026, 10, 1))
+    stocktakes_open_for_period(programme=hy, pharmacies=[pharmacy], today=date(2026, 10, 1))
     return Stocktake.objects.get()
 
 
@@ -100,7 +100,7 @@ def test_list_pages_pin_their_query_counts(
     for n, drug in enumerate(d for d in catalogue.values() if d.category == "drug"):
         for b in range(3):
             book(pharmacy, drug, PURCHASE, 5, at(date(2026, 7, 3 + n)), batch_no=f"B{b}")
-    stocktakes_open_for_quarter(programme=hy, pharmacies=[pharmacy], today=date(2026, 10, 1))
+    stocktakes_open_for_period(programme=hy, pharmacies=[pharmacy], today=date(2026, 10, 1))
     login(client, manager)
     for url, limit in [
         ("/inventory/", 30),

@@ -33,7 +33,7 @@ from inventory.services import (
     purchase_import_create,
     purchase_import_process,
     stocktake_submit,
-    stocktakes_open_for_quarter,
+    stocktakes_open_for_period,
 )
 from pharmacies.models import Pharmacy
 from programmes.models import Programme
@@ -175,7 +175,7 @@ def test_bad_dates_negative_quantities_duplicate_codes_rejected_by_row_and_colum
 def _submitted_q3_stocktake(hy: Programme, pharmacy: Pharmacy, drug: Drug) -> None:
     """Q3 2026 counted on 2026-10-09 09:00 and submitted: the ledger is closed until then."""
     batch = book(pharmacy, drug, MovementKind.PURCHASE, 10, at(date(2026, 7, 1)))
-    stocktakes_open_for_quarter(programme=hy, pharmacies=[pharmacy], today=date(2026, 10, 1))
+    stocktakes_open_for_period(programme=hy, pharmacies=[pharmacy], today=date(2026, 10, 1))
     stocktake_submit(
         stocktake=Stocktake.objects.get(pharmacy=pharmacy),
         counts={batch.pk: (10, "")},

@@ -26,7 +26,7 @@ from inventory.services import (
     stock_movement_enter,
     stock_sale_book,
     stocktake_submit,
-    stocktakes_open_for_quarter,
+    stocktakes_open_for_period,
 )
 from pharmacies.models import Pharmacy
 from programmes.models import Programme
@@ -358,7 +358,7 @@ def test_hy_e06_movements_recorded_while_a_stocktake_is_open_are_reconciled(
     expected quantity, later ones are not; once submitted, the counted period is closed."""
     with time_machine.travel(datetime(2026, 10, 9, 8, 0), tick=False):
         batch = book(pharmacy, catalogue["amlodipine"], PURCHASE, 50, at(date(2026, 8, 1)))
-        stocktakes_open_for_quarter(programme=hy, pharmacies=[pharmacy], today=date(2026, 10, 1))
+        stocktakes_open_for_period(programme=hy, pharmacies=[pharmacy], today=date(2026, 10, 1))
     stocktake = pharmacy.stocktakes.get()
     count_time = at(date(2026, 10, 9), 9)
     with time_machine.travel(datetime(2026, 10, 9, 12, 0), tick=False):

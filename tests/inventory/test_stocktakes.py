@@ -29,7 +29,7 @@ from inventory.services import (
     stocktake_accept,
     stocktake_blind_set,
     stocktake_submit,
-    stocktakes_open_for_quarter,
+    stocktakes_open_for_period,
     stocktakes_remind_and_escalate,
 )
 from inventory.tasks import stocktakes_scan
@@ -63,7 +63,7 @@ def hand_built_ledger(pharmacy: Pharmacy, drug: Drug) -> StockBatch:
 
 def open_q3(hy: Programme, pharmacy: Pharmacy) -> Stocktake:
     assert (
-        stocktakes_open_for_quarter(programme=hy, pharmacies=[pharmacy], today=date(2026, 10, 1))
+        stocktakes_open_for_period(programme=hy, pharmacies=[pharmacy], today=date(2026, 10, 1))
         == 1
     )
     return Stocktake.objects.get(pharmacy=pharmacy)
@@ -79,11 +79,11 @@ def test_hy_e06_opens_the_past_quarter_once_due_working_days_after_quarter_end(
     assert stocktake.status == StocktakeStatus.OPEN
     # Idempotent, and a programme without stocktakes (GY-PT) opens none
     assert (
-        stocktakes_open_for_quarter(programme=hy, pharmacies=[pharmacy], today=date(2026, 10, 2))
+        stocktakes_open_for_period(programme=hy, pharmacies=[pharmacy], today=date(2026, 10, 2))
         == 0
     )
     assert (
-        stocktakes_open_for_quarter(programme=gy, pharmacies=[pharmacy], today=date(2026, 10, 1))
+        stocktakes_open_for_period(programme=gy, pharmacies=[pharmacy], today=date(2026, 10, 1))
         == 0
     )
 
