@@ -47,6 +47,8 @@ class CatalogueRow:
 class CatalogueResult:
     rows: list[CatalogueRow] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
+    # The file has a disease column: each row's diseases are then its whole scope.
+    scope_given: bool = False
 
 
 def _codes(text: str) -> list[str]:
@@ -70,6 +72,8 @@ def validate_catalogue(
         error(1, "、".join(missing), _("缺少列：%s") % "、".join(missing))
         return result
     positions = [header.index(h) if h in header else -1 for _k, h in CATALOGUE_COLUMNS]
+    columns = dict(CATALOGUE_COLUMNS)
+    result.scope_given = any(columns[key] in header for key in ("scope_diseases", "basic_diseases"))
     categories = {str(label): value for value, label in ItemCategory.choices}
     categories.update({value: value for value in ItemCategory.values})
     seen: dict[str, int] = {}

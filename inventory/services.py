@@ -1395,6 +1395,15 @@ def drug_catalogue_import(
                     drug=drug,
                     defaults={"is_basic_drug": disease_code in row.basic},
                 )
+            if result.scope_given:
+                # The row's diseases are the drug's whole scope in the importing programmes
+                # (a disease left out is taken out, with history; others stay).
+                for link in DiseaseDrug.objects.filter(
+                    drug=drug, disease__in=diseases.values()
+                ).exclude(disease__code__in=row.scope):
+                    link._history_user = actor  # type: ignore[attr-defined]
+                    link._change_reason = _("目录导入：%s") % name  # type: ignore[attr-defined]
+                    link.delete()
             for basis, price in row.prices.items():
                 assert row.price_date is not None
                 PriceCap.objects.update_or_create(

@@ -50,6 +50,33 @@ def test_bureau_imports_the_catalogue_with_basic_drug_flags_and_price_caps(
 
 
 @pytest.mark.django_db
+def test_hy_a09_a_reimported_catalogue_row_is_the_drugs_whole_scope(
+    client: Client, personas: dict[str, User]
+) -> None:
+    login(client, personas[Role.BENEFITS_OFFICER])
+    client.post("/inventory/catalogue/", {"file": catalogue_csv(GOOD)})
+    # Re-imported with TM101 only, no longer a basic drug: TM103 is taken out of its scope
+    again = list(GOOD)
+    again[8], again[9] = "TM101", ""
+    assert client.post("/inventory/catalogue/", {"file": catalogue_csv(again)}).status_code == 302
+    drug = Drug.objects.get(insurance_code="XC08CAA010A001")
+    flags = {(d.disease.code, d.is_basic_drug) for d in DiseaseDrug.objects.filter(drug=drug)}
+    assert flags == {("TM101", False)}
+    removed = DiseaseDrug.history.get(history_type="-")
+    assert removed.history_change_reason == "目录导入：目录.csv"
+    # A file without the disease columns leaves the scope as it is
+    columns = [h for h in HEADERS if h not in ("适用病种编码", "基本药物病种编码")]
+    out = io.StringIO()
+    csv.writer(out).writerows(
+        [columns, [v for h, v in zip(HEADERS, GOOD, strict=True) if h in columns]]
+    )
+    upload = io.BytesIO(out.getvalue().encode())
+    upload.name = "目录.csv"
+    assert client.post("/inventory/catalogue/", {"file": upload}).status_code == 302
+    assert DiseaseDrug.objects.filter(drug=drug).count() == 1
+
+
+@pytest.mark.django_db
 def test_a_bad_catalogue_row_imports_nothing_and_is_listed(
     client: Client, personas: dict[str, User]
 ) -> None:
