@@ -52,6 +52,17 @@ def programmes_of_pharmacy(pharmacy: Pharmacy) -> QuerySet[Programme]:
     return Programme.objects.filter(regions=pharmacy.organisation.region_id).distinct()
 
 
+def near_expiry_days_for(programmes: list[Programme], *, today: date) -> int | None:
+    """The near-expiry window for a pharmacy of these programmes: the longest they set, so a
+    batch near expiry for any of them is flagged (warning early is the safer side); without
+    one, the widest among the programmes in force."""
+    from programmes.selectors import near_expiry_days_default
+
+    return max(
+        (p.near_expiry_days for p in programmes if p.near_expiry_days), default=None
+    ) or near_expiry_days_default(on=today)
+
+
 def pharmacy_requires_approval_numbers(pharmacy: Pharmacy) -> bool:
     """HY-B01 applies when a programme of the pharmacy's region says so."""
     return programmes_of_pharmacy(pharmacy).filter(approval_number_only=True).exists()

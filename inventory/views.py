@@ -47,6 +47,7 @@ from inventory.permissions import (
 from inventory.selectors import (
     imports_for_principal,
     movements_filter,
+    near_expiry_days_for,
     pharmacy_metrics,
     pharmacy_of_principal,
     programmes_of_pharmacy,
@@ -67,7 +68,7 @@ from inventory.services import (
 from inventory.services import stocktake_submit as stocktake_submit_service
 from pharmacies.models import Pharmacy
 from programmes.models import Disease
-from programmes.selectors import near_expiry_days_default, programmes_for_principal
+from programmes.selectors import programmes_for_principal
 
 PHARMACY_ROLES = (Role.PHARMACY_MANAGER, Role.PHARMACIST)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -88,11 +89,7 @@ def _quote(name: str) -> str:
 def _stock_context(pharmacy: Pharmacy) -> dict[str, Any]:
     today = timezone.localdate()
     programmes = list(programmes_of_pharmacy(pharmacy))
-    # The longest window of the pharmacy's programmes: a batch near expiry for any of them
-    # is flagged (warning early is the safer side, as near_expiry_days_default).
-    near_days = max(
-        (p.near_expiry_days for p in programmes if p.near_expiry_days), default=None
-    ) or near_expiry_days_default(on=today)
+    near_days = near_expiry_days_for(programmes, today=today)
     return {
         "pharmacy": pharmacy,
         "stock": stock_with_expiry_flags(pharmacy, today=today, near_expiry_days=near_days),
