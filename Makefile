@@ -6,7 +6,7 @@ PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 VENV := .venv/bin
 
-.PHONY: run test setup lint typecheck migrations-check pytest bench messages clean
+.PHONY: run test setup bench backup restore messages clean
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -60,6 +60,24 @@ bench: setup
 	trap '$(VENV)/python scripts/machine.py stop --var "$$var"' EXIT; \
 	eval "$$($(VENV)/python scripts/machine.py services --for test --var $$var)"; \
 	$(VENV)/python -m bench
+
+# A backup of the database (pg_dump) and the private media folder with a manifest of row counts
+# and checksums, into BACKUP_DIR (default var/backups/<time>). DATABASE_URL, else the embedded
+# server (started for the backup and stopped after, unless `make run` has it running).
+backup: setup
+	@set -e; export DINGDIAN_VAR_DIR=$$(realpath -m $${DINGDIAN_VAR_DIR:-var}); \
+	var=$$DINGDIAN_VAR_DIR; mkdir -p $$var/backups; \
+	trap '$(VENV)/python scripts/machine.py stop --var "$$var"' EXIT; \
+	eval "$$($(VENV)/python scripts/machine.py services --for run --var $$var)"; \
+	$(VENV)/python scripts/backup.py backup --out $${BACKUP_DIR:-$$var/backups/$$(date +%Y%m%dT%H%M%S)}
+
+# Restore BACKUP (a folder made by `make backup`) into a NEW database and media folder, then
+# compare them with its manifest: RESTORE_DATABASE_URL and RESTORE_MEDIA_DIR (never the live ones).
+restore: setup
+	@test -n "$(BACKUP)" -a -n "$(RESTORE_DATABASE_URL)" -a -n "$(RESTORE_MEDIA_DIR)" || { \
+	  echo "usage: make restore BACKUP=var/backups/… RESTORE_DATABASE_URL=postgres://…/new_db RESTORE_MEDIA_DIR=/srv/new-private"; exit 2; }
+	$(VENV)/python scripts/backup.py restore --from "$(BACKUP)" \
+	    --database-url "$(RESTORE_DATABASE_URL)" --media "$(RESTORE_MEDIA_DIR)"
 
 # Re-extract and compile the translation catalogues (needs GNU gettext).
 messages: setup

