@@ -68,7 +68,7 @@ def test_pages_carry_a_strict_content_security_policy(client: Client) -> None:
     assert csp["script-src"] == ["'self'"]  # no 'unsafe-inline', no 'unsafe-eval'
     assert csp["style-src"] == ["'self'"]
     assert csp["object-src"] == ["'none'"]
-    assert csp["base-uri"] == ["'self'"]
+    assert csp["base-uri"] == ["'none'"]
     assert csp["form-action"] == ["'self'"]
     assert csp["frame-ancestors"] == ["'none'"]
     assert "'unsafe-inline'" not in str(csp) and "'unsafe-eval'" not in str(csp)
