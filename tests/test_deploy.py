@@ -90,6 +90,8 @@ def test_proxy_terminates_tls_and_passes_everything_to_gunicorn() -> None:
     conf = (ROOT / "deploy" / "nginx.conf").read_text()
     assert "server web:8000;" in conf
     assert "listen 443 ssl" in conf and "return 301 https://" in conf
+    # Plain-HTTP API calls are refused, not redirected (ASVS 5.0 V4.1.2).
+    assert "location /api/ {\n        return 403" in conf
     assert "ssl_protocols TLSv1.2 TLSv1.3;" in conf
     # The proxy sets the header the portal trusts, whatever the client sent.
     assert "proxy_set_header X-Forwarded-Proto https;" in conf
