@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "django_htmx",
+    "csp",
 ]
 # Ours, in dependency order. Each may have `demo.py` (seed_demo) and `reference.py` (reference
 # data that its data migration loads and tests re-ensure).
@@ -64,6 +65,10 @@ INSTALLED_APPS += DINGDIAN_APPS
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Security headers on every response, static files included (see "Security headers" below).
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "core.middleware.NoStoreMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.ChineseFirstLocaleMiddleware",
@@ -83,6 +88,9 @@ MIDDLEWARE = [
 # needs — static files, session, CSRF, login, messages, htmx, login lockout (core.handlers).
 API_KEY_MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "core.middleware.NoStoreMiddleware",
     "core.middleware.ChineseFirstLocaleMiddleware",
     "core.middleware.MissingCJKFontMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -293,6 +301,8 @@ SPECTACULAR_SETTINGS = {
     },
     "SECURITY": [{"ApiKeyAuth": []}],
     "ENUM_NAME_OVERRIDES": {"PeriodUnitEnum": "programmes.models.PeriodUnit"},
+    # The schema and Swagger UI describe every endpoint: signed-in users and API keys only.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }
 
 # --- Security: strict whenever DEBUG is off (manage.py check --deploy is clean).
@@ -308,6 +318,56 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     if env.bool("DJANGO_BEHIND_TLS_PROXY", default=False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Security headers (issue 12, point 7; README "Security headers").
+# Content-Security-Policy (django-csp 4): every script and stylesheet is a file the portal
+# serves (static/js, static/css); no inline script, no inline style, no eval. Swagger UI runs
+# under the same policy (core.api.SwaggerView loads its init script as a separate request).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # data: for the small SVG icons inside Swagger UI's stylesheet.
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        # No page sets a <base>; 'none' is what ASVS 5.0 V3.4.3 asks (an injected <base> could
+        # otherwise redirect every relative script URL).
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Permissions-Policy (django-permissions-policy): the portal uses no browser feature below;
+# an injected script or a framed page cannot turn on the camera, the microphone, a USB reader…
+# (Fullscreen and WebAuthn stay allowed: the browser's PDF viewer and a future security key.)
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
+# Cache-Control: no-store on every response to a signed-in user and on all of /api/ (patient
+# pages, evidence, PDFs, exports): no copy stays in a shared computer's browser cache or a proxy
+# (core.middleware.NoStoreMiddleware). Static files stay cacheable.
+NO_STORE_PATH_PREFIXES = ["/api/"]
 
 LOGGING = {
     "version": 1,

@@ -1,12 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import ApiKeyViewSet, WhoAmIView
 from accreditation.api import ApplicationViewSet, DesignationViewSet
 from accreditation.urls import public_urlpatterns
-from core.api import SchemaView
+from core.api import SchemaView, SwaggerView
 from inventory.api import (
     MovementViewSet,
     PurchaseImportViewSet,
@@ -58,5 +57,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/schema/", SchemaView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/docs/", SwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]

@@ -5,9 +5,11 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpRequest, HttpResponseBase
 from drf_spectacular.utils import extend_schema
-from drf_spectacular.views import SCHEMA_KWARGS, SpectacularAPIView
+from drf_spectacular.views import SCHEMA_KWARGS, SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -43,3 +45,20 @@ class SchemaView(SpectacularAPIView):
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         with self._lock:
             return super().get(request, *args, **kwargs)
+
+
+class SwaggerView(SpectacularSwaggerSplitView):
+    """Swagger UI for signed-in users (SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"]), from the
+    sidecar's local assets. The split view loads its init script as a second request
+    (`?script`), so the page runs under the portal's strict Content-Security-Policy (no
+    inline script); our template links its page style instead of an inline <style>. A
+    browser that is not signed in is sent to the login page and back."""
+
+    template_name = "core/swagger_ui.html"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        response = super().dispatch(request, *args, **kwargs)
+        refused = response.status_code in (401, 403) and not self.request.user.is_authenticated
+        if refused and "script" not in request.GET:
+            return redirect_to_login(request.get_full_path())
+        return response

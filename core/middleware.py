@@ -7,6 +7,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
+from django.utils.cache import add_never_cache_headers
 
 
 class ChineseFirstLocaleMiddleware:
@@ -46,3 +47,29 @@ class MissingCJKFontMiddleware:
                 str(exception), status=503, content_type="text/plain; charset=utf-8"
             )
         return None
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store` on every answer to a signed-in user and on all of the API
+    (settings.NO_STORE_PATH_PREFIXES): patient pages, evidence, PDFs and exports must not stay
+    in the browser cache of a shared hospital or pharmacy computer, nor in a proxy. Static
+    files (answered by WhiteNoise, before any user is known) and public pages stay cacheable.
+
+    Placed before WhiteNoise and the authentication middleware, it looks at the user after
+    the view has answered (`request.user` is set by then, by Django or by DRF)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.prefixes = tuple(settings.NO_STORE_PATH_PREFIXES)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.path_info.startswith(self.prefixes) or _signed_in(request):
+            add_never_cache_headers(response)
+        return response
+
+
+def _signed_in(request: HttpRequest) -> bool:
+    # Not `request.user` blindly: a static file answered by WhiteNoise never got one.
+    user = request.__dict__.get("user")
+    return user is not None and bool(user.is_authenticated)

@@ -92,6 +92,6 @@ def test_hospital_system_records_stays_and_outsider_gets_404(
     )
 
 
-def test_openapi_schema_documents_the_patient_endpoints(client: Any) -> None:
-    schema = client.get("/api/schema/").content.decode()
+def test_openapi_schema_documents_the_patient_endpoints() -> None:
+    schema = _key_client(hospital()).get("/api/schema/").content.decode()
     assert "/api/v1/tm/filings/" in schema and "/api/v1/tm/hospital-stays/" in schema
