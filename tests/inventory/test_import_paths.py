@@ -4,7 +4,7 @@ reads them, for CSV and xlsx files, read by COPY or by the Python reader, and th
 file books.
 
 The expected messages are in import_errors.json: what the row-by-row validator reported when
-there were two paths (it was removed with SQLite, issue 13), so the one path still says
+there were two paths (it was removed with the second engine, issue 13), so the one path says
 exactly what both said."""
 
 from __future__ import annotations
