@@ -1,6 +1,7 @@
 """Dispensing through the POS API: 8 concurrent clients against gunicorn and PostgreSQL on
 loopback, on a generated county (500 pharmacies, 50,000 enrolled patients, a year of
-history). Prints dispensings/s, p50/p95 latency and SQL queries per dispensing.
+history). Prints dispensings/s, p50/p95 latency and SQL queries per dispensing, and beside
+them the floor: the same sales' own SQL statements run by the same 8 clients over psycopg.
 
 Runs in its own PostgreSQL database (created and dropped here), never in the developer's data.
 """
@@ -12,6 +13,7 @@ import json
 import os
 import random
 import runpy
+import signal
 import socket
 import statistics
 import subprocess
@@ -433,6 +435,88 @@ def load(jobs: list[tuple[str, str, int, int, int]]) -> tuple[float, list[float]
     return time.perf_counter() - began, latencies, failures
 
 
+def capture_sale(job: tuple[str, str, int, int, int]) -> list[tuple[str, Any, bool]]:
+    """The statements of one sale as the portal runs them — (SQL, parameters, prepared) —
+    taken in process and rolled back (nothing is booked). The job is sold twice, the first
+    sale undone, and the second sale's statements kept: its API key is then cached, as it is
+    for all but a key's first call."""
+    from django.db import connection, transaction
+    from psycopg import ClientCursor
+    from rest_framework.test import APIClient
+
+    client = APIClient(HTTP_HOST="127.0.0.1")
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {job[0]}")
+    statements: list[tuple[str, Any, bool]] = []
+
+    def keep(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        assert not many, "a sale runs no executemany"
+        # Savepoints only exist here because the sale runs inside the rolled-back block.
+        if sql.split(" ", 1)[0] not in {"SAVEPOINT", "RELEASE", "ROLLBACK"}:
+            prepared = not isinstance(context["cursor"].cursor, ClientCursor)
+            statements.append((sql, params, prepared))
+        return execute(sql, params, many, context)
+
+    with transaction.atomic():
+        for _attempt in range(2):
+            undo = transaction.savepoint()
+            statements.clear()
+            with connection.execute_wrapper(keep):
+                response = client.post("/api/v1/pos/dispensings/", _body(job), format="json")
+            assert response.status_code == 201, response.content[:300]
+            transaction.savepoint_rollback(undo)
+        transaction.set_rollback(True)
+    return statements
+
+
+def floor(
+    db_name: str, sales: list[list[tuple[str, Any, bool]]], count: int
+) -> tuple[float, list[float]]:
+    """The floor of the load: `count` sales by CLIENTS clients, each client repeating one
+    pharmacy's sale as its own statements in plain SQL over psycopg (no Django, no HTTP), the
+    statements the portal prepares prepared here too, each sale in one transaction that is
+    rolled back (so it can be repeated; a rollback skips the commit's WAL flush)."""
+    import psycopg
+
+    lock = threading.Lock()
+    left = [count]
+    latencies: list[float] = []
+
+    def client(statements: list[tuple[str, Any, bool]]) -> None:
+        with psycopg.connect(_database_url(db_name), prepare_threshold=None) as conn:
+            conn.execute("SET TIME ZONE 'UTC'")  # as Django sets it (USE_TZ)
+            conn.commit()
+            server, plain = conn.cursor(), psycopg.ClientCursor(conn)
+            while True:
+                with lock:
+                    if not left[0]:
+                        break
+                    left[0] -= 1
+                began = time.perf_counter()
+                for sql, params, prepared in statements:
+                    if prepared:
+                        server.execute(sql, params, prepare=True)
+                        cursor: Any = server
+                    else:
+                        plain.execute(sql, params)
+                        cursor = plain
+                    if cursor.description is not None:
+                        cursor.fetchall()
+                conn.rollback()
+                elapsed = time.perf_counter() - began
+                with lock:
+                    latencies.append(elapsed)
+
+    threads = [
+        threading.Thread(target=client, args=(sales[n % len(sales)],)) for n in range(CLIENTS)
+    ]
+    began = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - began, latencies
+
+
 def _cpu_ticks(server_pid: int, db_name: str) -> dict[str, dict[int, int]]:
     """CPU ticks (user + system) of the processes serving the load: gunicorn and its
     workers, PostgreSQL (the backends of the bench database and the server's own background
@@ -505,6 +589,14 @@ def run() -> None:
             jobs = jobs[:-IN_PROCESS]
         if len(jobs) < 2:
             return  # BENCH_REQUESTS=0: the in-process figures only
+        # The floor's sales: one per client, each of another pharmacy (so they lock different
+        # batches and quotas), taken out of the load and captured now (rolled back).
+        floor_jobs: list[tuple[str, str, int, int, int]] = []
+        for job in reversed(jobs[1 + WARM_UP :]):
+            if len(floor_jobs) < CLIENTS and job[0] not in {j[0] for j in floor_jobs}:
+                floor_jobs.append(job)
+        jobs = [j for j in jobs if j not in floor_jobs]
+        sales = [capture_sale(job) for job in floor_jobs]
         connections.close_all()
         env = {
             **os.environ,
@@ -531,6 +623,7 @@ def run() -> None:
             ],
             env=env,
             cwd=GUNICORN_CONFIG.parent.parent,
+            start_new_session=True,  # its own process group: stopped by id with its workers
         )
         try:
             _wait_for_server(jobs[0][0])
@@ -542,8 +635,7 @@ def run() -> None:
             elapsed, latencies, failures = load(jobs[1 + WARM_UP :])
             cpu_after, own_after = _cpu_ticks(server.pid, db_name), time.process_time()
         finally:
-            server.terminate()
-            server.wait(30)
+            _stop(server)
         latencies.sort()
         p95 = latencies[int(len(latencies) * 0.95) - 1]
         print(
@@ -556,6 +648,28 @@ def run() -> None:
         )
         split = _cpu_split(cpu_before, cpu_after, own_after - own_before, len(latencies))
         print(f"  CPU ms per dispensing during the load: {split}")
+        floor_elapsed, floor_latencies = floor(db_name, sales, len(latencies))
+        floor_latencies.sort()
+        floor_p95 = floor_latencies[int(len(floor_latencies) * 0.95) - 1]
+        print(
+            f"  floor: the sale's own {len(sales[0])} statements as plain SQL (psycopg, prepared "
+            f"as the portal prepares them, each sale rolled back), {CLIENTS} clients: "
+            f"{len(floor_latencies) / floor_elapsed:.0f} sales/s, "
+            f"p50 {statistics.median(floor_latencies) * 1000:.1f} ms, "
+            f"p95 {floor_p95 * 1000:.1f} ms"
+        )
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    """Stop gunicorn and its workers: its process group, by the id this module started."""
+    try:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(30)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait(10)
+    except ProcessLookupError:
+        server.wait(10)  # already gone
 
 
 def _database_url(name: str) -> str:

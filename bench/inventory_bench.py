@@ -228,9 +228,6 @@ def _fill_county(drugs: list[Any]) -> list[int]:
 
 
 def run() -> None:
-    if connection.vendor != "postgresql":
-        print("skipped: needs PostgreSQL (DATABASE_URL)")
-        return
     from inventory import imports
     from inventory.selectors import ledger_reconciliation
     from pharmacies.models import Pharmacy

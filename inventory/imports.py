@@ -1,6 +1,8 @@
-"""Purchase ledger files (CSV / xlsx): the columns, reading, and row-by-row validation.
+"""Purchase ledger files (CSV / xlsx): the columns, reading, parsing one cell, the messages.
 
 Every GY-A06 field of a purchase record is a column; errors are reported by row and column.
+The rows are checked and booked set-based in SQL by inventory/staging.py, which uses the
+readers, parsers and messages here.
 """
 
 from __future__ import annotations
@@ -20,14 +22,9 @@ from openpyxl import Workbook, load_workbook
 from inventory.files import decode_csv
 from inventory.models import (
     APPROVAL_NUMBER_RE,
-    APPROVAL_ONLY_ALLOWED,
-    CODE_MAY_RETURN_KINDS,
-    TRACEABILITY_CODE_RE,
-    Drug,
     ItemCategory,
     Movement,
     StockBatch,
-    TraceabilityCode,
 )
 
 # (key, header) in file order; the headers are what pharmacies' systems export.
@@ -86,8 +83,7 @@ STORED_TEXT: tuple[tuple[str, Any], ...] = (
 SLOT = {key: n for n, (key, _h) in enumerate(COLUMNS)}
 DATE_SLOTS = (SLOT["production_date"], SLOT["expiry_date"], SLOT["purchase_date"])
 
-# Every message a row can get, shared by the Python validator (SQLite, the demo) and the
-# set-based one on PostgreSQL (inventory/staging.py), so both say exactly the same.
+# Every message a row can get (inventory/staging.py reports them).
 MESSAGES: dict[str, Any] = {
     "missing_columns": gettext_lazy("缺少列：%(columns)s"),
     "no_rows": gettext_lazy("文件中没有数据行"),
@@ -150,24 +146,7 @@ class DateWindow:
 
 
 @dataclass
-class PurchaseRow:
-    row: int
-    drug: Drug
-    batch_no: str
-    production_date: date
-    expiry_date: date
-    supplier: str
-    quantity: int
-    unit_price: Decimal
-    purchase_date: date
-    invoice_no: str
-    delivery_note_no: str
-    traceability_codes: list[str]
-
-
-@dataclass
 class ValidationResult:
-    rows: list[PurchaseRow] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
     row_count: int = 0  # data rows in the file (blank rows not counted)
 
@@ -300,189 +279,6 @@ def text_limits() -> list[tuple[int, str, int]]:
         assert max_length is not None
         limits.append((SLOT[key], headers[key], max_length))
     return limits
-
-
-def validate(
-    data: bytes,
-    file_format: str,
-    *,
-    approval_only: bool,
-    window: DateWindow | None = None,
-    pharmacy_id: int | None = None,
-    progress: Callable[[int], None] | None = None,
-) -> ValidationResult:
-    """Check every row (GY-A06 fields, HY-B01 categories, dates, quantities, unique codes;
-    purchase dates within `window`, HY-E06; one production and expiry date per batch, as the
-    pharmacy's batch already has them or as the batch's first row in the file says).
-
-    The row-by-row validator (SQLite). On PostgreSQL, inventory/staging.py checks the same
-    set-based and must report exactly the same errors (a test runs both on the same files)."""
-    result = ValidationResult()
-    window = window or DateWindow()
-    header, rows = read_rows(data, file_format)
-    missing = missing_columns(header)
-    if missing:
-        result.error(1, "、".join(missing), "missing_columns", {"columns": "、".join(missing)})
-        return result
-    cells_of = cells_reader(file_format, positions_of(header))
-    required = [(n, h) for n, (key, h) in enumerate(COLUMNS) if key in REQUIRED]
-    limits = text_limits()
-    drugs = {d.insurance_code: d for d in Drug.objects.all()}
-    known_batches = {
-        (drug_id, batch_no): (produced, expires)
-        for drug_id, batch_no, produced, expires in (
-            StockBatch.objects.filter(pharmacy_id=pharmacy_id).values_list(
-                "drug_id", "batch_no", "production_date", "expiry_date"
-            )
-            if pharmacy_id is not None
-            else []
-        )
-    }
-    first_of_batch: dict[tuple[int, str], tuple[int, tuple[date | None, date | None]]] = {}
-    seen_codes: dict[str, int] = {}
-    materialised = list(rows)
-    total = max(len(materialised), 1)
-    step = max(total // 20, 1)
-    error = result.error
-    for offset, raw in enumerate(materialised):
-        line = offset + 2  # row 1 is the header
-        if progress and offset % step == 0:
-            progress(int(offset * 90 / total))
-        cells = cells_of(raw)
-        if not any(cells):
-            continue
-        result.row_count += 1
-        (
-            code,
-            _name,
-            _maker,
-            _form,
-            _spec,
-            batch_no,
-            produced_text,
-            expires_text,
-            approval,
-            supplier,
-            qtext,
-            ptext,
-            purchased_text,
-            invoice_no,
-            delivery_note_no,
-            codes_text,
-        ) = cells
-        before = len(result.errors)
-        for n, headername in required:
-            if not cells[n]:
-                error(line, headername, "required")
-        for n, headername, max_length in limits:
-            if len(cells[n]) > max_length:
-                error(line, headername, "too_long", {"max": max_length})
-        drug = drugs.get(code)
-        if drug is None and code:
-            error(line, "国家医保药品编码", "unknown_drug")
-        if drug is not None:
-            if approval_only and drug.category not in APPROVAL_ONLY_ALLOWED:
-                error(
-                    line, "国家医保药品编码", "hy_b01", {"category": category_label(drug.category)}
-                )
-            if approval != drug.approval_number:
-                if not approval_format_ok(approval):
-                    error(line, "批准文号", "approval_format")
-                elif drug.approval_number:
-                    error(line, "批准文号", "approval_mismatch")
-        produced = parse_date(produced_text) if produced_text else None
-        expires = parse_date(expires_text) if expires_text else None
-        purchased = parse_date(purchased_text) if purchased_text else None
-        for text, value, headername in (
-            (produced_text, produced, "生产日期"),
-            (expires_text, expires, "有效期至"),
-            (purchased_text, purchased, "购进日期"),
-        ):
-            if value is None and text:
-                error(line, headername, "date_format")
-        if produced and expires and expires <= produced:
-            error(line, "有效期至", "expiry_order")
-        if drug is not None and batch_no:
-            key = (drug.pk, batch_no)
-            first_line, first_dates = first_of_batch.setdefault(key, (line, (produced, expires)))
-            known = known_batches.get(key)
-            for headername, value, expected in zip(
-                ("生产日期", "有效期至"),
-                (produced, expires),
-                known if known is not None else first_dates,
-                strict=True,
-            ):
-                if not (value and expected and value != expected):
-                    continue
-                if known is not None:
-                    error(line, headername, "batch_date_known", {"date": expected.isoformat()})
-                else:
-                    params = {"row": first_line, "date": expected.isoformat()}
-                    error(line, headername, "batch_date_file", params)
-        if purchased:
-            if window.closed_through and purchased <= window.closed_through:
-                error(line, "购进日期", "closed_period", {"until": window.closed_label})
-            elif window.latest and purchased > window.latest:
-                error(line, "购进日期", "future_date")
-        quantity: int | None = None
-        if qtext:
-            quantity, kind = parse_quantity(qtext)
-            if kind:
-                error(line, "数量", kind)
-        price: Decimal | None = None
-        if ptext:
-            price, kind = parse_price(ptext)
-            if kind:
-                error(line, "单价（元）", kind)
-        codes = split_codes(codes_text)
-        for trace in codes:
-            if not TRACEABILITY_CODE_RE.fullmatch(trace):
-                error(line, "追溯码", "code_format", {"code": trace[:CODE_SHOWN]})
-            elif trace in seen_codes:
-                error(line, "追溯码", "code_duplicate", {"code": trace, "row": seen_codes[trace]})
-            else:
-                seen_codes[trace] = line
-        if quantity is not None and len(codes) > quantity:
-            error(line, "追溯码", "code_count")
-        if len(result.errors) == before:
-            assert drug and produced and expires and purchased and quantity and price is not None
-            result.rows.append(
-                PurchaseRow(
-                    row=line,
-                    drug=drug,
-                    batch_no=batch_no,
-                    production_date=produced,
-                    expiry_date=expires,
-                    supplier=supplier,
-                    quantity=quantity,
-                    unit_price=price,
-                    purchase_date=purchased,
-                    invoice_no=invoice_no,
-                    delivery_note_no=delivery_note_no,
-                    traceability_codes=codes,
-                )
-            )
-    if not result.row_count:
-        result.error(2, "", "no_rows")
-    _check_known_codes(seen_codes, result)
-    return result
-
-
-def _check_known_codes(seen: dict[str, int], result: ValidationResult) -> None:
-    """Codes registered before (HY-B03), unless they left their pharmacy by transfer out or
-    purchase return; reported at the row that first has them, in file order."""
-    codes = list(seen)
-    known: set[str] = set()
-    for start in range(0, len(codes), 5000):
-        chunk = codes[start : start + 5000]
-        known.update(
-            TraceabilityCode.objects.filter(code__in=chunk)
-            .exclude(sold_in__isnull=True, left_in__kind__in=CODE_MAY_RETURN_KINDS)
-            .values_list("code", flat=True)
-        )
-    for code in codes:
-        if code in known:
-            result.error(seen[code], "追溯码", "code_known", {"code": code})
 
 
 def export_rows(movements: Any) -> Iterator[list[Any]]:

@@ -18,6 +18,7 @@ from django.db.models import (
     Subquery,
     Sum,
 )
+from django.db.models.functions import Round
 from django.http import Http404
 from django.utils import timezone
 
@@ -270,14 +271,11 @@ def sale_prices_over_cap(*, pharmacy: Pharmacy, programme: Programme) -> Metric:
     over = 0
     if den:
         over = (
-            # Prices are fen-exact: the margin only absorbs SQLite's float arithmetic (demo).
-            sales.filter(unit_price__gt=Subquery(latest) * factor + FEN_MARGIN)
+            # The cap as the counter computes it (prescriptions.selectors.price_cap_of).
+            sales.filter(unit_price__gt=Round(Subquery(latest) * factor, 4))
         ).count()
     rule_id = "HY-B02" if programme.price_cap_basis == PriceCapBasis.HOSPITAL_LISTED else "GY-C01"
     return Metric(rule_id, over, 0, over, den, over == 0)
-
-
-FEN_MARGIN = Decimal("0.001")
 
 
 def pharmacy_metrics(*, pharmacy: Pharmacy, programme: Programme) -> list[tuple[str, Metric]]:

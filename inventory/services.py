@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.core.files.base import ContentFile
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, transaction
 from django.db.models import F, Max, Sum
 from django.urls import reverse
 from django.utils import timezone
@@ -718,8 +717,8 @@ def _import_move(record: PurchaseImport, to: str, **fields: Any) -> None:
 def purchase_import_process(*, purchase_import: PurchaseImport) -> PurchaseImport:
     """Validate every row, then import all rows in one transaction or none (GY-A06, HY-B01).
 
-    On PostgreSQL the file is staged and checked set-based (inventory/staging.py); elsewhere
-    (the SQLite demo) row by row (imports.validate). Both report the same errors."""
+    The file is staged and checked set-based, and booked from the staging tables
+    (inventory/staging.py)."""
     with transaction.atomic():
         record = PurchaseImport.objects.select_for_update().get(pk=purchase_import.pk)
         if record.status != PurchaseImportStatus.PENDING:
@@ -734,26 +733,6 @@ def purchase_import_process(*, purchase_import: PurchaseImport) -> PurchaseImpor
 
     approval_only = pharmacy_requires_approval_numbers(pharmacy)
     window = imports.DateWindow.of(stock_closed_until(pharmacy))
-    if connection.vendor != "postgresql":
-        result = _read_guarded(
-            lambda: imports.validate(
-                data,
-                record.file_format,
-                approval_only=approval_only,
-                window=window,
-                pharmacy_id=pharmacy.pk,
-                progress=progress,
-            )
-        )
-        if result.errors:
-            return _import_failed(record, result)
-        return _import_booked(
-            record,
-            lambda locked: purchases_book(
-                pharmacy=pharmacy, rows=result.rows, purchase_import=locked, actor=None
-            ),
-            earliest=min(r.purchase_date for r in result.rows),
-        )
     with staging.purchase_stage() as stage:
         result = _read_guarded(
             lambda: staging.stage_and_validate(
@@ -858,168 +837,6 @@ def _import_failed_because(record: PurchaseImport, column: str, message: str) ->
     result = imports.ValidationResult()
     result.errors.append({"row": 1, "column": column, "message": message})
     return _import_failed(record, result)
-
-
-def purchases_book(
-    *,
-    pharmacy: Pharmacy,
-    rows: list[imports.PurchaseRow],
-    purchase_import: PurchaseImport | None,
-    actor: User | None,
-) -> int:
-    """Book validated purchase rows in bulk (one locked stock update per batch; GY-A06)."""
-    with transaction.atomic():
-        batch_ids = _batches_add_stock(pharmacy, rows)
-        tz = timezone.get_current_timezone()
-        now = timezone.now()
-        import_id = purchase_import.pk if purchase_import else None
-        actor_id = actor.pk if actor else None
-        days: dict[date, datetime] = {}
-        movement_rows: list[dict[str, Any]] = []
-        for r in rows:
-            day = days.get(r.purchase_date)
-            if day is None:
-                day = days[r.purchase_date] = datetime.combine(r.purchase_date, time.min, tz)
-            movement_rows.append(
-                {
-                    "pharmacy_id": pharmacy.pk,
-                    "batch_id": batch_ids[(r.drug.pk, r.batch_no)],
-                    "drug_id": r.drug.pk,
-                    "kind": MovementKind.PURCHASE.value,
-                    "quantity": r.quantity,
-                    "unit_price": r.unit_price,
-                    "occurred_at": day,
-                    "supplier": r.supplier,
-                    "invoice_no": r.invoice_no,
-                    "delivery_note_no": r.delivery_note_no,
-                    "reference": "",
-                    "traceability_codes": r.traceability_codes,
-                    "purchase_import_id": import_id,
-                    "created_by_id": actor_id,
-                    "created_at": now,
-                }
-            )
-        movement_ids = _bulk_insert(Movement, movement_rows)
-        code_rows = [
-            {
-                "code": code,
-                "pharmacy_id": pharmacy.pk,
-                "batch_id": m["batch_id"],
-                "received_in_id": mid,
-                "sold_in_id": None,
-            }
-            for m, mid in zip(movement_rows, movement_ids, strict=True)
-            for code in m["traceability_codes"]
-        ]
-        code_rows = _codes_receive_again(code_rows)
-        _bulk_insert(TraceabilityCode, code_rows)
-    return len(rows)
-
-
-def _codes_receive_again(code_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """HY-B03: purchased codes that left another pharmacy by transfer out or purchase return
-    move here (the validator let only those through); the others are new. Returns the new."""
-    arrived = {r["code"]: r for r in code_rows}
-    known = _codes_known(list(arrived)) if arrived else {}
-    for code, row in known.items():
-        if row.sold_in_id is not None or row.left_in is None:
-            raise RuleViolation("HY-B03", _("追溯码 %s 已登记过") % code, field=CODES)
-        if row.left_in.kind not in CODE_MAY_RETURN_KINDS:
-            raise RuleViolation("HY-B03", _("追溯码 %s 已登记过") % code, field=CODES)
-        new = arrived[code]
-        TraceabilityCode.objects.filter(pk=row.pk).update(
-            pharmacy_id=new["pharmacy_id"],
-            batch_id=new["batch_id"],
-            received_in_id=new["received_in_id"],
-            left_in=None,
-        )
-    return [r for r in code_rows if r["code"] not in known]
-
-
-def _batches_add_stock(
-    pharmacy: Pharmacy, rows: list[imports.PurchaseRow]
-) -> dict[tuple[int, str], int]:
-    """Add purchased quantities to their batches (creating new ones) and return each key's
-    batch id. Rows are taken in (drug, batch) order so concurrent imports lock alike."""
-    keys: dict[tuple[int, str], imports.PurchaseRow] = {}
-    deltas: dict[tuple[int, str], int] = defaultdict(int)
-    for r in rows:
-        key = (r.drug.pk, r.batch_no)
-        keys.setdefault(key, r)
-        deltas[key] += r.quantity
-    ordered = sorted(keys)
-    if connection.vendor == "postgresql":
-        # One upsert for any number of batches: new batches start with their quantity,
-        # existing ones are locked and incremented in place.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "INSERT INTO inventory_stockbatch AS s "
-                "(pharmacy_id, drug_id, batch_no, production_date, expiry_date, quantity) "
-                "SELECT %s, d, b, p, e, q FROM unnest(%s::bigint[], %s::text[], %s::date[], "
-                "%s::date[], %s::integer[]) WITH ORDINALITY AS v(d, b, p, e, q, n) ORDER BY n "
-                "ON CONFLICT (pharmacy_id, drug_id, batch_no) "
-                "DO UPDATE SET quantity = s.quantity + EXCLUDED.quantity "
-                "RETURNING id, drug_id, batch_no",
-                [
-                    pharmacy.pk,
-                    [k[0] for k in ordered],
-                    [k[1] for k in ordered],
-                    [keys[k].production_date for k in ordered],
-                    [keys[k].expiry_date for k in ordered],
-                    [deltas[k] for k in ordered],
-                ],
-            )
-            return {(d, b): pk for pk, d, b in cursor.fetchall()}
-    ids: dict[tuple[int, str], int] = {}
-    for drug_id, batch_no in ordered:
-        r = keys[(drug_id, batch_no)]
-        batch, _created = StockBatch.objects.select_for_update().get_or_create(
-            pharmacy=pharmacy,
-            drug_id=drug_id,
-            batch_no=batch_no,
-            defaults={"production_date": r.production_date, "expiry_date": r.expiry_date},
-        )
-        StockBatch.objects.filter(pk=batch.pk).update(
-            quantity=F("quantity") + deltas[(drug_id, batch_no)]
-        )
-        ids[(drug_id, batch_no)] = batch.pk
-    return ids
-
-
-def _bulk_insert(model: Any, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert rows fast and return their ids: COPY on PostgreSQL (ids drawn from the
-    sequence first), bulk_create elsewhere."""
-    if not rows:
-        return []
-    if connection.vendor != "postgresql":
-        objs = model.objects.bulk_create([model(**r) for r in rows], batch_size=2000)
-        return [o.pk for o in objs]
-    import json
-
-    table = model._meta.db_table
-    columns = list(rows[0])
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [table, len(rows)],
-        )
-        ids = [r[0] for r in cursor.fetchall()]
-        json_columns = {
-            f.column for f in model._meta.concrete_fields if f.get_internal_type() == "JSONField"
-        }
-        names = ", ".join(["id", *columns])
-        with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-            for pk, row in zip(ids, rows, strict=True):
-                copy.write_row(
-                    [
-                        pk,
-                        *(
-                            json.dumps(row[c], ensure_ascii=False) if c in json_columns else row[c]
-                            for c in columns
-                        ),
-                    ]
-                )
-    return ids
 
 
 # --- Stocktakes -----------------------------------------------------------------------------

@@ -1,12 +1,12 @@
-"""Purchase imports on PostgreSQL: the file's cells are COPYed into temporary staging tables,
-checked set-based in SQL and booked with INSERT … SELECT (GY-A06, HY-B01).
+"""Purchase imports: the file's cells are COPYed into temporary staging tables, checked
+set-based in SQL and booked with INSERT … SELECT (GY-A06, HY-B01, HY-B03, HY-E06).
 
-It reports exactly what the row-by-row validator in inventory/imports.py reports (the demo
-on SQLite uses that one): both read the file with the same reader, strip cells and split
-traceability codes with the same functions, format messages from the same table, and each
-distinct date, quantity, price or approval-number text is parsed once by the same Python
-function. Everything per row — required cells, the catalogue join, HY-B01, date order,
-duplicate and already registered codes — is SQL over the whole file at once.
+Cells are read with the readers of inventory/imports.py (CSV by PostgreSQL's COPY when it can,
+else by Python), stripped and split into traceability codes as those readers do, and messages
+are formatted from its table; each distinct date, quantity, price or approval-number text is
+parsed once by the same Python function. Everything per row — required cells, the catalogue
+join, HY-B01, date order, one production and expiry date per batch, duplicate and already
+registered codes — is SQL over the whole file at once.
 """
 
 # SQL here is assembled from this module's own table and column names; every value from the
@@ -321,7 +321,7 @@ class PurchaseStage:
         self, approval_only: bool, window: imports.DateWindow, pharmacy_id: int | None
     ) -> tuple[list[str], list[Any]]:
         """SELECTs of (line, column, step, sub, kind, text param, number param). `step` and
-        `sub` order the errors of one cell as the row-by-row validator appends them."""
+        `sub` order the errors of one cell as a user reads them (the order of the checks)."""
         c = {key: CELLS[n] for key, n in S.items()}
         h = dict(imports.COLUMNS)
         # Checks of one row: (condition, column, step, kind, text param, number param).
@@ -655,8 +655,8 @@ def stage_and_validate(
     pharmacy_id: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> imports.ValidationResult:
-    """Read the file, stage it and check every row: the set-based twin of
-    imports.validate()."""
+    """Read the file, stage it and check every row (GY-A06, HY-B01, HY-B03, HY-E06); the
+    errors come sorted by row and column, at most ERROR_LIMIT of them."""
     text = None
     if file_format == "csv":
         # Decoded once: imports.read_rows() would decode it the same way (UTF-8, BOM or not).

@@ -250,6 +250,8 @@ def _counter_read_queryset(
 # Compiled once per process (core.prepared): the ORM builds this SQL once, not per sale.
 _COUNTER_READ = PreparedQuery(
     _counter_read_queryset,
+    # No key: no earlier sale is found; no pharmacist named: none is on duty (= NULL).
+    nullable=("idempotency_key", "pharmacist"),
     prescription_id=sentinel_id(1),
     pharmacy_id=sentinel_id(2),
     organisation_id=sentinel_id(3),
@@ -355,6 +357,7 @@ def _counter_items_queryset(
 
 _COUNTER_ITEMS = PreparedQuery(
     _counter_items_queryset,
+    nullable=("disease_id",),  # no disease: no item is in scope (= NULL)
     prescription_id=sentinel_id(11),
     disease_id=sentinel_id(12),
     price_cap_basis=sentinel_text("price_cap_basis"),

@@ -29,7 +29,8 @@ def test_check_deploy_reports_nothing_with_production_variables() -> None:
             "DJANGO_SECRET_KEY": "k3$Vq9!zR7#pLm2@Wx8&Ny5^Tb4*Hc6(Jd1)Fg0-Se_Ua+Ko=Li",
             "DJANGO_DEBUG": "0",
             "DJANGO_ALLOWED_HOSTS": "dingdian.ybj.example.gov.cn",
-            "DATABASE_URL": os.environ["DATABASE_URL"],
+            # A production database (not connected to: the checklist reads settings only)
+            "DATABASE_URL": "postgres://dingdian@db.ybj.example.gov.cn:5432/dingdian",
         }
     )
     result = subprocess.run(

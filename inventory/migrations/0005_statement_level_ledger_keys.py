@@ -191,7 +191,6 @@ class Migration(migrations.Migration):
                 to="inventory.stockbatch",
             ),
         ),
-        # Only PostgreSQL runs these (the SQLite demo keeps no database keys here).
         migrations.RunPython(
             lambda apps, schema_editor: _run(schema_editor, FORWARD),
             lambda apps, schema_editor: _run(schema_editor, BACKWARD),
@@ -200,7 +199,6 @@ class Migration(migrations.Migration):
 
 
 def _run(schema_editor, sql: str) -> None:  # type: ignore[no-untyped-def]
-    if schema_editor.connection.vendor == "postgresql":
-        # Not schema_editor.execute(): that would read format()'s %s as parameters.
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute(sql)
+    # Not schema_editor.execute(): that would read format()'s %s as parameters.
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(sql)

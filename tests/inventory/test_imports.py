@@ -279,15 +279,14 @@ def test_hy_b03_a_code_registered_by_another_import_meanwhile_fails_the_import_w
 @contextmanager
 def _after_checking(meanwhile: Callable[[], None]) -> Iterator[None]:
     """Run `meanwhile` after the import's file is checked and before it is booked, as
-    another user's action committed in between would (either import path)."""
-    validate, stage_and_validate = imports.validate, staging.stage_and_validate
+    another user's action committed in between would."""
+    stage_and_validate = staging.stage_and_validate
 
     def then(checked: Any) -> Any:
         meanwhile()
         return checked
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(imports, "validate", lambda *a, **kw: then(validate(*a, **kw)))
         patch.setattr(
             staging, "stage_and_validate", lambda *a, **kw: then(stage_and_validate(*a, **kw))
         )
@@ -469,15 +468,14 @@ def test_sample_file_and_export_download(
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("path", ["staged", "row_by_row"])
 def test_hy_b03_import_receives_a_code_that_left_by_transfer_or_return_not_a_lost_or_sold_one(
-    pharmacy: Pharmacy, outsider_pharmacy: Pharmacy, catalogue: dict[str, Drug], path: str
+    pharmacy: Pharmacy, outsider_pharmacy: Pharmacy, catalogue: dict[str, Drug]
 ) -> None:
     from datetime import date
     from decimal import Decimal
 
     from inventory.models import MovementKind as K
-    from inventory.services import purchases_book, stock_movement_enter
+    from inventory.services import stock_movement_enter
     from tests.inventory.conftest import PURCHASE, at, book
 
     amlo = catalogue["amlodipine"]
@@ -507,13 +505,7 @@ def test_hy_b03_import_receives_a_code_that_left_by_transfer_or_return_not_a_los
         )
 
     def imported(data: bytes) -> list[dict[str, Any]]:
-        if path == "staged":
-            record = run_import(pharmacy, "进货.csv", data)
-            return record.errors
-        result = imports.validate(data, "csv", approval_only=True)
-        if not result.errors:
-            purchases_book(pharmacy=pharmacy, rows=result.rows, purchase_import=None, actor=None)
-        return result.sorted_errors()
+        return run_import(pharmacy, "进货.csv", data).errors
 
     # A lost or a sold code is refused, naming the row and the code; nothing is booked
     for taken in (codes[2], codes[3]):

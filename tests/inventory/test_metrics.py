@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from accounts.models import User
-from inventory.models import Drug, MovementKind, StockBatch
+from inventory.models import Drug, MovementKind, PriceCap, StockBatch
 from inventory.selectors import (
     basic_drug_coverage,
     catalogue_drugs_stocked,
@@ -19,6 +19,7 @@ from inventory.selectors import (
 )
 from inventory.services import stock_sale_book
 from pharmacies.models import Pharmacy
+from prescriptions.selectors import price_cap_of
 from programmes.models import Programme
 from tests.conftest import login
 from tests.inventory.conftest import PURCHASE, at, book
@@ -119,6 +120,32 @@ def test_hy_b02_sale_prices_over_the_discounted_cap(
         2,
         False,
     )
+
+
+@pytest.mark.django_db
+def test_hy_b02_a_sale_one_fen_over_a_cap_of_fractions_of_a_fen_is_over(
+    hy: Programme, pharmacy: Pharmacy, catalogue: dict[str, Drug]
+) -> None:
+    # Given a cap of 20.01 less 5 % = 19.0095, as the counter computes it
+    drug = catalogue["amlodipine"]
+    PriceCap.objects.filter(drug=drug).update(price=Decimal("20.01"))
+    assert price_cap_of(Decimal("20.01"), hy) == Decimal("19.0095")
+    batch = book(pharmacy, drug, PURCHASE, 10, DAY)
+    # When it was sold at 19.00 and at 19.01
+    for price in ("19.00", "19.01"):
+        stock_sale_book(
+            pharmacy=pharmacy,
+            drug=drug,
+            batch=batch,
+            quantity=1,
+            unit_price=Decimal(price),
+            traceability_codes=[],
+            sold_at=DAY,
+            actor=None,
+        )
+    # Then the sale at 19.01 is over the cap
+    metric = sale_prices_over_cap(pharmacy=pharmacy, programme=hy)
+    assert (metric.numerator, metric.denominator, metric.passed) == (1, 2, False)
 
 
 @pytest.mark.django_db
