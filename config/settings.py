@@ -163,6 +163,10 @@ else:
     }
     (_queue_dir / "results").mkdir(parents=True, exist_ok=True)
     CELERY_RESULT_BACKEND = f"file://{_queue_dir / 'results'}"
+# A running import whose worker has not written progress for this long is taken as dead
+# (inventory.services.purchase_imports_recover); after this many attempts it fails.
+DINGDIAN_IMPORT_STALE_SECONDS = env.int("DINGDIAN_IMPORT_STALE_SECONDS", default=300)
+DINGDIAN_IMPORT_MAX_ATTEMPTS = env.int("DINGDIAN_IMPORT_MAX_ATTEMPTS", default=2)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_EXPIRES = timedelta(days=1)
@@ -181,6 +185,11 @@ CELERY_BEAT_SCHEDULE = {
     "accreditation-scan-deadlines": {
         "task": "accreditation.scan_deadlines",
         "schedule": crontab(hour=7, minute=10),
+    },
+    # Imports whose worker died: queued again or failed with a message, within minutes.
+    "inventory-purchase-imports-recover": {
+        "task": "inventory.purchase_imports_recover",
+        "schedule": crontab(minute="*/2"),
     },
     # Open quarter stocktakes, remind, escalate (HY-E06).
     "inventory-stocktakes-scan": {

@@ -241,8 +241,9 @@ class PurchaseImportStatus(models.TextChoices):
 
 PURCHASE_IMPORT_TRANSITIONS: dict[str, frozenset[str]] = {
     PurchaseImportStatus.PENDING: frozenset({PurchaseImportStatus.RUNNING}),
+    # Back to PENDING only when its worker stopped beating (purchase_imports_recover).
     PurchaseImportStatus.RUNNING: frozenset(
-        {PurchaseImportStatus.FAILED, PurchaseImportStatus.IMPORTED}
+        {PurchaseImportStatus.FAILED, PurchaseImportStatus.IMPORTED, PurchaseImportStatus.PENDING}
     ),
 }
 PURCHASE_IMPORT_FINAL = frozenset({PurchaseImportStatus.FAILED, PurchaseImportStatus.IMPORTED})
@@ -268,6 +269,10 @@ class PurchaseImport(models.Model):
     uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Written when a worker takes the import and at each progress step: an import RUNNING
+    # whose heartbeat stopped had its worker die (purchase_imports_recover).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at"]

@@ -9,9 +9,10 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import DatabaseError, transaction
-from django.db.models import F, Max, Sum
+from django.db.models import F, Max, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -723,13 +724,25 @@ def purchase_import_process(*, purchase_import: PurchaseImport) -> PurchaseImpor
         record = PurchaseImport.objects.select_for_update().get(pk=purchase_import.pk)
         if record.status != PurchaseImportStatus.PENDING:
             return record  # already handled (a redelivered task)
-        _import_move(record, PurchaseImportStatus.RUNNING, progress=1)
+        _import_move(
+            record,
+            PurchaseImportStatus.RUNNING,
+            progress=1,
+            heartbeat_at=timezone.now(),
+            attempts=record.attempts + 1,
+        )
     pharmacy = record.pharmacy
-    with record.file.open("rb") as handle:
-        data = handle.read()
+    attempt = record.attempts
+    try:
+        with record.file.open("rb") as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        return _import_failed_because(record, "", _("上传的文件已不存在，请重新上传。"))
 
     def progress(pct: int) -> None:
-        PurchaseImport.objects.filter(pk=record.pk).update(progress=max(pct, 1))
+        PurchaseImport.objects.filter(pk=record.pk, attempts=attempt).update(
+            progress=max(pct, 1), heartbeat_at=timezone.now()
+        )
 
     approval_only = pharmacy_requires_approval_numbers(pharmacy)
     window = imports.DateWindow.of(stock_closed_until(pharmacy))
@@ -769,15 +782,79 @@ def _read_guarded(read: Any) -> imports.ValidationResult:
 
 def _import_failed(record: PurchaseImport, result: imports.ValidationResult) -> PurchaseImport:
     with transaction.atomic():
+        locked = PurchaseImport.objects.select_for_update().get(pk=record.pk)
+        if locked.status != PurchaseImportStatus.RUNNING or locked.attempts != record.attempts:
+            return locked  # another attempt has it now (purchase_imports_recover)
         _import_move(
-            record,
+            locked,
             PurchaseImportStatus.FAILED,
             errors=result.sorted_errors()[:1000],
             row_count=result.row_count,
             progress=100,
             finished_at=timezone.now(),
         )
-    return record
+    return locked
+
+
+def purchase_imports_recover(*, now: datetime | None = None) -> dict[str, int]:
+    """Imports whose worker died are found within minutes, not when the broker redelivers
+    (an hour): a RUNNING import whose heartbeat is older than DINGDIAN_IMPORT_STALE_SECONDS
+    goes back to the queue, or fails with a message after DINGDIAN_IMPORT_MAX_ATTEMPTS; a
+    PENDING one that old is queued again (running an import twice is harmless: only the
+    attempt holding the row books). Nothing of a dead attempt was booked: booking is one
+    transaction."""
+    from inventory.tasks import purchase_import_run
+
+    now = now or timezone.now()
+    stale_before = now - timedelta(seconds=settings.DINGDIAN_IMPORT_STALE_SECONDS)
+    counts = {"requeued": 0, "failed": 0}
+    with transaction.atomic():
+        stalled = (
+            PurchaseImport.objects.select_for_update(skip_locked=True)
+            .filter(
+                Q(status=PurchaseImportStatus.RUNNING, heartbeat_at__lt=stale_before)
+                | Q(status=PurchaseImportStatus.PENDING, heartbeat_at__lt=stale_before)
+                | Q(
+                    status=PurchaseImportStatus.PENDING,
+                    heartbeat_at=None,
+                    created_at__lt=stale_before,
+                )
+            )
+            .order_by("pk")
+        )
+        for record in stalled:
+            if record.status == PurchaseImportStatus.PENDING:
+                # For a queued import the heartbeat is when it was last queued.
+                record.heartbeat_at = now
+                record.save(update_fields=["heartbeat_at"])
+                pk = record.pk
+                transaction.on_commit(lambda pk=pk: purchase_import_run.delay(pk))
+                counts["requeued"] += 1
+            elif record.attempts >= settings.DINGDIAN_IMPORT_MAX_ATTEMPTS:
+                _import_move(
+                    record,
+                    PurchaseImportStatus.FAILED,
+                    errors=[
+                        {
+                            "row": 1,
+                            "column": "",
+                            "message": _(
+                                "导入进程 %(n)s 次中断，本文件未导入任何行；请重新上传，"
+                                "如仍中断请联系管理员。"
+                            )
+                            % {"n": record.attempts},
+                        }
+                    ],
+                    progress=100,
+                    finished_at=now,
+                )
+                counts["failed"] += 1
+            else:
+                _import_move(record, PurchaseImportStatus.PENDING, progress=0, heartbeat_at=now)
+                pk = record.pk
+                transaction.on_commit(lambda pk=pk: purchase_import_run.delay(pk))
+                counts["requeued"] += 1
+    return counts
 
 
 def _import_booked(record: PurchaseImport, book: Any, *, earliest: date | None) -> PurchaseImport:
@@ -789,6 +866,10 @@ def _import_booked(record: PurchaseImport, book: Any, *, earliest: date | None) 
     try:
         with transaction.atomic():
             locked = PurchaseImport.objects.select_for_update().get(pk=record.pk)
+            if locked.status != PurchaseImportStatus.RUNNING or locked.attempts != record.attempts:
+                # Taken from this worker as stalled (purchase_imports_recover) and given to
+                # another attempt: only that one books, never both.
+                return locked
             if PurchaseImport.objects.filter(
                 pharmacy=locked.pharmacy,
                 sha256=locked.sha256,

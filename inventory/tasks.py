@@ -6,6 +6,7 @@ from django.utils import timezone
 from inventory.models import PurchaseImport
 from inventory.services import (
     purchase_import_process,
+    purchase_imports_recover,
     stocktake_period_ended,
     stocktakes_open_for_period,
     stocktakes_remind_and_escalate,
@@ -18,6 +19,12 @@ def purchase_import_run(import_id: int) -> str:
     """Validate and import one uploaded purchase file (progress on the import row)."""
     record = PurchaseImport.objects.get(pk=import_id)
     return purchase_import_process(purchase_import=record).status
+
+
+@shared_task(name="inventory.purchase_imports_recover")
+def purchase_imports_recover_run() -> dict[str, int]:
+    """Every few minutes: imports whose worker died are queued again or failed with a message."""
+    return purchase_imports_recover()
 
 
 @shared_task(name="inventory.stocktakes_scan")
