@@ -102,6 +102,9 @@ class User(AbstractUser):
 
     full_name = models.CharField(_("姓名"), max_length=50, blank=True)
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    # New accounts (created by an administrator or a command) must choose their own password at
+    # their first login; the password page clears it (accounts.services.password_change_done).
+    password_change_required = models.BooleanField(_("首次登录须修改密码"), default=True)
 
     class Meta:
         verbose_name = _("用户")
@@ -113,6 +116,23 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.full_name or self.get_full_name() or self.username
+
+
+class PasswordHistory(models.Model):
+    """A hash of a password the user has had; a new password must differ from the last
+    `settings.PASSWORD_HISTORY_COUNT` (accounts.validators.PasswordHistoryValidator)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField(max_length=128)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("历史密码")
+        verbose_name_plural = _("历史密码")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class Role(models.TextChoices):

@@ -10,8 +10,11 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
+from django_otp.models import Device
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import ApiKey, Organisation, Region, User
+from accounts.models import ApiKey, Organisation, PasswordHistory, Region, User
 from core.errors import DomainError
 from core.prepared import PreparedQuery, partial_instance, prepared_cursor, sentinel_text
 
@@ -150,3 +153,88 @@ def api_key_authenticate(raw_key: str) -> ApiKey | None:
     if store:
         cache.set(_cache_key(digest), entry, settings.API_KEY_CACHE_SECONDS)
     return key
+
+
+# --- Passwords and the second factor (issue 12) ------------------------------------------------
+
+
+def password_history_record(*, user: User, keep: int) -> None:
+    """Remember the hash of the password just saved; keep the newest `keep` (password reuse)."""
+    PasswordHistory.objects.create(user=user, password=user.password)
+    stale = list(PasswordHistory.objects.filter(user=user).values_list("pk", flat=True)[keep:])
+    if stale:
+        PasswordHistory.objects.filter(pk__in=stale).delete()
+
+
+def password_change_done(*, user: User) -> User:
+    """The user chose their own password: the first-login change is no longer required."""
+    if user.password_change_required:
+        user.password_change_required = False
+        user.save(update_fields=["password_change_required"])
+    return user
+
+
+RECOVERY_DEVICE_NAME = "recovery"
+
+
+def totp_device_start(*, user: User) -> TOTPDevice:
+    """The user's pending authenticator (a new random secret) until a code confirms it."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+    return device
+
+
+def totp_device_confirm(*, user: User, code: str) -> tuple[TOTPDevice, list[str]] | None:
+    """Confirm the pending authenticator with a code it shows; it replaces any earlier one,
+    and fresh recovery codes are issued (returned once, never shown again)."""
+    with transaction.atomic():
+        device = (
+            TOTPDevice.objects.select_for_update()
+            .filter(user=user, confirmed=False)
+            .order_by("-pk")
+            .first()
+        )
+        if device is None or not device.verify_token(_normalise(code)):
+            return None
+        TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        codes = recovery_codes_issue(user=user)
+    return device, codes
+
+
+def recovery_codes_issue(*, user: User) -> list[str]:
+    """New recovery codes (django-otp static tokens, each usable once); earlier ones stop
+    working."""
+    device, _created = StaticDevice.objects.get_or_create(
+        user=user, name=RECOVERY_DEVICE_NAME, defaults={"confirmed": True}
+    )
+    device.token_set.all().delete()
+    codes = [StaticToken.random_token() for _ in range(settings.DINGDIAN_RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
+    return codes
+
+
+def second_factor_disable(*, user: User) -> None:
+    """Remove the user's authenticator and recovery codes (only for users not required to
+    have them: the view checks accounts.selectors.user_requires_second_factor)."""
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+
+
+def _normalise(code: str) -> str:
+    return "".join(code.split()).lower()
+
+
+def second_factor_verify(*, user: User, code: str) -> Device | None:
+    """The user's device accepting `code` — a 6-digit code from the authenticator, or one of
+    the recovery codes, which is used up — or None. Each wrong code throttles the device for
+    1, 2, 4 … seconds (django-otp), so codes cannot be guessed."""
+    code = _normalise(code)
+    model: type[Device] = TOTPDevice if code.isdigit() and len(code) == 6 else StaticDevice
+    with transaction.atomic():
+        for device in model.objects.select_for_update().filter(user=user, confirmed=True):
+            if device.verify_token(code):
+                return device
+    return None

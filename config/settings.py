@@ -46,6 +46,9 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 # Ours, in dependency order. Each may have `demo.py` (seed_demo) and `reference.py` (reference
 # data that its data migration loads and tests re-ensure).
@@ -71,11 +74,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): the session's second factor (django-otp).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "accounts.middleware.ActiveMembershipMiddleware",
+    # Second factor and forced password change before anything else (accounts.middleware).
+    "accounts.middleware.LoginStepsMiddleware",
     # AxesMiddleware last, as its documentation asks.
     "axes.middleware.AxesMiddleware",
 ]
@@ -197,6 +204,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "accounts.validators.LettersAndDigitsValidator"},
+    {"NAME": "accounts.validators.PasswordHistoryValidator"},
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:workspace"
@@ -216,6 +224,19 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
+
+# --- Second factor and password history (issue 12)
+# TOTP (django-otp) is required for the bureau roles (accounts.models.BUREAU_ROLES) and for
+# Django admins (is_staff / is_superuser); anyone else may enrol from 账户安全. A user who must
+# have a device and has none is taken to the enrolment page before anything else
+# (accounts.middleware.LoginStepsMiddleware); recovery codes are django-otp static tokens.
+OTP_TOTP_ISSUER = env.str("DINGDIAN_OTP_ISSUER", default="定点 Dingdian")
+# A wrong code locks the device for 1, 2, 4, 8 … seconds (django-otp's throttling).
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+DINGDIAN_RECOVERY_CODE_COUNT = env.int("DINGDIAN_RECOVERY_CODE_COUNT", default=10)
+# A new password must differ from the current one and from the N before it.
+PASSWORD_HISTORY_COUNT = env.int("DINGDIAN_PASSWORD_HISTORY_COUNT", default=5)
 
 # Idle timeout: the session lives 30 minutes from the last request.
 SESSION_COOKIE_AGE = env.int("DINGDIAN_SESSION_IDLE_SECONDS", default=30 * 60)
