@@ -31,5 +31,13 @@ class OrganisationAdmin(SimpleHistoryAdmin):
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
-    list_display = ("name", "organisation", "prefix", "created_at", "revoked_at")
+    list_display = (
+        "name",
+        "organisation",
+        "prefix",
+        "scope",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+    )
     readonly_fields = ("prefix", "digest", "created_at", "last_used_at")

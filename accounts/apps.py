@@ -24,6 +24,21 @@ def _forget_keys_of_pharmacy(sender: Any, instance: Any, **kwargs: Any) -> None:
     api_keys_forget(instance.organisation_id)
 
 
+def _forget_keys_of_issuer(sender: Any, instance: Any, **kwargs: Any) -> None:
+    from accounts.services import api_keys_forget_issuer
+
+    update_fields = kwargs.get("update_fields")
+    if kwargs.get("created") or (update_fields is not None and "is_active" not in update_fields):
+        return  # a new user has issued nothing; a login (last_login) changes nothing here
+    api_keys_forget_issuer(instance.pk)
+
+
+def _forget_keys_of_member(sender: Any, instance: Any, **kwargs: Any) -> None:
+    from accounts.services import api_keys_forget_issuer
+
+    api_keys_forget_issuer(instance.user_id)
+
+
 def _remember_enrolment(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     from accounts.middleware import remember_enrolment
 
@@ -43,3 +58,6 @@ class AccountsConfig(AppConfig):
             signal.connect(_forget_key, sender="accounts.ApiKey", weak=False)
             signal.connect(_forget_keys_of_organisation, sender="accounts.Organisation", weak=False)
             signal.connect(_forget_keys_of_pharmacy, sender="pharmacies.Pharmacy", weak=False)
+            # A key stops working when its issuer is deactivated or leaves the organisation.
+            signal.connect(_forget_keys_of_member, sender="accounts.Membership", weak=False)
+        post_save.connect(_forget_keys_of_issuer, sender="accounts.User", weak=False)

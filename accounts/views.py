@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.forms import ApiKeyForm, LoginForm, OtpCodeForm
+from accounts.login_throttle import login_throttled
 from accounts.middleware import SESSION_KEY, remember_enrolment
 from accounts.models import API_KEY_MANAGER_ROLES, Role, User
 from accounts.permissions import access_api_key_for_principal, principal_of, require_role
@@ -45,6 +46,13 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # Per address and over all addresses: slows guessing, locks no account (axes locks
+        # an account only at the address it was guessed from).
+        if login_throttled(request):
+            return render(request, "accounts/login_throttled.html", status=429)
+        return super().post(request, *args, **kwargs)
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -101,16 +109,19 @@ def switch_membership(request: HttpRequest) -> HttpResponse:
 @require_role(*API_KEY_MANAGER_ROLES)
 def api_keys(request: HttpRequest) -> HttpResponse:
     principal = principal_of(request)
-    form = ApiKeyForm(request.POST or None)
+    kind = principal.organisation.kind
+    form = ApiKeyForm(request.POST or None, organisation_kind=kind)
     new_key = None
     if request.method == "POST" and form.is_valid():
         _key, new_key = api_key_create(
             organisation=principal.organisation,
             name=form.cleaned_data["name"],
             actor=request.user,  # type: ignore[arg-type]
+            scope=form.cleaned_data["scope"] or None,
+            valid_days=form.cleaned_data["valid_days"],
         )
         messages.success(request, _("密钥已创建。请立即复制，它只显示这一次。"))
-        form = ApiKeyForm()
+        form = ApiKeyForm(organisation_kind=kind)
     keys = api_keys_for_principal(principal)
     return render(
         request, "accounts/api_keys.html", {"form": form, "keys": keys, "new_key": new_key}

@@ -213,10 +213,11 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 # Lockout: 5 failed logins lock the account for 30 minutes (a cool-off, never permanent).
 AXES_FAILURE_LIMIT = env.int("DINGDIAN_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("DINGDIAN_LOGIN_COOLOFF_MINUTES", default=30))
-AXES_LOCKOUT_PARAMETERS = ["username"]
-# We lock the account, not the address: a hospital or a township hall shares one NAT address,
-# and locking it would shut out every colleague (axes.W006 warns about rotating user agents,
-# which does not apply to a lock keyed on the username alone).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# We lock the account *at the address it was guessed from*: never the address alone (a hospital
+# or a township hall shares one NAT address, and locking it would shut out every colleague),
+# and never the account alone (anyone could then lock a colleague out from anywhere).
+# axes.W006 warns about rotating user agents, which our parameters do not use.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
 # The lock lasts 30 minutes from the fifth failure; attempts during it do not extend it.
@@ -237,6 +238,23 @@ OTP_STATIC_THROTTLE_FACTOR = 1
 DINGDIAN_RECOVERY_CODE_COUNT = env.int("DINGDIAN_RECOVERY_CODE_COUNT", default=10)
 # A new password must differ from the current one and from the N before it.
 PASSWORD_HISTORY_COUNT = env.int("DINGDIAN_PASSWORD_HISTORY_COUNT", default=5)
+
+# --- Login throttling and API keys (issue 12 point 3)
+# django-axes locks an account only together with the address it was guessed from
+# (AXES_LOCKOUT_PARAMETERS above), so nobody can lock a colleague out from elsewhere. Two more
+# limits slow guessing without locking anyone (django-ratelimit over the shared cache, on the
+# login form's POST): per address — high enough for a hospital or township hall behind one NAT
+# address — and for all addresses together, higher still. Beyond them the form answers 429.
+LOGIN_RATE_PER_ADDRESS = env.str("DINGDIAN_LOGIN_RATE_PER_ADDRESS", default="60/m")
+LOGIN_RATE_GLOBAL = env.str("DINGDIAN_LOGIN_RATE_GLOBAL", default="1200/m")
+# The request field that holds the caller's address (REMOTE_ADDR; behind a reverse proxy that
+# sets it, e.g. HTTP_X_REAL_IP). One function reads it for axes' lock and the address limit.
+DINGDIAN_CLIENT_IP_META_KEY = env.str("DINGDIAN_CLIENT_IP_META_KEY", default="REMOTE_ADDR")
+AXES_CLIENT_IP_CALLABLE = "accounts.login_throttle.client_address"
+# API keys: calls per key (DRF rate notation, counted in Redis), and how long a key lives.
+API_KEY_RATE = env.str("DINGDIAN_API_KEY_RATE", default="600/min")
+API_KEY_VALID_DAYS = env.int("DINGDIAN_API_KEY_VALID_DAYS", default=365)
+API_KEY_MAX_VALID_DAYS = env.int("DINGDIAN_API_KEY_MAX_VALID_DAYS", default=730)
 
 # Idle timeout: the session lives 30 minutes from the last request.
 SESSION_COOKIE_AGE = env.int("DINGDIAN_SESSION_IDLE_SECONDS", default=30 * 60)
@@ -295,6 +313,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "core.api.exception_handler",
+    # Calls per API key (accounts.api_auth; the rate is API_KEY_RATE below).
+    "DEFAULT_THROTTLE_CLASSES": ["accounts.api_auth.ApiKeyRateThrottle"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "定点 Dingdian API",
