@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -39,13 +39,14 @@ class ApiKeyForm(forms.Form):
     def __init__(self, *args: Any, organisation_kind: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         scopes = API_KEY_SCOPES_BY_KIND.get(organisation_kind, (ApiKeyScope.READ_ONLY,))
-        self.fields["scope"].choices = [(s, ApiKeyScope(s).label) for s in scopes]
-        self.fields["scope"].initial = scopes[0]
-        self.fields["valid_days"].initial = settings.API_KEY_VALID_DAYS
-        self.fields["valid_days"].max_value = settings.API_KEY_MAX_VALID_DAYS
-        self.fields["valid_days"].validators.append(
-            MaxValueValidator(settings.API_KEY_MAX_VALID_DAYS)
-        )
+        scope = cast(forms.ChoiceField, self.fields["scope"])
+        scope.choices = [(s, ApiKeyScope(s).label) for s in scopes]
+        scope.initial = scopes[0]
+        valid_days = cast(forms.IntegerField, self.fields["valid_days"])
+        valid_days.initial = settings.API_KEY_VALID_DAYS
+        valid_days.max_value = settings.API_KEY_MAX_VALID_DAYS
+        valid_days.widget.attrs["max"] = settings.API_KEY_MAX_VALID_DAYS
+        valid_days.validators.append(MaxValueValidator(settings.API_KEY_MAX_VALID_DAYS))
 
 
 class OtpCodeForm(forms.Form):
