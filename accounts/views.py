@@ -237,11 +237,13 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
 @login_required
 def otp_qr(request: HttpRequest) -> HttpResponse:
     """The pending authenticator's otpauth:// URI as an SVG QR code, drawn here (no CDN)."""
-    from django_otp.qr import write_qrcode_image
+    import qrcode
+    import qrcode.image.svg
 
     device = totp_device_start(user=_user(request))
     response = HttpResponse(content_type="image/svg+xml")
-    write_qrcode_image(device.config_url, response)
+    # The path variant carries a viewBox, so the browser scales it to the <img> size.
+    qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage).save(response)
     return response
 
 
