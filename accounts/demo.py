@@ -91,6 +91,7 @@ def seed(ctx: dict[str, Any]) -> None:
         Membership.objects.get_or_create(user=user, organisation=organisations[org_key], role=role)
         if role in BUREAU_ROLES:
             demo_totp_enrol(user)
+            ctx.setdefault("second_factor_logins", []).append(username)
         users[username] = user
         ctx.setdefault("logins", []).append(
             (username, DEMO_PASSWORD, organisations[org_key].name, Role(role).label)

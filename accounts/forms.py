@@ -56,3 +56,14 @@ class OtpCodeForm(forms.Form):
         help_text=_("验证器（身份验证器 App）显示的 6 位数字；手机不在身边时可输入一个恢复码。"),
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}),
     )
+
+
+class OtpSetupForm(OtpCodeForm):
+    """Confirming a new authenticator: only its code (recovery codes do not exist yet)."""
+
+    code = forms.CharField(
+        label=_("验证码"),
+        max_length=6,
+        help_text=_("绑定后验证器显示的 6 位数字。"),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )

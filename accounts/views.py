@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from accounts.forms import ApiKeyForm, LoginForm, OtpCodeForm
+from accounts.forms import ApiKeyForm, LoginForm, OtpCodeForm, OtpSetupForm
 from accounts.login_throttle import login_throttled
 from accounts.middleware import SESSION_KEY, remember_enrolment
 from accounts.models import API_KEY_MANAGER_ROLES, Role, User
@@ -207,7 +207,7 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
     if user_has_totp(user) and not user.is_verified():  # type: ignore[attr-defined]
         return redirect("accounts:otp_verify")
     device = totp_device_start(user=user)
-    form = OtpCodeForm(request.POST or None)
+    form = OtpSetupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         confirmed = totp_device_confirm(user=user, code=form.cleaned_data["code"])
         if confirmed is not None:
@@ -240,7 +240,10 @@ def otp_qr(request: HttpRequest) -> HttpResponse:
     import qrcode
     import qrcode.image.svg
 
-    device = totp_device_start(user=_user(request))
+    user = _user(request)
+    if user_has_totp(user) and not user.is_verified():  # type: ignore[attr-defined]
+        raise Http404  # replacing an authenticator needs the current one first
+    device = totp_device_start(user=user)
     response = HttpResponse(content_type="image/svg+xml")
     # The path variant carries a viewBox, so the browser scales it to the <img> size.
     qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage).save(response)

@@ -87,6 +87,10 @@ def test_enrolled_user_is_asked_for_the_code_after_the_password_and_a_wrong_code
     with time_machine.travel(start, tick=False) as traveller:
         _password(client, admin)
         assert client.get("/accounts/workspace/")["Location"].startswith(VERIFY)
+        # The password alone cannot enrol another authenticator.
+        assert client.get(SETUP)["Location"].startswith(VERIFY)
+        assert client.get("/accounts/2fa/setup/qr.svg").status_code == 404
+        assert not TOTPDevice.objects.filter(user=admin, confirmed=False).exists()
         wrong = client.post(VERIFY, {"code": "123456"})
         assert wrong.status_code == 200 and "验证码不正确" in wrong.content.decode()
         assert client.get("/programmes/")["Location"].startswith(VERIFY)

@@ -36,7 +36,7 @@ class Command(BaseCommand):
         for username, password, org, role in ctx.get("logins", []):
             self.stdout.write(f"  {username:<18} {password:<14} {org} · {role}")
         self.stdout.write(
-            "\n医保局账户（hy_admin、hy_reviewer、hy_benefits、hy_expert、gy_admin）登录须双因素认证。"
+            f"\n医保局账户（{'、'.join(ctx.get('second_factor_logins', []))}）登录须双因素认证。"
             "\nBureau logins need a second factor. 演示专用 DEMO ONLY — 在手机验证器 App 中添加"
             f"密钥 / add this secret to an authenticator app: {DEMO_TOTP_SECRET}"
             f"\n  或在命令行 / or on the command line: oathtool --totp -b {DEMO_TOTP_SECRET}"
