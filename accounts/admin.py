@@ -12,8 +12,11 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    fieldsets = (*BaseUserAdmin.fieldsets, ("定点", {"fields": ("full_name", "phone")}))  # type: ignore[misc]
-    list_display = ("username", "full_name", "is_active", "last_login")
+    fieldsets = (
+        *BaseUserAdmin.fieldsets,  # type: ignore[misc]
+        ("定点", {"fields": ("full_name", "phone", "password_change_required")}),
+    )
+    list_display = ("username", "full_name", "is_active", "password_change_required", "last_login")
     inlines = [MembershipInline]
 
 
