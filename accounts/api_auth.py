@@ -61,8 +61,8 @@ def _parse_rate(rate: str) -> tuple[int, int]:
 
 class ApiKeyRateThrottle(BaseThrottle):
     """Calls per API key (`settings.API_KEY_RATE`, e.g. "600/min"), counted in a fixed window
-    in the shared cache (Redis): two round trips, no history list. Session calls are not
-    counted here (the login is throttled instead)."""
+    in the shared cache (Redis): one increment (two round trips), no history list. Session
+    calls are not counted here (the login is throttled instead)."""
 
     def allow_request(self, request: Request, view: Any) -> bool:
         key = request.auth
@@ -72,12 +72,12 @@ class ApiKeyRateThrottle(BaseThrottle):
         now = time.time()
         window = int(now // duration)
         cache_key = f"throttle:apikey:{key.pk}:{duration}:{window}"
-        cache.add(cache_key, 0, timeout=duration + 1)
+        # The window's counter usually exists: increment first (Django's Redis incr is two
+        # round trips); a new window's first call creates it.
         try:
             count = cache.incr(cache_key)
-        except ValueError:  # expired between add and incr
-            cache.add(cache_key, 1, timeout=duration + 1)
-            count = 1
+        except ValueError:
+            count = 1 if cache.add(cache_key, 1, timeout=duration + 1) else cache.incr(cache_key)
         self._wait = (window + 1) * duration - now
         return count <= num
 
