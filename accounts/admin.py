@@ -12,8 +12,11 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    fieldsets = (*BaseUserAdmin.fieldsets, ("定点", {"fields": ("full_name", "phone")}))  # type: ignore[misc]
-    list_display = ("username", "full_name", "is_active", "last_login")
+    fieldsets = (
+        *BaseUserAdmin.fieldsets,  # type: ignore[misc]
+        ("定点", {"fields": ("full_name", "phone", "password_change_required")}),
+    )
+    list_display = ("username", "full_name", "is_active", "password_change_required", "last_login")
     inlines = [MembershipInline]
 
 
@@ -31,5 +34,13 @@ class OrganisationAdmin(SimpleHistoryAdmin):
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
-    list_display = ("name", "organisation", "prefix", "created_at", "revoked_at")
+    list_display = (
+        "name",
+        "organisation",
+        "prefix",
+        "scope",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+    )
     readonly_fields = ("prefix", "digest", "created_at", "last_used_at")

@@ -13,10 +13,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import API_KEY_MANAGER_ROLES, ApiKey, Organisation, User
+from accounts.models import API_KEY_MANAGER_ROLES, ApiKey, ApiKeyScope, Organisation, User
 from accounts.principal import ApiKeyUser, Principal
 from accounts.selectors import api_keys_for_principal
 from accounts.services import api_key_create, api_key_revoke
+from core.errors import DomainError
 
 
 def principal_for_request(request: Request) -> Principal:
@@ -95,11 +96,37 @@ class WhoAmIView(APIView):
 
 class ApiKeySerializer(serializers.ModelSerializer):
     is_active = serializers.BooleanField(read_only=True)
+    scope = serializers.ChoiceField(
+        choices=ApiKeyScope.choices,
+        required=False,
+        help_text="pos, his or read_only; default: the organisation's system",
+    )
+    valid_days = serializers.IntegerField(
+        write_only=True, required=False, min_value=1, help_text="default 365"
+    )
 
     class Meta:
         model = ApiKey
-        fields = ["id", "name", "prefix", "created_at", "revoked_at", "last_used_at", "is_active"]
-        read_only_fields = ["id", "prefix", "created_at", "revoked_at", "last_used_at"]
+        fields = [
+            "id",
+            "name",
+            "prefix",
+            "scope",
+            "valid_days",
+            "created_at",
+            "expires_at",
+            "revoked_at",
+            "last_used_at",
+            "is_active",
+        ]
+        read_only_fields = [
+            "id",
+            "prefix",
+            "created_at",
+            "expires_at",
+            "revoked_at",
+            "last_used_at",
+        ]
 
 
 class ApiKeyCreatedSerializer(ApiKeySerializer):
@@ -129,11 +156,16 @@ class ApiKeyViewSet(
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = ApiKeySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        key, raw = api_key_create(
-            organisation=self.principal.organisation,
-            name=serializer.validated_data["name"],
-            actor=request.user,  # type: ignore[arg-type]
-        )
+        try:
+            key, raw = api_key_create(
+                organisation=self.principal.organisation,
+                name=serializer.validated_data["name"],
+                actor=request.user,  # type: ignore[arg-type]
+                scope=serializer.validated_data.get("scope"),
+                valid_days=serializer.validated_data.get("valid_days"),
+            )
+        except DomainError as error:
+            raise serializers.ValidationError({error.field or "detail": [str(error)]}) from error
         out = ApiKeyCreatedSerializer(key).data
         out["key"] = raw
         return Response(out, status=201)

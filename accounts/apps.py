@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.apps import AppConfig
+from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
@@ -23,13 +24,40 @@ def _forget_keys_of_pharmacy(sender: Any, instance: Any, **kwargs: Any) -> None:
     api_keys_forget(instance.organisation_id)
 
 
+def _forget_keys_of_issuer(sender: Any, instance: Any, **kwargs: Any) -> None:
+    from accounts.services import api_keys_forget_issuer
+
+    update_fields = kwargs.get("update_fields")
+    if kwargs.get("created") or (update_fields is not None and "is_active" not in update_fields):
+        return  # a new user has issued nothing; a login (last_login) changes nothing here
+    api_keys_forget_issuer(instance.pk)
+
+
+def _forget_keys_of_member(sender: Any, instance: Any, **kwargs: Any) -> None:
+    from accounts.services import api_keys_forget_issuer
+
+    api_keys_forget_issuer(instance.user_id)
+
+
+def _remember_enrolment(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    from accounts.middleware import remember_enrolment
+
+    remember_enrolment(request, user)
+
+
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("账户与机构")
 
     def ready(self) -> None:
+        # The login steps (accounts.middleware) need to know whether the user has an
+        # authenticator; asked once at login, not on every page.
+        user_logged_in.connect(_remember_enrolment, weak=False)
         # The cached API-key lookup (accounts.services) is dropped when what it holds changes.
         for signal in (post_save, post_delete):
             signal.connect(_forget_key, sender="accounts.ApiKey", weak=False)
             signal.connect(_forget_keys_of_organisation, sender="accounts.Organisation", weak=False)
             signal.connect(_forget_keys_of_pharmacy, sender="pharmacies.Pharmacy", weak=False)
+            # A key stops working when its issuer is deactivated or leaves the organisation.
+            signal.connect(_forget_keys_of_member, sender="accounts.Membership", weak=False)
+        post_save.connect(_forget_keys_of_issuer, sender="accounts.User", weak=False)

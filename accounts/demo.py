@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from base64 import b32decode
 from typing import Any
 
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
 from accounts.models import (
+    BUREAU_ROLES,
     HospitalLevel,
     Membership,
     Organisation,
@@ -15,6 +19,11 @@ from accounts.models import (
 )
 
 DEMO_PASSWORD = "Dingdian2026"
+# DEMO ONLY — a published secret is no second factor. The bureau demo users (and only they)
+# are enrolled with this fixed TOTP secret, so a newcomer adds it once to an authenticator
+# app (or runs `oathtool --totp -b <secret>`) and logs in as any of them; seed_demo prints it.
+# A real account enrols its own random secret at its first login (accounts/2fa/setup/).
+DEMO_TOTP_SECRET = "DINGDIANDEMOTOTPKEYNOTFORPRODUSE"
 
 # (key, kind, name, region code, hospital level)
 ORGANISATIONS = [
@@ -80,9 +89,25 @@ def seed(ctx: dict[str, Any]) -> None:
             user.full_name = full_name
             user.save(update_fields=["full_name"])
         Membership.objects.get_or_create(user=user, organisation=organisations[org_key], role=role)
+        if role in BUREAU_ROLES:
+            demo_totp_enrol(user)
+            ctx.setdefault("second_factor_logins", []).append(username)
         users[username] = user
         ctx.setdefault("logins", []).append(
             (username, DEMO_PASSWORD, organisations[org_key].name, Role(role).label)
         )
     ctx["organisations"] = organisations
     ctx["users"] = users
+
+
+def demo_totp_enrol(user: User) -> TOTPDevice:
+    """Enrol `user` with the published demo secret (demo only), unless they enrolled one."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(
+            user=user,
+            name="demo authenticator",
+            key=b32decode(DEMO_TOTP_SECRET).hex(),
+            confirmed=True,
+        )
+    return device

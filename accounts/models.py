@@ -102,6 +102,9 @@ class User(AbstractUser):
 
     full_name = models.CharField(_("姓名"), max_length=50, blank=True)
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    # New accounts (created by an administrator or a command) must choose their own password at
+    # their first login; the password page clears it (accounts.services.password_change_done).
+    password_change_required = models.BooleanField(_("首次登录须修改密码"), default=True)
 
     class Meta:
         verbose_name = _("用户")
@@ -113,6 +116,23 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.full_name or self.get_full_name() or self.username
+
+
+class PasswordHistory(models.Model):
+    """A hash of a password the user has had; a new password must differ from the last
+    `settings.PASSWORD_HISTORY_COUNT` (accounts.validators.PasswordHistoryValidator)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField(max_length=128)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("历史密码")
+        verbose_name_plural = _("历史密码")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class Role(models.TextChoices):
@@ -181,8 +201,30 @@ class Membership(models.Model):
             )
 
 
+class ApiKeyScope(models.TextChoices):
+    """What a key may do (accounts.api_auth): a POS key cannot use HIS endpoints (filings,
+    hospital stays), an HIS key cannot dispense, a read-only key cannot write."""
+
+    POS = "pos", _("药店收银（POS）")
+    HIS = "his", _("医院信息系统（HIS）")
+    READ_ONLY = "read_only", _("只读")
+
+
+# The scopes a key of each organisation kind may carry.
+API_KEY_SCOPES_BY_KIND: dict[str, tuple[str, ...]] = {
+    OrganisationKind.PHARMACY: (ApiKeyScope.POS, ApiKeyScope.READ_ONLY),
+    OrganisationKind.HOSPITAL: (ApiKeyScope.HIS, ApiKeyScope.READ_ONLY),
+    OrganisationKind.TOWNSHIP_WINDOW: (ApiKeyScope.HIS, ApiKeyScope.READ_ONLY),
+    OrganisationKind.COUNTY_WINDOW: (ApiKeyScope.HIS, ApiKeyScope.READ_ONLY),
+    OrganisationKind.BUREAU: (ApiKeyScope.READ_ONLY,),
+    OrganisationKind.CENTRE: (ApiKeyScope.READ_ONLY,),
+}
+
+
 class ApiKey(models.Model):
-    """A POS/HIS system's key for one organisation; only its SHA-256 digest is stored."""
+    """A POS/HIS system's key for one organisation; only its SHA-256 digest is stored. It works
+    until it is revoked or expires, within its scope, while its issuer is active and still a
+    member of the organisation."""
 
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="api_keys"
@@ -199,6 +241,8 @@ class ApiKey(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    scope = models.CharField(_("权限范围"), max_length=10, choices=ApiKeyScope.choices)
+    expires_at = models.DateTimeField(_("到期时间"))
 
     class Meta:
         ordering = ["-created_at"]
@@ -210,4 +254,10 @@ class ApiKey(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.revoked_at is None
+        return self.revoked_at is None and not self.is_expired
+
+    @property
+    def is_expired(self) -> bool:
+        from django.utils import timezone
+
+        return self.expires_at is not None and self.expires_at <= timezone.now()

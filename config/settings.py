@@ -47,6 +47,9 @@ INSTALLED_APPS = [
     "axes",
     "django_htmx",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 # Ours, in dependency order. Each may have `demo.py` (seed_demo) and `reference.py` (reference
 # data that its data migration loads and tests re-ensure).
@@ -76,11 +79,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): the session's second factor (django-otp).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "accounts.middleware.ActiveMembershipMiddleware",
+    # Second factor and forced password change before anything else (accounts.middleware).
+    "accounts.middleware.LoginStepsMiddleware",
     # AxesMiddleware last, as its documentation asks.
     "axes.middleware.AxesMiddleware",
 ]
@@ -214,6 +221,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "accounts.validators.LettersAndDigitsValidator"},
+    {"NAME": "accounts.validators.PasswordHistoryValidator"},
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:workspace"
@@ -222,10 +230,11 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 # Lockout: 5 failed logins lock the account for 30 minutes (a cool-off, never permanent).
 AXES_FAILURE_LIMIT = env.int("DINGDIAN_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("DINGDIAN_LOGIN_COOLOFF_MINUTES", default=30))
-AXES_LOCKOUT_PARAMETERS = ["username"]
-# We lock the account, not the address: a hospital or a township hall shares one NAT address,
-# and locking it would shut out every colleague (axes.W006 warns about rotating user agents,
-# which does not apply to a lock keyed on the username alone).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# We lock the account *at the address it was guessed from*: never the address alone (a hospital
+# or a township hall shares one NAT address, and locking it would shut out every colleague),
+# and never the account alone (anyone could then lock a colleague out from anywhere).
+# axes.W006 warns about rotating user agents, which our parameters do not use.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
 # The lock lasts 30 minutes from the fifth failure; attempts during it do not extend it.
@@ -233,6 +242,36 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
+
+# --- Second factor and password history (issue 12)
+# TOTP (django-otp) is required for the bureau roles (accounts.models.BUREAU_ROLES) and for
+# Django admins (is_staff / is_superuser); anyone else may enrol from 账户安全. A user who must
+# have a device and has none is taken to the enrolment page before anything else
+# (accounts.middleware.LoginStepsMiddleware); recovery codes are django-otp static tokens.
+OTP_TOTP_ISSUER = env.str("DINGDIAN_OTP_ISSUER", default="定点 Dingdian")
+# A wrong code locks the device for 1, 2, 4, 8 … seconds (django-otp's throttling).
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+DINGDIAN_RECOVERY_CODE_COUNT = env.int("DINGDIAN_RECOVERY_CODE_COUNT", default=10)
+# A new password must differ from the current one and from the N before it.
+PASSWORD_HISTORY_COUNT = env.int("DINGDIAN_PASSWORD_HISTORY_COUNT", default=5)
+
+# --- Login throttling and API keys (issue 12 point 3)
+# django-axes locks an account only together with the address it was guessed from
+# (AXES_LOCKOUT_PARAMETERS above), so nobody can lock a colleague out from elsewhere. Two more
+# limits slow guessing without locking anyone (django-ratelimit over the shared cache, on the
+# login form's POST): per address — high enough for a hospital or township hall behind one NAT
+# address — and for all addresses together, higher still. Beyond them the form answers 429.
+LOGIN_RATE_PER_ADDRESS = env.str("DINGDIAN_LOGIN_RATE_PER_ADDRESS", default="60/m")
+LOGIN_RATE_GLOBAL = env.str("DINGDIAN_LOGIN_RATE_GLOBAL", default="1200/m")
+# The request field that holds the caller's address (REMOTE_ADDR; behind a reverse proxy that
+# sets it, e.g. HTTP_X_REAL_IP). One function reads it for axes' lock and the address limit.
+DINGDIAN_CLIENT_IP_META_KEY = env.str("DINGDIAN_CLIENT_IP_META_KEY", default="REMOTE_ADDR")
+AXES_CLIENT_IP_CALLABLE = "accounts.login_throttle.client_address"
+# API keys: calls per key (DRF rate notation, counted in Redis), and how long a key lives.
+API_KEY_RATE = env.str("DINGDIAN_API_KEY_RATE", default="600/min")
+API_KEY_VALID_DAYS = env.int("DINGDIAN_API_KEY_VALID_DAYS", default=365)
+API_KEY_MAX_VALID_DAYS = env.int("DINGDIAN_API_KEY_MAX_VALID_DAYS", default=730)
 
 # Idle timeout: the session lives 30 minutes from the last request.
 SESSION_COOKIE_AGE = env.int("DINGDIAN_SESSION_IDLE_SECONDS", default=30 * 60)
@@ -291,6 +330,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "core.api.exception_handler",
+    # Calls per API key (accounts.api_auth; the rate is API_KEY_RATE below).
+    "DEFAULT_THROTTLE_CLASSES": ["accounts.api_auth.ApiKeyRateThrottle"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "定点 Dingdian API",

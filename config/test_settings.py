@@ -22,3 +22,8 @@ from config.settings import *  # noqa: E402,F403
 
 CELERY_TASK_DEFAULT_QUEUE = f"dingdian-test-{_worker}"
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+# Thousands of logins and API calls from one address within minutes: the limits' own tests
+# set low rates (tests/accounts/test_throttling.py).
+LOGIN_RATE_PER_ADDRESS = "100000/m"
+LOGIN_RATE_GLOBAL = "100000/m"
+API_KEY_RATE = "100000/min"

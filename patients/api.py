@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.api import ScopedViewSetMixin
-from accounts.models import Organisation, OrganisationKind, Role
+from accounts.models import ApiKeyScope, Organisation, OrganisationKind, Role
 from accounts.principal import Principal
 from accounts.selectors import organisations_visible_to
 from core.errors import DomainError
@@ -94,6 +94,7 @@ class FilingViewSet(
 
     queryset = Filing.objects.none()
     serializer_class = FilingSerializer
+    api_key_scope = ApiKeyScope.HIS  # a POS key gets 403 (accounts.api_auth)
 
     def scope_queryset(self, principal: Principal) -> QuerySet[Filing]:
         if principal.user is None and principal.organisation.kind == OrganisationKind.PHARMACY:
@@ -162,6 +163,7 @@ class HospitalStayViewSet(
 
     queryset = HospitalStay.objects.none()
     serializer_class = HospitalStaySerializer
+    api_key_scope = ApiKeyScope.HIS  # a POS key gets 403 (accounts.api_auth)
 
     def scope_queryset(self, principal: Principal) -> QuerySet[HospitalStay]:
         hospitals = organisations_visible_to(principal).filter(kind=OrganisationKind.HOSPITAL)

@@ -22,7 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.api import ScopedViewSetMixin
-from accounts.models import OrganisationKind, User
+from accounts.models import ApiKeyScope, OrganisationKind, User
 from accounts.principal import Principal
 from core.errors import DomainError
 from core.pdf import render_pdf
@@ -198,6 +198,7 @@ class DispensingViewSet(
 
     queryset = Dispensing.objects.none()
     serializer_class = DispensingSerializer
+    api_key_scope = ApiKeyScope.POS  # an HIS key cannot dispense (accounts.api_auth)
 
     def scope_queryset(self, principal: Principal) -> QuerySet[Dispensing]:
         return (
@@ -356,6 +357,7 @@ class EligibilityViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
 
     queryset = Dispensing.objects.none()
     serializer_class = EligibilitySerializer
+    api_key_scope = ApiKeyScope.POS
 
     def scope_queryset(self, principal: Principal) -> QuerySet[Any]:
         return patients_for_principal(principal)

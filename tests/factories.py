@@ -28,6 +28,8 @@ class UserFactory(DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     full_name = factory.Sequence(lambda n: f"测试用户{n}")
+    # Test users have chosen their password (the first-login change has its own tests).
+    password_change_required = False
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation

@@ -41,7 +41,28 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 def browser_login(page: Page, live_server: Any, username: str, password: str) -> None:
+    """The login form, then — for a bureau user, an admin or anyone enrolled — the second
+    factor: the code the user's authenticator shows now (tests.conftest.totp_code, from the
+    device's key; a user who must have one and has none is given one first)."""
+    from accounts.models import User
+    from tests.conftest import needs_second_factor, totp_device
+
+    user = User.objects.get(username=username)
+    device = totp_device(user) if needs_second_factor(user) else None
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
+    if device is None:
+        page.get_by_role("button", name="登录").click()
+        return
+    with page.expect_navigation():
+        page.get_by_role("button", name="登录").click()
+    complete_second_factor(page, device)
+
+
+def complete_second_factor(page: Page, device: Any) -> None:
+    """On the 双因素认证 page: type the authenticator's current code and submit."""
+    from tests.conftest import totp_code
+
+    page.get_by_label("验证码").fill(totp_code(device))
+    page.get_by_role("button", name="验证").click()

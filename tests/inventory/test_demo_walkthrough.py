@@ -13,16 +13,16 @@ from django.test import Client
 from openpyxl import load_workbook
 
 from accounts.demo import DEMO_PASSWORD
+from accounts.models import User
 from config.celery import app
 from inventory.models import PurchaseImport, PurchaseImportStatus, Stocktake, StocktakeStatus
 from supervision.models import Finding, FindingPriority
+from tests.conftest import login
 
 
 def _login(username: str) -> Client:
-    client = Client()
-    response = client.post("/accounts/login/", {"username": username, "password": DEMO_PASSWORD})
-    assert response.status_code == 302, username
-    return client
+    """The login form; bureau demo users then type the code of their demo authenticator."""
+    return login(Client(), User.objects.get(username=username), password=DEMO_PASSWORD)
 
 
 @pytest.mark.django_db

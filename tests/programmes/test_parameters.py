@@ -14,7 +14,7 @@ from accounts.models import Role, User
 from core.errors import RuleViolation
 from programmes.models import Programme
 from programmes.services import programme_assert_in_force, programme_update_parameters
-from tests.conftest import login
+from tests.conftest import force_login_verified, login
 
 pytestmark = pytest.mark.django_db
 
@@ -166,8 +166,7 @@ def test_outsider_bureau_gets_404_on_another_regions_programme(
     assert client.get("/programmes/HY-TM/history/").status_code == 404
     assert "HY-TM" not in client.get("/programmes/").content.decode()
     assert client.get("/programmes/GY-PT/").status_code == 200
-    api = APIClient()
-    api.force_login(outsider_bureau_admin)
+    api = force_login_verified(APIClient(), outsider_bureau_admin)
     assert api.get("/api/v1/programmes/HY-TM/").status_code == 404
 
 
