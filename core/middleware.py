@@ -46,3 +46,24 @@ class MissingCJKFontMiddleware:
                 str(exception), status=503, content_type="text/plain; charset=utf-8"
             )
         return None
+
+
+class RequestContextMiddleware:
+    """Gives each request an ID (answered in `X-Request-ID`) and keeps the request in a context
+    variable while it is served, so `core.audit.audit_record` and the JSON log lines know the
+    request ID, client IP and user agent without every service taking the request."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from core.request_context import _current_request, request_id_for
+
+        request_id = request_id_for(request)
+        token = _current_request.set(request)
+        try:
+            response = self.get_response(request)
+        finally:
+            _current_request.reset(token)
+        response.headers.setdefault("X-Request-ID", request_id)
+        return response
