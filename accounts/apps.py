@@ -33,3 +33,20 @@ class AccountsConfig(AppConfig):
             signal.connect(_forget_key, sender="accounts.ApiKey", weak=False)
             signal.connect(_forget_keys_of_organisation, sender="accounts.Organisation", weak=False)
             signal.connect(_forget_keys_of_pharmacy, sender="pharmacies.Pharmacy", weak=False)
+        self._connect_audit()
+
+    def _connect_audit(self) -> None:
+        """The audit trail hears logins and membership changes (accounts.audit)."""
+        from django.contrib.auth.signals import (
+            user_logged_in,
+            user_logged_out,
+            user_login_failed,
+        )
+
+        from accounts import audit
+
+        user_logged_in.connect(audit.on_user_logged_in, dispatch_uid="audit-login")
+        user_logged_out.connect(audit.on_user_logged_out, dispatch_uid="audit-logout")
+        user_login_failed.connect(audit.on_user_login_failed, dispatch_uid="audit-login-failed")
+        post_save.connect(audit.on_membership_saved, sender="accounts.Membership", weak=False)
+        post_delete.connect(audit.on_membership_deleted, sender="accounts.Membership", weak=False)

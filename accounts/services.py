@@ -11,8 +11,10 @@ from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
 
+from accounts.audit import api_key_audit
 from accounts.models import ApiKey, Organisation, Region, User
 from core.errors import DomainError
+from core.models import AuditAction
 from core.prepared import PreparedQuery, partial_instance, prepared_cursor, sentinel_text
 
 
@@ -34,6 +36,7 @@ def api_key_create(*, organisation: Organisation, name: str, actor: User) -> tup
         digest=_digest(raw_key),
         created_by=actor,
     )
+    api_key_audit(api_key=key, action=AuditAction.API_KEY_CREATED, actor=actor)
     return key, raw_key
 
 
@@ -46,6 +49,7 @@ def api_key_revoke(*, api_key: ApiKey, actor: User) -> ApiKey:
             key.revoked_at = timezone.now()
             key.revoked_by = actor
             key.save(update_fields=["revoked_at", "revoked_by"])
+            api_key_audit(api_key=key, action=AuditAction.API_KEY_REVOKED, actor=actor)
         api_key_forget(key.digest)
         transaction.on_commit(lambda: api_key_forget(key.digest))
     return key
