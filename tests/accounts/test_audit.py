@@ -4,6 +4,7 @@ shows its region's events to its bureau admin only."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -126,11 +127,14 @@ def test_sec_audit_page_lists_the_region_events_for_the_bureau_admin_only(
     assert Client().get("/accounts/audit/").status_code == 302  # to the login page
 
 
-def test_sec_audit_page_paginates(personas: dict[str, User]) -> None:
+def test_sec_audit_page_paginates_and_pins_its_query_count(
+    personas: dict[str, User], django_assert_max_num_queries: Any
+) -> None:
     for n in range(60):
         audit_record(action=AuditAction.EXPORT, region_id=region().pk, detail=f"导出{n:02d}")
     admin = login(Client(), personas[Role.BUREAU_ADMIN])
-    first = admin.get("/accounts/audit/", {"action": AuditAction.EXPORT}).content.decode()
+    with django_assert_max_num_queries(10):
+        first = admin.get("/accounts/audit/", {"action": AuditAction.EXPORT}).content.decode()
     second = admin.get(
         "/accounts/audit/", {"action": AuditAction.EXPORT, "page": "2"}
     ).content.decode()
