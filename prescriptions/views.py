@@ -175,6 +175,15 @@ def counter(request: HttpRequest) -> HttpResponse:
     pharmacy = pharmacy_of_principal(principal_of(request))
     resident_id = normalise_resident_id(request.GET.get("resident_id", ""))
     context = _counter_context(request, pharmacy, resident_id)
+    patient = context.get("patient")
+    if patient is not None:  # a look-up by resident ID that found someone: a record read
+        audit(
+            request,
+            action=AuditAction.RECORD_READ,
+            obj=patient,
+            region_id=patient.region_id,
+            detail="counter",
+        )
     return render(request, "prescriptions/counter.html", context)
 
 
