@@ -61,3 +61,20 @@ class AccountsConfig(AppConfig):
             # A key stops working when its issuer is deactivated or leaves the organisation.
             signal.connect(_forget_keys_of_member, sender="accounts.Membership", weak=False)
         post_save.connect(_forget_keys_of_issuer, sender="accounts.User", weak=False)
+        self._connect_audit()
+
+    def _connect_audit(self) -> None:
+        """The audit trail hears logins and membership changes (accounts.audit)."""
+        from django.contrib.auth.signals import (
+            user_logged_in,
+            user_logged_out,
+            user_login_failed,
+        )
+
+        from accounts import audit
+
+        user_logged_in.connect(audit.on_user_logged_in, dispatch_uid="audit-login")
+        user_logged_out.connect(audit.on_user_logged_out, dispatch_uid="audit-logout")
+        user_login_failed.connect(audit.on_user_login_failed, dispatch_uid="audit-login-failed")
+        post_save.connect(audit.on_membership_saved, sender="accounts.Membership", weak=False)
+        post_delete.connect(audit.on_membership_deleted, sender="accounts.Membership", weak=False)

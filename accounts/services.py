@@ -16,6 +16,7 @@ from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.audit import api_key_audit
 from accounts.models import (
     API_KEY_SCOPES_BY_KIND,
     ApiKey,
@@ -27,6 +28,7 @@ from accounts.models import (
     User,
 )
 from core.errors import DomainError
+from core.models import AuditAction
 from core.prepared import PreparedQuery, partial_instance, prepared_cursor, sentinel_text
 
 
@@ -69,6 +71,7 @@ def api_key_create(
         scope=scope,
         expires_at=timezone.now() + timedelta(days=days),
     )
+    api_key_audit(api_key=key, action=AuditAction.API_KEY_CREATED, actor=actor)
     return key, raw_key
 
 
@@ -81,6 +84,7 @@ def api_key_revoke(*, api_key: ApiKey, actor: User) -> ApiKey:
             key.revoked_at = timezone.now()
             key.revoked_by = actor
             key.save(update_fields=["revoked_at", "revoked_by"])
+            api_key_audit(api_key=key, action=AuditAction.API_KEY_REVOKED, actor=actor)
         api_key_forget(key.digest)
         transaction.on_commit(lambda: api_key_forget(key.digest))
     return key

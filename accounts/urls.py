@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import views
+from accounts import audit_views, views
 
 app_name = "accounts"
 
@@ -19,4 +19,5 @@ urlpatterns = [
     path("workspace/<slug:role>/", views.workspace_role, name="workspace_role"),
     path("api-keys/", views.api_keys, name="api_keys"),
     path("api-keys/<int:pk>/revoke/", views.api_key_revoke_view, name="api_key_revoke"),
+    path("audit/", audit_views.audit_log, name="audit_log"),
 ]

@@ -35,6 +35,7 @@ NOTIFICATIONS = NavItem(_("消息"), "core:notifications")
 PROGRAMMES = NavItem(_("政策参数"), "programmes:list")
 CALENDAR = NavItem(_("节假日与调休"), "programmes:calendar")
 API_KEYS = NavItem(_("接口密钥"), "accounts:api_keys")
+AUDIT_LOG = NavItem(_("安全审计"), "accounts:audit_log")
 PHARMACY_PROFILE = NavItem(_("药店资料"), "pharmacies:profile")
 PHARMACY_STAFF = NavItem(_("人员与证明材料"), "pharmacies:staff")
 APPLICATIONS = NavItem(_("定点申请"), "accreditation:applications")
@@ -74,6 +75,7 @@ WORKSPACES: dict[str, Workspace] = {
             CATALOGUE,
             FINDINGS,
             API_KEYS,
+            AUDIT_LOG,
             NOTIFICATIONS,
         ),
     ),

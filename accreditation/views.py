@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
+from accounts.audit import audit
 from accounts.models import Role, User
 from accounts.permissions import principal_of, require_role
 from accreditation import services
@@ -44,6 +45,7 @@ from accreditation.selectors import (
     worklist,
 )
 from core.errors import DomainError
+from core.models import AuditAction
 from core.pdf import render_pdf
 from core.uploads import private_file_response
 from pharmacies.permissions import own_pharmacy
@@ -171,6 +173,13 @@ def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
 @require_role(*PHARMACY_ROLES, REVIEWER)
 def document_download(request: HttpRequest, pk: int) -> HttpResponse:
     document = access_document(principal_of(request), pk)
+    audit(
+        request,
+        action=AuditAction.FILE_DOWNLOAD,
+        obj=document,
+        region_id=document.application.pharmacy.organisation.region_id,
+        detail=f"application {document.application_id} {document.original_name}",
+    )
     return private_file_response(document.file, document.content_type, document.original_name)
 
 
@@ -242,7 +251,16 @@ def application_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
 # --- Documents (PDF)
 
 
-def _pdf_response(content: bytes, filename: str) -> HttpResponse:
+def _pdf_response(
+    request: HttpRequest, application: Application, content: bytes, filename: str
+) -> HttpResponse:
+    audit(
+        request,
+        action=AuditAction.DOCUMENT,
+        obj=application,
+        region_id=application.pharmacy.organisation.region_id,
+        detail=filename,
+    )
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
@@ -260,7 +278,10 @@ def application_form_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         "today": timezone.localdate(),
     }
     return _pdf_response(
-        render_pdf("accreditation/pdf/application_form.html", context), f"application-{pk}.pdf"
+        request,
+        application,
+        render_pdf("accreditation/pdf/application_form.html", context),
+        f"application-{pk}.pdf",
     )
 
 
@@ -277,7 +298,10 @@ def agreement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         "agency": agency_name_for(application.pharmacy),
     }
     return _pdf_response(
-        render_pdf("accreditation/pdf/agreement.html", context), f"agreement-{pk}.pdf"
+        request,
+        application,
+        render_pdf("accreditation/pdf/agreement.html", context),
+        f"agreement-{pk}.pdf",
     )
 
 
@@ -288,6 +312,8 @@ def feedback_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     if application.status != ApplicationStatus.FAILED:
         raise Http404
     return _pdf_response(
+        request,
+        application,
         render_pdf(
             "accreditation/pdf/feedback.html",
             {
@@ -475,6 +501,7 @@ def public_designated_xlsx(request: HttpRequest, code: str) -> HttpResponse:
         )
     buffer = BytesIO()
     wb.save(buffer)
+    audit(request, action=AuditAction.EXPORT, detail=f"designated pharmacies {code} xlsx")
     response = HttpResponse(
         buffer.getvalue(),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

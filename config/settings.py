@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "core.middleware.NoStoreMiddleware",
+    "core.middleware.RequestContextMiddleware",  # request ID, IP for audit and logs
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.ChineseFirstLocaleMiddleware",
@@ -98,6 +99,7 @@ API_KEY_MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "core.middleware.NoStoreMiddleware",
+    "core.middleware.RequestContextMiddleware",
     "core.middleware.ChineseFirstLocaleMiddleware",
     "core.middleware.MissingCJKFontMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -419,13 +421,48 @@ PERMISSIONS_POLICY: dict[str, list[str]] = {
 # (core.middleware.NoStoreMiddleware). Static files stay cacheable.
 NO_STORE_PATH_PREFIXES = ["/api/"]
 
+# --- Security audit and logs (issue 12.5; README "Security: audit").
+# Audit rows (core.AuditEvent) and every history/event table are append-only in the database
+# (core.immutability). The role the portal runs as, when it differs from the one that runs
+# migrations: it is granted SELECT, INSERT and refused UPDATE, DELETE, TRUNCATE on those tables.
+DINGDIAN_DATABASE_APP_ROLE = env.str("DINGDIAN_DATABASE_APP_ROLE", default="")
+# The client IP comes from X-Forwarded-For (its last entry, the one our proxy appended) only
+# when a proxy of ours sits in front; by default as DJANGO_BEHIND_TLS_PROXY says.
+DINGDIAN_TRUST_X_FORWARDED_FOR = env.bool(
+    "DINGDIAN_TRUST_X_FORWARDED_FOR", default=env.bool("DJANGO_BEHIND_TLS_PROXY", default=False)
+)
+# JSON lines, one object per record, to LOG_DIR/dingdian.log. Kept ≥ 184 days (网络安全法 art.
+# 21, 等保 2.0: ≥ 6 months): rotated daily by logrotate (deploy/logrotate.conf, rotate 200).
+# WatchedFileHandler reopens the file after logrotate moves it, which is safe with several
+# gunicorn processes writing (a TimedRotatingFileHandler in each process would not be).
+DINGDIAN_LOG_DIR = Path(env.str("DINGDIAN_LOG_DIR", default=str(VAR_DIR / "log")))
+DINGDIAN_LOG_DIR.mkdir(parents=True, exist_ok=True)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
-    # WeasyPrint logs every rendering step at INFO.
-    "loggers": {"axes": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}},
+    "filters": {"request": {"()": "core.logging.RequestContextFilter"}},
+    "formatters": {"json": {"()": "core.logging.DingdianJsonFormatter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["request"]},
+        "json_file": {
+            "class": "logging.handlers.WatchedFileHandler",
+            "filename": str(DINGDIAN_LOG_DIR / "dingdian.log"),
+            "encoding": "utf-8",
+            "formatter": "json",
+            "filters": ["request"],
+        },
+    },
+    "root": {
+        "handlers": ["console", "json_file"],
+        "level": env.str("DJANGO_LOG_LEVEL", default="INFO"),
+    },
+    "loggers": {
+        # WeasyPrint logs every rendering step at INFO.
+        "axes": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        # Audit events always reach the JSON log, whatever DJANGO_LOG_LEVEL says.
+        "dingdian.audit": {"level": "INFO"},
+    },
 }
 
 if TESTING:

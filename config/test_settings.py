@@ -18,6 +18,10 @@ os.environ.setdefault(
     os.path.join(tempfile.gettempdir(), f"dingdian-test-media-{_worker}"),
 )
 
+os.environ.setdefault(
+    "DINGDIAN_LOG_DIR", os.path.join(tempfile.gettempdir(), f"dingdian-test-log-{_worker}")
+)
+
 from config.settings import *  # noqa: E402,F403
 
 CELERY_TASK_DEFAULT_QUEUE = f"dingdian-test-{_worker}"

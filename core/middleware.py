@@ -73,3 +73,24 @@ def _signed_in(request: HttpRequest) -> bool:
     # Not `request.user` blindly: a static file answered by WhiteNoise never got one.
     user = request.__dict__.get("user")
     return user is not None and bool(user.is_authenticated)
+
+
+class RequestContextMiddleware:
+    """Gives each request an ID (answered in `X-Request-ID`) and keeps the request in a context
+    variable while it is served, so `core.audit.audit_record` and the JSON log lines know the
+    request ID, client IP and user agent without every service taking the request."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from core.request_context import _current_request, request_id_for
+
+        request_id = request_id_for(request)
+        token = _current_request.set(request)
+        try:
+            response = self.get_response(request)
+        finally:
+            _current_request.reset(token)
+        response.headers.setdefault("X-Request-ID", request_id)
+        return response

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -59,7 +60,10 @@ class Notification(models.Model):
 class TransitionEvent(models.Model):
     """One status move of a stateful object: old, new, who, why and under which rule.
 
-    Each app's event model adds the foreign key to its object."""
+    Each app's event model adds the foreign key to its object. Rows are append-only: the
+    database refuses UPDATE and DELETE of them (`core.immutability`)."""
+
+    append_only = True
 
     old_status = models.CharField(max_length=30, blank=True)
     new_status = models.CharField(max_length=30)
@@ -76,3 +80,61 @@ class TransitionEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.old_status}→{self.new_status}"
+
+
+class AuditAction(models.TextChoices):
+    LOGIN = "login", _("登录成功")
+    LOGIN_FAILED = "login_failed", _("登录失败")
+    LOGOUT = "logout", _("退出登录")
+    RECORD_READ = "record_read", _("查看个人记录")
+    RECORD_SEARCH = "record_search", _("按身份证号查询")
+    ID_REVEAL = "id_reveal", _("查看完整身份证号")
+    FILE_DOWNLOAD = "file_download", _("下载材料文件")
+    DOCUMENT = "document", _("生成或下载文书")
+    EXPORT = "export", _("导出数据")
+    MEMBERSHIP_CREATED = "membership_created", _("授予岗位")
+    MEMBERSHIP_CHANGED = "membership_changed", _("变更岗位")
+    MEMBERSHIP_REMOVED = "membership_removed", _("撤销岗位")
+    API_KEY_CREATED = "api_key_created", _("创建接口密钥")
+    API_KEY_REVOKED = "api_key_revoked", _("吊销接口密钥")
+
+
+class AuditEvent(models.Model):
+    """One security-relevant act: who, what, when, from where (`core.audit.audit_record`).
+
+    Append-only: a trigger refuses UPDATE and DELETE (migration core 0002). Who and where are
+    plain values, not foreign keys: core imports no other app, and a row must outlive a
+    renamed organisation or a deleted user. `region_id` is the region the act concerns (the
+    patient's, the pharmacy's, else the actor's organisation's): the bureau's page is scoped by
+    it. `detail` never holds a resident ID (masked by `audit_record`)."""
+
+    append_only = True
+
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    action = models.CharField(_("操作"), max_length=30, choices=AuditAction.choices)
+    user_id = models.BigIntegerField(_("用户编号"), null=True, blank=True)
+    username = models.CharField(_("用户"), max_length=150, blank=True)
+    organisation_id = models.BigIntegerField(_("机构编号"), null=True, blank=True)
+    organisation_name = models.CharField(_("机构"), max_length=100, blank=True)
+    role = models.CharField(_("岗位"), max_length=30, blank=True)
+    api_key_id = models.BigIntegerField(_("接口密钥编号"), null=True, blank=True)
+    api_key_prefix = models.CharField(_("接口密钥前缀"), max_length=12, blank=True)
+    region_id = models.BigIntegerField(_("所涉区划"), null=True, blank=True)
+    object_type = models.CharField(_("对象类型"), max_length=60, blank=True)
+    object_id = models.CharField(_("对象编号"), max_length=40, blank=True)
+    detail = models.CharField(_("摘要"), max_length=300, blank=True)
+    ip = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
+    user_agent = models.CharField(_("客户端"), max_length=300, blank=True)
+    request_id = models.CharField(_("请求编号"), max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["region_id", "-at"], name="audit_region_at"),
+            models.Index(fields=["user_id", "-at"], name="audit_user_at"),
+        ]
+        verbose_name = _("审计记录")
+        verbose_name_plural = _("审计记录")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username or '-'} {self.action}"

@@ -11,9 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.audit import audit
 from accounts.models import BUREAU_ROLES, Role
 from accounts.permissions import principal_of, require_role
 from core.errors import DomainError
+from core.models import AuditAction
 from core.pdf import render_pdf
 from inventory import imports, sheets
 from inventory.files import sniff_spreadsheet
@@ -226,6 +228,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_role(*PHARMACY_ROLES)
 def import_file(request: HttpRequest, pk: int) -> HttpResponse:
     record = access_import_for_principal(principal_of(request), pk)
+    audit(request, action=AuditAction.FILE_DOWNLOAD, obj=record, detail=record.original_name)
     with record.file.open("rb") as handle:
         return _download(handle.read(), record.original_name, "application/octet-stream")
 
@@ -246,6 +249,7 @@ def purchase_export(request: HttpRequest) -> HttpResponse:
         .order_by("occurred_at", "id")
     )
     rows = imports.export_rows(movements.iterator(chunk_size=2000))
+    audit(request, action=AuditAction.EXPORT, obj=pharmacy, detail="purchase ledger")
     if request.GET.get("format") == "csv":
         return _download(imports.write_csv(rows), "进货台账.csv", "text/csv; charset=utf-8")
     return _download(imports.write_xlsx(rows), "进货台账.xlsx", XLSX)
@@ -352,6 +356,13 @@ def stocktake_counted_file(request: HttpRequest, pk: int) -> HttpResponse:
     stocktake = access_stocktake_for_principal(principal_of(request), pk)
     if not stocktake.sheet:
         raise Http404
+    audit(
+        request,
+        action=AuditAction.FILE_DOWNLOAD,
+        obj=stocktake,
+        region_id=stocktake.pharmacy.organisation.region_id,
+        detail="counted sheet",
+    )
     with stocktake.sheet.open("rb") as handle:
         return _download(handle.read(), "实盘表.xlsx", XLSX)
 
@@ -388,6 +399,13 @@ def stocktake_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     pdf = render_pdf(
         "inventory/stocktake_pdf.html",
         {"stocktake": stocktake, "lines": lines, "rows": rows, "printed": timezone.localtime()},
+    )
+    audit(
+        request,
+        action=AuditAction.DOCUMENT,
+        obj=stocktake,
+        region_id=stocktake.pharmacy.organisation.region_id,
+        detail="stocktake pdf",
     )
     return _download(pdf, f"盘点表-{stocktake.pk}.pdf", "application/pdf")
 

@@ -12,10 +12,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.api import ScopedViewSetMixin
+from accounts.audit import audit
 from accounts.models import ApiKeyScope, Organisation, OrganisationKind, Role
 from accounts.principal import Principal
 from accounts.selectors import organisations_visible_to
 from core.errors import DomainError
+from core.models import AuditAction
 from patients import services
 from patients.models import Filing, HospitalStay, InsuredType, MaterialKind
 from patients.selectors import expert_hospitals, filings_for_principal, patient_by_resident_id
@@ -100,6 +102,17 @@ class FilingViewSet(
         if principal.user is None and principal.organisation.kind == OrganisationKind.PHARMACY:
             return Filing.objects.none()
         return filings_for_principal(principal).order_by("-id")
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        filing = self.get_object()
+        audit(
+            request,
+            action=AuditAction.RECORD_READ,
+            obj=filing,
+            region_id=filing.patient.region_id,
+            detail=f"filing {filing.number} (api)",
+        )
+        return Response(self.get_serializer(filing).data)
 
     @extend_schema(request=FilingLodgeSerializer, responses={201: FilingSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -76,6 +76,8 @@ class Patient(models.Model):
 class ResidentIdReveal(models.Model):
     """Audit row: who saw a patient's full resident ID number, when and why."""
 
+    append_only = True  # the database refuses UPDATE and DELETE (core.immutability)
+
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="id_reveals")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")

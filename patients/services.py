@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.audit import actor_for_user
 from accounts.models import (
     HospitalLevel,
     Membership,
@@ -24,7 +25,9 @@ from accounts.models import (
     Role,
     User,
 )
+from core.audit import audit_record
 from core.errors import DomainError, RuleViolation, TransitionNotAllowed
+from core.models import AuditAction
 from core.notifications import notification_send
 from core.uploads import check_xlsx, sniff_upload
 from core.validators import normalise_resident_id, validate_resident_id
@@ -170,6 +173,14 @@ def patient_reveal_resident_id(
         raise DomainError(_("您的岗位无权查看完整身份证号。"))
     ResidentIdReveal.objects.create(
         patient=patient, actor=actor, organisation=organisation, reason=reason
+    )
+    audit_record(
+        action=AuditAction.ID_REVEAL,
+        actor=actor_for_user(actor, organisation),
+        object_type="patients.patient",
+        object_id=patient.pk,
+        region_id=patient.region_id,
+        detail=f"reason: {reason}" if reason else "",
     )
     return patient.resident_id
 

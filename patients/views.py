@@ -16,9 +16,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
+from accounts.audit import audit
 from accounts.models import OrganisationKind, Role, User
 from accounts.permissions import principal_of, require_role
 from core.errors import DomainError
+from core.models import AuditAction
 from core.pdf import render_pdf
 from patients import services
 from patients.forms import (
@@ -187,6 +189,13 @@ def filing_lodge(request: HttpRequest) -> HttpResponse:
 def filing_detail(request: HttpRequest, pk: int) -> HttpResponse:
     principal = principal_of(request)
     filing = access_filing_for_principal(principal, pk)
+    audit(
+        request,
+        action=AuditAction.RECORD_READ,
+        obj=filing,
+        region_id=filing.patient.region_id,
+        detail=f"filing {filing.number}",
+    )
     org = principal.organisation
     ctx: dict[str, Any] = {
         "filing": filing,
@@ -224,6 +233,13 @@ def filing_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_role(*FILING_ROLES)
 def filing_receipt(request: HttpRequest, pk: int) -> HttpResponse:
     filing = access_filing_for_principal(principal_of(request), pk)
+    audit(
+        request,
+        action=AuditAction.DOCUMENT,
+        obj=filing,
+        region_id=filing.patient.region_id,
+        detail=f"filing {filing.number} receipt",
+    )
     return render(request, "patients/filing_receipt.html", {"filing": filing})
 
 
@@ -335,6 +351,13 @@ def material_upload(request: HttpRequest, pk: int) -> HttpResponse:
 @require_role(*FILING_ROLES)
 def material_download(request: HttpRequest, pk: int) -> HttpResponse:
     material = access_material_for_principal(principal_of(request), pk)
+    audit(
+        request,
+        action=AuditAction.FILE_DOWNLOAD,
+        obj=material,
+        region_id=material.filing.patient.region_id,
+        detail=f"filing {material.filing.number} material {material.kind}",
+    )
     response: Any = FileResponse(material.file.open("rb"), content_type=material.content_type)
     return cast(HttpResponse, response)
 
@@ -415,6 +438,12 @@ def roster_assign(request: HttpRequest, pk: int) -> HttpResponse:
 def roster_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     ctx = _roster_context(request, pk)
     pdf = render_pdf("patients/roster_pdf.html", ctx)
+    audit(
+        request,
+        action=AuditAction.EXPORT,
+        obj=ctx["roster"],
+        detail=f"roster {ctx['roster'].number} pdf, {len(ctx['filings'])} filings",
+    )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{ctx["roster"].number}.pdf"'
     return response
@@ -452,6 +481,12 @@ def roster_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
         )
     out = BytesIO()
     book.save(out)
+    audit(
+        request,
+        action=AuditAction.EXPORT,
+        obj=ctx["roster"],
+        detail=f"roster {ctx['roster'].number} xlsx, {len(ctx['filings'])} filings",
+    )
     response = HttpResponse(
         out.getvalue(),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -470,6 +505,8 @@ def patient_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("resident_id", "").strip()
     if query:
         patients = patients.filter(resident_id=query.upper())
+        # A lookup by resident ID is a read of whoever it finds (the ID itself is masked).
+        audit(request, action=AuditAction.RECORD_SEARCH, detail=f"resident_id {query.upper()}")
     return render(
         request, "patients/patient_list.html", {"patients": patients[:200], "query": query}
     )
@@ -479,6 +516,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
     principal = principal_of(request)
     patient = access_patient_for_principal(principal, pk)
+    audit(request, action=AuditAction.RECORD_READ, obj=patient, region_id=patient.region_id)
     can_manage = principal.has_role(Role.WINDOW_CLERK, Role.BENEFITS_OFFICER)
     return render(
         request,

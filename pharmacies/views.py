@@ -9,9 +9,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.audit import audit
 from accounts.models import Role, User
 from accounts.permissions import principal_of, require_role
 from core.errors import DomainError
+from core.models import AuditAction
 from core.uploads import private_file_response
 from pharmacies import services
 from pharmacies.forms import EvidenceForm, ProfileForm, StaffEditForm, StaffForm
@@ -142,4 +144,11 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_role(*PHARMACY_ROLES, Role.BUREAU_REVIEWER)
 def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
     evidence = access_evidence(principal_of(request), pk)
+    audit(
+        request,
+        action=AuditAction.FILE_DOWNLOAD,
+        obj=evidence,
+        region_id=evidence.staff.pharmacy.organisation.region_id,
+        detail=f"staff {evidence.staff_id} {evidence.kind} {evidence.original_name}",
+    )
     return private_file_response(evidence.file, evidence.content_type, evidence.original_name)

@@ -22,9 +22,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.api import ScopedViewSetMixin
+from accounts.audit import audit
 from accounts.models import ApiKeyScope, OrganisationKind, User
 from accounts.principal import Principal
 from core.errors import DomainError
+from core.models import AuditAction
 from core.pdf import render_pdf
 from inventory.selectors import pharmacy_of_principal
 from patients.selectors import (
@@ -295,6 +297,13 @@ class DispensingViewSet(
         """The settlement slip PDF the patient signs (GY-D02)."""
         dispensing = self.get_object()
         pdf = render_pdf("prescriptions/slip_pdf.html", _slip_context(dispensing))
+        audit(
+            request,
+            action=AuditAction.DOCUMENT,
+            obj=dispensing,
+            region_id=dispensing.patient.region_id,
+            detail=f"slip {dispensing.number} (api)",
+        )
         return HttpResponse(pdf, content_type="application/pdf")
 
 
@@ -382,6 +391,13 @@ class EligibilityViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
             if patient is None:
                 raise NotFound
             outpatient_assert_covered(patient=patient, programme=outpatient)
+        audit(
+            request,
+            action=AuditAction.RECORD_READ,
+            obj=patient,
+            region_id=patient.region_id,
+            detail="pos eligibility",
+        )
         quotas = []
         for e in enrolments_for_patient(patient) if outpatient is None else []:
             if e.status != "active":

@@ -209,7 +209,15 @@ class DispensingLine(models.Model):
 
 
 class DispensingEvent(models.Model):
-    dispensing = models.ForeignKey(Dispensing, on_delete=models.CASCADE, related_name="events")
+    """A status move of a dispensing. Append-only (core.immutability): deleting a dispensing
+    after its retention period (dispensing_delete) leaves its events, which is why the key is
+    neither cascaded nor checked by the database."""
+
+    append_only = True
+
+    dispensing = models.ForeignKey(
+        Dispensing, on_delete=models.DO_NOTHING, db_constraint=False, related_name="events"
+    )
     old_status = models.CharField(max_length=10, blank=True)
     new_status = models.CharField(max_length=10)
     actor = models.ForeignKey(
@@ -262,9 +270,14 @@ class QuotaEventKind(models.TextChoices):
 class QuotaEvent(models.Model):
     """An explicit ledger row per quota change (F() updates leave no history otherwise)."""
 
-    account = models.ForeignKey(QuotaAccount, on_delete=models.CASCADE, related_name="events")
-    # Kept with the dispensing: deleting one after its retention period takes its rows along.
-    dispensing = models.ForeignKey(Dispensing, on_delete=models.CASCADE, related_name="+")
+    append_only = True  # the database refuses UPDATE and DELETE (core.immutability)
+
+    account = models.ForeignKey(QuotaAccount, on_delete=models.PROTECT, related_name="events")
+    # Outlives the dispensing: deleting one after its retention period leaves the quota's
+    # ledger whole (the rows are append-only), so the key is neither cascaded nor checked.
+    dispensing = models.ForeignKey(
+        Dispensing, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
     kind = models.CharField(max_length=10, choices=QuotaEventKind.choices)
     amount = models.DecimalField(max_digits=12, decimal_places=2)
     actor = models.ForeignKey(

@@ -19,9 +19,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.audit import audit
 from accounts.models import BUREAU_ROLES, Role, User
 from accounts.permissions import principal_of, require_role
 from core.errors import DomainError, RuleViolation
+from core.models import AuditAction
 from core.pdf import render_pdf
 from core.uploads import MAGIC, private_file_response
 from core.validators import mask_resident_id, normalise_resident_id
@@ -173,6 +175,15 @@ def counter(request: HttpRequest) -> HttpResponse:
     pharmacy = pharmacy_of_principal(principal_of(request))
     resident_id = normalise_resident_id(request.GET.get("resident_id", ""))
     context = _counter_context(request, pharmacy, resident_id)
+    patient = context.get("patient")
+    if patient is not None:  # a look-up by resident ID that found someone: a record read
+        audit(
+            request,
+            action=AuditAction.RECORD_READ,
+            obj=patient,
+            region_id=patient.region_id,
+            detail="counter",
+        )
     return render(request, "prescriptions/counter.html", context)
 
 
@@ -331,6 +342,13 @@ def dispensing_slip(request: HttpRequest, pk: int) -> HttpResponse:
     """GY-D02: the settlement slip the patient (or proxy) signs."""
     dispensing = access_dispensing_for_principal(principal_of(request), pk)
     pdf = render_pdf("prescriptions/slip_pdf.html", _slip_context(dispensing))
+    audit(
+        request,
+        action=AuditAction.DOCUMENT,
+        obj=dispensing,
+        region_id=dispensing.patient.region_id,
+        detail=f"slip {dispensing.number}",
+    )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{dispensing.number}.pdf"'
     return response
@@ -385,6 +403,13 @@ def archive(request: HttpRequest, patient_pk: int) -> HttpResponse:
     principal = principal_of(request)
     pharmacy = pharmacy_of_principal(principal)
     patient = get_object_or_404(counter_patients(principal, timezone.localdate()), pk=patient_pk)
+    audit(
+        request,
+        action=AuditAction.RECORD_READ,
+        obj=patient,
+        region_id=patient.region_id,
+        detail="outpatient archive",
+    )
     return render(
         request,
         "prescriptions/archive.html",
@@ -408,6 +433,7 @@ def statement(request: HttpRequest) -> HttpResponse:
     context = {"lines": lines, "month": month, "printed": timezone.localtime()}
     if request.GET.get("format") == "pdf":
         pdf = render_pdf("prescriptions/statement_pdf.html", context)
+        audit(request, action=AuditAction.EXPORT, detail=f"fund statement {month:%Y-%m} pdf")
         return HttpResponse(pdf, content_type="application/pdf")
     return render(request, "prescriptions/statement.html", context)
 
@@ -692,6 +718,13 @@ def prescription_pdf(request: HttpRequest, pk: int) -> HttpResponse:
             "printed": timezone.localtime(),
         },
     )
+    audit(
+        request,
+        action=AuditAction.DOCUMENT,
+        obj=prescription,
+        region_id=prescription.patient.region_id,
+        detail=f"prescription {prescription.number}",
+    )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{prescription.number}.pdf"'
     return response
@@ -709,6 +742,13 @@ def prescription_seal(request: HttpRequest, pk: int) -> HttpResponse:
     if content_type is None:
         raise Http404
     extension = "png" if content_type == "image/png" else "jpg"
+    audit(
+        request,
+        action=AuditAction.FILE_DOWNLOAD,
+        obj=prescription,
+        region_id=prescription.patient.region_id,
+        detail=f"prescription {prescription.number} seal image",
+    )
     return private_file_response(
         prescription.seal_image, content_type, f"{prescription.number}-seal.{extension}"
     )

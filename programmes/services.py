@@ -6,7 +6,6 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from simple_history.utils import update_change_reason
 
 from accounts.models import User
 from core.errors import RuleViolation
@@ -27,9 +26,10 @@ def programme_update_parameters(
             setattr(locked, name, value)
         locked.full_clean()
         locked._history_user = actor  # type: ignore[attr-defined]
+        # The reason goes in with the history row: history rows are append-only (no
+        # update_change_reason afterwards; core.immutability).
+        locked._change_reason = reason or None  # type: ignore[attr-defined]
         locked.save()
-        if reason:
-            update_change_reason(locked, reason)
     return locked
 
 
@@ -119,7 +119,8 @@ def disease_save(
             setattr(locked, name, value)
         locked.full_clean()
         locked._history_user = actor  # type: ignore[attr-defined]
+        # The reason goes in with the history row: history rows are append-only (no
+        # update_change_reason afterwards; core.immutability).
+        locked._change_reason = reason or None  # type: ignore[attr-defined]
         locked.save()
-        if reason:
-            update_change_reason(locked, reason)
     return locked

@@ -11,7 +11,13 @@ from django.utils import timezone
 
 from core.errors import RuleViolation
 from pharmacies.models import Pharmacy
-from prescriptions.models import DeliveryMethod, Dispensing, Prescription
+from prescriptions.models import (
+    DeliveryMethod,
+    Dispensing,
+    DispensingEvent,
+    Prescription,
+    QuotaEvent,
+)
 from prescriptions.selectors import fund_statement, outpatient_archive
 from prescriptions.services import (
     delivery_record,
@@ -64,6 +70,21 @@ def test_gy_a08_purchase_list_and_proxy_record_kept_for_the_retention_years() ->
     with time_machine.travel("2029-05-11 10:00 +0800", tick=False):
         dispensing_delete(dispensing=d, actor=w.pharmacist)
     assert not Dispensing.objects.filter(pk=d.pk).exists()
+
+
+def test_sec_audit_dispensing_deleted_after_retention_leaves_its_append_only_events() -> None:
+    w = world()
+    with time_machine.travel(MAY, tick=False):
+        d = sell(w)
+    pk = d.pk
+    events = DispensingEvent.objects.filter(dispensing_id=pk).count()
+    quota_events = QuotaEvent.objects.filter(dispensing_id=pk).count()
+    assert events and quota_events
+    with time_machine.travel("2029-05-11 10:00 +0800", tick=False):
+        dispensing_delete(dispensing=d, actor=w.pharmacist)
+    assert not Dispensing.objects.filter(pk=pk).exists()
+    assert DispensingEvent.objects.filter(dispensing_id=pk).count() == events
+    assert QuotaEvent.objects.filter(dispensing_id=pk).count() == quota_events
 
 
 def test_gy_a09_delivery_register_traceable_from_the_sale_and_gy_a07_archive() -> None:
