@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Membership, Role, User
-from core.calendar import load_calendar
+from accounts.models import Membership, Organisation, Role, User
+from core.calendar import WorkingCalendar, load_calendar
 from core.errors import DomainError, RuleViolation, TransitionNotAllowed
 from core.notifications import notification_send
 from core.prepared import insert, prepared_cursor
@@ -1082,9 +1082,19 @@ def stocktakes_open_for_period(
     if period is None or programme.stocktake_due_working_days is None:
         return 0
     period_start, period_end = period
-    due_on = load_calendar().add_working_days(period_end, programme.stocktake_due_working_days)
+    days = programme.stocktake_due_working_days
+    calendars: dict[int, WorkingCalendar] = {}  # one per region: the pharmacy's calendar
+    region_of = dict(
+        Organisation.objects.filter(pk__in=[p.organisation_id for p in pharmacies]).values_list(
+            "pk", "region_id"
+        )
+    )
     created = 0
     for pharmacy in pharmacies:
+        region_id = region_of[pharmacy.organisation_id]
+        if region_id not in calendars:
+            calendars[region_id] = load_calendar(region_id=region_id)
+        due_on = calendars[region_id].add_working_days(period_end, days)
         _obj, was_created = Stocktake.objects.get_or_create(
             pharmacy=pharmacy,
             programme=programme,
@@ -1097,6 +1107,13 @@ def stocktakes_open_for_period(
         )
         created += was_created
     return created
+
+
+def _region_calendar(calendars: dict[int, WorkingCalendar], pharmacy: Pharmacy) -> WorkingCalendar:
+    region_id = pharmacy.organisation.region_id
+    if region_id not in calendars:
+        calendars[region_id] = load_calendar(region_id=region_id)
+    return calendars[region_id]
 
 
 def _pharmacy_managers(pharmacy: Pharmacy) -> Any:
@@ -1112,7 +1129,7 @@ def _pharmacy_managers(pharmacy: Pharmacy) -> Any:
 
 def stocktakes_remind_and_escalate(*, today: date) -> tuple[int, int]:
     """HY-E06: remind pharmacies before a stocktake falls due; raise a finding when overdue."""
-    calendar = load_calendar()
+    calendars: dict[int, WorkingCalendar] = {}  # one per region: the pharmacy's calendar
     reminded = escalated = 0
     now = timezone.now()
     for stocktake in Stocktake.objects.filter(status=StocktakeStatus.OPEN).select_related(
@@ -1153,7 +1170,12 @@ def stocktakes_remind_and_escalate(*, today: date) -> tuple[int, int]:
                 )
                 Stocktake.objects.filter(pk=stocktake.pk).update(escalated_at=now)
                 escalated += 1
-        elif calendar.working_days_between(today, stocktake.due_on) <= lead:
+        elif (
+            _region_calendar(calendars, stocktake.pharmacy).working_days_between(
+                today, stocktake.due_on
+            )
+            <= lead
+        ):
             sent = notification_send(
                 recipients=_pharmacy_managers(stocktake.pharmacy),
                 key=f"stocktake-reminder-{stocktake.pk}",
