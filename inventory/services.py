@@ -1392,7 +1392,9 @@ def drug_catalogue_import(
     *, name: str, data: bytes, programmes: list[Programme], actor: User
 ) -> list[dict[str, Any]]:
     """Import catalogue rows (approval-number format, HY-A09 basic-drug flags per disease,
-    price caps with source and date); all rows or none; returns the errors, empty on success."""
+    price caps with source and date); all rows or none; returns the errors, empty on success.
+    The drug's own fields are the national catalogue's (callers: the catalogue administrator);
+    scope and caps are written for `programmes` only (the importer's region)."""
     from inventory.catalogue import validate_catalogue
     from inventory.models import DiseaseDrug, PriceCap
     from programmes.models import Disease
@@ -1428,12 +1430,17 @@ def drug_catalogue_import(
                     link.delete()
             for basis, price in row.prices.items():
                 assert row.price_date is not None
-                PriceCap.objects.update_or_create(
-                    drug=drug,
-                    basis=basis,
-                    effective_on=row.price_date,
-                    defaults={"price": price, "source": row.price_source},
-                )
+                # A price column sets the caps of the importer's programmes on that basis
+                # only: another region's programme is its own bureau's to set.
+                for programme in programmes:
+                    if programme.price_cap_basis != basis:
+                        continue
+                    PriceCap.objects.update_or_create(
+                        drug=drug,
+                        programme=programme,
+                        effective_on=row.price_date,
+                        defaults={"basis": basis, "price": price, "source": row.price_source},
+                    )
     return []
 
 
@@ -1482,24 +1489,26 @@ def drug_scope_set(
 def price_cap_set(
     *,
     drug: Drug,
-    basis: str,
+    programme: Programme,
     price: Decimal,
     source: str,
     effective_on: date,
     actor: User,
     reason: str,
 ) -> Any:
-    """Bureau entry of a listed price that caps sale prices from `effective_on` (HY-B02 /
-    GY-C01), with its source; the same basis and date again corrects it. History keeps who,
-    when and why."""
+    """Bureau entry of one programme's listed price that caps sale prices from `effective_on`
+    (HY-B02 / GY-C01, on the programme's basis), with its source; the same date again
+    corrects it. Callers pass a programme of the editor's region. History keeps who, when
+    and why."""
     from inventory.models import PriceCap
 
     if not reason.strip():
         raise DomainError(_("请填写修改原因。"), field="reason")
     with transaction.atomic():
         cap = PriceCap.objects.select_for_update().filter(
-            drug=drug, basis=basis, effective_on=effective_on
-        ).first() or PriceCap(drug=drug, basis=basis, effective_on=effective_on)
+            drug=drug, programme=programme, effective_on=effective_on
+        ).first() or PriceCap(drug=drug, programme=programme, effective_on=effective_on)
+        cap.basis = programme.price_cap_basis
         cap.price, cap.source = price, source
         cap.full_clean()
         cap._history_user = actor  # type: ignore[attr-defined]
@@ -1509,7 +1518,8 @@ def price_cap_set(
 
 
 def drug_update(*, drug: Drug, changes: dict[str, Any], actor: User, reason: str) -> Drug:
-    """Bureau edit of a catalogue entry; history keeps who, when and why."""
+    """Catalogue administrator's edit of a national catalogue entry (callers check the role);
+    history keeps who, when and why."""
     with transaction.atomic():
         locked = Drug.objects.select_for_update().get(pk=drug.pk)
         for key, value in changes.items():
