@@ -9,30 +9,6 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
-def assign_programmes(apps, schema_editor):
-    PriceCap = apps.get_model("inventory", "PriceCap")
-    Programme = apps.get_model("programmes", "Programme")
-    by_basis: dict[str, list[int]] = {}
-    for pk, basis in Programme.objects.order_by("code").values_list("pk", "price_cap_basis"):
-        by_basis.setdefault(basis, []).append(pk)
-    for cap in PriceCap.objects.filter(programme__isnull=True).order_by("pk"):
-        programmes = by_basis.get(cap.basis, [])
-        if not programmes:
-            cap.delete()
-            continue
-        cap.programme_id = programmes[0]
-        cap.save(update_fields=["programme"])
-        for extra in programmes[1:]:
-            PriceCap.objects.create(
-                drug_id=cap.drug_id,
-                programme_id=extra,
-                basis=cap.basis,
-                price=cap.price,
-                source=cap.source,
-                effective_on=cap.effective_on,
-            )
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -54,11 +30,5 @@ class Migration(migrations.Migration):
             model_name='pricecap',
             name='programme',
             field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='price_caps', to='programmes.programme', verbose_name='方案'),
-        ),
-        migrations.RunPython(assign_programmes, migrations.RunPython.noop),
-        migrations.AlterField(
-            model_name='pricecap',
-            name='programme',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='price_caps', to='programmes.programme', verbose_name='方案'),
         ),
     ]
