@@ -514,7 +514,8 @@ def drug_edit(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("inventory:drug", pk=pk)
     history = drug.history.select_related("history_user").order_by("-history_date")[:50]
     scope_history = (
-        DiseaseDrug.history.filter(drug_id=drug.pk)
+        # The scope of the editor's programmes' diseases only (another region's is its own).
+        DiseaseDrug.history.filter(drug_id=drug.pk, disease_id__in=[d.pk for d in diseases])
         .select_related("history_user", "disease")
         .order_by("-history_date")[:50]
     )

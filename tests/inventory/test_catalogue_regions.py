@@ -59,6 +59,7 @@ def test_sec_admin_of_other_region_cannot_set_or_read_a_price_cap(
     guiyang = login(Client(), outsider_bureau_admin)
     page = guiyang.get(f"/inventory/catalogue/{drug.pk}/").content.decode()
     assert "20.0000" not in page  # Hengyang's cap is not Guiyang's to read
+    assert "TM101" not in page  # nor Hengyang's disease scope and its history
     # When the Guiyang admin tries to set a Hengyang cap at nine times the listed price
     refused = guiyang.post(f"/inventory/catalogue/{drug.pk}/", _cap(hy))
     # then it is refused as not a valid choice and Hengyang's cap is unchanged
