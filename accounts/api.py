@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Model, QuerySet
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
@@ -53,6 +55,33 @@ class ScopedViewSetMixin:
         if getattr(self, "swagger_fake_view", False):  # schema generation: no caller
             return self.queryset.none()  # type: ignore[attr-defined]
         return self.scope_queryset(self.principal)
+
+
+class _ScopedRelatedMixin:
+    """A related field whose choices are what the caller may see: an id of another
+    organisation's (or region's) object and an id that does not exist get the same 400, so a
+    request body cannot probe what exists elsewhere. `queryset` names the model (for the schema
+    and for calls without a request); `scope(principal)` gives the choices."""
+
+    def __init__(self, *, scope: Callable[[Principal], QuerySet[Any]], **kwargs: Any) -> None:
+        self.scope = scope
+        super().__init__(**kwargs)
+        # Not DRF's 'Invalid pk "7" - object does not exist.': one neutral message for both.
+        self.error_messages["does_not_exist"] = gettext_lazy("未找到。")  # type: ignore[attr-defined]
+
+    def get_queryset(self) -> QuerySet[Any]:
+        request = self.context.get("request")  # type: ignore[attr-defined]
+        if request is None:  # no caller, no choices
+            return self.queryset.none()  # type: ignore[attr-defined]
+        return self.scope(principal_for_request(request))
+
+
+class ScopedPrimaryKeyRelatedField(_ScopedRelatedMixin, serializers.PrimaryKeyRelatedField):
+    pass
+
+
+class ScopedSlugRelatedField(_ScopedRelatedMixin, serializers.SlugRelatedField):
+    pass
 
 
 class IsSessionApiKeyManager(permissions.BasePermission):

@@ -67,6 +67,9 @@ LOGINS = [
     ("hy_pharmacist", "吴药师", "hy_pharmacy", Role.PHARMACIST),
     ("hy_manager2", "郑店长", "hy_pharmacy2", Role.PHARMACY_MANAGER),
     ("gy_admin", "杨主任", "gy_bureau", Role.BUREAU_ADMIN),
+    # The national catalogue (drug fields, catalogue imports): a role of its own, not any
+    # region's admin; price caps and scope stay with each region's bureau.
+    ("catalogue_admin", "钱目录", "hy_bureau", Role.CATALOGUE_ADMIN),
     ("gy_manager", "何店长", "gy_pharmacy", Role.PHARMACY_MANAGER),
     ("gy_pharmacist", "杨帆", "gy_pharmacy", Role.PHARMACIST),
     ("gy_physician", "罗医生", "gy_hospital", Role.PHYSICIAN),

@@ -144,6 +144,7 @@ class Role(models.TextChoices):
     PHYSICIAN = "physician", _("处方医师")
     PHARMACY_MANAGER = "pharmacy_manager", _("药店负责人")
     PHARMACIST = "pharmacist", _("药师")
+    CATALOGUE_ADMIN = "catalogue_admin", _("药品目录管理员")
 
 
 # Which organisation kinds each role may belong to.
@@ -156,6 +157,9 @@ ROLE_ORGANISATION_KINDS: dict[str, frozenset[str]] = {
     Role.PHYSICIAN: frozenset({OrganisationKind.HOSPITAL}),
     Role.PHARMACY_MANAGER: frozenset({OrganisationKind.PHARMACY}),
     Role.PHARMACIST: frozenset({OrganisationKind.PHARMACY}),
+    # The national catalogue (a drug's own fields) is shared by every region: only this role
+    # edits it. Price caps, scope and basic-drug flags are a programme's, edited by its region.
+    Role.CATALOGUE_ADMIN: BUREAU_KINDS,
 }
 BUREAU_ROLES = frozenset(
     {Role.BUREAU_ADMIN, Role.BUREAU_REVIEWER, Role.BENEFITS_OFFICER, Role.EXPERT_REVIEWER}

@@ -38,7 +38,7 @@ from accounts.services import (
     totp_device_start,
 )
 from accounts.workspaces import WORKSPACES
-from core.calendar import years_needing_arrangement
+from core.calendar import load_calendar, years_needing_arrangement
 from core.models import Notification
 
 
@@ -89,7 +89,13 @@ def workspace_role(request: HttpRequest, role: str) -> HttpResponse:
     context = {
         "ws": WORKSPACES[role],
         "recent": Notification.objects.filter(recipient=_user(request)).order_by("-created_at")[:5],
-        "calendar_years": (years_needing_arrangement(today) if role == Role.BUREAU_ADMIN else []),
+        "calendar_years": (
+            years_needing_arrangement(
+                today, calendar=load_calendar(region_id=principal.organisation.region_id)
+            )
+            if role == Role.BUREAU_ADMIN
+            else []
+        ),
     }
     return render(request, "accounts/workspace.html", context)
 

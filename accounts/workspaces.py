@@ -64,6 +64,11 @@ RX_RECORD = NavItem(_("录入外配处方"), "prescriptions:prescription_record"
 RX_LIST = NavItem(_("处方记录"), "prescriptions:prescriptions")
 
 WORKSPACES: dict[str, Workspace] = {
+    Role.CATALOGUE_ADMIN: Workspace(
+        _("药品目录管理员工作台"),
+        _("维护全国统一的药品目录条目，导入目录文件。"),
+        (HOME, CATALOGUE, NOTIFICATIONS),
+    ),
     Role.BUREAU_ADMIN: Workspace(
         _("医保局管理员工作台"),
         _("维护政策方案参数、节假日与调休安排、机构和账户。"),

@@ -14,7 +14,12 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.api import ScopedViewSetMixin, acting_user, principal_for_request
+from accounts.api import (
+    ScopedSlugRelatedField,
+    ScopedViewSetMixin,
+    acting_user,
+    principal_for_request,
+)
 from accounts.models import Role
 from accounts.principal import Principal
 from accreditation import services
@@ -41,7 +46,10 @@ class EventSerializer(serializers.ModelSerializer):
 
 class ApplicationSerializer(serializers.ModelSerializer):
     pharmacy_name = serializers.CharField(source="pharmacy.name", read_only=True)
-    programme = serializers.SlugRelatedField(slug_field="code", queryset=Programme.objects.all())
+    # A programme of another region and an unknown code get the same 400 (issue 12.5).
+    programme = ScopedSlugRelatedField(
+        slug_field="code", queryset=Programme.objects.none(), scope=programmes_for_principal
+    )
     # Plain strings: two "status" enums would collide in the OpenAPI component names.
     status = serializers.CharField(read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
@@ -137,11 +145,9 @@ class ApplicationViewSet(
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         principal = self._require(pharmacy_side=True)
-        serializer = ApplicationSerializer(data=request.data)
+        serializer = ApplicationSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         programme = serializer.validated_data["programme"]
-        if not programmes_for_principal(principal).filter(pk=programme.pk).exists():
-            raise NotFound
         pharmacy = pharmacies_for_principal(principal).first()
         if pharmacy is None:
             raise NotFound

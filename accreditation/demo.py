@@ -122,7 +122,7 @@ def seed(ctx: dict[str, Any]) -> None:
         )
         # Demo only: date the notice back so that it is over today and the reviewer can sign
         # the agreement at once (a real notice runs its working days first, HY-C03).
-        calendar = load_calendar()
+        calendar = load_calendar(region_id=application.pharmacy.organisation.region_id)
         days = hy.notice_working_days or 0
         starts = today - timedelta(days=2 * days + 10)
         Application.objects.filter(pk=application.pk).update(

@@ -50,6 +50,11 @@ A = ApplicationStatus
 D = DesignationStatus
 
 
+def _region_id(pharmacy: Pharmacy) -> int:
+    """Working days are counted with the calendar of the pharmacy's region."""
+    return pharmacy.organisation.region_id
+
+
 def _move_application(
     application: Application,
     new: str,
@@ -213,7 +218,7 @@ def application_submit(*, application: Application, actor: User) -> Application:
 def application_supplement_done(*, application: Application, actor: User) -> Application:
     """The pharmacy has supplemented: the clock restarts, extended by the paused days (HY-C02)."""
     today = timezone.localdate()
-    calendar = load_calendar()
+    calendar = load_calendar(region_id=_region_id(application.pharmacy))
     with transaction.atomic():
         locked = _lock_in(application, A.SUPPLEMENT)
         since = locked.supplement_since or today
@@ -246,7 +251,12 @@ def application_accept(*, application: Application, actor: User) -> Application:
     today = timezone.localdate()
     months = application.programme.evaluation_months
     due = (
-        evaluation_due_on(accepted_on=today, months=months, paused_days=0, calendar=load_calendar())
+        evaluation_due_on(
+            accepted_on=today,
+            months=months,
+            paused_days=0,
+            calendar=load_calendar(region_id=_region_id(application.pharmacy)),
+        )
         if months
         else None
     )
@@ -318,7 +328,8 @@ def application_pass(*, application: Application, reason: str, actor: User) -> A
                     item.rule_id, _("现场查勘项目未通过：%(label)s") % {"label": item.label}
                 )
         days = locked.programme.notice_working_days
-        notice_end = load_calendar().add_working_days(today, days) if days else None
+        calendar = load_calendar(region_id=_region_id(application.pharmacy))
+        notice_end = calendar.add_working_days(today, days) if days else None
         locked = _move_application(
             locked,
             A.PASSED,
@@ -342,7 +353,8 @@ def application_fail(*, application: Application, reason: str, actor: User) -> A
         raise DomainError(_("请写明不合格的理由。"), field="reason")
     today = timezone.localdate()
     days = application.programme.feedback_working_days
-    due = load_calendar().add_working_days(today, days) if days else None
+    calendar = load_calendar(region_id=_region_id(application.pharmacy))
+    due = calendar.add_working_days(today, days) if days else None
     with transaction.atomic():
         locked = _move_application(
             application,
@@ -516,7 +528,9 @@ def revocation_dates(
 def _revoke(designation: Designation, *, today: date, actor: User, reason: str) -> Designation:
     programme = designation.programme
     settle_until, stops_on = revocation_dates(
-        on=today, programme=programme, calendar=load_calendar()
+        on=today,
+        programme=programme,
+        calendar=load_calendar(region_id=_region_id(designation.pharmacy)),
     )
     ban_years = programme.reapplication_ban_years or 0
     revoked = _move_designation(

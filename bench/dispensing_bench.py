@@ -92,6 +92,7 @@ def generate(today: date) -> dict[str, Any]:
     DiseaseDrug.objects.create(disease=disease, drug=drug, is_basic_drug=True)
     PriceCap.objects.create(
         drug=drug,
+        programme=Programme.objects.get(code="HY-TM"),
         basis="hospital_listed",
         price=Decimal("6.80"),
         source="bench",

@@ -7,10 +7,12 @@ from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import HttpRequest, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponseBase
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SCHEMA_KWARGS, SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import status
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -18,8 +20,17 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from core.errors import DomainError, RuleViolation
 
 
+def not_found_message() -> str:
+    """The one body of every 404: absent and not yours read alike, and no model is named
+    (Django's get_object_or_404 says "No Foo matches the given query.")."""
+    return _("未找到。")
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """Domain errors become 400 with the rule ID and the translated message."""
+    """Domain errors become 400 with the rule ID and the translated message; every 404 has
+    the same neutral body."""
+    if isinstance(exc, Http404 | NotFound):
+        return Response({"detail": not_found_message()}, status=status.HTTP_404_NOT_FOUND)
     if isinstance(exc, RuleViolation):
         return Response(
             {"rule": exc.rule_id, "detail": str(exc.message), "field": exc.field},

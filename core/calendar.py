@@ -1,8 +1,9 @@
 """Chinese working-day calendar.
 
 Statutory holidays and make-up working days (调休) come from the maintained `holidays`
-package; bureau-entered `HolidayOverride` rows win over it. The arithmetic is pure:
-functions take a `WorkingCalendar` (or load the current one) and dates, never "now".
+package; bureau-entered `HolidayOverride` rows of a region (and of the regions above it)
+win over it there. The arithmetic is pure: functions take a `WorkingCalendar` (or load the
+one of a region) and dates, never "now".
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 from functools import lru_cache
+from typing import Any
 
 import holidays
 
@@ -107,33 +109,58 @@ def _days_in_month(year: int, month: int) -> int:
     return (date(year, month + 1, 1) - timedelta(days=1)).day
 
 
-def load_calendar() -> WorkingCalendar:
-    """The calendar in force: package data plus every bureau override (one query)."""
+def region_chain(region_id: int) -> list[int]:
+    """The region and the regions above it, nearest first."""
     from core.models import HolidayOverride
 
-    rows = HolidayOverride.objects.values_list("date", "is_working_day")
-    return WorkingCalendar(overrides=dict(rows))
+    region_model: Any = HolidayOverride._meta.get_field("region").related_model
+    chain: list[int] = []
+    current: int | None = region_id
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = (
+            region_model._default_manager.filter(pk=current)
+            .values_list("parent_id", flat=True)
+            .first()
+        )
+    return chain
 
 
-def is_working_day(day: date, *, calendar: WorkingCalendar | None = None) -> bool:
-    return (calendar or load_calendar()).is_working_day(day)
+def load_calendar(*, region_id: int | None) -> WorkingCalendar:
+    """The calendar in force in a region: package data plus the bureau overrides of the region
+    and of the regions above it (the nearest wins). `region_id=None`: statutory only."""
+    from core.models import HolidayOverride
+
+    if region_id is None:
+        return WorkingCalendar()
+    chain = region_chain(region_id)
+    rank = {pk: i for i, pk in enumerate(chain)}
+    rows = HolidayOverride.objects.filter(region_id__in=chain, deleted_at__isnull=True).values_list(
+        "region_id", "date", "is_working_day"
+    )
+    overrides: dict[date, bool] = {}
+    # Farthest first, so that a nearer region's entry for the same day wins.
+    for _region, day, working in sorted(rows, key=lambda r: -rank[r[0]]):
+        overrides[day] = working
+    return WorkingCalendar(overrides=overrides)
 
 
-def next_working_day(
-    day: date, *, include_today: bool = False, calendar: WorkingCalendar | None = None
-) -> date:
-    return (calendar or load_calendar()).next_working_day(day, include_today=include_today)
+def is_working_day(day: date, *, region_id: int | None) -> bool:
+    return load_calendar(region_id=region_id).is_working_day(day)
 
 
-def add_working_days(start: date, count: int, *, calendar: WorkingCalendar | None = None) -> date:
-    return (calendar or load_calendar()).add_working_days(start, count)
+def next_working_day(day: date, *, region_id: int | None, include_today: bool = False) -> date:
+    return load_calendar(region_id=region_id).next_working_day(day, include_today=include_today)
 
 
-def years_needing_arrangement(today: date, *, calendar: WorkingCalendar | None = None) -> list[int]:
+def add_working_days(start: date, count: int, *, region_id: int | None) -> date:
+    return load_calendar(region_id=region_id).add_working_days(start, count)
+
+
+def years_needing_arrangement(today: date, *, calendar: WorkingCalendar) -> list[int]:
     """This year and next, where the 调休 arrangement is neither official nor entered."""
-    cal = calendar or load_calendar()
     return [
         year
         for year in (today.year, today.year + 1)
-        if cal.year_status(year) in (YearStatus.PROVISIONAL, YearStatus.UNKNOWN)
+        if calendar.year_status(year) in (YearStatus.PROVISIONAL, YearStatus.UNKNOWN)
     ]

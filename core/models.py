@@ -7,9 +7,17 @@ from django.utils.translation import gettext_lazy as _
 
 
 class HolidayOverride(models.Model):
-    """A bureau-entered correction to the statutory calendar (e.g. next year's 调休)."""
+    """A bureau-entered correction to the statutory calendar (e.g. next year's 调休) for one
+    region and the regions below it. Statutory holidays stay national (the `holidays`
+    package); a replaced or deleted entry is kept, marked with when and by whom."""
 
-    date = models.DateField(_("日期"), unique=True)
+    region = models.ForeignKey(
+        "accounts.Region",
+        on_delete=models.PROTECT,
+        related_name="holiday_overrides",
+        verbose_name=_("行政区划"),
+    )
+    date = models.DateField(_("日期"))
     is_working_day = models.BooleanField(
         _("是否工作日"),
         help_text=_("勾选：该日上班（调休补班）；不勾选：该日放假。"),
@@ -19,9 +27,20 @@ class HolidayOverride(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    deleted_at = models.DateTimeField(_("删除时间"), null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
-        ordering = ["date"]
+        ordering = ["date", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "date"],
+                condition=models.Q(deleted_at__isnull=True),
+                name="holiday_override_once_per_region_day",
+            )
+        ]
         verbose_name = _("节假日调整")
         verbose_name_plural = _("节假日调整")
 

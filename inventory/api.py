@@ -55,6 +55,7 @@ class StockBatchSerializer(serializers.ModelSerializer):
             "expiry_date",
             "quantity",
         ]
+        read_only_fields = fields  # output only: no writable relation
 
 
 class StockBatchViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
@@ -138,6 +139,7 @@ class StocktakeSerializer(serializers.ModelSerializer):
             "submitted_at",
             "reviewed_at",
         ]
+        read_only_fields = fields  # output only: no writable relation
 
 
 class StocktakeViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
@@ -184,6 +186,7 @@ class MovementSerializer(serializers.ModelSerializer):
             "entered_by_hand",
             "created_at",
         ]
+        read_only_fields = fields  # output only: no writable relation
 
     def get_platform_interface(self, obj: Movement) -> str:
         return PLATFORM_INTERFACE[obj.kind]

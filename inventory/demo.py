@@ -532,6 +532,7 @@ def seed_catalogue() -> None:
         if Decimal(price) > 0:
             PriceCap.objects.get_or_create(
                 drug=drug,
+                programme=Programme.objects.get(code="HY-TM"),
                 basis=PriceCapBasis.HOSPITAL_LISTED,
                 defaults={
                     "price": Decimal(price),
@@ -562,6 +563,7 @@ def seed_gy(ctx: dict[str, Any]) -> None:
     for code, _batch, _qty, _cost, listed in GY_STOCK:
         PriceCap.objects.get_or_create(
             drug=drugs[code],
+            programme=Programme.objects.get(code="GY-PT"),
             basis=PriceCapBasis.PLATFORM_LISTED,
             defaults={
                 "price": Decimal(listed),

@@ -79,12 +79,19 @@ class DrugScopeForm(forms.Form):
 
 
 class PriceCapForm(forms.ModelForm):
+    """A listed price of one of the editor's programmes (`programmes`: the region's)."""
+
     reason = forms.CharField(label=_("修改原因"), max_length=200)
 
     class Meta:
         model = PriceCap
-        fields = ["basis", "price", "source", "effective_on"]
+        fields = ["programme", "price", "source", "effective_on"]
         widgets = {"effective_on": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args: Any, programmes: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["programme"]
+        field.queryset = programmes  # another region's programme is "not a valid choice"
 
 
 class MovementFilterForm(forms.Form):

@@ -91,6 +91,11 @@ class PriceCap(models.Model):
     """A listed price that caps sale prices (HY-B02 / GY-C01), with its source and date."""
 
     drug = models.ForeignKey(Drug, on_delete=models.CASCADE, related_name="price_caps")
+    # A cap is one programme's policy (its region's bureau sets it), not the national
+    # catalogue's: a Guiyang admin cannot set what a Hengyang pharmacy may charge.
+    programme = models.ForeignKey(
+        Programme, on_delete=models.PROTECT, related_name="price_caps", verbose_name=_("方案")
+    )
     basis = models.CharField(_("限价依据"), max_length=20, choices=PriceCapBasis.choices)
     price = models.DecimalField(
         _("挂网价（元）"), max_digits=12, decimal_places=4, validators=[MinValueValidator(0)]
@@ -100,7 +105,7 @@ class PriceCap(models.Model):
     history = HistoricalRecords(get_user=history_user)
 
     class Meta:
-        ordering = ["drug", "basis", "-effective_on"]
+        ordering = ["drug", "programme", "-effective_on"]
         verbose_name = _("限价")
         verbose_name_plural = _("限价")
 

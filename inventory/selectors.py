@@ -262,7 +262,7 @@ def sale_prices_over_cap(*, pharmacy: Pharmacy, programme: Programme) -> Metric:
     """HY-B02 / GY-C01: sales whose unit price exceeds the cap (listed price less the
     programme's discount)."""
     factor = (Decimal(100) - programme.price_discount_pct) / 100
-    caps = PriceCap.objects.filter(drug_id=OuterRef("drug_id"), basis=programme.price_cap_basis)
+    caps = PriceCap.objects.filter(drug_id=OuterRef("drug_id"), programme=programme)
     latest = caps.order_by("-effective_on").values("price")[:1]
     sales = Movement.objects.filter(
         pharmacy=pharmacy, kind=MovementKind.SALE, unit_price__isnull=False

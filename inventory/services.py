@@ -18,8 +18,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Membership, Role, User
-from core.calendar import load_calendar
+from accounts.models import Membership, Organisation, Role, User
+from core.calendar import WorkingCalendar, load_calendar
 from core.errors import DomainError, RuleViolation, TransitionNotAllowed
 from core.notifications import notification_send
 from core.prepared import insert, prepared_cursor
@@ -981,9 +981,19 @@ def stocktakes_open_for_period(
     if period is None or programme.stocktake_due_working_days is None:
         return 0
     period_start, period_end = period
-    due_on = load_calendar().add_working_days(period_end, programme.stocktake_due_working_days)
+    days = programme.stocktake_due_working_days
+    calendars: dict[int, WorkingCalendar] = {}  # one per region: the pharmacy's calendar
+    region_of = dict(
+        Organisation.objects.filter(pk__in=[p.organisation_id for p in pharmacies]).values_list(
+            "pk", "region_id"
+        )
+    )
     created = 0
     for pharmacy in pharmacies:
+        region_id = region_of[pharmacy.organisation_id]
+        if region_id not in calendars:
+            calendars[region_id] = load_calendar(region_id=region_id)
+        due_on = calendars[region_id].add_working_days(period_end, days)
         _obj, was_created = Stocktake.objects.get_or_create(
             pharmacy=pharmacy,
             programme=programme,
@@ -996,6 +1006,13 @@ def stocktakes_open_for_period(
         )
         created += was_created
     return created
+
+
+def _region_calendar(calendars: dict[int, WorkingCalendar], pharmacy: Pharmacy) -> WorkingCalendar:
+    region_id = pharmacy.organisation.region_id
+    if region_id not in calendars:
+        calendars[region_id] = load_calendar(region_id=region_id)
+    return calendars[region_id]
 
 
 def _pharmacy_managers(pharmacy: Pharmacy) -> Any:
@@ -1011,7 +1028,7 @@ def _pharmacy_managers(pharmacy: Pharmacy) -> Any:
 
 def stocktakes_remind_and_escalate(*, today: date) -> tuple[int, int]:
     """HY-E06: remind pharmacies before a stocktake falls due; raise a finding when overdue."""
-    calendar = load_calendar()
+    calendars: dict[int, WorkingCalendar] = {}  # one per region: the pharmacy's calendar
     reminded = escalated = 0
     now = timezone.now()
     for stocktake in Stocktake.objects.filter(status=StocktakeStatus.OPEN).select_related(
@@ -1052,7 +1069,12 @@ def stocktakes_remind_and_escalate(*, today: date) -> tuple[int, int]:
                 )
                 Stocktake.objects.filter(pk=stocktake.pk).update(escalated_at=now)
                 escalated += 1
-        elif calendar.working_days_between(today, stocktake.due_on) <= lead:
+        elif (
+            _region_calendar(calendars, stocktake.pharmacy).working_days_between(
+                today, stocktake.due_on
+            )
+            <= lead
+        ):
             sent = notification_send(
                 recipients=_pharmacy_managers(stocktake.pharmacy),
                 key=f"stocktake-reminder-{stocktake.pk}",
@@ -1269,7 +1291,9 @@ def drug_catalogue_import(
     *, name: str, data: bytes, programmes: list[Programme], actor: User
 ) -> list[dict[str, Any]]:
     """Import catalogue rows (approval-number format, HY-A09 basic-drug flags per disease,
-    price caps with source and date); all rows or none; returns the errors, empty on success."""
+    price caps with source and date); all rows or none; returns the errors, empty on success.
+    The drug's own fields are the national catalogue's (callers: the catalogue administrator);
+    scope and caps are written for `programmes` only (the importer's region)."""
     from inventory.catalogue import validate_catalogue
     from inventory.models import DiseaseDrug, PriceCap
     from programmes.models import Disease
@@ -1305,12 +1329,17 @@ def drug_catalogue_import(
                     link.delete()
             for basis, price in row.prices.items():
                 assert row.price_date is not None
-                PriceCap.objects.update_or_create(
-                    drug=drug,
-                    basis=basis,
-                    effective_on=row.price_date,
-                    defaults={"price": price, "source": row.price_source},
-                )
+                # A price column sets the caps of the importer's programmes on that basis
+                # only: another region's programme is its own bureau's to set.
+                for programme in programmes:
+                    if programme.price_cap_basis != basis:
+                        continue
+                    PriceCap.objects.update_or_create(
+                        drug=drug,
+                        programme=programme,
+                        effective_on=row.price_date,
+                        defaults={"basis": basis, "price": price, "source": row.price_source},
+                    )
     return []
 
 
@@ -1359,24 +1388,26 @@ def drug_scope_set(
 def price_cap_set(
     *,
     drug: Drug,
-    basis: str,
+    programme: Programme,
     price: Decimal,
     source: str,
     effective_on: date,
     actor: User,
     reason: str,
 ) -> Any:
-    """Bureau entry of a listed price that caps sale prices from `effective_on` (HY-B02 /
-    GY-C01), with its source; the same basis and date again corrects it. History keeps who,
-    when and why."""
+    """Bureau entry of one programme's listed price that caps sale prices from `effective_on`
+    (HY-B02 / GY-C01, on the programme's basis), with its source; the same date again
+    corrects it. Callers pass a programme of the editor's region. History keeps who, when
+    and why."""
     from inventory.models import PriceCap
 
     if not reason.strip():
         raise DomainError(_("请填写修改原因。"), field="reason")
     with transaction.atomic():
         cap = PriceCap.objects.select_for_update().filter(
-            drug=drug, basis=basis, effective_on=effective_on
-        ).first() or PriceCap(drug=drug, basis=basis, effective_on=effective_on)
+            drug=drug, programme=programme, effective_on=effective_on
+        ).first() or PriceCap(drug=drug, programme=programme, effective_on=effective_on)
+        cap.basis = programme.price_cap_basis
         cap.price, cap.source = price, source
         cap.full_clean()
         cap._history_user = actor  # type: ignore[attr-defined]
@@ -1386,7 +1417,8 @@ def price_cap_set(
 
 
 def drug_update(*, drug: Drug, changes: dict[str, Any], actor: User, reason: str) -> Drug:
-    """Bureau edit of a catalogue entry; history keeps who, when and why."""
+    """Catalogue administrator's edit of a national catalogue entry (callers check the role);
+    history keeps who, when and why."""
     with transaction.atomic():
         locked = Drug.objects.select_for_update().get(pk=drug.pk)
         for key, value in changes.items():

@@ -410,17 +410,22 @@ def stocktake_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return _download(pdf, f"盘点表-{stocktake.pk}.pdf", "application/pdf")
 
 
-CATALOGUE_EDITORS = (Role.BUREAU_ADMIN, Role.BENEFITS_OFFICER)
+# Who edits what of the catalogue: a region's bureau edits its programmes' policy (disease
+# scope, basic-drug flags, price caps); only the catalogue administrator edits the national
+# catalogue (a drug's own fields) and imports catalogue files.
+CATALOGUE_EDITORS = (Role.BUREAU_ADMIN, Role.BENEFITS_OFFICER, Role.CATALOGUE_ADMIN)
+NATIONAL_CATALOGUE_EDITORS = (Role.CATALOGUE_ADMIN,)
 
 
-@require_role(*PHARMACY_ROLES, *BUREAU_ROLES)
+@require_role(*PHARMACY_ROLES, *BUREAU_ROLES, Role.CATALOGUE_ADMIN)
 def catalogue(request: HttpRequest) -> HttpResponse:
     principal = principal_of(request)
     can_edit = principal.has_role(*CATALOGUE_EDITORS)
+    can_import = principal.has_role(*NATIONAL_CATALOGUE_EDITORS)
     form = UploadForm(request.POST or None, request.FILES or None)
     errors: list[dict[str, Any]] = []
     if request.method == "POST":
-        if not can_edit:
+        if not can_import:
             raise Http404
         if form.is_valid():
             upload = form.cleaned_data["file"]
@@ -446,7 +451,14 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "inventory/catalogue.html",
-        {"page": page, "q": query, "can_edit": can_edit, "form": form, "errors": errors},
+        {
+            "page": page,
+            "q": query,
+            "can_edit": can_edit,
+            "can_import": can_import,
+            "form": form,
+            "errors": errors,
+        },
     )
 
 
@@ -457,10 +469,11 @@ def drug_edit(request: HttpRequest, pk: int) -> HttpResponse:
     kept in the history."""
     drug = get_object_or_404(Drug, pk=pk)
     actor = request.user
+    principal = principal_of(request)
+    programmes = programmes_for_principal(principal)
+    national = principal.has_role(*NATIONAL_CATALOGUE_EDITORS)
     diseases = list(
-        Disease.objects.filter(
-            programme__in=programmes_for_principal(principal_of(request)), is_active=True
-        )
+        Disease.objects.filter(programme__in=programmes, is_active=True)
         .select_related("programme")
         .order_by("programme__code", "code")
     )
@@ -474,7 +487,11 @@ def drug_edit(request: HttpRequest, pk: int) -> HttpResponse:
         current=current,
         prefix="scope",
     )
-    cap_form = PriceCapForm(request.POST if action == "cap" else None, prefix="cap")
+    cap_form = PriceCapForm(
+        request.POST if action == "cap" else None, programmes=programmes, prefix="cap"
+    )
+    if action == "drug" and not national:
+        raise Http404  # the national catalogue's fields: the catalogue administrator only
     try:
         if action == "drug" and form.is_valid():
             changes = {n: form.cleaned_data[n] for n in form.changed_data if n != "reason"}
@@ -496,7 +513,7 @@ def drug_edit(request: HttpRequest, pk: int) -> HttpResponse:
             data = cap_form.cleaned_data
             price_cap_set(
                 drug=drug,
-                basis=data["basis"],
+                programme=data["programme"],
                 price=data["price"],
                 source=data["source"],
                 effective_on=data["effective_on"],
@@ -515,13 +532,15 @@ def drug_edit(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("inventory:drug", pk=pk)
     history = drug.history.select_related("history_user").order_by("-history_date")[:50]
     scope_history = (
-        DiseaseDrug.history.filter(drug_id=drug.pk)
+        # The scope of the editor's programmes' diseases only (another region's is its own).
+        DiseaseDrug.history.filter(drug_id=drug.pk, disease_id__in=[d.pk for d in diseases])
         .select_related("history_user", "disease")
         .order_by("-history_date")[:50]
     )
-    caps = PriceCap.objects.filter(drug=drug)
+    # The region's own caps only (another region's are its bureau's business).
+    caps = PriceCap.objects.filter(drug=drug, programme__in=programmes).select_related("programme")
     cap_history = (
-        PriceCap.history.filter(drug_id=drug.pk)
+        PriceCap.history.filter(drug_id=drug.pk, programme_id__in=programmes.values("pk"))
         .select_related("history_user")
         .order_by("-history_date")[:50]
     )
@@ -530,7 +549,7 @@ def drug_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "inventory/drug_edit.html",
         {
             "drug": drug,
-            "form": form,
+            "form": form if national else None,
             "scope_form": scope_form,
             "cap_form": cap_form,
             "caps": caps,

@@ -20,7 +20,8 @@ from core.errors import DomainError
 from core.models import AuditAction
 from patients import services
 from patients.models import Filing, HospitalStay, InsuredType, MaterialKind
-from patients.selectors import expert_hospitals, filings_for_principal, patient_by_resident_id
+from patients.permissions import access_stay_for_principal, assert_may_record_stays
+from patients.selectors import expert_hospitals, filings_for_principal
 from programmes.models import Disease
 
 
@@ -153,13 +154,22 @@ class FilingViewSet(
 
 
 class HospitalStaySerializer(serializers.ModelSerializer):
+    # The answer never names the patient: the HIS knows whom it admitted, and a name in the
+    # answer would turn recording a stay into a lookup of who is enrolled.
     resident_id = serializers.CharField(max_length=18, write_only=True)
-    patient_name = serializers.CharField(source="patient.name", read_only=True)
+    resident_id_masked = serializers.CharField(source="patient.masked_id", read_only=True)
 
     class Meta:
         model = HospitalStay
-        fields = ["id", "resident_id", "patient_name", "admitted_on", "discharged_on", "source"]
-        read_only_fields = ["id", "patient_name", "source"]
+        fields = [
+            "id",
+            "resident_id",
+            "resident_id_masked",
+            "admitted_on",
+            "discharged_on",
+            "source",
+        ]
+        read_only_fields = ["id", "resident_id_masked", "source"]
 
 
 class DischargeSerializer(serializers.Serializer):
@@ -184,15 +194,11 @@ class HospitalStayViewSet(
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         principal = self.principal
-        if principal.organisation.kind != OrganisationKind.HOSPITAL:
-            raise NotFound
+        assert_may_record_stays(principal)
         data = HospitalStaySerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        patient = patient_by_resident_id(data.validated_data["resident_id"])
-        if patient is None:
-            raise serializers.ValidationError({"resident_id": "未找到该特门患者"})
-        stay = services.stay_record(
-            patient=patient,
+        stay = services.stay_record_by_resident_id(
+            resident_id=data.validated_data["resident_id"],
             hospital=principal.organisation,
             admitted_on=data.validated_data["admitted_on"],
             discharged_on=data.validated_data.get("discharged_on"),
@@ -203,11 +209,14 @@ class HospitalStayViewSet(
 
     @extend_schema(request=DischargeSerializer, responses=HospitalStaySerializer)
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        stay = self.get_object()
+        # Only the recording hospital discharges: bureau staff, bureau keys and other
+        # hospitals get 404 even for a stay they may read.
+        stay = access_stay_for_principal(self.principal, int(kwargs["pk"]), write=True)
         data = DischargeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         stay = services.stay_discharge(
             stay=stay,
+            hospital=self.principal.organisation,
             discharged_on=data.validated_data["discharged_on"],
             actor=_actor(self.principal),
         )

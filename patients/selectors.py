@@ -8,7 +8,7 @@ from datetime import date
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from accounts.models import Membership, Organisation, OrganisationKind, Role, User
+from accounts.models import Membership, Organisation, OrganisationKind, Region, Role, User
 from accounts.principal import Principal
 from accounts.selectors import region_ids_for_principal
 from core.errors import RuleViolation
@@ -55,6 +55,35 @@ def next_filing_round(*, programme: Programme, on: date) -> tuple[date, date] | 
 
 def patient_by_resident_id(resident_id: str) -> Patient | None:
     return Patient.objects.filter(resident_id=resident_id.strip().upper()).first()
+
+
+def _region_and_ancestors(organisation: Organisation) -> list[int]:
+    """An institution is covered by the programmes of its region and of the regions above it."""
+    ids: list[int] = []
+    region: Region | None = organisation.region
+    while region is not None:
+        ids.append(region.pk)
+        region = region.parent
+    return ids
+
+
+def stay_patients_for(hospital: Organisation) -> QuerySet[Patient]:
+    """HY-G08: the patients a hospital may record a stay for — enrolled (active) in a programme
+    that covers the hospital's region. Everyone else is "no such patient here", whatever the
+    reason (unknown ID, another region, not enrolled)."""
+    return Patient.objects.filter(
+        pk__in=Enrolment.objects.filter(
+            status=EnrolmentStatus.ACTIVE,
+            disease__programme__regions__in=_region_and_ancestors(hospital),
+        ).values("patient_id")
+    )
+
+
+def patient_for_stay(*, hospital: Organisation, resident_id: str) -> Patient | None:
+    """The patient of `stay_patients_for(hospital)` with this resident ID, or None."""
+    return (
+        stay_patients_for(hospital).filter(resident_id=normalise_resident_id(resident_id)).first()
+    )
 
 
 # A patient who chose an institution (or whose institution was revoked and must choose
@@ -118,7 +147,10 @@ def patients_for_principal(principal: Principal) -> QuerySet[Patient]:
     if org.kind == OrganisationKind.PHARMACY:
         return qs.filter(chose).distinct()
     filed = Q(filings__window=org) | Q(filings__reviewing_hospital=org)
-    return qs.filter(filed | chose | Q(stays__hospital=org)).distinct()
+    # Access that came from a stay ends with it: after discharge the hospital no longer sees
+    # the patient's record through the stay (one join: the same stay row must match both).
+    in_stay = Q(stays__hospital=org, stays__discharged_on__isnull=True)
+    return qs.filter(filed | chose | in_stay).distinct()
 
 
 def filings_for_principal(principal: Principal) -> QuerySet[Filing]:

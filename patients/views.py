@@ -9,7 +9,7 @@ from typing import Any, TypeVar, cast
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -47,11 +47,14 @@ from patients.models import (
     InstitutionChoice,
 )
 from patients.permissions import (
+    STAY_ROLES,
     access_filing_for_principal,
     access_material_for_principal,
     access_patient_for_principal,
     access_retention_for_principal,
     access_roster_for_principal,
+    access_stay_for_principal,
+    assert_may_record_stays,
 )
 from patients.selectors import (
     ID_REVEAL_ROLES,
@@ -619,27 +622,25 @@ def revoked_choices(request: HttpRequest, organisation_id: int) -> HttpResponse:
 # --- Hospital stays (HY-G08) ----------------------------------------------------------------------
 
 
-@require_role(Role.WINDOW_CLERK, Role.PHYSICIAN)
+@require_role(*STAY_ROLES)
 def stay_list(request: HttpRequest) -> HttpResponse:
     principal = principal_of(request)
     if principal.organisation.kind != OrganisationKind.HOSPITAL:
         return render(request, "patients/stay_list.html", {"stays": [], "form": None})
     form = StayForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        patient = patient_by_resident_id(form.cleaned_data["resident_id"])
-        if patient is None:
-            messages.error(request, _("未找到该身份证号的特门患者。"))
-        elif _attempt(
+        recorded = _attempt(
             request,
-            lambda: services.stay_record(
-                patient=patient,
+            lambda: services.stay_record_by_resident_id(
+                resident_id=form.cleaned_data["resident_id"],
                 hospital=principal.organisation,
                 admitted_on=form.cleaned_data["admitted_on"],
                 discharged_on=form.cleaned_data["discharged_on"],
                 actor=_user(request),
             ),
             _("住院记录已登记。"),
-        ):
+        )
+        if recorded is not None:
             return redirect("patients:stay_list")
     stays = HospitalStay.objects.filter(hospital=principal.organisation).select_related("patient")
     return render(
@@ -650,11 +651,10 @@ def stay_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@require_role(Role.WINDOW_CLERK, Role.PHYSICIAN)
+@require_role(*STAY_ROLES)
 def stay_import(request: HttpRequest) -> HttpResponse:
     principal = principal_of(request)
-    if principal.organisation.kind != OrganisationKind.HOSPITAL:
-        raise Http404
+    assert_may_record_stays(principal)
     form = StayImportForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, _("请选择 Excel 文件。"))
@@ -676,18 +676,19 @@ def stay_import(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@require_role(Role.WINDOW_CLERK, Role.PHYSICIAN)
+@require_role(*STAY_ROLES)
 def stay_discharge(request: HttpRequest, pk: int) -> HttpResponse:
     principal = principal_of(request)
-    stay = HospitalStay.objects.filter(hospital=principal.organisation, pk=pk).first()
+    stay = access_stay_for_principal(principal, pk, write=True)
     form = DischargeForm(request.POST)
-    if stay is None:
-        raise Http404
     if form.is_valid():
         _attempt(
             request,
             lambda: services.stay_discharge(
-                stay=stay, discharged_on=form.cleaned_data["discharged_on"], actor=_user(request)
+                stay=stay,
+                hospital=principal.organisation,
+                discharged_on=form.cleaned_data["discharged_on"],
+                actor=_user(request),
             ),
             _("出院已登记。"),
         )

@@ -10,7 +10,12 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.api import ScopedViewSetMixin, acting_user, principal_for_request
+from accounts.api import (
+    ScopedPrimaryKeyRelatedField,
+    ScopedViewSetMixin,
+    acting_user,
+    principal_for_request,
+)
 from accounts.models import Role
 from accounts.principal import Principal
 from pharmacies import services
@@ -123,7 +128,13 @@ class StaffViewSet(
         return Response(StaffSerializer(saved).data)
 
 
+def _own_staff(principal: Principal) -> QuerySet[StaffMember]:
+    return StaffMember.objects.filter(pharmacy__in=pharmacies_for_principal(principal))
+
+
 class EvidenceSerializer(serializers.ModelSerializer):
+    # Another pharmacy's staff id and an unknown one get the same 400 (issue 12.5).
+    staff = ScopedPrimaryKeyRelatedField(queryset=StaffMember.objects.none(), scope=_own_staff)
     file = serializers.FileField(write_only=True)
     kind = serializers.ChoiceField(choices=EvidenceKind.choices)
 
@@ -151,13 +162,9 @@ class EvidenceViewSet(
         return evidence_for_principal(principal)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        serializer = EvidenceSerializer(data=request.data)
+        serializer = EvidenceSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         staff = serializer.validated_data["staff"]
-        if not StaffMember.objects.filter(
-            pk=staff.pk, pharmacy__in=pharmacies_for_principal(self.principal)
-        ).exists():
-            raise NotFound
         evidence = services.staff_evidence_upload(
             staff=staff,
             kind=serializer.validated_data["kind"],

@@ -108,7 +108,7 @@ def quota_status(*, enrolment: Enrolment, on: date) -> QuotaStatus:
 def listed_prices(*, programme: Programme, on: date) -> QuerySet[PriceCap]:
     """HY-B02 / GY-C01: listed prices of the programme's basis in force on `on`, the newest
     first (filter by drug)."""
-    return PriceCap.objects.filter(basis=programme.price_cap_basis, effective_on__lte=on).order_by(
+    return PriceCap.objects.filter(programme_id=programme.pk, effective_on__lte=on).order_by(
         "-effective_on", "-id"
     )
 
@@ -336,9 +336,9 @@ def counter_checks(
 
 
 def _counter_items_queryset(
-    *, prescription_id: int, disease_id: int, price_cap_basis: str, on: date
+    *, prescription_id: int, disease_id: int, programme_id: int, on: date
 ) -> QuerySet[PrescriptionItem]:
-    programme = Programme(price_cap_basis=price_cap_basis)
+    programme = Programme(pk=programme_id)
     return (
         PrescriptionItem.objects.filter(prescription_id=prescription_id)
         .select_related("drug")
@@ -360,7 +360,7 @@ _COUNTER_ITEMS = PreparedQuery(
     nullable=("disease_id",),  # no disease: no item is in scope (= NULL)
     prescription_id=sentinel_id(11),
     disease_id=sentinel_id(12),
-    price_cap_basis=sentinel_text("price_cap_basis"),
+    programme_id=sentinel_id(13),
     on=sentinel_date(2),
 )
 
@@ -372,7 +372,7 @@ def counter_items(*, prescription: Prescription, on: date) -> list[Any]:
     items: list[Any] = _COUNTER_ITEMS.fetch(
         prescription_id=prescription.pk,
         disease_id=prescription.disease_id,
-        price_cap_basis=prescription.programme.price_cap_basis,
+        programme_id=prescription.programme_id,
         on=on,
     )
     for item in items:

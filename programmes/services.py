@@ -51,30 +51,35 @@ def programme_assert_in_force(*, programme: Programme, on: date, action: str) ->
 
 
 def calendar_remind_missing_arrangements(*, today: date) -> int:
-    """Notify each active bureau admin once per year whose arrangement is missing."""
+    """Notify each active bureau admin once per year whose arrangement is missing in the
+    calendar of the admin's region."""
     from django.urls import reverse
 
     from accounts.models import Membership, Role
-    from core.calendar import years_needing_arrangement
+    from core.calendar import load_calendar, years_needing_arrangement
     from core.notifications import notification_send
 
-    years = years_needing_arrangement(today)
-    if not years:
-        return 0
-    admins = User.objects.filter(
-        pk__in=Membership.objects.filter(role=Role.BUREAU_ADMIN, is_active=True).values("user_id"),
-        is_active=True,
-    )
+    memberships = Membership.objects.filter(
+        role=Role.BUREAU_ADMIN, is_active=True, user__is_active=True
+    ).values_list("organisation__region_id", "user_id")
+    admins_by_region: dict[int, set[int]] = {}
+    for region_id, user_id in memberships:
+        admins_by_region.setdefault(region_id, set()).add(user_id)
     sent = 0
-    for year in years:
-        sent += notification_send(
-            recipients=admins,
-            key=f"calendar-arrangement-{year}",
-            subject=_("请录入 %(year)s 年法定节假日调休安排") % {"year": year},
-            body=_("节假日数据包尚未收录 %(year)s 年的调休安排，工作日期限暂按法定节日和周末计算。")
-            % {"year": year},
-            link=reverse("programmes:calendar"),
-        )
+    for region_id, user_ids in sorted(admins_by_region.items()):
+        years = years_needing_arrangement(today, calendar=load_calendar(region_id=region_id))
+        admins = User.objects.filter(pk__in=user_ids)
+        for year in years:
+            sent += notification_send(
+                recipients=admins,
+                key=f"calendar-arrangement-{year}",
+                subject=_("请录入 %(year)s 年法定节假日调休安排") % {"year": year},
+                body=_(
+                    "节假日数据包尚未收录 %(year)s 年的调休安排，工作日期限暂按法定节日和周末计算。"
+                )
+                % {"year": year},
+                link=reverse("programmes:calendar"),
+            )
     return sent
 
 

@@ -14,7 +14,11 @@ from django.views.decorators.http import require_POST
 from accounts.models import BUREAU_ROLES, Role
 from accounts.permissions import principal_of, require_role
 from core.calendar import YearStatus, load_calendar
-from core.models import HolidayOverride
+from core.selectors import (
+    holiday_override_history,
+    holiday_overrides_inherited,
+    holiday_overrides_of_region,
+)
 from core.services import holiday_override_delete, holiday_override_set
 from programmes.forms import HolidayOverrideForm, ProgrammeParametersForm
 from programmes.models import Programme
@@ -124,11 +128,13 @@ def programme_history(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_role(Role.BUREAU_ADMIN)
 def calendar_overrides(request: HttpRequest) -> HttpResponse:
-    """Bureau admins enter each year's holiday and make-up workday arrangement."""
+    """Bureau admins enter each year's holiday and make-up workday arrangement for their
+    region (and the regions below it)."""
+    region = principal_of(request).organisation.region
     form = HolidayOverrideForm(request.POST or None)
-    form.validate_unique = lambda: None  # type: ignore[method-assign]  # an entry replaces
     if request.method == "POST" and form.is_valid():
         holiday_override_set(
+            region_id=region.pk,
             day=form.cleaned_data["date"],
             is_working_day=form.cleaned_data["is_working_day"],
             name=form.cleaned_data["name"],
@@ -137,7 +143,7 @@ def calendar_overrides(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("已保存。"))
         return redirect("programmes:calendar")
     today = timezone.localdate()
-    calendar = load_calendar()
+    calendar = load_calendar(region_id=region.pk)
     years = [
         {"year": year, "status": calendar.year_status(year)}
         for year in range(today.year - 1, today.year + 3)
@@ -147,7 +153,10 @@ def calendar_overrides(request: HttpRequest) -> HttpResponse:
         "programmes/calendar.html",
         {
             "form": form,
-            "overrides": HolidayOverride.objects.select_related("created_by"),
+            "region": region,
+            "overrides": holiday_overrides_of_region(region.pk),
+            "inherited": holiday_overrides_inherited(region.pk),
+            "history": holiday_override_history(region.pk)[:50],
             "years": years,
             "needs_entry": {YearStatus.PROVISIONAL, YearStatus.UNKNOWN},
         },
@@ -157,7 +166,9 @@ def calendar_overrides(request: HttpRequest) -> HttpResponse:
 @require_POST
 @require_role(Role.BUREAU_ADMIN)
 def calendar_override_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    override = get_object_or_404(HolidayOverride, pk=pk)
-    holiday_override_delete(override=override)
+    # Only an entry of the admin's own region; another region's is 404 like a missing one.
+    region_id = principal_of(request).organisation.region_id
+    override = get_object_or_404(holiday_overrides_of_region(region_id), pk=pk)
+    holiday_override_delete(override=override, actor=request.user)
     messages.success(request, _("已删除。"))
     return redirect("programmes:calendar")

@@ -26,6 +26,7 @@ class FindingSerializer(serializers.ModelSerializer):
             "details",
             "raised_at",
         ]
+        read_only_fields = fields  # output only: no writable relation
 
 
 class FindingViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):

@@ -56,6 +56,7 @@ ROLE_ORGANISATION = {
     Role.PHYSICIAN: (OrganisationKind.HOSPITAL, "衡阳县人民医院"),
     Role.PHARMACY_MANAGER: (OrganisationKind.PHARMACY, "衡阳县康民大药房"),
     Role.PHARMACIST: (OrganisationKind.PHARMACY, "衡阳县康民大药房"),
+    Role.CATALOGUE_ADMIN: (OrganisationKind.BUREAU, "衡阳县医疗保障局"),
 }
 
 

@@ -12,6 +12,7 @@ from accounts.models import Role, User
 from config.celery import app
 from core.models import HolidayOverride, Notification
 from programmes.tasks import remind_calendar_arrangement
+from tests.factories import region
 
 
 @pytest.mark.django_db(transaction=True)
@@ -34,9 +35,25 @@ def test_calendar_reminder_runs_on_a_real_worker_and_is_sent_once(
 
 @pytest.mark.django_db
 def test_no_reminder_once_the_year_is_entered(personas: dict[str, User]) -> None:
-    HolidayOverride.objects.create(date=date(2027, 2, 20), is_working_day=True, name="春节调休")
+    HolidayOverride.objects.create(
+        region=region("430421"), date=date(2027, 2, 20), is_working_day=True, name="春节调休"
+    )
     with time_machine.travel(date(2026, 11, 24)):
         assert remind_calendar_arrangement.apply().get() == 0
+
+
+@pytest.mark.django_db
+def test_sec_reminder_follows_each_regions_own_arrangement(
+    personas: dict[str, User], outsider_bureau_admin: User
+) -> None:
+    # Hengyang entered 2027; Guiyang did not: only Guiyang's admin is reminded.
+    HolidayOverride.objects.create(
+        region=region("430421"), date=date(2027, 2, 20), is_working_day=True, name="春节调休"
+    )
+    with time_machine.travel(date(2026, 11, 24)):
+        assert remind_calendar_arrangement.apply().get() == 1
+    assert outsider_bureau_admin.notifications.count() == 1
+    assert not personas[Role.BUREAU_ADMIN].notifications.exists()
 
 
 def test_every_periodic_scan_is_on_the_beat_schedule_and_registered() -> None:

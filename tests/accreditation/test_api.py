@@ -106,13 +106,12 @@ def test_outsider_gets_404_on_another_pharmacys_application_staff_and_evidence(
     assert outsider.get(f"/api/v1/staff/{staff.pk}/").status_code == 404
     assert outsider.get(f"/api/v1/pharmacies/{pharmacy.pk}/").status_code == 404
     assert outsider.get("/api/v1/applications/").json()["results"] == []
-    assert (
-        outsider.post(
-            "/api/v1/staff-evidence/",
-            {"staff": staff.pk, "kind": "labour_contract", "file": h.pdf()},
-        ).status_code
-        == 404
+    # Another pharmacy's staff id in a body answers as an unknown id does (issue 12.5).
+    refused = outsider.post(
+        "/api/v1/staff-evidence/",
+        {"staff": staff.pk, "kind": "labour_contract", "file": h.pdf()},
     )
+    assert refused.status_code == 400 and refused.json() == {"staff": ["未找到。"]}
     for _ in range(3):
         other = h.pharmacy()
         h.submitted(other, h.hy(), h.manager_of(other))

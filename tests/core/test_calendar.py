@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 
 from core.calendar import (
     WorkingCalendar,
@@ -17,6 +18,7 @@ from core.calendar import (
     years_needing_arrangement,
 )
 from core.models import HolidayOverride
+from tests.factories import region
 
 CAL = WorkingCalendar()
 
@@ -85,16 +87,46 @@ def test_add_working_days_refuses_negative_counts() -> None:
 @pytest.mark.django_db
 def test_bureau_override_wins_over_the_package() -> None:
     # Given the bureau declares 2026-10-10 a day off after all (e.g. a local arrangement)
-    HolidayOverride.objects.create(date=date(2026, 10, 10), is_working_day=False, name="测试")
-    # then every calculation uses it
-    assert not is_working_day(date(2026, 10, 10))
-    assert next_working_day(date(2026, 10, 9)) == date(2026, 10, 12)
-    assert add_working_days(date(2026, 9, 30), 5) == date(2026, 10, 14)
-    assert load_calendar().year_status(2026) == YearStatus.OFFICIAL
+    hy = region("430421").pk
+    HolidayOverride.objects.create(
+        region_id=hy, date=date(2026, 10, 10), is_working_day=False, name="测试"
+    )
+    # then every calculation in its region uses it
+    assert not is_working_day(date(2026, 10, 10), region_id=hy)
+    assert next_working_day(date(2026, 10, 9), region_id=hy) == date(2026, 10, 12)
+    assert add_working_days(date(2026, 9, 30), 5, region_id=hy) == date(2026, 10, 14)
+    assert load_calendar(region_id=hy).year_status(2026) == YearStatus.OFFICIAL
 
 
 @pytest.mark.django_db
 def test_years_needing_arrangement_lists_next_year_until_entered() -> None:
-    assert years_needing_arrangement(date(2026, 11, 24)) == [2027]
-    HolidayOverride.objects.create(date=date(2027, 2, 20), is_working_day=True, name="春节调休")
-    assert years_needing_arrangement(date(2026, 11, 24)) == []
+    hy = region("430421").pk
+    assert years_needing_arrangement(date(2026, 11, 24), calendar=load_calendar(region_id=hy)) == [
+        2027
+    ]
+    HolidayOverride.objects.create(
+        region_id=hy, date=date(2027, 2, 20), is_working_day=True, name="春节调休"
+    )
+    assert years_needing_arrangement(date(2026, 11, 24), calendar=load_calendar(region_id=hy)) == []
+    # Another region has entered nothing: it still needs its arrangement.
+    gy = region("520100").pk
+    assert years_needing_arrangement(date(2026, 11, 24), calendar=load_calendar(region_id=gy)) == [
+        2027
+    ]
+
+
+@pytest.mark.django_db
+def test_sec_overrides_apply_in_their_region_and_below_only() -> None:
+    city, county, guiyang = region("430400").pk, region("430421").pk, region("520100").pk
+    saturday = date(2027, 2, 20)
+    HolidayOverride.objects.create(region_id=city, date=saturday, is_working_day=True)
+    assert is_working_day(saturday, region_id=city)
+    assert is_working_day(saturday, region_id=county)  # the county is in the city
+    assert not is_working_day(saturday, region_id=guiyang)  # another region: weekend
+    # The county's own entry for the day wins over the city's.
+    HolidayOverride.objects.create(region_id=county, date=saturday, is_working_day=False)
+    assert not is_working_day(saturday, region_id=county)
+    assert is_working_day(saturday, region_id=city)
+    # A withdrawn entry no longer counts.
+    HolidayOverride.objects.filter(region_id=county).update(deleted_at=timezone.now())
+    assert is_working_day(saturday, region_id=county)

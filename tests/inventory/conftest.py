@@ -142,6 +142,7 @@ def catalogue(hy: Programme) -> dict[str, Drug]:
     DiseaseDrug.objects.create(disease=hypertension, drug=drugs["valsartan"], is_basic_drug=False)
     PriceCap.objects.create(
         drug=drugs["amlodipine"],
+        programme=Programme.objects.get(code="HY-TM"),
         basis=PriceCapBasis.HOSPITAL_LISTED,
         price=Decimal("20.00"),
         source="挂网价",

@@ -37,7 +37,7 @@ GOOD = [
 def test_bureau_imports_the_catalogue_with_basic_drug_flags_and_price_caps(
     client: Client, personas: dict[str, User]
 ) -> None:
-    login(client, personas[Role.BENEFITS_OFFICER])
+    login(client, personas[Role.CATALOGUE_ADMIN])
     response = client.post("/inventory/catalogue/", {"file": catalogue_csv(GOOD)})
     assert response.status_code == 302
     drug = Drug.objects.get(insurance_code="XC08CAA010A001")
@@ -46,14 +46,14 @@ def test_bureau_imports_the_catalogue_with_basic_drug_flags_and_price_caps(
     assert flags == {("TM101", True), ("TM103", False)}
     cap = PriceCap.objects.get(drug=drug)
     assert str(cap.price) == "28.5000" and cap.source == "湖南省医药集中采购平台"
-    assert drug.history.first().history_user == personas[Role.BENEFITS_OFFICER]
+    assert drug.history.first().history_user == personas[Role.CATALOGUE_ADMIN]
 
 
 @pytest.mark.django_db
 def test_hy_a09_a_reimported_catalogue_row_is_the_drugs_whole_scope(
     client: Client, personas: dict[str, User]
 ) -> None:
-    login(client, personas[Role.BENEFITS_OFFICER])
+    login(client, personas[Role.CATALOGUE_ADMIN])
     client.post("/inventory/catalogue/", {"file": catalogue_csv(GOOD)})
     # Re-imported with TM101 only, no longer a basic drug: TM103 is taken out of its scope
     again = list(GOOD)
@@ -80,7 +80,7 @@ def test_hy_a09_a_reimported_catalogue_row_is_the_drugs_whole_scope(
 def test_a_bad_catalogue_row_imports_nothing_and_is_listed(
     client: Client, personas: dict[str, User]
 ) -> None:
-    login(client, personas[Role.BENEFITS_OFFICER])
+    login(client, personas[Role.CATALOGUE_ADMIN])
     bad = list(GOOD)
     bad[0], bad[5], bad[8] = "XX1", "准字H123", "TM999"
     page = client.post("/inventory/catalogue/", {"file": catalogue_csv(GOOD, bad)}).content.decode()
@@ -92,7 +92,7 @@ def test_a_bad_catalogue_row_imports_nothing_and_is_listed(
 def test_an_unknown_disease_code_is_reported_under_the_column_it_is_in(
     client: Client, personas: dict[str, User]
 ) -> None:
-    login(client, personas[Role.BENEFITS_OFFICER])
+    login(client, personas[Role.CATALOGUE_ADMIN])
     bad_basic, bad_scope = list(GOOD), list(GOOD)
     bad_basic[0], bad_basic[9] = "XC08CAA010A002", "TM998"
     bad_scope[0], bad_scope[8] = "XC08CAA010A003", "TM101,TM997"
@@ -118,7 +118,7 @@ def test_bureau_edits_a_drug_with_a_reason_and_history_pharmacies_cannot(
     pharmacy_client = login(Client(), personas[Role.PHARMACY_MANAGER])
     assert pharmacy_client.get(f"/inventory/catalogue/{drug.pk}/").status_code == 404
     assert pharmacy_client.post("/inventory/catalogue/", {}).status_code == 404
-    login(client, personas[Role.BUREAU_ADMIN])
+    login(client, personas[Role.CATALOGUE_ADMIN])
     data = {
         "generic_name": "卡托普利片",
         "dosage_form": "片剂",

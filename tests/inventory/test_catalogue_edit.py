@@ -66,7 +66,7 @@ def test_bureau_records_a_price_cap_with_source_and_date_pharmacies_cannot(
 ) -> None:
     cap = {
         "action": "cap",
-        "cap-basis": "hospital_listed",
+        "cap-programme": Programme.objects.get(code="HY-TM").pk,
         "cap-price": "18.60",
         "cap-source": "湖南省医药集中采购平台",
         "cap-effective_on": "2026-07-01",

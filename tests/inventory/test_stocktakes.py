@@ -75,7 +75,9 @@ def test_hy_e06_opens_the_past_quarter_once_due_working_days_after_quarter_end(
 ) -> None:
     stocktake = open_q3(hy, pharmacy)
     assert (stocktake.period_start, stocktake.period_end) == (date(2026, 7, 1), date(2026, 9, 30))
-    assert stocktake.due_on == load_calendar().add_working_days(date(2026, 9, 30), 10)
+    assert stocktake.due_on == load_calendar(
+        region_id=pharmacy.organisation.region_id
+    ).add_working_days(date(2026, 9, 30), 10)
     assert stocktake.status == StocktakeStatus.OPEN
     # Idempotent, and a programme without stocktakes (GY-PT) opens none
     assert (
@@ -106,7 +108,7 @@ def test_hy_e06_reminds_before_due_once_and_escalates_when_overdue(
     hy: Programme, pharmacy: Pharmacy, manager: User
 ) -> None:
     stocktake = open_q3(hy, pharmacy)
-    calendar = load_calendar()
+    calendar = load_calendar(region_id=pharmacy.organisation.region_id)
     # Too early: nothing
     assert stocktakes_remind_and_escalate(today=date(2026, 10, 1)) == (0, 0)
     # Within the reminder lead: the manager is reminded, once

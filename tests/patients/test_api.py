@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from accounts.services import api_key_create
 from patients.models import Filing, HospitalStay
-from tests.patients.helpers import ALL_MATERIALS, clerk, hospital, patient, resident_id
+from tests.patients.helpers import ALL_MATERIALS, clerk, enrol, hospital, patient, resident_id
 
 pytestmark = pytest.mark.django_db
 
@@ -66,18 +66,20 @@ def test_hospital_system_records_stays_and_outsider_gets_404(
     django_assert_max_num_queries: Any,
 ) -> None:
     h = hospital()
-    p = patient()
+    with time_machine.travel("2027-04-12 10:00 +0800", tick=False):
+        p = enrol(patient()).patient
     api = _key_client(h)
-    made = api.post(
-        "/api/v1/tm/hospital-stays/",
-        {"resident_id": p.resident_id, "admitted_on": "2027-03-01"},
-        format="json",
-    )
-    assert made.status_code == 201, made.content
-    pk = made.json()["id"]
-    done = api.patch(
-        f"/api/v1/tm/hospital-stays/{pk}/", {"discharged_on": "2027-03-05"}, format="json"
-    )
+    with time_machine.travel("2027-04-12 10:00 +0800", tick=False):
+        made = api.post(
+            "/api/v1/tm/hospital-stays/",
+            {"resident_id": p.resident_id, "admitted_on": "2027-03-01"},
+            format="json",
+        )
+        assert made.status_code == 201, made.content
+        pk = made.json()["id"]
+        done = api.patch(
+            f"/api/v1/tm/hospital-stays/{pk}/", {"discharged_on": "2027-03-05"}, format="json"
+        )
     assert done.status_code == 200 and done.json()["discharged_on"] == "2027-03-05"
     assert HospitalStay.objects.get().source == "api"
     with django_assert_max_num_queries(6):

@@ -360,14 +360,16 @@ def test_settle_selector_refuses_before_benefit_start() -> None:
 
 
 def test_hy_g08_hospital_stay_blocks_until_discharge() -> None:
-    p = patient()
+    with time_machine.travel(APRIL, tick=False):
+        p = enrol(patient()).patient
     h = hospital()
-    stay = stay_record(patient=p, hospital=h, admitted_on=date(2027, 3, 1), actor=clerk(h))
-    with pytest.raises(DomainError):
-        stay_record(patient=p, hospital=h, admitted_on=date(2027, 3, 2), actor=None)
+    with time_machine.travel(APRIL, tick=False):
+        stay = stay_record(patient=p, hospital=h, admitted_on=date(2027, 3, 1), actor=clerk(h))
+        with pytest.raises(DomainError):
+            stay_record(patient=p, hospital=h, admitted_on=date(2027, 3, 2), actor=None)
+        stay_discharge(stay=stay, hospital=h, discharged_on=date(2027, 3, 10), actor=None)
     assert not patient_hospitalised_on(patient=p, on=date(2027, 2, 28))
     assert patient_hospitalised_on(patient=p, on=date(2027, 3, 5))
-    stay_discharge(stay=stay, discharged_on=date(2027, 3, 10), actor=None)
     assert patient_hospitalised_on(patient=p, on=date(2027, 3, 9))
     assert not patient_hospitalised_on(patient=p, on=date(2027, 3, 10))
 

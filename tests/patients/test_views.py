@@ -244,10 +244,11 @@ def test_stays_and_retained_cards_pages() -> None:
     with time_machine.travel(APRIL, tick=False):
         e = enrol(patient())
         enrolment_choose_institution(enrolment=e, organisation=pharmacy, actor=clerk(h))
-    c = _as(clerk(h, username="hosp_clerk"))
-    c.post("/tm/stays/", {"resident_id": e.patient.resident_id, "admitted_on": "2027-05-02"})
-    stay = e.patient.stays.get()
-    c.post(f"/tm/stays/{stay.pk}/discharge/", {"discharged_on": "2027-05-09"})
+    with time_machine.travel("2027-05-10 10:00 +0800", tick=False):
+        c = _as(clerk(h, username="hosp_clerk"))
+        c.post("/tm/stays/", {"resident_id": e.patient.resident_id, "admitted_on": "2027-05-02"})
+        stay = e.patient.stays.get()
+        c.post(f"/tm/stays/{stay.pk}/discharge/", {"discharged_on": "2027-05-09"})
     stay.refresh_from_db()
     assert stay.discharged_on is not None
     manager = _as(member(Role.PHARMACY_MANAGER, organisation=pharmacy, username="mgr"))
@@ -356,14 +357,17 @@ def _xlsx(rows: list[list[Any]]) -> BytesIO:
 
 def test_stay_import_is_all_or_nothing_with_row_errors() -> None:
     h = hospital()
-    a, b = patient(1), patient(2, name="李秀英")
-    c = _as(clerk(h, username="hosp_clerk"))
+    with time_machine.travel(APRIL, tick=False):
+        a = enrol(patient(1)).patient
+        b = enrol(patient(2, name="李秀英")).patient
     bad = _xlsx([[a.resident_id, "2027-03-01", None], [b.resident_id, "not a date", None]])
-    page = c.post("/tm/stays/import/", {"file": bad}, follow=True).content.decode()
-    assert "第 3 行 B 列" in page
-    assert not a.stays.exists()
     good = _xlsx([[a.resident_id, "2027-03-01", "2027-03-05"], [b.resident_id, "2027-03-02", None]])
-    c.post("/tm/stays/import/", {"file": good})
+    with time_machine.travel("2027-05-10 10:00 +0800", tick=False):
+        c = _as(clerk(h, username="hosp_clerk"))
+        page = c.post("/tm/stays/import/", {"file": bad}, follow=True).content.decode()
+        assert "第 3 行 B 列" in page
+        assert not a.stays.exists()
+        c.post("/tm/stays/import/", {"file": good})
     assert a.stays.get().source == "import" and b.stays.get().discharged_on is None
     outsider = _as(member(Role.PHARMACY_MANAGER, organisation=org(OrganisationKind.PHARMACY, "x")))
     assert outsider.post("/tm/stays/import/", {"file": _xlsx([])}).status_code == 404
@@ -485,7 +489,8 @@ def test_outsiders_get_404_on_stay_discharge_and_institution_choice() -> None:
         e = enrol(patient())
     from patients.services import stay_record
 
-    stay = stay_record(patient=e.patient, hospital=h, admitted_on=e.starts_on, actor=None)
+    with time_machine.travel("2027-05-10 10:00 +0800", tick=False):
+        stay = stay_record(patient=e.patient, hospital=h, admitted_on=e.starts_on, actor=None)
     other = hospital("衡阳县中医医院")
     outsider = _as(clerk(other, username="outsider"))
     assert (

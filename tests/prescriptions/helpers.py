@@ -88,6 +88,7 @@ def world(n: int = 1, *, stock: int = 200) -> World:
     DiseaseDrug.objects.get_or_create(disease=enrolment.disease, drug=drug)
     PriceCap.objects.get_or_create(
         drug=drug,
+        programme=Programme.objects.get(code="HY-TM"),
         basis="hospital_listed",
         defaults={
             "price": Decimal("10.00"),

@@ -81,6 +81,7 @@ def gy(name: str = "贵阳市筑康大药房") -> GY:
     for item in (drug, device):
         PriceCap.objects.get_or_create(
             drug=item,
+            programme=Programme.objects.get(code="GY-PT"),
             basis="platform_listed",
             defaults={
                 "price": Decimal("8.00"),

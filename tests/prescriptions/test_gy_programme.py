@@ -51,6 +51,7 @@ def gy_world() -> tuple[World, Programme]:
     )
     PriceCap.objects.create(
         drug=w.drug,
+        programme=gy,
         basis="platform_listed",
         price=Decimal("8.00"),
         source="国家集采平台",
