@@ -26,14 +26,14 @@ run: setup
 	export DINGDIAN_VAR_DIR=$$(realpath -m $${DINGDIAN_VAR_DIR:-var}); var=$$DINGDIAN_VAR_DIR; \
 	$(VENV)/python scripts/machine.py packages --for run; \
 	mkdir -p $$var; \
-	trap '$(VENV)/python scripts/machine.py stop --var "$$var"' EXIT; \
+	trap 'trap "" INT TERM; $(VENV)/python scripts/machine.py stop --var "$$var"' EXIT; \
 	eval "$$($(VENV)/python scripts/machine.py services --for run --var $$var)"; \
 	$(VENV)/python manage.py migrate --noinput -v0; \
 	$(VENV)/python manage.py collectstatic --noinput -v0; \
 	$(VENV)/python manage.py seed_demo; \
 	$(VENV)/celery -A config worker --beat --pool solo --loglevel INFO \
 	    --schedule $$var/celerybeat-schedule > $$var/worker.log 2>&1 & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null; \
+	trap 'trap "" INT TERM; kill $$worker 2>/dev/null; wait $$worker 2>/dev/null; \
 	      $(VENV)/python scripts/machine.py stop --var "$$var"' EXIT; \
 	trap 'exit 130' INT TERM; \
 	echo "后台任务进程已启动 (worker + beat, PID $$worker)，日志: $$var/worker.log"; \
@@ -46,7 +46,7 @@ run: setup
 test: setup
 	@set -e; $(VENV)/python scripts/machine.py packages --for test; \
 	var=$$(realpath -m var/test); mkdir -p $$var; \
-	trap '$(VENV)/python scripts/machine.py stop --var "$$var"' EXIT; \
+	trap 'trap "" INT TERM; $(VENV)/python scripts/machine.py stop --var "$$var"' EXIT; \
 	eval "$$($(VENV)/python scripts/machine.py services --for test --var $$var)"; \
 	export DINGDIAN_TESTING=1; \
 	$(VENV)/ruff check .; $(VENV)/ruff format --check .; \
@@ -57,7 +57,7 @@ test: setup
 
 bench: setup
 	@set -e; var=$$(realpath -m var/test); mkdir -p $$var; \
-	trap '$(VENV)/python scripts/machine.py stop --var "$$var"' EXIT; \
+	trap 'trap "" INT TERM; $(VENV)/python scripts/machine.py stop --var "$$var"' EXIT; \
 	eval "$$($(VENV)/python scripts/machine.py services --for test --var $$var)"; \
 	$(VENV)/python -m bench
 
@@ -67,7 +67,7 @@ bench: setup
 backup: setup
 	@set -e; export DINGDIAN_VAR_DIR=$$(realpath -m $${DINGDIAN_VAR_DIR:-var}); \
 	var=$$DINGDIAN_VAR_DIR; mkdir -p $$var/backups; \
-	trap '$(VENV)/python scripts/machine.py stop --var "$$var"' EXIT; \
+	trap 'trap "" INT TERM; $(VENV)/python scripts/machine.py stop --var "$$var"' EXIT; \
 	eval "$$($(VENV)/python scripts/machine.py services --for run --var $$var)"; \
 	$(VENV)/python scripts/backup.py backup --out $${BACKUP_DIR:-$$var/backups/$$(date +%Y%m%dT%H%M%S)}
 

