@@ -7,6 +7,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.utils import translation
+from playwright.sync_api import Browser, sync_playwright
 
 from accounts.models import Organisation, OrganisationKind, Role, User
 from tests.factories import PASSWORD, member, region
@@ -87,3 +88,17 @@ def _reference_data_for_transactional_tests(
     if transactional:
         with django_db_blocker.unblock():
             ensure_reference_data()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """One Chromium per test process, for tests/browser and tests/demo alike: Playwright's sync
+    API runs one event loop per thread, so a second `sync_playwright()` would fail."""
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        yield browser
+        browser.close()

@@ -3,8 +3,8 @@ and beat, gunicorn, `seed_demo` — started once for the session and driven thro
 
 The other browser tests use pytest-django's live server on the test database; this folder
 exists because a page may work there and answer 500 on the demo's own database and settings.
-Every demo test is in the xdist group "demo" (pyproject: `--dist loadgroup`), so one worker
-starts one portal.
+The journeys are the subtests of one test (tests/demo/test_demo.py), so one xdist worker
+starts one portal and the journeys' order is the test's.
 """
 
 from __future__ import annotations
@@ -33,14 +33,9 @@ from playwright.sync_api import (
     Locator,
     Page,
     Response,
-    sync_playwright,
 )
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
-
 REPO = Path(__file__).resolve().parents[2]
-# Every demo test: a browser test, on the demo, in the one xdist group that starts the portal.
-DEMO_MARKS = [pytest.mark.browser, pytest.mark.demo, pytest.mark.xdist_group("demo")]
 PASSWORD = "Dingdian2026"  # printed by seed_demo for every demo login
 START_TIMEOUT = 300  # seconds: migrate + seed take ~25 s on an idle machine, more when shared
 STOP_TIMEOUT = 60
@@ -64,6 +59,15 @@ class Demo:
     var: Path
     log: Path
     process: subprocess.Popen[bytes]
+    postgres_pid: int | None = None
+    stopped: list[str] | None = None  # what was left running after the stop, once stopped
+
+    def stop(self) -> list[str]:
+        """One SIGTERM to make run's process group; what is still running afterwards (and is
+        then stopped, so that nothing leaks)."""
+        if self.stopped is None:
+            self.stopped = _stop(self)
+        return self.stopped
 
     def log_tail(self, lines: int = 60) -> str:
         text = self.log.read_text(errors="replace") if self.log.exists() else ""
@@ -124,7 +128,6 @@ def demo() -> Iterator[Demo]:
             start_new_session=True,
         )
     running = Demo(url=f"http://127.0.0.1:{port}", var=var, log=log, process=process)
-    postgres_pid: int | None = None
     try:
         deadline = time.monotonic() + START_TIMEOUT
         while not _answers(f"{running.url}/accounts/login/"):
@@ -141,16 +144,18 @@ def demo() -> Iterator[Demo]:
                 )
             time.sleep(1)
         services = var / "services.json"
-        postgres_pid = json.loads(services.read_text()).get("postgres")
-        assert postgres_pid, f"make run started no embedded PostgreSQL: {services.read_text()}"
+        running.postgres_pid = json.loads(services.read_text()).get("postgres")
+        assert running.postgres_pid, (
+            f"make run started no embedded PostgreSQL: {services.read_text()}"
+        )
         yield running
     finally:
-        if postgres_pid is None and (var / "services.json").exists():
-            postgres_pid = json.loads((var / "services.json").read_text()).get("postgres")
-        left = _stop(running, postgres_pid)
+        # The test stops it itself and checks; this is for a test that did not get so far.
+        checked = running.stopped is not None
+        left = running.stop()
         log_tail = running.log_tail()
         shutil.rmtree(root, ignore_errors=True)
-        if left:
+        if left and not checked:
             pytest.fail(
                 f"still running after one SIGTERM to make run's process group: "
                 f"{', '.join(left)} (make run's exit trap must stop the worker and the "
@@ -159,8 +164,11 @@ def demo() -> Iterator[Demo]:
             )
 
 
-def _stop(running: Demo, postgres_pid: int | None) -> list[str]:
-    """One SIGTERM to make run's process group; what is still running afterwards."""
+def _stop(running: Demo) -> list[str]:
+    services = running.var / "services.json"
+    if running.postgres_pid is None and services.exists():
+        running.postgres_pid = json.loads(services.read_text()).get("postgres")
+    postgres_pid = running.postgres_pid
     pgid = running.process.pid  # start_new_session: the group's ID is make's PID
     if _group_alive(pgid):
         os.killpg(pgid, signal.SIGTERM)
@@ -188,16 +196,6 @@ def _stop(running: Demo, postgres_pid: int | None) -> list[str]:
         check=False,
     )
     return left
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-        yield browser
-        browser.close()
 
 
 @dataclass
@@ -262,9 +260,10 @@ class Visitor:
         assert self.problems == [], f"{self.username}: " + "\n".join(self.problems)
 
 
-@pytest.fixture
-def visit(browser: Browser, demo: Demo) -> Iterator[Callable[[str], Visitor]]:
-    """Log in through the login form, as a newcomer would with the printed demo logins."""
+@contextlib.contextmanager
+def visits(browser: Browser, demo: Demo) -> Iterator[Callable[[str], Visitor]]:
+    """Log people in through the login form, as a newcomer would with the printed demo logins;
+    their browser contexts close at the end."""
     opened: list[Visitor] = []
 
     def log_in(username: str) -> Visitor:
@@ -281,18 +280,15 @@ def visit(browser: Browser, demo: Demo) -> Iterator[Callable[[str], Visitor]]:
         # Pages it opens later (a document in a new tab) are watched as well.
         context.on("page", visitor.watch)
         opened.append(visitor)
-        page.goto("/")
-        login = page.get_by_role("link", name="登录")
-        if login.count():
-            login.first.click()
-        else:
-            page.goto("/accounts/login/")
+        page.goto("/")  # the portal sends a visitor without a session to the login form
         page.get_by_label("用户名").fill(username)
         page.get_by_label("密码").fill(PASSWORD)
         page.get_by_role("button", name="登录").click()
         page.wait_for_url("**/workspace/**")
         return visitor
 
-    yield log_in
-    for visitor in opened:
-        visitor.page.context.close()
+    try:
+        yield log_in
+    finally:
+        for visitor in opened:
+            visitor.page.context.close()

@@ -8,13 +8,12 @@ import io
 import re
 import secrets
 from collections.abc import Callable
+from pathlib import Path
 
 from playwright.sync_api import Locator, expect
 from pypdf import PdfReader
 
-from tests.demo.conftest import DEMO_MARKS, Visitor
-
-pytestmark = DEMO_MARKS
+from tests.demo.conftest import Visitor
 
 # The demo people (patients/demo.py, prescriptions/demo.py), as the README's walk names them.
 WANG = "430400195803121012"  # 王建华: hypertension, quota 300.00 this quarter, 卡托普利片 × 60
@@ -60,8 +59,8 @@ def slip_is_a_pdf(visitor: Visitor, *expected: str) -> None:
         assert words in text, text
 
 
-def test_hy_pharmacist_sells_prints_the_slip_and_the_quota_refuses_more(
-    visit: Callable[[str], Visitor],
+def hy_pharmacist_sells_prints_the_slip_and_the_quota_refuses_more(
+    visit: Callable[[str], Visitor], tmp_path: Path
 ) -> None:
     pharmacist = visit("hy_pharmacist")
     page = pharmacist.page
@@ -82,8 +81,8 @@ def test_hy_pharmacist_sells_prints_the_slip_and_the_quota_refuses_more(
     pharmacist.assert_clean()
 
 
-def test_hy_pharmacist_is_refused_for_a_patient_in_hospital(
-    visit: Callable[[str], Visitor],
+def hy_pharmacist_is_refused_for_a_patient_in_hospital(
+    visit: Callable[[str], Visitor], tmp_path: Path
 ) -> None:
     pharmacist = visit("hy_pharmacist")
     counter_for(pharmacist, LI, "李秀英")
@@ -93,8 +92,8 @@ def test_hy_pharmacist_is_refused_for_a_patient_in_hospital(
     pharmacist.assert_clean()
 
 
-def test_gy_pharmacist_sells_at_the_general_outpatient_counter(
-    visit: Callable[[str], Visitor],
+def gy_pharmacist_sells_at_the_general_outpatient_counter(
+    visit: Callable[[str], Visitor], tmp_path: Path
 ) -> None:
     pharmacist = visit("gy_pharmacist")
     page = pharmacist.page

@@ -4,17 +4,16 @@ patient from the disease's drug scope (HY-G10)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from playwright.sync_api import expect
 
-from tests.demo.conftest import DEMO_MARKS, Visitor
-
-pytestmark = DEMO_MARKS
+from tests.demo.conftest import Visitor
 
 WANG = "430400195803121012"  # 王建华, enrolled for hypertension
 
 
-def test_hy_physician_issues_a_prescription(visit: Callable[[str], Visitor]) -> None:
+def hy_physician_issues_a_prescription(visit: Callable[[str], Visitor], tmp_path: Path) -> None:
     physician = visit("hy_physician")
     page = physician.page
     physician.nav("开具处方")

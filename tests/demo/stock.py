@@ -11,14 +11,12 @@ from pathlib import Path
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from tests.demo.conftest import DEMO_MARKS, Visitor
-
-pytestmark = DEMO_MARKS
+from tests.demo.conftest import Visitor
 
 SYSTEM, COUNTED, REASON = 8, 9, 10  # columns of the count sheet (inventory/sheets.py)
 
 
-def test_hy_manager_imports_the_sample_file_and_counts_with_one_discrepancy(
+def hy_manager_imports_the_sample_file_and_counts_with_one_discrepancy(
     visit: Callable[[str], Visitor], tmp_path: Path
 ) -> None:
     manager = visit("hy_manager")

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from pathlib import Path
 
 from playwright.sync_api import expect
 from stdnum.cn import ric
 
-from tests.demo.conftest import DEMO_MARKS, Visitor
-
-pytestmark = DEMO_MARKS
+from tests.demo.conftest import Visitor
 
 MATERIALS = (
     "住院病历首页",
@@ -32,8 +31,8 @@ def new_resident_id() -> str:
     return base + ric.calc_check_digit(base + "0")
 
 
-def test_window_lodges_a_filing_and_the_expert_approves_it_with_a_start_date(
-    visit: Callable[[str], Visitor],
+def window_lodges_a_filing_and_the_expert_approves_it_with_a_start_date(
+    visit: Callable[[str], Visitor], tmp_path: Path
 ) -> None:
     resident_id, name = new_resident_id(), "周建国"
 

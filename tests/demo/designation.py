@@ -6,17 +6,16 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from pathlib import Path
 
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from tests.demo.conftest import DEMO_MARKS, Visitor
-
-pytestmark = DEMO_MARKS
+from tests.demo.conftest import Visitor
 
 
-def test_hy_reviewer_accepts_inspects_passes_and_signs_an_agreement(
-    visit: Callable[[str], Visitor],
+def hy_reviewer_accepts_inspects_passes_and_signs_an_agreement(
+    visit: Callable[[str], Visitor], tmp_path: Path
 ) -> None:
     reviewer = visit("hy_reviewer")
     page = reviewer.page
