@@ -7,9 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accreditation.checklists import inspection_items, uploadable_kinds
 from accreditation.models import AssessmentResult, ViolationDecision
+from core.widgets import DateInput
 from programmes.models import Programme
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class ApplicationCreateForm(forms.Form):
@@ -58,7 +57,7 @@ class InspectionForm(forms.Form):
 class AssessmentForm(forms.Form):
     result = forms.ChoiceField(label=_("考核结果"), choices=AssessmentResult.choices)
     rectification_until = forms.DateField(
-        label=_("整改期截止日（考核不合格时填写）"), required=False, widget=DATE
+        label=_("整改期截止日（考核不合格时填写）"), required=False, widget=DateInput()
     )
     notes = forms.CharField(
         label=_("考核意见"), widget=forms.Textarea(attrs={"rows": 3}), required=False
@@ -66,7 +65,7 @@ class AssessmentForm(forms.Form):
 
 
 class ViolationForm(forms.Form):
-    found_on = forms.DateField(label=_("查实日期"), widget=DATE)
+    found_on = forms.DateField(label=_("查实日期"), widget=DateInput())
     finding = forms.CharField(label=_("违规事实"), widget=forms.Textarea(attrs={"rows": 3}))
     rule_id = forms.ChoiceField(
         label=_("依据规则"),
@@ -77,4 +76,4 @@ class ViolationForm(forms.Form):
     refused_amount = forms.DecimalField(
         label=_("拒付金额（元）"), required=False, max_digits=12, decimal_places=2
     )
-    suspended_until = forms.DateField(label=_("暂停至"), required=False, widget=DATE)
+    suspended_until = forms.DateField(label=_("暂停至"), required=False, widget=DateInput())

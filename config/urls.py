@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import ApiKeyViewSet, WhoAmIView
@@ -17,6 +19,17 @@ from pharmacies.api import EvidenceViewSet, PharmacyViewSet, StaffViewSet
 from prescriptions.api import DispensingViewSet, EligibilityViewSet
 from programmes.api import ProgrammeViewSet
 from supervision.api import FindingViewSet
+
+
+class FaviconView(RedirectView):
+    """Browsers ask for /favicon.ico on every page that names no icon (PDFs, the API's pages);
+    a 404 there is a console error on each. The icon is a static file (no CDN)."""
+
+    permanent = True
+
+    def get_redirect_url(self, *args: object, **kwargs: object) -> str:
+        return static("favicon.svg")
+
 
 router = DefaultRouter()
 # The POS calls first: a request's URL is matched against the patterns in order.
@@ -55,6 +68,7 @@ urlpatterns = [
     path("supervision/", include("supervision.urls")),
     path("dispensing/", include("prescriptions.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("favicon.ico", FaviconView.as_view(), name="favicon"),
     path("admin/", admin.site.urls),
     path("api/schema/", SchemaView.as_view(), name="schema"),
     path("api/docs/", SwaggerView.as_view(url_name="schema"), name="swagger-ui"),

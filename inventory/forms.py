@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.widgets import DateInput, DateTimeInput
 from inventory.models import (
     CounterpartyKind,
     Drug,
@@ -86,7 +87,7 @@ class PriceCapForm(forms.ModelForm):
     class Meta:
         model = PriceCap
         fields = ["programme", "price", "source", "effective_on"]
-        widgets = {"effective_on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"effective_on": DateInput()}
 
     def __init__(self, *args: Any, programmes: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -99,12 +100,8 @@ class MovementFilterForm(forms.Form):
         label=_("类型"), required=False, choices=[("", _("全部类型")), *MovementKind.choices]
     )
     drug = forms.CharField(label=_("药品（编码或名称）"), required=False, max_length=100)
-    date_from = forms.DateField(
-        label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = forms.DateField(label=_("起始日期"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("截止日期"), required=False, widget=DateInput())
 
 
 # Which inputs each hand-recorded kind asks for (inventory.services.stock_movement_enter).
@@ -222,12 +219,8 @@ class MovementForm(forms.Form):
         help_text=_("调入本店未有过的批次时填写，连同批号和日期。"),
     )
     batch_no = forms.CharField(label=_("批号"), max_length=40, required=False)
-    production_date = forms.DateField(
-        label=_("生产日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    expiry_date = forms.DateField(
-        label=_("有效期至"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    production_date = forms.DateField(label=_("生产日期"), required=False, widget=DateInput())
+    expiry_date = forms.DateField(label=_("有效期至"), required=False, widget=DateInput())
     quantity = forms.IntegerField(label=_("数量"), min_value=1)
     unit_price = forms.DecimalField(
         label=_("单价（元）"), max_digits=12, decimal_places=4, min_value=0, required=False
@@ -240,7 +233,7 @@ class MovementForm(forms.Form):
     reference = forms.CharField(label=_("单据号"), max_length=60, required=False)
     occurred_at = forms.DateTimeField(
         label=_("发生时间"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        widget=DateTimeInput(),
     )
     traceability_codes = forms.CharField(
         label=_("追溯码"),

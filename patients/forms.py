@@ -7,11 +7,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import HospitalLevel, Organisation, OrganisationKind, User
 from core.validators import validate_resident_id
+from core.widgets import DateInput
 from patients.models import InsuredType, MaterialKind, ProxyGround, ProxyMethod, RetentionReason
 from patients.selectors import expert_hospitals
 from programmes.models import Disease
-
-DATE = forms.DateInput(attrs={"type": "date"})
 
 
 class LookupForm(forms.Form):
@@ -80,7 +79,7 @@ class DecideForm(forms.Form):
         choices=[("1", _("通过")), ("0", _("不通过"))],
         coerce=lambda v: v == "1",
     )
-    starts_on = forms.DateField(label=_("待遇开始日期"), required=False, widget=DATE)
+    starts_on = forms.DateField(label=_("待遇开始日期"), required=False, widget=DateInput())
     reason = forms.CharField(
         label=_("意见（不通过时须填写，可打印给患者）"),
         required=False,
@@ -123,8 +122,8 @@ class ChooseForm(forms.Form):
 
 class StayForm(forms.Form):
     resident_id = forms.CharField(label=_("患者身份证号"), max_length=18)
-    admitted_on = forms.DateField(label=_("入院日期"), widget=DATE)
-    discharged_on = forms.DateField(label=_("出院日期"), required=False, widget=DATE)
+    admitted_on = forms.DateField(label=_("入院日期"), widget=DateInput())
+    discharged_on = forms.DateField(label=_("出院日期"), required=False, widget=DateInput())
 
 
 class StayImportForm(forms.Form):
@@ -132,7 +131,7 @@ class StayImportForm(forms.Form):
 
 
 class DischargeForm(forms.Form):
-    discharged_on = forms.DateField(label=_("出院日期"), widget=DATE)
+    discharged_on = forms.DateField(label=_("出院日期"), widget=DateInput())
 
 
 class RetentionForm(forms.Form):
@@ -150,8 +149,8 @@ class ProxyForm(forms.Form):
     proxy_resident_id = forms.CharField(label=_("代购人身份证号"), max_length=18, required=False)
     relationship = forms.CharField(label=_("与患者关系"), max_length=30, required=False)
     postal_address = forms.CharField(label=_("邮寄地址"), max_length=200, required=False)
-    valid_from = forms.DateField(label=_("生效日期"), widget=DATE)
-    valid_until = forms.DateField(label=_("截止日期"), required=False, widget=DATE)
+    valid_from = forms.DateField(label=_("生效日期"), widget=DateInput())
+    valid_until = forms.DateField(label=_("截止日期"), required=False, widget=DateInput())
 
 
 class HospitalWindowForm(forms.Form):

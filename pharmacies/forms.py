@@ -3,10 +3,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.widgets import DateInput
 from pharmacies.models import EvidenceKind, Pharmacy, StaffMember
 from pharmacies.services import PROFILE_FIELDS, STAFF_FIELDS
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class ProfileForm(forms.ModelForm):
@@ -14,10 +13,10 @@ class ProfileForm(forms.ModelForm):
         model = Pharmacy
         fields = PROFILE_FIELDS
         widgets = {
-            "opened_on": DATE,
-            "business_licence_expires_on": DATE,
-            "drug_licence_expires_on": DATE,
-            "lease_ends_on": DATE,
+            "opened_on": DateInput(),
+            "business_licence_expires_on": DateInput(),
+            "drug_licence_expires_on": DateInput(),
+            "lease_ends_on": DateInput(),
         }
 
 
@@ -25,12 +24,14 @@ class StaffForm(forms.ModelForm):
     class Meta:
         model = StaffMember
         fields = STAFF_FIELDS
-        widgets = {"filed_on": DATE, "hired_on": DATE, "left_on": DATE}
+        widgets = {"filed_on": DateInput(), "hired_on": DateInput(), "left_on": DateInput()}
 
 
 class EvidenceForm(forms.Form):
     kind = forms.ChoiceField(label=_("材料类型"), choices=EvidenceKind.choices)
-    month = forms.DateField(label=_("所属月份（工资表、银行流水）"), required=False, widget=DATE)
+    month = forms.DateField(
+        label=_("所属月份（工资表、银行流水）"), required=False, widget=DateInput()
+    )
     file = forms.FileField(label=_("文件（PDF、JPEG、PNG）"))
 
 

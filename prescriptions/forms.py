@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.widgets import DateInput
 from inventory.models import Drug
 from patients.models import InsuredType
 from prescriptions.models import PrescriptionKind, PrescriptionSource
@@ -95,9 +96,7 @@ class RecordForm(forms.Form):
     )
     institution_name = forms.CharField(label=_("开方机构"), max_length=100)
     physician_name = forms.CharField(label=_("处方医师"), max_length=50)
-    issued_on = forms.DateField(
-        label=_("开具日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    issued_on = forms.DateField(label=_("开具日期"), widget=DateInput())
     kind = forms.ChoiceField(
         label=_("处方类型"),
         choices=PrescriptionKind.choices,

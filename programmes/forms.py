@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.models import HolidayOverride
+from core.widgets import DateInput
 from patients.models import InsuredType
 from programmes.models import Programme
 from programmes.parameters import EDITABLE_FIELDS
@@ -59,8 +60,8 @@ class ProgrammeParametersForm(forms.ModelForm[Programme]):
         model = Programme
         fields = EDITABLE_FIELDS
         widgets = {
-            "valid_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "valid_until": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "valid_from": DateInput(),
+            "valid_until": DateInput(),
         }
 
 
@@ -68,7 +69,7 @@ class HolidayOverrideForm(forms.ModelForm[HolidayOverride]):
     class Meta:
         model = HolidayOverride
         fields = ["date", "is_working_day", "name"]
-        widgets = {"date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        widgets = {"date": DateInput()}
 
 
 def jsonish(value: Any) -> str:

@@ -190,7 +190,7 @@ def choose_redis(purpose: str, redis_url: str, reachable: Callable[[str], bool])
 
 def untraversable_ancestors(path: Path) -> list[Path]:
     """The folders above `path` that other users cannot pass through (no o+x)."""
-    return [p for p in path.parents if not p.stat().st_mode & stat.S_IXOTH]
+    return [p for p in path.parents if p.exists() and not p.stat().st_mode & stat.S_IXOTH]
 
 
 def ensure_traversable(path: Path) -> None:

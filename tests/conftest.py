@@ -10,6 +10,7 @@ from django.utils import translation
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import Browser, sync_playwright
 
 from accounts.models import Organisation, OrganisationKind, Role, User
 from accounts.selectors import memberships_for_user, user_has_totp, user_requires_second_factor
@@ -130,3 +131,17 @@ def _reference_data_for_transactional_tests(
     if transactional:
         with django_db_blocker.unblock():
             ensure_reference_data()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """One Chromium per test process, for tests/browser and tests/demo alike: Playwright's sync
+    API runs one event loop per thread, so a second `sync_playwright()` would fail."""
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        yield browser
+        browser.close()

@@ -23,6 +23,7 @@ from patients.models import (
     Roster,
 )
 from patients.services import enrolment_choose_institution
+from tests.browserlike import form_as_submitted
 from tests.conftest import login
 from tests.factories import member
 from tests.patients.helpers import (
@@ -506,3 +507,30 @@ def test_outsiders_get_404_on_stay_discharge_and_institution_choice() -> None:
     owner = _as(clerk(h, username="owner"))
     owner.post(url, {"organisation": pharmacy.pk})
     assert e.choices.get().organisation == pharmacy
+
+
+def test_expert_approves_with_the_rendered_start_date_posted_back_unchanged() -> None:
+    # Given a filing assigned to an expert, whose page pre-fills today as the start date
+    h = hospital()
+    with time_machine.travel(APRIL, tick=False):
+        filing = lodge(patient())
+        from patients.services import filing_assign, filing_preliminary_review, roster_submit
+
+        hc = clerk(h, username="hosp_clerk")
+        filing_preliminary_review(filing=filing, passed=True, reason="", actor=hc, organisation=h)
+        roster_submit(hospital=h, actor=hc)
+        officer = member(Role.BENEFITS_OFFICER, organisation=bureau(), username="officer")
+        expert = member(Role.EXPERT_REVIEWER, organisation=bureau(), username="expert")
+        filing_assign(filing=filing, expert=expert, actor=officer, organisation=bureau())
+        e = _as(expert)
+        # When the expert submits the decision form as the zh-hans page renders it
+        page = e.get(f"/tm/filings/{filing.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+        action = f"/tm/filings/{filing.pk}/decide/"
+        data, raw = form_as_submitted(page.content.decode(), action)
+        done = e.post(action, data, follow=True)
+    # Then the filing is approved from the date shown, not refused with 须填写待遇开始日期
+    assert "须填写待遇开始日期" not in done.content.decode()
+    filing.refresh_from_db()
+    assert filing.status == FilingStatus.APPROVED
+    assert Enrolment.objects.get(filing=filing).starts_on.isoformat() == "2027-04-12"
+    assert raw["starts_on"] == "2027-04-12"  # ISO, the only form <input type="date"> keeps
