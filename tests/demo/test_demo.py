@@ -41,14 +41,7 @@ def test_every_role_does_its_main_job_on_the_demo(
             journey(visit, folder)
 
     with subtests.test(msg="make run stops on one SIGTERM to its process group"):
+        # The Makefile's exit trap ignores a second signal (make forwards SIGTERM to the
+        # recipe's shell again), so it always reaches `machine.py stop`.
         left = demo.stop()
-        if left == [f"the embedded PostgreSQL (PID {demo.postgres_pid})"] and (
-            "Error 143" in demo.log_tail(5)
-        ):
-            # Diagnosed, in a file this suite may not change: GNU make forwards SIGTERM to the
-            # recipe's shell; when that second signal arrives while the shell runs its EXIT
-            # trap, `trap 'exit 130' INT TERM` ends the trap before `machine.py stop`
-            # (make then reports Error 143, not 130). Fix: `trap '' INT TERM` first thing in
-            # the EXIT trap of the Makefile's run recipe. The PostgreSQL left was stopped.
-            pytest.xfail("make run left its embedded PostgreSQL running (Makefile EXIT-trap race)")
         assert left == [], f"still running: {left}\n{demo.log_tail()}"
