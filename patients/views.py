@@ -19,6 +19,7 @@ from openpyxl import Workbook
 from accounts.models import OrganisationKind, Role, User
 from accounts.permissions import principal_of, require_role
 from core.errors import DomainError
+from core.exports import spreadsheet_row
 from core.pdf import render_pdf
 from patients import services
 from patients.forms import (
@@ -440,15 +441,17 @@ def roster_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     )
     for f in ctx["filings"]:
         sheet.append(
-            [
-                f.number,
-                f.patient.name,
-                f.patient.masked_id,
-                f.patient.get_insured_type_display(),
-                f.disease.name,
-                f.window.name,
-                f.lodged_on.isoformat(),
-            ]
+            spreadsheet_row(
+                [
+                    f.number,
+                    f.patient.name,
+                    f.patient.masked_id,
+                    f.patient.get_insured_type_display(),
+                    f.disease.name,
+                    f.window.name,
+                    f.lodged_on.isoformat(),
+                ]
+            )
         )
     out = BytesIO()
     book.save(out)
