@@ -15,6 +15,7 @@ from accounts.models import BUREAU_ROLES, Role
 from accounts.permissions import principal_of, require_role
 from core.errors import DomainError
 from core.pdf import render_pdf
+from core.uploads import StoredFileMissing, missing_file_response, read_stored_file
 from inventory import imports, sheets
 from inventory.files import sniff_spreadsheet
 from inventory.forms import (
@@ -226,8 +227,11 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_role(*PHARMACY_ROLES)
 def import_file(request: HttpRequest, pk: int) -> HttpResponse:
     record = access_import_for_principal(principal_of(request), pk)
-    with record.file.open("rb") as handle:
-        return _download(handle.read(), record.original_name, "application/octet-stream")
+    try:
+        content = read_stored_file(record.file)
+    except StoredFileMissing:
+        return missing_file_response()
+    return _download(content, record.original_name, "application/octet-stream")
 
 
 @require_role(*PHARMACY_ROLES)
@@ -352,8 +356,11 @@ def stocktake_counted_file(request: HttpRequest, pk: int) -> HttpResponse:
     stocktake = access_stocktake_for_principal(principal_of(request), pk)
     if not stocktake.sheet:
         raise Http404
-    with stocktake.sheet.open("rb") as handle:
-        return _download(handle.read(), "实盘表.xlsx", XLSX)
+    try:
+        content = read_stored_file(stocktake.sheet)
+    except StoredFileMissing:
+        return missing_file_response()
+    return _download(content, "实盘表.xlsx", XLSX)
 
 
 @require_POST

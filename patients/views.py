@@ -21,6 +21,7 @@ from accounts.permissions import principal_of, require_role
 from core.errors import DomainError
 from core.exports import spreadsheet_row
 from core.pdf import render_pdf
+from core.uploads import missing_file_response
 from patients import services
 from patients.forms import (
     AssignForm,
@@ -336,7 +337,11 @@ def material_upload(request: HttpRequest, pk: int) -> HttpResponse:
 @require_role(*FILING_ROLES)
 def material_download(request: HttpRequest, pk: int) -> HttpResponse:
     material = access_material_for_principal(principal_of(request), pk)
-    response: Any = FileResponse(material.file.open("rb"), content_type=material.content_type)
+    try:
+        handle = material.file.open("rb")
+    except (FileNotFoundError, ValueError):
+        return missing_file_response()
+    response: Any = FileResponse(handle, content_type=material.content_type)
     return cast(HttpResponse, response)
 
 
