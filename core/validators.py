@@ -4,7 +4,9 @@ and bad input (NUL, control characters, impossible dates)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -123,3 +125,44 @@ def validate_plausible_date(value: date | datetime) -> None:
             code="date_out_of_range",
             params={"earliest": EARLIEST_DATE.isoformat(), "latest": latest.isoformat()},
         )
+
+
+def validate_near_date(value: date | datetime) -> None:
+    """Hire, filing and leave dates: from 1900 up to a year ahead (a contract signed early)."""
+    day = _as_date(value)
+    latest = timezone.localdate() + timedelta(days=366)
+    if day < EARLIEST_DATE or day > latest:
+        raise ValidationError(
+            _("日期须在 %(earliest)s 至 %(latest)s 之间。"),
+            code="date_out_of_range",
+            params={"earliest": EARLIEST_DATE.isoformat(), "latest": latest.isoformat()},
+        )
+
+
+def field_errors(
+    instance: Any,
+    *,
+    single_line: tuple[str, ...] = (),
+    multi_line: tuple[str, ...] = (),
+    dates: dict[str, Callable[[Any], None]] | None = None,
+) -> dict[str, list[ValidationError]]:
+    """For a model's clean(): each named text and date field checked, the message led by the
+    field's label so that it names the field wherever it is shown (form, API, import)."""
+    errors: dict[str, list[ValidationError]] = {}
+    checks: list[tuple[str, Callable[[Any], None]]] = [
+        *((name, validate_single_line_text) for name in single_line),
+        *((name, validate_multi_line_text) for name in multi_line),
+        *((dates or {}).items()),
+    ]
+    for name, check in checks:
+        value = getattr(instance, name)
+        if value in (None, ""):
+            continue
+        try:
+            check(value)
+        except ValidationError as exc:
+            label = instance._meta.get_field(name).verbose_name
+            errors.setdefault(name, []).extend(
+                ValidationError(f"{label}：{message}") for message in exc.messages
+            )
+    return errors

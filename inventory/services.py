@@ -1493,6 +1493,8 @@ def price_cap_set(
 
     if not reason.strip():
         raise DomainError(_("请填写修改原因。"), field="reason")
+    if price is None or price <= 0:
+        raise DomainError(_("限价：须大于 0 元。"), field="price")
     with transaction.atomic():
         cap = PriceCap.objects.select_for_update().filter(
             drug=drug, basis=basis, effective_on=effective_on

@@ -16,6 +16,7 @@ from accounts.models import Organisation, OrganisationKind, Role
 from accounts.principal import Principal
 from accounts.selectors import organisations_visible_to
 from core.errors import DomainError
+from core.validators import validate_single_line_text
 from patients import services
 from patients.models import Filing, HospitalStay, InsuredType, MaterialKind
 from patients.selectors import expert_hospitals, filings_for_principal, patient_by_resident_id
@@ -69,10 +70,14 @@ class FilingSerializer(serializers.ModelSerializer):
 
 class FilingLodgeSerializer(serializers.Serializer):
     resident_id = serializers.CharField(max_length=18)
-    name = serializers.CharField(max_length=50)
+    name = serializers.CharField(max_length=50, validators=[validate_single_line_text])
     insured_type = serializers.ChoiceField(choices=InsuredType.choices)
-    social_security_card_no = serializers.CharField(max_length=30, required=False, default="")
-    phone = serializers.CharField(max_length=30, required=False, default="")
+    social_security_card_no = serializers.CharField(
+        max_length=30, required=False, default="", validators=[validate_single_line_text]
+    )
+    phone = serializers.CharField(
+        max_length=30, required=False, default="", validators=[validate_single_line_text]
+    )
     disease_code = serializers.CharField(max_length=20)
     reviewing_hospital_id = serializers.IntegerField(required=False, allow_null=True)
     records_hospital = serializers.CharField(max_length=100)

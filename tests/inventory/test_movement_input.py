@@ -81,3 +81,24 @@ def test_transfer_in_to_a_known_expired_batch_is_refused(
     with pytest.raises(DomainError) as refused:
         enter(pharmacy, K.TRANSFER_IN, 1, day=13, batch=old, **TRANSFER)
     assert refused.value.field == "batch"
+
+
+@pytest.mark.parametrize("price", ["-1.00", "0"])
+def test_negative_or_zero_price_cap_is_refused_naming_the_price(
+    catalogue: dict[str, Drug], price: str
+) -> None:
+    from accounts.models import Role
+    from inventory.services import price_cap_set
+    from tests.factories import member
+
+    with pytest.raises(DomainError) as refused:
+        price_cap_set(
+            drug=catalogue["amlodipine"],
+            basis="hospital_listed",
+            price=Decimal(price),
+            source="湖南省挂网",
+            effective_on=date(2026, 8, 1),
+            actor=member(Role.BUREAU_ADMIN),
+            reason="更正",
+        )
+    assert refused.value.field == "price"
