@@ -11,6 +11,7 @@ test named for the input, next to the code it fixes.
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 import time
@@ -39,11 +40,13 @@ from tests.prescriptions.helpers import world
 
 pytestmark = pytest.mark.django_db
 
-EXAMPLES_PER_MODE = 4  # per operation and generation mode: keeps the module near a minute
+EXAMPLES_PER_MODE = 3  # per operation and mode: the module takes about a minute on 2 workers
 MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
 
 
+@functools.cache
 def _schema() -> Any:
+    """Generated once per process (about 3 s): the three tests share it."""
     generated = SchemaGenerator().get_schema(request=None, public=True)
     loaded = schemathesis.openapi.from_dict(generated)
     loaded.app = PortalHandler()
