@@ -45,6 +45,7 @@ from accreditation.selectors import (
     worklist,
 )
 from core.errors import DomainError
+from core.exports import spreadsheet_row
 from core.models import AuditAction
 from core.pdf import render_pdf
 from core.uploads import private_file_response
@@ -489,15 +490,17 @@ def public_designated_xlsx(request: HttpRequest, code: str) -> HttpResponse:
         seen.add(d.pharmacy_id)
         p = d.pharmacy
         ws.append(
-            [
-                len(seen),
-                p.name,
-                p.credit_code,
-                p.address,
-                p.region.name,
-                d.starts_on.isoformat(),
-                d.ends_on.isoformat(),
-            ]
+            spreadsheet_row(
+                [
+                    len(seen),
+                    p.name,
+                    p.credit_code,
+                    p.address,
+                    p.region.name,
+                    d.starts_on.isoformat(),
+                    d.ends_on.isoformat(),
+                ]
+            )
         )
     buffer = BytesIO()
     wb.save(buffer)

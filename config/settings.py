@@ -335,6 +335,26 @@ REST_FRAMEWORK = {
     # Calls per API key (accounts.api_auth; the rate is API_KEY_RATE below).
     "DEFAULT_THROTTLE_CLASSES": ["accounts.api_auth.ApiKeyRateThrottle"],
 }
+
+# --- Input hardening: no 500 from any input (issue 12.6).
+# NUL bytes in the path, query string or a url-encoded form are refused with a 400 before any
+# view (PostgreSQL refuses NUL in text); placed right after the locale, so the message is in
+# the user's language, and in both stacks (core.handlers).
+for _stack in (MIDDLEWARE, API_KEY_MIDDLEWARE):
+    _stack.insert(
+        _stack.index("core.middleware.ChineseFirstLocaleMiddleware") + 1,
+        "core.middleware.RefuseNulBytesMiddleware",
+    )
+# JSON bodies: nesting limit and no NUL (core.parsers); DRF's form and multipart parsers as usual.
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
+    "core.parsers.SafeJSONParser",
+    "rest_framework.parsers.FormParser",
+    "rest_framework.parsers.MultiPartParser",
+]
+DINGDIAN_MAX_JSON_DEPTH = env.int("DINGDIAN_MAX_JSON_DEPTH", default=32)
+# API lists: `limit` is capped (an absurd one would reach the SQL), offset clamped.
+REST_FRAMEWORK["DEFAULT_PAGINATION_CLASS"] = "core.pagination.Pagination"
+DINGDIAN_API_MAX_LIMIT = env.int("DINGDIAN_API_MAX_LIMIT", default=500)
 SPECTACULAR_SETTINGS = {
     "TITLE": "定点 Dingdian API",
     "DESCRIPTION": (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 
@@ -80,6 +80,14 @@ class RequestContextMiddleware:
     variable while it is served, so `core.audit.audit_record` and the JSON log lines know the
     request ID, client IP and user agent without every service taking the request."""
 
+
+class RefuseNulBytesMiddleware:
+    """A NUL byte (0x00) in the path, the query string or a url-encoded form answers 400
+    with the place named: PostgreSQL refuses NUL in text ("A string literal cannot contain
+    NUL"), so letting it through to a filter or a path lookup would end in a 500. JSON
+    bodies are checked by the API's parser (core.parsers), multipart fields by the form and
+    serializer fields (ProhibitNullCharactersValidator)."""
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
@@ -94,3 +102,26 @@ class RequestContextMiddleware:
             _current_request.reset(token)
         response.headers.setdefault("X-Request-ID", request_id)
         return response
+        where = self._nul_in(request)
+        if where is not None:
+            from core.validators import nul_byte_message
+
+            message = str(nul_byte_message(where))
+            if request.path_info.startswith("/api/"):
+                return JsonResponse({"detail": message, "field": where}, status=400)
+            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+    @staticmethod
+    def _nul_in(request: HttpRequest) -> str | None:
+        if "\x00" in request.path_info:
+            return "path"
+        for key, values in request.GET.lists():
+            if "\x00" in key or any("\x00" in v for v in values):
+                return key.replace("\x00", "")
+        content_type = request.content_type or ""
+        if request.method == "POST" and content_type == "application/x-www-form-urlencoded":
+            for key, values in request.POST.lists():
+                if "\x00" in key or any("\x00" in v for v in values):
+                    return key.replace("\x00", "")
+        return None

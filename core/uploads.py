@@ -9,7 +9,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseNotFound
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
@@ -63,10 +63,38 @@ def check_xlsx(data: bytes) -> None:
         raise DomainError(_("Excel 文件解压后异常巨大（疑似压缩炸弹），已拒绝。"), field="file")
 
 
+class StoredFileMissing(Exception):
+    """A record names a stored file that is no longer on disk (restored database without
+    its media, a file removed by hand)."""
+
+
+def read_stored_file(file: File, size: int | None = None) -> bytes:
+    """The content of a stored upload (or its first `size` bytes); StoredFileMissing when
+    the record has no file or the file is not on disk."""
+    if not file:
+        raise StoredFileMissing(str(getattr(file, "name", "") or ""))
+    try:
+        with file.open("rb") as handle:
+            return handle.read() if size is None else handle.read(size)
+    except (FileNotFoundError, IsADirectoryError) as exc:
+        raise StoredFileMissing(file.name or "") from exc
+
+
+def missing_file_response() -> HttpResponse:
+    """404 with a message the user can act on, instead of a 500."""
+    return HttpResponseNotFound(
+        _("文件在服务器上已不存在（可能已被移除），请联系管理员或重新上传。"),
+        content_type="text/plain; charset=utf-8",
+    )
+
+
 def private_file_response(file: File, content_type: str, filename: str) -> HttpResponse:
-    """Serve a stored upload (after the caller's permission check) as a download."""
-    with file.open("rb") as handle:
-        content = handle.read()
+    """Serve a stored upload (after the caller's permission check) as a download; a file
+    missing on disk answers 404 with a message."""
+    try:
+        content = read_stored_file(file)
+    except StoredFileMissing:
+        return missing_file_response()
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     response["X-Content-Type-Options"] = "nosniff"

@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import OnlySentFieldsMixin
 from core.widgets import DateInput, DateTimeInput
 from inventory.models import (
     CounterpartyKind,
@@ -33,7 +34,7 @@ class ReviewForm(forms.Form):
     )
 
 
-class DrugForm(forms.ModelForm):
+class DrugForm(OnlySentFieldsMixin, forms.ModelForm):
     reason = forms.CharField(label=_("修改原因"), max_length=200)
 
     class Meta:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook, load_workbook
 
+from core.exports import spreadsheet_row
 from inventory.files import decode_csv
 from inventory.models import (
     APPROVAL_NUMBER_RE,
@@ -319,7 +320,7 @@ def write_csv(rows: Iterator[list[Any]] | list[list[Any]]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(HEADERS)
-    writer.writerows(rows)
+    writer.writerows(spreadsheet_row(r) for r in rows)
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -328,7 +329,7 @@ def write_xlsx(rows: Iterator[list[Any]] | list[list[Any]], *, title: str = "进
     sheet = workbook.create_sheet(title)
     sheet.append(HEADERS)
     for row in rows:
-        sheet.append(row)
+        sheet.append(spreadsheet_row(row))
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

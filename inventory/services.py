@@ -23,6 +23,7 @@ from core.calendar import WorkingCalendar, load_calendar
 from core.errors import DomainError, RuleViolation, TransitionNotAllowed
 from core.notifications import notification_send
 from core.prepared import insert, prepared_cursor
+from core.validators import EARLIEST_DATE
 from inventory import imports, staging
 from inventory.files import sniff_spreadsheet
 from inventory.models import (
@@ -493,6 +494,24 @@ def stock_movement_enter(
         raise DomainError(_("报损、销毁须填写原因。"), field="reason")
     if kind == MovementKind.SALE and unit_price is None:
         raise DomainError(_("销售须填写单价。"), field="unit_price")
+    if kind == MovementKind.SALE and unit_price is not None and unit_price <= 0:
+        raise DomainError(_("单价：销售单价须大于 0 元。"), field="unit_price")
+    occurred_on = timezone.localdate(occurred_at)
+    if occurred_on < EARLIEST_DATE:
+        raise DomainError(_("发生时间：日期不合理。"), field="occurred_at")
+    if pharmacy.opened_on is not None and occurred_on < pharmacy.opened_on:
+        raise DomainError(
+            _("发生时间：不能早于本药店的正式经营日期 %s。") % pharmacy.opened_on.isoformat(),
+            field="occurred_at",
+        )
+    if kind == MovementKind.TRANSFER_IN:
+        expiry = new_batch.expiry_date if batch is None and new_batch is not None else None
+        expiry = batch.expiry_date if batch is not None else expiry
+        if expiry is not None and expiry < timezone.localdate():
+            raise DomainError(
+                _("有效期至：该批次已于 %s 过期，不能调入。") % expiry.isoformat(),
+                field="expiry_date" if batch is None else "batch",
+            )
     with transaction.atomic():
         _stocktakes_lock(pharmacy)
         closed = stock_closed_until(pharmacy)
@@ -1403,6 +1422,8 @@ def price_cap_set(
 
     if not reason.strip():
         raise DomainError(_("请填写修改原因。"), field="reason")
+    if price is None or price <= 0:
+        raise DomainError(_("限价：须大于 0 元。"), field="price")
     with transaction.atomic():
         cap = PriceCap.objects.select_for_update().filter(
             drug=drug, programme=programme, effective_on=effective_on

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 
 from core.errors import DomainError
+from core.exports import spreadsheet_cell, spreadsheet_row
 from inventory.models import StockBatch, Stocktake
 
 SHEET_HEADERS = [
@@ -47,7 +48,7 @@ def count_sheet_xlsx(stocktake: Stocktake) -> bytes:
     sheet.append(
         [
             _("药店"),
-            stocktake.pharmacy.name,
+            spreadsheet_cell(stocktake.pharmacy.name),
             _("盘点期"),
             f"{stocktake.period_start} — {stocktake.period_end}",
         ]
@@ -57,18 +58,20 @@ def count_sheet_xlsx(stocktake: Stocktake) -> bytes:
     for batch, expected in count_sheet_batches(stocktake):
         drug = batch.drug
         sheet.append(
-            [
-                batch.pk,
-                drug.insurance_code,
-                drug.generic_name,
-                drug.specification,
-                drug.manufacturer,
-                batch.batch_no,
-                batch.expiry_date.isoformat() if batch.expiry_date else "",
-                None if stocktake.blind else expected,
-                None,
-                None,
-            ]
+            spreadsheet_row(
+                [
+                    batch.pk,
+                    drug.insurance_code,
+                    drug.generic_name,
+                    drug.specification,
+                    drug.manufacturer,
+                    batch.batch_no,
+                    batch.expiry_date.isoformat() if batch.expiry_date else "",
+                    None if stocktake.blind else expected,
+                    None,
+                    None,
+                ]
+            )
         )
     out = io.BytesIO()
     workbook.save(out)

@@ -17,6 +17,7 @@ from accounts.permissions import principal_of, require_role
 from core.errors import DomainError
 from core.models import AuditAction
 from core.pdf import render_pdf
+from core.uploads import StoredFileMissing, missing_file_response, read_stored_file
 from inventory import imports, sheets
 from inventory.files import sniff_spreadsheet
 from inventory.forms import (
@@ -229,8 +230,11 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def import_file(request: HttpRequest, pk: int) -> HttpResponse:
     record = access_import_for_principal(principal_of(request), pk)
     audit(request, action=AuditAction.FILE_DOWNLOAD, obj=record, detail=record.original_name)
-    with record.file.open("rb") as handle:
-        return _download(handle.read(), record.original_name, "application/octet-stream")
+    try:
+        content = read_stored_file(record.file)
+    except StoredFileMissing:
+        return missing_file_response()
+    return _download(content, record.original_name, "application/octet-stream")
 
 
 @require_role(*PHARMACY_ROLES)
@@ -363,8 +367,11 @@ def stocktake_counted_file(request: HttpRequest, pk: int) -> HttpResponse:
         region_id=stocktake.pharmacy.organisation.region_id,
         detail="counted sheet",
     )
-    with stocktake.sheet.open("rb") as handle:
-        return _download(handle.read(), "实盘表.xlsx", XLSX)
+    try:
+        content = read_stored_file(stocktake.sheet)
+    except StoredFileMissing:
+        return missing_file_response()
+    return _download(content, "实盘表.xlsx", XLSX)
 
 
 @require_POST

@@ -18,6 +18,7 @@ from accounts.principal import Principal
 from accounts.selectors import organisations_visible_to
 from core.errors import DomainError
 from core.models import AuditAction
+from core.validators import validate_single_line_text
 from patients import services
 from patients.models import Filing, HospitalStay, InsuredType, MaterialKind
 from patients.permissions import access_stay_for_principal, assert_may_record_stays
@@ -72,10 +73,14 @@ class FilingSerializer(serializers.ModelSerializer):
 
 class FilingLodgeSerializer(serializers.Serializer):
     resident_id = serializers.CharField(max_length=18)
-    name = serializers.CharField(max_length=50)
+    name = serializers.CharField(max_length=50, validators=[validate_single_line_text])
     insured_type = serializers.ChoiceField(choices=InsuredType.choices)
-    social_security_card_no = serializers.CharField(max_length=30, required=False, default="")
-    phone = serializers.CharField(max_length=30, required=False, default="")
+    social_security_card_no = serializers.CharField(
+        max_length=30, required=False, default="", validators=[validate_single_line_text]
+    )
+    phone = serializers.CharField(
+        max_length=30, required=False, default="", validators=[validate_single_line_text]
+    )
     disease_code = serializers.CharField(max_length=20)
     reviewing_hospital_id = serializers.IntegerField(required=False, allow_null=True)
     records_hospital = serializers.CharField(max_length=100)

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import HospitalLevel, Organisation, OrganisationKind, User
-from core.validators import validate_resident_id
+from core.validators import validate_resident_id, validate_single_line_text
 from core.widgets import DateInput
 from patients.models import InsuredType, MaterialKind, ProxyGround, ProxyMethod, RetentionReason
 from patients.selectors import expert_hospitals
@@ -21,7 +21,7 @@ class LodgeForm(forms.Form):
     resident_id = forms.CharField(
         label=_("居民身份证号"), max_length=18, validators=[validate_resident_id]
     )
-    name = forms.CharField(label=_("姓名"), max_length=50)
+    name = forms.CharField(label=_("姓名"), max_length=50, validators=[validate_single_line_text])
     insured_type = forms.ChoiceField(label=_("参保类型"), choices=InsuredType.choices)
     social_security_card_no = forms.CharField(
         label=_("社会保障卡号"), max_length=30, required=False

@@ -20,8 +20,10 @@ from accounts.audit import audit
 from accounts.models import OrganisationKind, Role, User
 from accounts.permissions import principal_of, require_role
 from core.errors import DomainError
+from core.exports import spreadsheet_row
 from core.models import AuditAction
 from core.pdf import render_pdf
+from core.uploads import missing_file_response
 from patients import services
 from patients.forms import (
     AssignForm,
@@ -361,7 +363,11 @@ def material_download(request: HttpRequest, pk: int) -> HttpResponse:
         region_id=material.filing.patient.region_id,
         detail=f"filing {material.filing.number} material {material.kind}",
     )
-    response: Any = FileResponse(material.file.open("rb"), content_type=material.content_type)
+    try:
+        handle = material.file.open("rb")
+    except (FileNotFoundError, ValueError):
+        return missing_file_response()
+    response: Any = FileResponse(handle, content_type=material.content_type)
     return cast(HttpResponse, response)
 
 
@@ -472,15 +478,17 @@ def roster_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     )
     for f in ctx["filings"]:
         sheet.append(
-            [
-                f.number,
-                f.patient.name,
-                f.patient.masked_id,
-                f.patient.get_insured_type_display(),
-                f.disease.name,
-                f.window.name,
-                f.lodged_on.isoformat(),
-            ]
+            spreadsheet_row(
+                [
+                    f.number,
+                    f.patient.name,
+                    f.patient.masked_id,
+                    f.patient.get_insured_type_display(),
+                    f.disease.name,
+                    f.window.name,
+                    f.lodged_on.isoformat(),
+                ]
+            )
         )
     out = BytesIO()
     book.save(out)

@@ -3,12 +3,13 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import OnlySentFieldsMixin
 from core.widgets import DateInput
 from pharmacies.models import EvidenceKind, Pharmacy, StaffMember
 from pharmacies.services import PROFILE_FIELDS, STAFF_FIELDS
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(OnlySentFieldsMixin, forms.ModelForm):
     class Meta:
         model = Pharmacy
         fields = PROFILE_FIELDS
@@ -35,8 +36,9 @@ class EvidenceForm(forms.Form):
     file = forms.FileField(label=_("文件（PDF、JPEG、PNG）"))
 
 
-class StaffEditForm(StaffForm):
-    """Editing keeps the resident ID out of the page: it is shown masked only."""
+class StaffEditForm(OnlySentFieldsMixin, StaffForm):
+    """Editing keeps the resident ID out of the page: it is shown masked only. Fields the
+    request did not send are left as they are."""
 
     class Meta(StaffForm.Meta):
         fields = [f for f in STAFF_FIELDS if f != "resident_id"]

@@ -9,13 +9,22 @@ from __future__ import annotations
 from datetime import date
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Organisation, Region
 from core.history import history_user
-from core.validators import mask_resident_id, validate_credit_code, validate_resident_id
+from core.validators import (
+    field_errors,
+    mask_resident_id,
+    validate_credit_code,
+    validate_near_date,
+    validate_past_date,
+    validate_plausible_date,
+    validate_resident_id,
+)
 
 
 class PremisesTenure(models.TextChoices):
@@ -81,6 +90,20 @@ class Pharmacy(models.Model):
     def __str__(self) -> str:
         return self.organisation.name
 
+    def clean(self) -> None:
+        errors = field_errors(
+            self,
+            single_line=("address", "business_licence_no", "drug_licence_no"),
+            dates={
+                "opened_on": validate_past_date,
+                "business_licence_expires_on": validate_plausible_date,
+                "drug_licence_expires_on": validate_plausible_date,
+                "lease_ends_on": validate_plausible_date,
+            },
+        )
+        if errors:
+            raise ValidationError(errors)
+
     @property
     def name(self) -> str:
         return self.organisation.name
@@ -121,6 +144,27 @@ class StaffMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.get_post_display()}）"
+
+    def clean(self) -> None:
+        errors = field_errors(
+            self,
+            single_line=("name", "certificate_no"),
+            dates={
+                "hired_on": validate_near_date,
+                "left_on": validate_near_date,
+                "filed_on": validate_near_date,
+            },
+        )
+        if self.hired_on and self.left_on and self.left_on < self.hired_on:
+            errors.setdefault("left_on", []).append(
+                ValidationError(
+                    _("离职日期（%(left)s）不能早于入职日期（%(hired)s）。"),
+                    params={"left": self.left_on, "hired": self.hired_on},
+                    code="left_before_hired",
+                )
+            )
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def masked_resident_id(self) -> str:

@@ -525,6 +525,11 @@ def dispensing_submit(
                 "HY-G10",
                 _("%(drug)s 不在“%(d)s”的用药范围内。") % {"drug": drug, "d": disease.name},
             )
+        if line.unit_price <= 0:
+            # A sale at 0 (or less) is a typing slip or a disguised gift: never settled.
+            raise DomainError(
+                _("单价：%(drug)s 的售价须大于 0 元。") % {"drug": drug}, field="unit_price"
+            )
         cap = price_cap_of(item.listed_price, programme)
         if cap is None or line.unit_price > cap:
             raise RuleViolation(

@@ -25,7 +25,13 @@ from accounts.permissions import principal_of, require_role
 from core.errors import DomainError, RuleViolation
 from core.models import AuditAction
 from core.pdf import render_pdf
-from core.uploads import MAGIC, private_file_response
+from core.uploads import (
+    MAGIC,
+    StoredFileMissing,
+    missing_file_response,
+    private_file_response,
+    read_stored_file,
+)
 from core.validators import mask_resident_id, normalise_resident_id
 from inventory.models import DiseaseDrug, Drug
 from inventory.selectors import pharmacies_for_principal, pharmacy_of_principal
@@ -736,8 +742,10 @@ def prescription_seal(request: HttpRequest, pk: int) -> HttpResponse:
     prescription = access_prescription_for_principal(principal_of(request), pk)
     if not prescription.seal_image:
         raise Http404
-    with prescription.seal_image.open("rb") as handle:
-        head = handle.read(8)
+    try:
+        head = read_stored_file(prescription.seal_image, 8)
+    except StoredFileMissing:
+        return missing_file_response()
     content_type = next((t for magic, t in MAGIC if head.startswith(magic)), None)
     if content_type is None:
         raise Http404

@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import OnlySentFieldsMixin
 from core.models import HolidayOverride
 from core.widgets import DateInput
 from patients.models import InsuredType
@@ -45,7 +46,7 @@ class NameListField(forms.CharField):
         return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-class ProgrammeParametersForm(forms.ModelForm[Programme]):
+class ProgrammeParametersForm(OnlySentFieldsMixin, forms.ModelForm[Programme]):
     filing_months = IntListField(label=_("申报月份"), required=False)
     immediate_filing_diseases = NameListField(label=_("即时办理病种（每行一个）"), required=False)
     outpatient_insured_types = forms.MultipleChoiceField(
