@@ -80,14 +80,6 @@ class RequestContextMiddleware:
     variable while it is served, so `core.audit.audit_record` and the JSON log lines know the
     request ID, client IP and user agent without every service taking the request."""
 
-
-class RefuseNulBytesMiddleware:
-    """A NUL byte (0x00) in the path, the query string or a url-encoded form answers 400
-    with the place named: PostgreSQL refuses NUL in text ("A string literal cannot contain
-    NUL"), so letting it through to a filter or a path lookup would end in a 500. JSON
-    bodies are checked by the API's parser (core.parsers), multipart fields by the form and
-    serializer fields (ProhibitNullCharactersValidator)."""
-
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
@@ -102,6 +94,19 @@ class RefuseNulBytesMiddleware:
             _current_request.reset(token)
         response.headers.setdefault("X-Request-ID", request_id)
         return response
+
+
+class RefuseNulBytesMiddleware:
+    """A NUL byte (0x00) in the path, the query string or a url-encoded form answers 400
+    with the place named: PostgreSQL refuses NUL in text ("A string literal cannot contain
+    NUL"), so letting it through to a filter or a path lookup would end in a 500. JSON
+    bodies are checked by the API's parser (core.parsers), multipart fields by the form and
+    serializer fields (ProhibitNullCharactersValidator)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         where = self._nul_in(request)
         if where is not None:
             from core.validators import nul_byte_message
