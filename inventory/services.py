@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -828,7 +829,7 @@ def purchase_imports_recover(*, now: datetime | None = None) -> dict[str, int]:
                 record.heartbeat_at = now
                 record.save(update_fields=["heartbeat_at"])
                 pk = record.pk
-                transaction.on_commit(lambda pk=pk: purchase_import_run.delay(pk))
+                transaction.on_commit(partial(purchase_import_run.delay, pk))
                 counts["requeued"] += 1
             elif record.attempts >= settings.DINGDIAN_IMPORT_MAX_ATTEMPTS:
                 _import_move(
@@ -852,7 +853,7 @@ def purchase_imports_recover(*, now: datetime | None = None) -> dict[str, int]:
             else:
                 _import_move(record, PurchaseImportStatus.PENDING, progress=0, heartbeat_at=now)
                 pk = record.pk
-                transaction.on_commit(lambda pk=pk: purchase_import_run.delay(pk))
+                transaction.on_commit(partial(purchase_import_run.delay, pk))
                 counts["requeued"] += 1
     return counts
 

@@ -45,6 +45,7 @@ def test_every_periodic_scan_is_on_the_beat_schedule_and_registered() -> None:
         "programmes.remind_calendar_arrangement",
         "accreditation.scan_deadlines",
         "inventory.stocktakes_scan",
+        "inventory.purchase_imports_recover",
     }
     app.loader.import_default_modules()
     assert scheduled <= set(app.tasks)
