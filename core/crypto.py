@@ -125,7 +125,9 @@ class EncryptedTextField(models.TextField):
 
 
 class BlindIndexField(models.CharField):
-    """HMAC of another field of the model (`source`), kept in step on every save."""
+    """HMAC of another field of the model (`source`), kept in step on every save (and
+    bulk_create). A `save(update_fields=…)` naming the source must name the index too, and
+    `QuerySet.update()` of the source is not kept in step: write resident IDs with `save()`."""
 
     description = "Keyed hash of another field, for exact lookup"
 
