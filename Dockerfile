@@ -13,7 +13,8 @@ COPY pyproject.toml uv.lock ./
 RUN uv sync --frozen --no-dev --no-install-project
 ENV PATH="/app/.venv/bin:$PATH" DJANGO_STATIC_ROOT=/app/staticfiles DINGDIAN_VAR_DIR=/app/var
 COPY . .
-RUN DJANGO_SECRET_KEY=build-only python manage.py collectstatic --noinput
+RUN DJANGO_SECRET_KEY=build-only DINGDIAN_FIELD_KEYS=build-only DINGDIAN_BLIND_INDEX_KEY=build-only \
+    python manage.py collectstatic --noinput
 # The code and the collected static files stay root's (read-only to the portal); the portal
 # writes only uploaded evidence (the private-files volume, which takes this folder's owner when
 # compose creates it) and its runtime folder.

@@ -26,6 +26,23 @@ if not SECRET_KEY:
         "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off (see README: Configuration)."
     )
 
+# --- Resident IDs at rest (core.crypto; README "Security: resident IDs").
+# Comma-separated Fernet keys: the first encrypts, all decrypt (rotation: prepend a new key,
+# `manage.py rotate_field_keys`, then remove the old one). The blind-index key is separate.
+_DEV_FIELD_KEY = "ZGluZ2RpYW4tZGV2LWZpZWxkLWtleS1ub3QtZm9yLXA="  # demo/tests only
+_DEV_BLIND_INDEX_KEY = "dingdian-dev-blind-index-key-not-for-production"
+DINGDIAN_FIELD_KEYS = env.list(
+    "DINGDIAN_FIELD_KEYS", default=[_DEV_FIELD_KEY] if (DEBUG or TESTING) else []
+)
+DINGDIAN_BLIND_INDEX_KEY = env.str(
+    "DINGDIAN_BLIND_INDEX_KEY", default=_DEV_BLIND_INDEX_KEY if (DEBUG or TESTING) else ""
+)
+if not DINGDIAN_FIELD_KEYS or not DINGDIAN_BLIND_INDEX_KEY:
+    raise environ.ImproperlyConfigured(
+        "DINGDIAN_FIELD_KEYS and DINGDIAN_BLIND_INDEX_KEY must be set when DJANGO_DEBUG is off "
+        "(see README: Security: resident IDs)."
+    )
+
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 

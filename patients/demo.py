@@ -11,6 +11,7 @@ from typing import Any
 from stdnum.cn import ric
 
 from accounts.models import Organisation, User
+from core.crypto import blind_index
 from patients import reference
 from patients.models import (
     CardRetention,
@@ -133,8 +134,9 @@ def seed(ctx: dict[str, Any]) -> None:
     people: dict[str, Patient] = {}
     for key, name, born, seq, insured, town, phone in PEOPLE:
         people[key], _ = Patient.objects.get_or_create(
-            resident_id=demo_resident_id(born, seq),
+            resident_id_index=blind_index(demo_resident_id(born, seq)),
             defaults={
+                "resident_id": demo_resident_id(born, seq),
                 "name": name,
                 "insured_type": insured,
                 "region": region,

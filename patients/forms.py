@@ -17,6 +17,12 @@ class LookupForm(forms.Form):
     resident_id = forms.CharField(label=_("居民身份证号"), max_length=18)
 
 
+class RevealForm(forms.Form):
+    """Why the full resident ID is needed: required, recorded with the reveal."""
+
+    reason = forms.CharField(label=_("查看原因"), max_length=200, strip=True)
+
+
 class LodgeForm(forms.Form):
     resident_id = forms.CharField(
         label=_("居民身份证号"), max_length=18, validators=[validate_resident_id]

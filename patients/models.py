@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.models import HospitalLevel, Organisation
+from core.crypto import BlindIndexField, EncryptedTextField
 from core.history import history_user
 from core.models import TransitionEvent
 from core.validators import mask_resident_id, validate_resident_id
@@ -45,9 +46,11 @@ class InsuredType(models.TextChoices):
 class Patient(models.Model):
     """One record per person, found by resident ID at every window."""
 
-    resident_id = models.CharField(
-        _("居民身份证号"), max_length=18, unique=True, validators=[validate_resident_id]
+    # Encrypted at rest; found and kept unique by its blind index (core.crypto).
+    resident_id = EncryptedTextField(
+        _("居民身份证号"), max_length=18, validators=[validate_resident_id]
     )
+    resident_id_index = BlindIndexField(_("身份证号索引"), source="resident_id", unique=True)
     name = models.CharField(_("姓名"), max_length=50)
     social_security_card_no = models.CharField(_("社会保障卡号"), max_length=30, blank=True)
     insured_type = models.CharField(_("参保类型"), max_length=10, choices=InsuredType.choices)
@@ -462,8 +465,11 @@ class ProxyAuthorisation(models.Model):
     ground = models.CharField(_("事由"), max_length=20, choices=ProxyGround.choices)
     method = models.CharField(_("方式"), max_length=10, choices=ProxyMethod.choices)
     proxy_name = models.CharField(_("代购人姓名"), max_length=50, blank=True)
-    proxy_resident_id = models.CharField(
+    proxy_resident_id = EncryptedTextField(
         _("代购人身份证号"), max_length=18, blank=True, validators=[validate_resident_id]
+    )
+    proxy_resident_id_index = BlindIndexField(
+        _("代购人身份证号索引"), source="proxy_resident_id", db_index=True
     )
     relationship = models.CharField(_("与患者关系"), max_length=30, blank=True)
     postal_address = models.CharField(_("邮寄地址"), max_length=200, blank=True)

@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from accounts.models import Membership, Organisation, OrganisationKind, Region, Role, User
 from accounts.principal import Principal
 from accounts.selectors import region_ids_for_principal
+from core.crypto import blind_index
 from core.errors import RuleViolation
-from core.validators import normalise_resident_id
 from patients.models import (
     CardRetention,
     ChoiceStatus,
@@ -54,7 +54,7 @@ def next_filing_round(*, programme: Programme, on: date) -> tuple[date, date] | 
 
 
 def patient_by_resident_id(resident_id: str) -> Patient | None:
-    return Patient.objects.filter(resident_id=resident_id.strip().upper()).first()
+    return Patient.objects.filter(resident_id_index=blind_index(resident_id)).first()
 
 
 def _region_and_ancestors(organisation: Organisation) -> list[int]:
@@ -81,9 +81,7 @@ def stay_patients_for(hospital: Organisation) -> QuerySet[Patient]:
 
 def patient_for_stay(*, hospital: Organisation, resident_id: str) -> Patient | None:
     """The patient of `stay_patients_for(hospital)` with this resident ID, or None."""
-    return (
-        stay_patients_for(hospital).filter(resident_id=normalise_resident_id(resident_id)).first()
-    )
+    return stay_patients_for(hospital).filter(resident_id_index=blind_index(resident_id)).first()
 
 
 # A patient who chose an institution (or whose institution was revoked and must choose
@@ -102,7 +100,7 @@ def outpatient_person(*, programme: Programme, resident_id: str) -> Patient | No
     general outpatient: no filing or enrolment; whether covered is `outpatient_assert_covered`)."""
     return (
         Patient.objects.filter(
-            resident_id=normalise_resident_id(resident_id),
+            resident_id_index=blind_index(resident_id),
             region__in=programme.regions.values("pk"),
         )
         .select_related("region")
@@ -249,7 +247,7 @@ def proxy_authorised(*, patient: Patient, proxy_resident_id: str, on: date) -> b
         ProxyAuthorisation.objects.filter(
             patient=patient,
             method=ProxyMethod.PROXY,
-            proxy_resident_id=proxy_resident_id.strip().upper(),
+            proxy_resident_id_index=blind_index(proxy_resident_id),
             valid_from__lte=on,
         )
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))

@@ -26,6 +26,7 @@ from accounts.models import (
     User,
 )
 from core.audit import audit_record
+from core.crypto import blind_index
 from core.errors import DomainError, RuleViolation, TransitionNotAllowed
 from core.models import AuditAction
 from core.notifications import notification_send
@@ -102,7 +103,11 @@ def patient_register(
     resident_id = normalise_resident_id(resident_id)
     validate_resident_id(resident_id)
     with transaction.atomic():
-        patient = Patient.objects.select_for_update().filter(resident_id=resident_id).first()
+        patient = (
+            Patient.objects.select_for_update()
+            .filter(resident_id_index=blind_index(resident_id))
+            .first()
+        )
         if patient is None:
             patient = Patient(resident_id=resident_id, region=organisation.region)
         patient.name = name
@@ -148,7 +153,10 @@ def outpatient_person_register(
         )
     if not programme.regions.filter(pk=organisation.region_id).exists():
         raise DomainError(_("本店不在“%s”的统筹区内，不能登记参保人员。") % programme.short_name)
-    if "resident_id" not in errors and Patient.objects.filter(resident_id=resident_id).exists():
+    if (
+        "resident_id" not in errors
+        and Patient.objects.filter(resident_id_index=blind_index(resident_id)).exists()
+    ):
         errors.setdefault("resident_id", []).append(
             _("该身份证号已在平台登记（可能属于其他统筹区），不能重复登记；请核对证件。")
         )
@@ -168,11 +176,15 @@ def outpatient_person_register(
 
 
 def patient_reveal_resident_id(
-    *, patient: Patient, actor: User, organisation: Organisation, role: str, reason: str = ""
+    *, patient: Patient, actor: User, organisation: Organisation, role: str, reason: str
 ) -> str:
-    """The full resident ID for a role that needs it; every reveal is audited."""
+    """The full resident ID for a role that needs it, for a stated reason; every reveal is
+    recorded with that reason."""
     if role not in ID_REVEAL_ROLES:
         raise DomainError(_("您的岗位无权查看完整身份证号。"))
+    reason = reason.strip()
+    if not reason:
+        raise DomainError(_("查看完整身份证号须填写原因。"))
     ResidentIdReveal.objects.create(
         patient=patient, actor=actor, organisation=organisation, reason=reason
     )

@@ -19,6 +19,7 @@ from openpyxl import Workbook
 from accounts.audit import audit
 from accounts.models import OrganisationKind, Role, User
 from accounts.permissions import principal_of, require_role
+from core.crypto import blind_index
 from core.errors import DomainError
 from core.exports import spreadsheet_row
 from core.models import AuditAction
@@ -37,6 +38,7 @@ from patients.forms import (
     PreliminaryForm,
     ProxyForm,
     RetentionForm,
+    RevealForm,
     StayForm,
     StayImportForm,
 )
@@ -134,7 +136,9 @@ def filing_lodge(request: HttpRequest) -> HttpResponse:
     diseases = Disease.objects.filter(programme=hy, is_active=True)
     initial: dict[str, Any] = {}
     found = None
-    lookup = request.GET.get("resident_id", "").strip()
+    # The lookup is a POST of its own (marked "lookup"): a resident ID never goes in a URL.
+    is_lookup = request.method == "POST" and "lookup" in request.POST
+    lookup = request.POST.get("resident_id", "").strip() if is_lookup else ""
     if lookup:
         found = patient_by_resident_id(lookup)
         initial["resident_id"] = lookup
@@ -146,8 +150,10 @@ def filing_lodge(request: HttpRequest) -> HttpResponse:
                 township=found.township,
                 phone=found.phone,
             )
-    form = LodgeForm(request.POST or None, initial=initial, diseases=diseases)
-    if request.method == "POST" and form.is_valid():
+    form = LodgeForm(
+        None if is_lookup else (request.POST or None), initial=initial, diseases=diseases
+    )
+    if request.method == "POST" and not is_lookup and form.is_valid():
         data = form.cleaned_data
 
         def lodge() -> Any:
@@ -513,9 +519,10 @@ def roster_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
 def patient_list(request: HttpRequest) -> HttpResponse:
     principal = principal_of(request)
     patients = patients_for_principal(principal)
-    query = request.GET.get("resident_id", "").strip()
+    # Searched by a POSTed form: a resident ID never goes in a URL.
+    query = request.POST.get("resident_id", "").strip() if request.method == "POST" else ""
     if query:
-        patients = patients.filter(resident_id=query.upper())
+        patients = patients.filter(resident_id_index=blind_index(query))
         # A lookup by resident ID is a read of whoever it finds (the ID itself is masked).
         audit(request, action=AuditAction.RECORD_SEARCH, detail=f"resident_id {query.upper()}")
     return render(
@@ -528,7 +535,20 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
     principal = principal_of(request)
     patient = access_patient_for_principal(principal, pk)
     audit(request, action=AuditAction.RECORD_READ, obj=patient, region_id=patient.region_id)
+    return _patient_detail_page(request, principal, patient)
+
+
+def _patient_detail_page(
+    request: HttpRequest,
+    principal: Any,
+    patient: Any,
+    *,
+    revealed: str | None = None,
+    reveal_form: RevealForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     can_manage = principal.has_role(Role.WINDOW_CLERK, Role.BENEFITS_OFFICER)
+    can_reveal = principal.role in ID_REVEAL_ROLES
     return render(
         request,
         "patients/patient_detail.html",
@@ -537,12 +557,15 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "enrolments": enrolments_for_patient(patient),
             "stays": patient.stays.select_related("hospital"),
             "proxies": patient.proxies.all(),
-            "can_reveal": principal.role in ID_REVEAL_ROLES,
-            "revealed": request.session.pop(f"revealed-{patient.pk}", None),
+            "can_reveal": can_reveal,
+            # Shown in this response only: never kept in the session or put in a URL.
+            "revealed": revealed,
+            "reveal_form": (reveal_form or RevealForm()) if can_reveal else None,
             "choose_form": ChooseForm(region=patient.region) if can_manage else None,
             "proxy_form": ProxyForm() if principal.has_role(Role.WINDOW_CLERK) else None,
             "choice_active": ChoiceStatus.ACTIVE,
         },
+        status=status,
     )
 
 
@@ -551,15 +574,18 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def patient_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     principal = principal_of(request)
     patient = access_patient_for_principal(principal, pk)
+    form = RevealForm(request.POST)
+    if not form.is_valid():  # a reveal without a reason is refused
+        return _patient_detail_page(request, principal, patient, reveal_form=form, status=400)
     full = services.patient_reveal_resident_id(
         patient=patient,
         actor=_user(request),
         organisation=principal.organisation,
         role=principal.role or "",
-        reason=request.POST.get("reason", ""),
+        reason=form.cleaned_data["reason"],
     )
-    request.session[f"revealed-{patient.pk}"] = full
-    return redirect("patients:patient_detail", pk=pk)
+    # The number is rendered into this response (no-store) and kept nowhere else.
+    return _patient_detail_page(request, principal, patient, revealed=full)
 
 
 @require_POST

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Organisation, Region
+from core.crypto import BlindIndexField, EncryptedTextField
 from core.history import history_user
 from core.validators import (
     field_errors,
@@ -126,9 +127,10 @@ class StaffMember(models.Model):
     pharmacy = models.ForeignKey(Pharmacy, on_delete=models.PROTECT, related_name="staff")
     name = models.CharField(_("姓名"), max_length=40)
     post = models.CharField(_("岗位"), max_length=20, choices=StaffPost.choices)
-    resident_id = models.CharField(
+    resident_id = EncryptedTextField(
         _("居民身份证号"), max_length=18, validators=[validate_resident_id]
     )
+    resident_id_index = BlindIndexField(_("身份证号索引"), source="resident_id", db_index=True)
     licensed_pharmacist = models.BooleanField(_("执业药师"), default=False)
     certificate_no = models.CharField(_("执业药师注册证编号"), max_length=40, blank=True)
     registered_here = models.BooleanField(_("注册地在本店"), default=False, help_text="GY-A04")

@@ -13,7 +13,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -25,6 +25,7 @@ from accounts.api import ScopedViewSetMixin
 from accounts.audit import audit
 from accounts.models import ApiKeyScope, OrganisationKind, User
 from accounts.principal import Principal
+from core.crypto import blind_index
 from core.errors import DomainError
 from core.models import AuditAction
 from core.pdf import render_pdf
@@ -361,8 +362,14 @@ class EligibilitySerializer(serializers.Serializer):
     prescriptions = OpenPrescriptionSerializer(many=True)
 
 
+class EligibilityQuerySerializer(serializers.Serializer):
+    resident_id = serializers.CharField(max_length=18)
+
+
 class EligibilityViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
-    """Patient eligibility and remaining quota at the calling pharmacy."""
+    """Patient eligibility and remaining quota at the calling pharmacy. The resident ID goes
+    in the POST body: never in a URL, where proxies, logs and histories would keep it
+    (issue 12.4); a GET answers 405."""
 
     queryset = Dispensing.objects.none()
     serializer_class = EligibilitySerializer
@@ -371,16 +378,15 @@ class EligibilityViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
     def scope_queryset(self, principal: Principal) -> QuerySet[Any]:
         return patients_for_principal(principal)
 
-    @extend_schema(
-        parameters=[OpenApiParameter("resident_id", str, required=True)],
-        responses=EligibilitySerializer,
-    )
-    def list(self, request: Request) -> Response:
+    @extend_schema(request=EligibilityQuerySerializer, responses=EligibilitySerializer)
+    def create(self, request: Request) -> Response:
         principal = self.principal
         pharmacy = pharmacy_of_principal(principal)
-        resident_id = request.query_params.get("resident_id", "").strip().upper()
+        query = EligibilityQuerySerializer(data=request.data)
+        query.is_valid(raise_exception=True)
+        resident_id = query.validated_data["resident_id"]
         today = timezone.localdate()
-        patient = self.get_queryset().filter(resident_id=resident_id).first()
+        patient = self.get_queryset().filter(resident_id_index=blind_index(resident_id)).first()
         outpatient = outpatient_programme_for_pharmacy(pharmacy, today) if patient is None else None
         if patient is None:
             # GY-PT: an insured person of the programme's regions; only its insured types

@@ -23,6 +23,7 @@ from django.utils import timezone
 from stdnum.cn import ric
 
 from accounts.models import Organisation, Region, User
+from core.crypto import blind_index
 from inventory.models import Drug
 from patients.demo import PEOPLE, _choose, demo_resident_id
 from patients.models import (
@@ -48,7 +49,9 @@ PROXY_RESIDENT_ID = demo_resident_id("19850101", "606")
 def _person(key: str) -> Patient | None:
     for k, _name, born, seq, *_rest in PEOPLE:
         if k == key:
-            return Patient.objects.filter(resident_id=demo_resident_id(born, seq)).first()
+            return Patient.objects.filter(
+                resident_id_index=blind_index(demo_resident_id(born, seq))
+            ).first()
     return None
 
 
@@ -104,8 +107,13 @@ def _seed_gy(ctx: dict[str, Any]) -> None:
     people: dict[str, Patient] = {}
     for key, name, born, seq, insured in GY_PEOPLE:
         people[key], _ = Patient.objects.get_or_create(
-            resident_id=gy_resident_id(born, seq),
-            defaults={"name": name, "insured_type": insured, "region": region},
+            resident_id_index=blind_index(gy_resident_id(born, seq)),
+            defaults={
+                "resident_id": gy_resident_id(born, seq),
+                "name": name,
+                "insured_type": insured,
+                "region": region,
+            },
         )
     pharmacy = Pharmacy.objects.filter(organisation=orgs["gy_pharmacy"]).first()
     today = timezone.localdate()

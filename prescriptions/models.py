@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, User
+from core.crypto import EncryptedTextField
 from inventory.models import Drug, Movement, StockBatch
 from patients.models import Enrolment, Patient
 from pharmacies.models import Pharmacy
@@ -155,7 +156,7 @@ class Dispensing(models.Model):
     # HY-E07 / GY-D01: a proxy purchase keeps the proxy's identity and the signed list.
     is_proxy = models.BooleanField(_("代购"), default=False)
     proxy_name = models.CharField(_("代购人姓名"), max_length=50, blank=True)
-    proxy_resident_id = models.CharField(_("代购人身份证号"), max_length=18, blank=True)
+    proxy_resident_id = EncryptedTextField(_("代购人身份证号"), max_length=18, blank=True)
     purchase_list_photo = models.FileField(
         _("签字购药清单照片"), upload_to=purchase_list_upload_to, blank=True
     )

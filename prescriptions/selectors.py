@@ -28,6 +28,7 @@ from accreditation.selectors import (
     programmes_settling_at,
     settling_designations,
 )
+from core.crypto import blind_index
 from core.prepared import PreparedQuery, partial_instance, sentinel_date, sentinel_id, sentinel_text
 from inventory.models import DiseaseDrug, Drug, ItemCategory, PriceCap
 from patients.models import Enrolment, EnrolmentStatus, Patient
@@ -456,7 +457,7 @@ def prescriber_patient(principal: Principal, resident_id: str) -> Patient | None
     with an active enrolment in a programme of the hospital's region."""
     return (
         Patient.objects.filter(
-            resident_id=resident_id.strip().upper(),
+            resident_id_index=blind_index(resident_id),
             enrolments__status=EnrolmentStatus.ACTIVE,
             enrolments__disease__programme__regions=principal.organisation.region_id,
         )

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from accounts.audit import audit
 from accounts.models import BUREAU_ROLES, Role, User
 from accounts.permissions import principal_of, require_role
+from core.crypto import blind_index, lookup_token, lookup_token_pk
 from core.errors import DomainError, RuleViolation
 from core.models import AuditAction
 from core.pdf import render_pdf
@@ -98,7 +99,7 @@ def _outpatient_lookup(
     saying why, and whether the pharmacist may register them (not in the portal at all)."""
     person = outpatient_person(programme=programme, resident_id=resident_id)
     if person is None:
-        if Patient.objects.filter(resident_id=resident_id).exists():
+        if Patient.objects.filter(resident_id_index=blind_index(resident_id)).exists():
             messages.error(
                 request,
                 _("[GY-D01] 该身份证号的参保地不在“%(p)s”统筹区，不能按普通门诊待遇结算。")
@@ -128,7 +129,9 @@ def _counter_context(
     if not resident_id:
         return context
     today = timezone.localdate()
-    patient = patients_for_principal(principal).filter(resident_id=resident_id).first()
+    patient = (
+        patients_for_principal(principal).filter(resident_id_index=blind_index(resident_id)).first()
+    )
     outpatient = outpatient_programme_for_pharmacy(pharmacy, today) if patient is None else None
     if patient is None and outpatient is not None:
         patient, may_register = _outpatient_lookup(request, outpatient, resident_id)
@@ -156,6 +159,7 @@ def _counter_context(
     context.update(
         patient=patient,
         masked_id=mask_resident_id(patient.resident_id),
+        token=lookup_token(patient.pk),
         prescriptions=prescriptions,
         caps=caps,
     )
@@ -173,14 +177,29 @@ def _counter_context(
     return context
 
 
+def _looked_up_resident_id(request: HttpRequest) -> str:
+    """The resident ID a page looks up: typed into a POSTed form, or named by the opaque token
+    (`?p=`) of an earlier lookup. Never read from the query string: URLs end up in logs,
+    browser history and Referer headers (issue 12.4)."""
+    if request.method == "POST":
+        return normalise_resident_id(request.POST.get("resident_id", ""))
+    pk = lookup_token_pk(request.GET.get("p", ""))
+    patient = Patient.objects.filter(pk=pk).only("resident_id").first() if pk else None
+    return patient.resident_id if patient is not None else ""
+
+
+def _continue_at(name: str, patient: Patient) -> str:
+    """A page's URL continuing with this patient, by token (never the resident ID)."""
+    return f"{reverse(name)}?{urlencode({'p': lookup_token(patient.pk)})}"
+
+
 @require_role(*PHARMACY_ROLES)
 def counter(request: HttpRequest) -> HttpResponse:
     """One screen: find the patient by ID (特门: who chose this pharmacy; GY-PT: an insured
     employee of the region, registered here when new), see quota or the year's fund use and
     the open prescriptions, dispense."""
     pharmacy = pharmacy_of_principal(principal_of(request))
-    resident_id = normalise_resident_id(request.GET.get("resident_id", ""))
-    context = _counter_context(request, pharmacy, resident_id)
+    context = _counter_context(request, pharmacy, _looked_up_resident_id(request))
     patient = context.get("patient")
     if patient is not None:  # a look-up by resident ID that found someone: a record read
         audit(
@@ -225,8 +244,7 @@ def counter_register(request: HttpRequest) -> HttpResponse:
                 _("已登记参保人员 %(name)s（%(id)s）。")
                 % {"name": person.name, "id": mask_resident_id(person.resident_id)},
             )
-            url = reverse("prescriptions:counter")
-            return redirect(f"{url}?{urlencode({'resident_id': person.resident_id})}")
+            return redirect(_continue_at("prescriptions:counter", person))
     context = {
         "pharmacy": pharmacy,
         "resident_id": normalise_resident_id(request.POST.get("resident_id", "")),
@@ -273,7 +291,7 @@ def counter_dispense(request: HttpRequest, pk: int) -> HttpResponse:
     principal = principal_of(request)
     pharmacy = pharmacy_of_principal(principal)
     prescription = access_prescription_for_counter(principal, pk)
-    back = f"{redirect('prescriptions:counter').url}?resident_id={prescription.patient.resident_id}"
+    back = _continue_at("prescriptions:counter", prescription.patient)
     proxy = None
     if request.POST.get("is_proxy"):
         proxy = ProxyInput(
@@ -484,6 +502,7 @@ def _prescription_page(
         "resident_id": resident_id,
         "patient": patient,
         "masked_id": mask_resident_id(patient.resident_id) if patient else "",
+        "token": lookup_token(patient.pk) if patient else "",
         "enrolments": enrolments,
         "enrolment": enrolment,
         "outpatient": outpatient,
@@ -496,7 +515,8 @@ def _prescription_page(
         else:
             assert outpatient is not None
             programme, drugs = outpatient, outpatient_drugs()
-        post = request.method == "POST"
+        # A lookup (the ID form) is a POST too, but submits no prescription.
+        post = request.method == "POST" and "lookup" not in request.POST
         form = form_class(request.POST if post else None, request.FILES if post else None)
         formset = item_formset(request.POST if post else None, drugs)
         if post and form.is_valid() and formset.is_valid():
@@ -512,7 +532,8 @@ def _prescription_page(
             formset=formset,
             no_drugs=not drugs.exists(),
         )
-    return render(request, template, context, status=400 if request.method == "POST" else 200)
+    submitted = request.method == "POST" and "lookup" not in request.POST
+    return render(request, template, context, status=400 if submitted else 200)
 
 
 @require_role(Role.PHYSICIAN)
@@ -522,8 +543,7 @@ def prescription_issue(request: HttpRequest) -> HttpResponse:
     principal = principal_of(request)
     hospital = principal.organisation
     user = cast(User, request.user)
-    resident_id = (request.POST.get("resident_id") or request.GET.get("resident_id", "")).strip()
-    resident_id = resident_id.upper()
+    resident_id = _looked_up_resident_id(request)
     patient = prescriber_patient(principal, resident_id) if resident_id else None
     outpatient = (
         outpatient_programme_for_region(hospital.region_id)
@@ -593,10 +613,9 @@ def prescription_record(request: HttpRequest) -> HttpResponse:
     principal = principal_of(request)
     pharmacy = pharmacy_of_principal(principal)
     user = cast(User, request.user)
-    resident_id = (request.POST.get("resident_id") or request.GET.get("resident_id", "")).strip()
-    resident_id = resident_id.upper()
+    resident_id = _looked_up_resident_id(request)
     patient = (
-        patients_for_principal(principal).filter(resident_id=resident_id).first()
+        patients_for_principal(principal).filter(resident_id_index=blind_index(resident_id)).first()
         if resident_id
         else None
     )
@@ -644,8 +663,7 @@ def prescription_record(request: HttpRequest) -> HttpResponse:
             request,
             _("处方 %(no)s 已录入，请核对后配药结算。") % {"no": prescription.number},
         )
-        url = reverse("prescriptions:counter")
-        return redirect(f"{url}?{urlencode({'resident_id': prescription.patient.resident_id})}")
+        return redirect(_continue_at("prescriptions:counter", prescription.patient))
 
     return _prescription_page(
         request,
@@ -704,6 +722,9 @@ def prescription_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "valid_until": prescription.issued_on + timedelta(days=prescription.valid_days - 1),
             "is_portal": prescription.source == PrescriptionSource.PORTAL,
             "is_pharmacy": is_pharmacy,
+            "counter_url": (
+                _continue_at("prescriptions:counter", prescription.patient) if is_pharmacy else ""
+            ),
             "dispensings": dispensings,
         },
     )

@@ -29,6 +29,8 @@ def test_check_deploy_reports_nothing_with_production_variables() -> None:
             "DJANGO_SECRET_KEY": "k3$Vq9!zR7#pLm2@Wx8&Ny5^Tb4*Hc6(Jd1)Fg0-Se_Ua+Ko=Li",
             "DJANGO_DEBUG": "0",
             "DJANGO_ALLOWED_HOSTS": "dingdian.ybj.example.gov.cn",
+            "DINGDIAN_FIELD_KEYS": "bG9uZy1yYW5kb20tZmllbGQta2V5LWZvci10ZXN0cyE=",
+            "DINGDIAN_BLIND_INDEX_KEY": "a-long-random-blind-index-key-for-the-deploy-test",
             # A production database (not connected to: the checklist reads settings only)
             "DATABASE_URL": "postgres://dingdian@db.ybj.example.gov.cn:5432/dingdian",
         }
@@ -53,6 +55,22 @@ def test_debug_off_without_a_secret_key_refuses_to_start() -> None:
     )
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_debug_off_without_resident_id_keys_refuses_to_start() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DINGDIAN_"))}
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DJANGO_DEBUG": "0",
+            "DJANGO_SECRET_KEY": "k3$Vq9!zR7#pLm2@Wx8&Ny5^Tb4*Hc6(Jd1)Fg0-Se_Ua+Ko=Li",
+        }
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode != 0
+    assert "DINGDIAN_FIELD_KEYS and DINGDIAN_BLIND_INDEX_KEY must be set" in result.stderr
 
 
 @pytest.mark.django_db
@@ -107,6 +125,8 @@ def test_compose_takes_the_database_password_from_the_environment() -> None:
     assert "${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD}@postgres:5432" in app["DATABASE_URL"]
     assert "dingdian:dingdian@" not in text and "POSTGRES_PASSWORD: dingdian" not in text
     assert app["DJANGO_SECRET_KEY"].startswith("${DJANGO_SECRET_KEY:?")
+    assert app["DINGDIAN_FIELD_KEYS"].startswith("${DINGDIAN_FIELD_KEYS:?")
+    assert app["DINGDIAN_BLIND_INDEX_KEY"].startswith("${DINGDIAN_BLIND_INDEX_KEY:?")
 
 
 def test_the_image_runs_as_an_unprivileged_user() -> None:

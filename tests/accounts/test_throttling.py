@@ -179,7 +179,9 @@ def test_an_his_key_cannot_dispense() -> None:
     _k, raw = _key(clerk)
     api = APIClient(HTTP_AUTHORIZATION=f"Api-Key {raw}")
     assert api.post("/api/v1/pos/dispensings/", {}, format="json").status_code == 403
-    assert api.get("/api/v1/pos/eligibility/", {"resident_id": "x"}).status_code == 403
+    assert (
+        api.post("/api/v1/pos/eligibility/", {"resident_id": "x"}, format="json").status_code == 403
+    )
     assert api.get("/api/v1/tm/hospital-stays/").status_code == 200
 
 

@@ -492,8 +492,13 @@ def test_resident_id_reveal_is_audited_and_only_for_roles_that_need_it() -> None
     assert ResidentIdReveal.objects.filter(patient=p, actor=actor).count() == 1
     with pytest.raises(DomainError):
         patient_reveal_resident_id(
-            patient=p, actor=actor, organisation=window, role=Role.PHARMACIST
+            patient=p, actor=actor, organisation=window, role=Role.PHARMACIST, reason="核对"
         )
+    with pytest.raises(DomainError):  # a reveal needs a reason
+        patient_reveal_resident_id(
+            patient=p, actor=actor, organisation=window, role=Role.WINDOW_CLERK, reason="  "
+        )
+    assert ResidentIdReveal.objects.filter(patient=p, actor=actor).count() == 1
     assert p.masked_id.startswith("430421") and "*" in p.masked_id
 
 

@@ -79,8 +79,11 @@ def test_window_clerk_lodges_through_the_page_and_refusal_is_shown() -> None:
         done = c.post("/tm/lodge/", data)
         filing = Filing.objects.get()
         assert done.status_code == 302 and filing.window == window
-        found = c.get(f"/tm/lodge/?resident_id={resident_id(7)}")
+        found = c.post("/tm/lodge/", {"lookup": "1", "resident_id": resident_id(7)})
         assert "已找到患者" in found.content.decode()
+        # A resident ID in the query string is ignored: no lookup happens.
+        ignored = c.get(f"/tm/lodge/?resident_id={resident_id(7)}")
+        assert "已找到患者" not in ignored.content.decode()
         receipt = c.get(f"/tm/filings/{filing.pk}/receipt/")
     assert "特门申报受理回执" in receipt.content.decode()
 
@@ -187,8 +190,17 @@ def test_resident_id_reveal_page_audits_and_pharmacist_cannot_reveal() -> None:
     p: Patient = e.patient
     c = _as(clerk(hospital(), username="hosp_clerk"))
     assert p.resident_id not in c.get(f"/tm/people/{p.pk}/").content.decode()
-    shown = c.post(f"/tm/people/{p.pk}/reveal/", follow=True).content.decode()
-    assert p.resident_id in shown and ResidentIdReveal.objects.filter(patient=p).count() == 1
+    refused = c.post(f"/tm/people/{p.pk}/reveal/", {"reason": " "})  # no reason, no reveal
+    assert refused.status_code == 400 and p.resident_id not in refused.content.decode()
+    assert not ResidentIdReveal.objects.exists()
+    shown = c.post(f"/tm/people/{p.pk}/reveal/", {"reason": "核对证件"}).content.decode()
+    assert p.resident_id in shown
+    assert ResidentIdReveal.objects.get(patient=p).reason == "核对证件"
+    # The number was shown in that response only: not kept in the session, not shown again.
+    session = c.session
+    assert not any(p.resident_id in str(v) for v in session.values())
+    assert p.resident_id not in str(dict(session.items()))
+    assert p.resident_id not in c.get(f"/tm/people/{p.pk}/").content.decode()
     pharmacist = _as(member(Role.PHARMACIST, organisation=pharmacy, username="ph"))
     assert pharmacist.post(f"/tm/people/{p.pk}/reveal/").status_code == 404
 

@@ -62,7 +62,9 @@ def test_pos_eligibility_dispense_retry_return_and_slip() -> None:
     api = pos(w)
     with time_machine.travel(MAY, tick=False):
         p = w.prescription()
-        info = api.get("/api/v1/pos/eligibility/", {"resident_id": w.patient.resident_id})
+        info = api.post(
+            "/api/v1/pos/eligibility/", {"resident_id": w.patient.resident_id}, format="json"
+        )
         assert info.status_code == 200, info.content
         quota = info.json()["quotas"][0]
         assert (quota["remaining"], quota["may_settle_here"]) == ("200.00", True)
@@ -144,8 +146,8 @@ def test_pos_outsider_pharmacy_gets_404_and_list_query_count(
             == 404
         )
         assert (
-            outsider.get(
-                "/api/v1/pos/eligibility/", {"resident_id": w.patient.resident_id}
+            outsider.post(
+                "/api/v1/pos/eligibility/", {"resident_id": w.patient.resident_id}, format="json"
             ).status_code
             == 404
         )

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 def _dispense(c: Any, patient: Patient, qty: int) -> str:
     prescription = Prescription.objects.filter(patient=patient).latest("id")
     item = prescription.items.get()
-    page = c.get("/dispensing/counter/", {"resident_id": patient.resident_id}).content.decode()
+    page = c.post("/dispensing/counter/", {"resident_id": patient.resident_id}).content.decode()
     assert patient.name in page
     response = c.post(
         f"/dispensing/counter/{prescription.pk}/dispense/",
@@ -57,7 +57,9 @@ def test_demo_physician_issues_and_the_demo_pharmacist_dispenses_it() -> None:
     wang = Patient.objects.get(name="王建华")
     doctor = Client()
     doctor.post("/accounts/login/", {"username": "hy_physician", "password": DEMO_PASSWORD})
-    page = doctor.get("/dispensing/prescriptions/issue/", {"resident_id": wang.resident_id})
+    page = doctor.post(
+        "/dispensing/prescriptions/issue/", {"lookup": "1", "resident_id": wang.resident_id}
+    )
     html = page.content.decode()
     assert "高血压" in html and "卡托普利片" in html and "HY-F04" in html
     enrolment = wang.enrolments.get(disease__code="TM101")

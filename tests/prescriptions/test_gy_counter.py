@@ -22,6 +22,7 @@ from accounts.demo import DEMO_PASSWORD
 from accounts.models import Organisation, OrganisationKind, Region, Role, User
 from accounts.services import api_key_create
 from accreditation.models import Designation
+from core.crypto import blind_index
 from core.errors import RuleViolation
 from inventory.models import Drug, ItemCategory, MovementKind, PriceCap
 from patients.models import Patient
@@ -91,12 +92,22 @@ def gy(name: str = "贵阳市筑康大药房") -> GY:
         )
     book(pharmacy, drug, MovementKind.PURCHASE, 200, at(date(2027, 4, 1)))
     employee, _ = Patient.objects.get_or_create(
-        resident_id=gy_id(11),
-        defaults={"name": "刘晓东", "insured_type": "employee", "region": guiyang},
+        resident_id_index=blind_index(gy_id(11)),
+        defaults={
+            "resident_id": gy_id(11),
+            "name": "刘晓东",
+            "insured_type": "employee",
+            "region": guiyang,
+        },
     )
     resident, _ = Patient.objects.get_or_create(
-        resident_id=gy_id(22),
-        defaults={"name": "赵大伟", "insured_type": "resident", "region": guiyang},
+        resident_id_index=blind_index(gy_id(22)),
+        defaults={
+            "resident_id": gy_id(22),
+            "name": "赵大伟",
+            "insured_type": "resident",
+            "region": guiyang,
+        },
     )
     return GY(
         programme,
@@ -186,13 +197,13 @@ def test_gy_d01_programme_scope_counter_finds_employee_and_refuses_resident_insu
         other = gy("贵阳市另一家药房")
         elsewhere = paper(other, g.employee)
         with django_assert_max_num_queries(22):
-            page = c.get("/dispensing/counter/", {"resident_id": g.employee.resident_id})
+            page = c.post("/dispensing/counter/", {"resident_id": g.employee.resident_id})
         html = page.content.decode()
         assert "刘晓东" in html and "普通门诊待遇" in html and "200.00" in html  # deductible
         assert "2000.00" in html  # yearly cap (demo parameters)
         assert portal.number in html and here.number in html
         assert elsewhere.number not in html  # a paper one recorded at another pharmacy
-        refused = c.get("/dispensing/counter/", {"resident_id": g.resident.resident_id})
+        refused = c.post("/dispensing/counter/", {"resident_id": g.resident.resident_id})
         text = refused.content.decode()
         assert "[GY-D01]" in text and "城乡居民医保" in text and "赵大伟" in text
         assert "结算并发药" not in text
@@ -239,7 +250,7 @@ def test_gy_d01_hengyang_person_is_not_found_at_a_guiyang_counter(client_for: An
     w = world()
     with time_machine.travel(MAY, tick=False):
         c: Client = client_for(g.pharmacist)
-        page = c.get("/dispensing/counter/", {"resident_id": w.patient.resident_id})
+        page = c.post("/dispensing/counter/", {"resident_id": w.patient.resident_id})
     html = page.content.decode()
     assert "[GY-D01]" in html and "参保地不在" in html
     assert "登记参保人员" not in html  # a person registered elsewhere is not registered again
@@ -259,17 +270,17 @@ def test_counter_registers_a_new_insured_employee_with_the_pharmacy_region(
     new_id = gy_id(33)
     with time_machine.travel(MAY, tick=False):
         c: Client = client_for(g.pharmacist)
-        offered = c.get("/dispensing/counter/", {"resident_id": new_id}).content.decode()
+        offered = c.post("/dispensing/counter/", {"resident_id": new_id}).content.decode()
         assert "登记参保人员" in offered and new_id in offered
         bad = register(c, name="孙丽", resident_id=new_id[:-1] + "0", insured_type="employee")
         assert bad.status_code == 400 and "居民身份证号" in bad.content.decode()
         assert "无效" in bad.content.decode()
         blank = register(c, name=" ", resident_id=new_id, insured_type="employee")
         assert blank.status_code == 400 and "姓名" in blank.content.decode()
-        assert not Patient.objects.filter(resident_id=new_id).exists()
+        assert not Patient.objects.filter(resident_id_index=blind_index(new_id)).exists()
         done = register(c, name="孙丽", resident_id=new_id.lower(), insured_type="employee")
         assert done.status_code == 302, done.content.decode()[-3000:]
-        person = Patient.objects.get(resident_id=new_id)
+        person = Patient.objects.get(resident_id_index=blind_index(new_id))
         assert (person.name, person.insured_type, person.region.code) == (
             "孙丽",
             "employee",
@@ -279,7 +290,7 @@ def test_counter_registers_a_new_insured_employee_with_the_pharmacy_region(
         assert "孙丽" in page and "普通门诊待遇" in page
         again = register(c, name="孙丽", resident_id=new_id, insured_type="employee")
         assert again.status_code == 400 and "已在平台登记" in again.content.decode()
-    assert Patient.objects.filter(resident_id=new_id).count() == 1
+    assert Patient.objects.filter(resident_id_index=blind_index(new_id)).count() == 1
 
 
 def test_gy_d01_counter_does_not_register_a_resident_insured_person(client_for: Any) -> None:
@@ -291,7 +302,7 @@ def test_gy_d01_counter_does_not_register_a_resident_insured_person(client_for: 
     assert refused.status_code == 400
     html = refused.content.decode()
     assert "参保类型" in html and "[GY-D01]" in html
-    assert not Patient.objects.filter(resident_id=new_id).exists()
+    assert not Patient.objects.filter(resident_id_index=blind_index(new_id)).exists()
 
 
 def test_a_hengyang_pharmacy_cannot_register_insured_persons(client_for: Any) -> None:
@@ -300,7 +311,7 @@ def test_a_hengyang_pharmacy_cannot_register_insured_persons(client_for: Any) ->
         c: Client = client_for(w.pharmacist)
         response = register(c, name="钱军", resident_id=gy_id(55), insured_type="employee")
     assert response.status_code == 404
-    assert not Patient.objects.filter(resident_id=gy_id(55)).exists()
+    assert not Patient.objects.filter(resident_id_index=blind_index(gy_id(55))).exists()
 
 
 # --- Recording a paper prescription and dispensing it (GY-C02 drug scope) ------------------
@@ -312,7 +323,10 @@ def test_gy_c02_record_page_offers_drugs_only_and_the_service_refuses_devices(
     g = gy()
     with time_machine.travel(MAY, tick=False):
         c: Client = client_for(g.pharmacist)
-        page = c.get("/dispensing/prescriptions/record/", {"resident_id": g.employee.resident_id})
+        page = c.post(
+            "/dispensing/prescriptions/record/",
+            {"lookup": "1", "resident_id": g.employee.resident_id},
+        )
         html = page.content.decode()
         assert "普通门诊（不按病种）" in html and "GY-C02" in html
         assert f'value="{g.drug.pk}"' in html and f'value="{g.device.pk}"' not in html
@@ -320,8 +334,9 @@ def test_gy_c02_record_page_offers_drugs_only_and_the_service_refuses_devices(
             paper(g, g.employee, drug=g.device)
         assert exc.value.rule_id == "GY-C02" and "医疗器械" in str(exc.value)
         assert paper(g, g.employee, drug=g.drug).disease is None
-        refused = c.get(
-            "/dispensing/prescriptions/record/", {"resident_id": g.resident.resident_id}
+        refused = c.post(
+            "/dispensing/prescriptions/record/",
+            {"lookup": "1", "resident_id": g.resident.resident_id},
         )
         assert "[GY-D01]" in refused.content.decode()
         assert "录入处方" not in refused.content.decode().split("</h1>", 1)[1].split("<form")[-1]
@@ -351,7 +366,7 @@ def test_gy_d02_record_paper_prescription_then_dispense_at_the_counter(client_fo
             Decimal("300.00"),
             None,
         )
-        status = c.get("/dispensing/counter/", {"resident_id": g.employee.resident_id})
+        status = c.post("/dispensing/counter/", {"resident_id": g.employee.resident_id})
         html = status.content.decode()
         assert "400.00" in html and "1900.00" in html  # spent; cap left 2000 − 100
 
@@ -399,7 +414,7 @@ def test_outsider_hengyang_and_guiyang_pharmacies_do_not_see_each_others_persons
             assert post.status_code == 404
         assert guiyang.get(f"/dispensing/archive/{g.employee.pk}/").status_code == 200
         assert hengyang.get(f"/dispensing/archive/{w.patient.pk}/").status_code == 200
-        page = hengyang.get("/dispensing/counter/", {"resident_id": g.employee.resident_id})
+        page = hengyang.post("/dispensing/counter/", {"resident_id": g.employee.resident_id})
         assert "刘晓东" not in page.content.decode() and "未找到" in page.content.decode()
 
 
@@ -420,17 +435,23 @@ def test_gy_d01_pos_eligibility_employee_allowed_resident_refused_outsider_404()
     api = pos(g.pharmacy.organisation, manager)
     with time_machine.travel(MAY, tick=False):
         p = paper(g, g.employee, qty=3)
-        ok = api.get("/api/v1/pos/eligibility/", {"resident_id": g.employee.resident_id})
+        ok = api.post(
+            "/api/v1/pos/eligibility/", {"resident_id": g.employee.resident_id}, format="json"
+        )
         assert ok.status_code == 200, ok.content
         body = ok.json()
         assert body["quotas"] == [] and body["outpatient"]["programme"] == "GY-PT"
         assert body["outpatient"]["deductible"] == "200.00"
         assert body["outpatient"]["cap_left"] == "2000.00"
         assert [x["id"] for x in body["prescriptions"]] == [p.pk]
-        refused = api.get("/api/v1/pos/eligibility/", {"resident_id": g.resident.resident_id})
+        refused = api.post(
+            "/api/v1/pos/eligibility/", {"resident_id": g.resident.resident_id}, format="json"
+        )
         assert refused.status_code == 400 and refused.json()["rule"] == "GY-D01"
         assert (
-            api.get("/api/v1/pos/eligibility/", {"resident_id": w.patient.resident_id}).status_code
+            api.post(
+                "/api/v1/pos/eligibility/", {"resident_id": w.patient.resident_id}, format="json"
+            ).status_code
             == 404
         )
         hy_api = pos(
@@ -438,12 +459,14 @@ def test_gy_d01_pos_eligibility_employee_allowed_resident_refused_outsider_404()
             member(Role.PHARMACY_MANAGER, organisation=w.pharmacy.organisation),
         )
         assert (
-            hy_api.get(
-                "/api/v1/pos/eligibility/", {"resident_id": g.employee.resident_id}
+            hy_api.post(
+                "/api/v1/pos/eligibility/", {"resident_id": g.employee.resident_id}, format="json"
             ).status_code
             == 404
         )
-        hy_ok = hy_api.get("/api/v1/pos/eligibility/", {"resident_id": w.patient.resident_id})
+        hy_ok = hy_api.post(
+            "/api/v1/pos/eligibility/", {"resident_id": w.patient.resident_id}, format="json"
+        )
         assert hy_ok.status_code == 200 and hy_ok.json()["outpatient"] is None
 
 
@@ -462,7 +485,7 @@ def test_demo_gy_pharmacist_records_a_paper_prescription_and_dispenses_it() -> N
     liu = Patient.objects.get(name="刘晓东")
     zhao = Patient.objects.get(name="赵大伟")
     chen = Patient.objects.get(name="陈美玲")
-    page = c.get("/dispensing/counter/", {"resident_id": liu.resident_id}).content.decode()
+    page = c.post("/dispensing/counter/", {"resident_id": liu.resident_id}).content.decode()
     assert "普通门诊待遇" in page and "200.00" in page and "演示值" in page
     captopril = Drug.objects.get(insurance_code="XC09AAA010A001")
     form = {
@@ -496,11 +519,11 @@ def test_demo_gy_pharmacist_records_a_paper_prescription_and_dispenses_it() -> N
     ).content.decode()
     # 340.00 元: 200.00 below the deductible, 140.00 covered at 50 % → fund 70.00.
     assert "结算成功：统筹基金支付 70.00 元，个人负担 270.00 元" in settled
-    after = c.get("/dispensing/counter/", {"resident_id": liu.resident_id}).content.decode()
+    after = c.post("/dispensing/counter/", {"resident_id": liu.resident_id}).content.decode()
     assert "340.00" in after and "1930.00" in after  # spent; cap left 2000 − 70
-    refused = c.get("/dispensing/counter/", {"resident_id": zhao.resident_id}).content.decode()
+    refused = c.post("/dispensing/counter/", {"resident_id": zhao.resident_id}).content.decode()
     assert "[GY-D01]" in refused
-    waiting = c.get("/dispensing/counter/", {"resident_id": chen.resident_id}).content.decode()
+    waiting = c.post("/dispensing/counter/", {"resident_id": chen.resident_id}).content.decode()
     assert "贵阳市第一人民医院" in waiting and "卡托普利片" in waiting
 
 
@@ -510,8 +533,9 @@ def test_gy_d02_a_guiyang_physician_prescribes_for_an_employee_not_for_a_residen
     g = gy()
     with time_machine.travel(MAY, tick=False):
         doctor: Client = client_for(g.physician)
-        page = doctor.get(
-            "/dispensing/prescriptions/issue/", {"resident_id": g.employee.resident_id}
+        page = doctor.post(
+            "/dispensing/prescriptions/issue/",
+            {"lookup": "1", "resident_id": g.employee.resident_id},
         )
         html = page.content.decode()
         assert "开具普通门诊处方" in html and f'value="{g.device.pk}"' not in html
@@ -522,12 +546,13 @@ def test_gy_d02_a_guiyang_physician_prescribes_for_an_employee_not_for_a_residen
         assert done.status_code == 302, done.content.decode()[-2000:]
         issued = Prescription.objects.get(patient=g.employee)
         assert (issued.source, issued.disease, issued.institution) == ("portal", None, g.hospital)
-        refused = doctor.get(
-            "/dispensing/prescriptions/issue/", {"resident_id": g.resident.resident_id}
+        refused = doctor.post(
+            "/dispensing/prescriptions/issue/",
+            {"lookup": "1", "resident_id": g.resident.resident_id},
         )
         assert "[GY-D01]" in refused.content.decode()
         pharmacist: Client = client_for(g.pharmacist)
-        counter = pharmacist.get("/dispensing/counter/", {"resident_id": g.employee.resident_id})
+        counter = pharmacist.post("/dispensing/counter/", {"resident_id": g.employee.resident_id})
         assert issued.number in counter.content.decode()
 
 

@@ -97,7 +97,10 @@ def test_hy_f04_physician_issues_a_free_prescription_of_several_items(client_for
     amlodipine = second_drug(w)
     with time_machine.travel(MAY, tick=False):
         c = client_for(w.physician)
-        page = c.get("/dispensing/prescriptions/issue/", {"resident_id": w.patient.resident_id})
+        page = c.post(
+            "/dispensing/prescriptions/issue/",
+            {"lookup": "1", "resident_id": w.patient.resident_id},
+        )
         html = page.content.decode()
         assert w.patient.name in html and "HY-F04" in html and "免费" in html
         assert "氨氯地平片" in html and "HY-E02" in html and "30 天" in html
@@ -135,8 +138,9 @@ def test_hy_g10_only_drugs_of_the_disease_scope_may_be_prescribed(client_for: An
     outside = make_drug("XC09AA0004", generic_name="范围外药品")
     with time_machine.travel(MAY, tick=False):
         c = client_for(w.physician)
-        page = c.get(
-            "/dispensing/prescriptions/issue/", {"resident_id": w.patient.resident_id}
+        page = c.post(
+            "/dispensing/prescriptions/issue/",
+            {"lookup": "1", "resident_id": w.patient.resident_id},
         ).content.decode()
         assert "范围外药品" not in page
         html = issue(c, w, (outside.pk, 10, 10)).content.decode()
@@ -218,12 +222,14 @@ def test_hy_g07_physician_finds_only_enrolled_patients(client_for: Any) -> None:
     not_enrolled = patient(7, name="赵未享")
     with time_machine.travel(MAY, tick=False):
         c = client_for(w.physician)
-        html = c.get(
-            "/dispensing/prescriptions/issue/", {"resident_id": not_enrolled.resident_id}
+        html = c.post(
+            "/dispensing/prescriptions/issue/",
+            {"lookup": "1", "resident_id": not_enrolled.resident_id},
         ).content.decode()
         assert "未找到该身份证号的在享特门待遇患者" in html and "处方药品" not in html
-        html = c.get(
-            "/dispensing/prescriptions/issue/", {"resident_id": w.patient.resident_id.lower()}
+        html = c.post(
+            "/dispensing/prescriptions/issue/",
+            {"lookup": "1", "resident_id": w.patient.resident_id.lower()},
         ).content.decode()
         assert w.enrolment.disease.name in html and "处方药品" in html
 
@@ -237,7 +243,10 @@ def test_gy_d02_pharmacy_records_a_paper_prescription_then_dispenses_it(
     w = world()
     with time_machine.travel(MAY, tick=False):
         c = client_for(w.pharmacist)
-        page = c.get("/dispensing/prescriptions/record/", {"resident_id": w.patient.resident_id})
+        page = c.post(
+            "/dispensing/prescriptions/record/",
+            {"lookup": "1", "resident_id": w.patient.resident_id},
+        )
         assert "签名或盖章" in page.content.decode()
         html = record(c, w).content.decode()
         assert "[GY-D02]" in html and "请上传医师签名或盖章的处方图片" in html
@@ -250,7 +259,7 @@ def test_gy_d02_pharmacy_records_a_paper_prescription_then_dispenses_it(
     assert p.source == PrescriptionSource.PAPER and p.recorded_at_pharmacy == w.pharmacy
     assert p.physician_name == "李医生" and p.institution_name == "衡阳市第一人民医院"
     # … lands on the counter with the patient and the new prescription ready to dispense
-    assert done.redirect_chain[-1][0].startswith("/dispensing/counter/?resident_id=")
+    assert done.redirect_chain[-1][0].startswith("/dispensing/counter/?p=")
     html = done.content.decode()
     assert "已录入" in html and p.number in html and "李医生" in html
     with time_machine.travel(MAY, tick=False):
@@ -303,11 +312,11 @@ def test_counter_lists_portal_and_own_recorded_prescriptions_only(client_for: An
         record(client_for(other.pharmacist), w, seal_image=png("seal.png"))
         elsewhere = Prescription.objects.get(source=PrescriptionSource.PAPER)
         mine = client_for(w.pharmacist)
-        html = mine.get("/dispensing/counter/", {"resident_id": w.patient.resident_id})
+        html = mine.post("/dispensing/counter/", {"resident_id": w.patient.resident_id})
         html = html.content.decode()
         assert portal.number in html and elsewhere.number not in html
         theirs = client_for(other.pharmacist)
-        html = theirs.get("/dispensing/counter/", {"resident_id": w.patient.resident_id})
+        html = theirs.post("/dispensing/counter/", {"resident_id": w.patient.resident_id})
         html = html.content.decode()
         assert portal.number in html and elsewhere.number in html
         item = elsewhere.items.get()
@@ -381,7 +390,10 @@ def test_outsiders_get_404_on_prescription_pages_and_downloads(
     # The record page finds only patients who chose the pharmacy
     html = (
         client_for(outsider_pharmacist)
-        .get("/dispensing/prescriptions/record/", {"resident_id": w.patient.resident_id})
+        .post(
+            "/dispensing/prescriptions/record/",
+            {"lookup": "1", "resident_id": w.patient.resident_id},
+        )
         .content.decode()
     )
     assert "未找到该身份证号的特门患者" in html and w.patient.name not in html
@@ -407,7 +419,10 @@ def test_issue_page_serves_its_item_script_itself(client_for: Any) -> None:
     with time_machine.travel(MAY, tick=False):
         html = (
             client_for(w.physician)
-            .get("/dispensing/prescriptions/issue/", {"resident_id": w.patient.resident_id})
+            .post(
+                "/dispensing/prescriptions/issue/",
+                {"lookup": "1", "resident_id": w.patient.resident_id},
+            )
             .content.decode()
         )
     assert '<script src="/static/js/prescription-items.js">' in html and "//cdn" not in html

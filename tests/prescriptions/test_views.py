@@ -42,7 +42,7 @@ def test_counter_finds_the_patient_shows_quota_and_dispenses(client_for: Any) ->
     with time_machine.travel(MAY, tick=False):
         p = w.prescription()
         c = client_for(w.pharmacist)
-        page = c.get("/dispensing/counter/", {"resident_id": w.patient.resident_id})
+        page = c.post("/dispensing/counter/", {"resident_id": w.patient.resident_id})
         html = page.content.decode()
         assert w.patient.name in html and p.number in html and "200.00" in html
         done = dispense_post(c, w, p.pk, 10)
