@@ -497,8 +497,9 @@ LOGGING = {
         # WeasyPrint logs every rendering step at INFO.
         "axes": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
-        # Audit events always reach the JSON log, whatever DJANGO_LOG_LEVEL says.
-        "dingdian.audit": {"level": "INFO"},
+        # Audit events always reach the JSON log, whatever DJANGO_LOG_LEVEL says; not the
+        # console, where a line per read would drown the server's own messages.
+        "dingdian.audit": {"level": "INFO", "handlers": ["json_file"], "propagate": False},
     },
 }
 

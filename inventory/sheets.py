@@ -29,12 +29,17 @@ SHEET_HEADERS = [
 COUNTED_AT_LABEL = "实盘时间"
 
 
-def count_sheet_batches(stocktake: Stocktake) -> list[tuple[StockBatch, int | None]]:
-    """Batches to count: those in stock now or moved in the period, with the system quantity."""
+def count_sheet_batches(
+    stocktake: Stocktake, until: datetime | None = None
+) -> list[tuple[StockBatch, int | None]]:
+    """Batches to count: those in stock at `until` (now) or moved in the period, with the
+    system quantity at that moment."""
     from inventory.selectors import ledger_reconciliation
 
     ledger = ledger_reconciliation(
-        pharmacy=stocktake.pharmacy, period_start=stocktake.period_start, until=timezone.now()
+        pharmacy=stocktake.pharmacy,
+        period_start=stocktake.period_start,
+        until=until or timezone.now(),
     )
     batches = StockBatch.objects.filter(pk__in=list(ledger)).select_related("drug")
     return [(b, ledger[b.pk]["expected"]) for b in batches]
@@ -53,9 +58,13 @@ def count_sheet_xlsx(stocktake: Stocktake) -> bytes:
             f"{stocktake.period_start} — {stocktake.period_end}",
         ]
     )
-    sheet.append([COUNTED_AT_LABEL, timezone.localtime().strftime("%Y-%m-%d %H:%M")])
+    # The count time the sheet proposes is written to the minute, and the system quantities
+    # are those at that very minute: the upload reconciles up to the time on the sheet, so a
+    # sale made earlier in the same minute must not be in one and out of the other (HY-E06).
+    proposed = timezone.localtime().replace(second=0, microsecond=0)
+    sheet.append([COUNTED_AT_LABEL, proposed.strftime("%Y-%m-%d %H:%M")])
     sheet.append(SHEET_HEADERS)
-    for batch, expected in count_sheet_batches(stocktake):
+    for batch, expected in count_sheet_batches(stocktake, until=proposed):
         drug = batch.drug
         sheet.append(
             spreadsheet_row(

@@ -8,6 +8,7 @@ from datetime import date, datetime
 import pytest
 import time_machine
 from django.test import Client
+from django.utils import timezone
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
@@ -494,3 +495,33 @@ def test_hy_e06_the_bureau_chooses_a_blind_sheet_per_stocktake(
         )
     with pytest.raises(TransitionNotAllowed):
         stocktake_blind_set(stocktake=stocktake, blind=False, actor=reviewer)
+
+
+@pytest.mark.django_db
+def test_hy_e06_a_sale_earlier_in_the_minute_of_the_download_is_no_discrepancy(
+    client: Client,
+    hy: Programme,
+    pharmacy: Pharmacy,
+    catalogue: dict[str, Drug],
+    manager: User,
+) -> None:
+    """The sheet proposes its count time to the minute; its system quantities are those of
+    that minute, so a sheet copied as it is balances (before: a sale at 09:00:10 was in the
+    sheet's quantities, but not in the reconciliation up to 09:00, and HY-E06 refused it)."""
+    book(pharmacy, catalogue["captopril"], K.PURCHASE, 40, at(date(2026, 8, 1)), batch_no="K2")
+    stocktake = open_q3(hy, pharmacy)
+    sold_at = timezone.make_aware(datetime(2026, 10, 10, 9, 0, 10))
+    book(pharmacy, catalogue["captopril"], K.SALE, 3, sold_at, batch_no="K2")
+    with time_machine.travel(timezone.make_aware(datetime(2026, 10, 10, 9, 0, 40))):
+        login(client, manager)
+        sheet = client.get(f"/inventory/stocktakes/{stocktake.pk}/sheet.xlsx").content
+        rows = list(load_workbook(io.BytesIO(sheet)).active.iter_rows(values_only=True))
+        assert rows[1][1] == "2026-10-10 09:00"
+        (k2,) = [r for r in rows[3:] if r[5] == "K2"]
+        # Copied as the sheet says (the 09:00:10 sale happened after the proposed 09:00).
+        upload = io.BytesIO(_fill(sheet, {"K2": (k2[7], None)}, "2026-10-10 09:00"))
+        upload.name = "盘底表.xlsx"
+        client.post(f"/inventory/stocktakes/{stocktake.pk}/upload/", {"file": upload})
+    stocktake.refresh_from_db()
+    assert k2[7] == 40
+    assert stocktake.status == StocktakeStatus.SUBMITTED and not stocktake.is_imbalanced
