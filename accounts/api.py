@@ -42,7 +42,11 @@ def acting_user(request: Request) -> User:
 
 
 class ScopedViewSetMixin:
-    """get_queryset always goes through scope_queryset(principal): no unscoped list or detail."""
+    """get_queryset always goes through scope_queryset(principal): no unscoped list or detail.
+    Detail routes match whole numbers only: `/stays/false/` is a 404 from the router, never an
+    id a view must parse (a viewset looked up by another field sets its own regex)."""
+
+    lookup_value_regex = "[0-9]+"
 
     @property
     def principal(self) -> Principal:

@@ -17,15 +17,23 @@ the owner that runs migrations), each table is also `REVOKE UPDATE, DELETE, TRUN
 PUBLIC, <role>` and `GRANT SELECT, INSERT … TO <role>`. PUBLIC is always revoked. TRUNCATE is
 a statement, not a row operation: row triggers do not see it (the test suite's flushes use it),
 which is why the runtime role must not hold it.
+
+One maintenance operation must rewrite history rows: re-encrypting resident IDs under a new key
+(`manage.py rotate_field_keys`), which changes the stored ciphertext and nothing else. It runs
+as the tables' owner and lifts the trigger of one table inside its own transaction
+(`rewrite_allowed`, `ALTER TABLE … DISABLE TRIGGER`, undone at commit or rollback); the
+runtime role owns no table and cannot.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import Model
 from simple_history.models import HistoricalChanges
 
@@ -73,6 +81,24 @@ def is_append_only(model: type[Model]) -> bool:
     if meta.app_label not in settings.DINGDIAN_APPS or meta.proxy or not meta.managed:
         return False
     return issubclass(model, HistoricalChanges) or bool(getattr(model, "append_only", False))
+
+
+@contextmanager
+def rewrite_allowed(table: str, using: str = "default") -> Iterator[None]:
+    """Within one transaction, rows of this append-only table may be updated (key rotation
+    only; see the module's docstring). Needs the table's owner."""
+    connection = connections[using]
+    with transaction.atomic(using=using):
+        protected = table in protected_tables(using)
+        with connection.cursor() as cursor:
+            # ALTER TABLE waits for no deferred foreign-key check: run them now.
+            if protected:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute(f"ALTER TABLE {_quote(table)} DISABLE TRIGGER {TRIGGER}")
+            yield
+            if protected:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute(f"ALTER TABLE {_quote(table)} ENABLE TRIGGER {TRIGGER}")
 
 
 def append_only_tables() -> list[str]:

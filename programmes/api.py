@@ -22,6 +22,7 @@ class ProgrammeViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Programme.objects.none()
     serializer_class = ProgrammeSerializer
     lookup_field = "code"
+    lookup_value_regex = "[A-Za-z0-9_-]+"
 
     def scope_queryset(self, principal: Principal) -> QuerySet[Programme]:
         return programmes_for_principal(principal)

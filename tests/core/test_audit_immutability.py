@@ -130,3 +130,21 @@ def test_sec_audit_update_and_delete_of_an_event_row_are_refused_by_the_database
         (event_id,) = cursor.fetchone()
     _refused("UPDATE prescriptions_dispensingevent SET reason = 'x' WHERE id = %s", [event_id])
     _refused("DELETE FROM prescriptions_dispensingevent WHERE id = %s", [event_id])
+
+
+@pytest.mark.django_db
+def test_sec_audit_key_rotation_lifts_the_trigger_of_one_table_in_its_transaction_only() -> None:
+    """Re-encrypting under a new key rewrites history rows (rotate_field_keys): allowed inside
+    `rewrite_allowed`, refused again right after, and refused if that transaction fails."""
+    from core.immutability import rewrite_allowed
+
+    table = "core_auditevent"
+    audit_record(action=AuditAction.EXPORT, region_id=region().pk, detail="before")
+    with rewrite_allowed(table), connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET detail = 'rotated'")
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET detail = 'again'")
+    with pytest.raises(RuntimeError), rewrite_allowed(table):
+        raise RuntimeError("rotation interrupted")
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table}")

@@ -48,7 +48,9 @@ def test_sec_audit_login_writes_a_json_log_line_with_request_id_user_and_ip() ->
     )
     assert response.status_code == 302
     lines = _audit_lines(path)[before:]
-    line = next(entry for entry in lines if entry["audit"]["action"] == "login")
+    # Other test processes write to the same file: find this request's line.
+    line = next(entry for entry in lines if entry.get("request_id") == response["X-Request-ID"])
+    assert line["audit"]["action"] == "login"
     assert line["level"] == "INFO" and line["message"] == "audit login"
     assert line["time"].endswith("+00:00")
     assert line["user"] == "log_admin" and line["ip"] == "10.1.2.3"

@@ -79,3 +79,15 @@ def test_sec_absurd_limit_is_capped(limit: str) -> None:
 def test_sec_absurd_offset_is_not_a_500(offset: str) -> None:
     response = _pos().get("/api/v1/stock-batches/", {"offset": offset, "limit": "10"})
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("pk", ["false", "1e3", "-1", "9" * 30])
+def test_sec_an_id_that_is_not_a_whole_number_is_a_404(pk: str) -> None:
+    """Found by schemathesis: PATCH /hospital-stays/false/ was a 500 (int("false"))."""
+    from tests.patients.helpers import clerk, hospital
+
+    h = hospital()
+    _key, raw = api_key_create(organisation=h, name="HIS", actor=clerk(h))
+    his = APIClient(HTTP_AUTHORIZATION=f"Api-Key {raw}")
+    assert his.patch(f"/api/v1/tm/hospital-stays/{pk}/", {}, format="json").status_code == 404
+    assert his.get(f"/api/v1/tm/hospital-stays/{pk}/").status_code == 404

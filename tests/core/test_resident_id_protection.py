@@ -34,7 +34,7 @@ from prescriptions.models import Dispensing
 from prescriptions.services import ProxyInput, dispensing_submit
 from tests.conftest import login
 from tests.factories import member
-from tests.patients.helpers import clerk, county_window, hospital, patient, resident_id
+from tests.patients.helpers import clerk, county_window, enrol, hospital, patient, resident_id
 from tests.prescriptions.helpers import png, world
 
 pytestmark = pytest.mark.django_db
@@ -184,14 +184,16 @@ def test_a_resident_id_in_the_query_string_is_not_accepted_for_lookups() -> None
 
 def test_hospital_stay_api_finds_the_patient_by_full_id() -> None:
     h = hospital()
-    p = patient()
+    with time_machine.travel("2027-04-01 10:00 +0800", tick=False):
+        p = enrol(patient()).patient  # a 特门 patient of the hospital's region
     _key, raw = api_key_create(organisation=h, name="HIS", actor=clerk(h))
     api = APIClient(HTTP_AUTHORIZATION=f"Api-Key {raw}")
-    made = api.post(
-        "/api/v1/tm/hospital-stays/",
-        {"resident_id": p.resident_id.lower(), "admitted_on": "2027-03-01"},
-        format="json",
-    )
+    with time_machine.travel("2027-06-10 10:00 +0800", tick=False):
+        made = api.post(
+            "/api/v1/tm/hospital-stays/",
+            {"resident_id": p.resident_id.lower(), "admitted_on": "2027-06-01"},
+            format="json",
+        )
     assert made.status_code == 201, made.content
     assert HospitalStay.objects.get().patient == p
 

@@ -20,9 +20,9 @@ def test_sec_audit_counter_lookup_archive_and_slip_are_recorded(client_for: Any)
     with time_machine.travel(MAY, tick=False):
         p = w.prescription()
         c = client_for(w.pharmacist)
-        c.get("/dispensing/counter/", {"resident_id": "430400190001010000"})  # nobody found
+        c.post("/dispensing/counter/", {"resident_id": "430400190001010000"})  # nobody found
         assert not AuditEvent.objects.filter(action=AuditAction.RECORD_READ).exists()
-        c.get("/dispensing/counter/", {"resident_id": w.patient.resident_id})
+        c.post("/dispensing/counter/", {"resident_id": w.patient.resident_id})
         dispense_post(c, w, p.pk, 10)
         d = Dispensing.objects.get()
         assert c.get(f"/dispensing/dispensings/{d.pk}/slip.pdf").status_code == 200
