@@ -605,6 +605,9 @@ def run() -> None:
             "DJANGO_SECRET_KEY": "bench-only",
             "DJANGO_SECURE_SSL_REDIRECT": "0",
             "DATABASE_URL": _database_url(db_name),
+            # The keys the county was generated (encrypted, indexed) with, in this process.
+            "DINGDIAN_FIELD_KEYS": ",".join(settings.DINGDIAN_FIELD_KEYS),
+            "DINGDIAN_BLIND_INDEX_KEY": settings.DINGDIAN_BLIND_INDEX_KEY,
         }
         server = subprocess.Popen(  # noqa: S603 — our own interpreter and gunicorn
             [
