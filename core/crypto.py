@@ -205,9 +205,13 @@ def encrypt_column_in_migration(
     schema_editor: Any, *, table: str, pk: str, column: str, index_column: str | None = None
 ) -> None:
     """Data migration: encrypt a plaintext column in place and fill its blind index (raw SQL,
-    so the field's decryption never sees the plaintext)."""
+    so the field's decryption never sees the plaintext). A history table already protected as
+    append-only (core.immutability) is lifted for this transaction only."""
+    from core.immutability import rewrite_allowed
+
     qn = schema_editor.connection.ops.quote_name
-    with schema_editor.connection.cursor() as cursor:
+    alias = schema_editor.connection.alias
+    with rewrite_allowed(table, using=alias), schema_editor.connection.cursor() as cursor:
         cursor.execute(f"SELECT {qn(pk)}, {qn(column)} FROM {qn(table)} WHERE {qn(column)} <> ''")  # noqa: S608 (quoted names of our own tables)
         rows = cursor.fetchall()
         if index_column:
@@ -227,8 +231,11 @@ def decrypt_column_in_migration(
     schema_editor: Any, *, table: str, pk: str, column: str, index_column: str | None = None
 ) -> None:
     """The reverse of `encrypt_column_in_migration`: plaintext back, index emptied."""
+    from core.immutability import rewrite_allowed
+
     qn = schema_editor.connection.ops.quote_name
-    with schema_editor.connection.cursor() as cursor:
+    alias = schema_editor.connection.alias
+    with rewrite_allowed(table, using=alias), schema_editor.connection.cursor() as cursor:
         cursor.execute(f"SELECT {qn(pk)}, {qn(column)} FROM {qn(table)} WHERE {qn(column)} <> ''")  # noqa: S608 (quoted names of our own tables)
         rows = cursor.fetchall()
         cursor.executemany(
