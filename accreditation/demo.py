@@ -27,7 +27,7 @@ from accreditation.models import (
     DesignationEvent,
     DesignationStatus,
 )
-from core.calendar import add_months, load_calendar
+from core.calendar import load_calendar, period_last_day
 from pharmacies.models import Pharmacy
 from programmes.models import Programme
 
@@ -69,7 +69,7 @@ def seed(ctx: dict[str, Any]) -> None:
             programme=hy,
             status=DesignationStatus.ACTIVE,
             starts_on=starts,
-            ends_on=add_months(starts, 12) - timedelta(days=1),
+            ends_on=period_last_day(starts, years=1),
         )
         DesignationEvent.objects.create(
             designation=designation,
@@ -88,7 +88,7 @@ def seed(ctx: dict[str, Any]) -> None:
             programme=gy,
             status=DesignationStatus.ACTIVE,
             starts_on=starts,
-            ends_on=add_months(starts, 12) - timedelta(days=1),
+            ends_on=period_last_day(starts, years=1),
         )
         DesignationEvent.objects.create(
             designation=designation,

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_stubs_ext import StrOrPromise
 
-from core.calendar import add_months
+from core.calendar import add_months, period_last_day
 from inventory import selectors as inventory_selectors
 from inventory.selectors import Metric
 from pharmacies.models import Pharmacy, PremisesTenure, StaffPost
@@ -221,7 +221,7 @@ def gy_a02_lease(pharmacy: Pharmacy, programme: Programme, on: date) -> Conditio
             "GY-A02", gettext_lazy("租赁合同有效期"), PASS, _("自有产权，不需租赁合同"), hard=True
         )
     ends = pharmacy.lease_ends_on
-    ok = ends is not None and ends >= add_months(on, months)
+    ok = ends is not None and ends >= period_last_day(on, months=months)
     return Condition(
         "GY-A02",
         gettext_lazy("租赁合同剩余有效期不少于%(n)s个月") % {"n": months},
@@ -236,7 +236,7 @@ def reapplication_ban(pharmacy: Pharmacy, programme: Programme, on: date) -> Con
     from accreditation.models import Designation
 
     ban = (
-        Designation.objects.filter(pharmacy=pharmacy, programme=programme, ban_until__gt=on)
+        Designation.objects.filter(pharmacy=pharmacy, programme=programme, ban_until__gte=on)
         .order_by("-ban_until")
         .first()
     )

@@ -105,7 +105,8 @@ class Designation(models.Model):
 
     `settle_until`: after revocation, the last day patients may still settle here (HY-C06);
     `stops_on`: the day the designation stops (1 January next year, next working day; HY-G06);
-    `ban_until`: no new application (HY-C05) or renewal (HY-E10) before this day.
+    `ban_until`: the last day of the ban (HY-C05 revoked, HY-E10 terminated), inclusive: no new
+    application or renewal up to and including this day; lifted the day after.
     """
 
     pharmacy = models.ForeignKey(Pharmacy, on_delete=models.PROTECT, related_name="designations")

@@ -39,7 +39,7 @@ from accreditation.transitions import (
     DESIGNATION_TRANSITIONS,
     check_move,
 )
-from core.calendar import WorkingCalendar, add_months, load_calendar
+from core.calendar import WorkingCalendar, load_calendar, period_last_day
 from core.errors import DomainError, RuleViolation, TransitionNotAllowed
 from core.uploads import sniff_upload
 from pharmacies.models import Pharmacy
@@ -110,7 +110,7 @@ def evaluation_due_on(
     *, accepted_on: date, months: int, paused_days: int, calendar: WorkingCalendar
 ) -> date:
     """HY-C02: acceptance + N months (Civil Code counting), extended by the paused days."""
-    nominal = add_months(accepted_on, months) + timedelta(days=paused_days)
+    nominal = period_last_day(accepted_on, months=months) + timedelta(days=paused_days)
     return calendar.next_working_day(nominal, include_today=True)
 
 
@@ -411,9 +411,11 @@ def application_sign_agreement(*, application: Application, actor: User) -> Desi
 
 
 def _term_end(start: date, programme: Programme) -> date:
+    """HY-E09: the last day in force of a term counted from `start` (not itself counted): the
+    corresponding day `agreement_term_years` later."""
     # GY-PT names no term: its supplementary agreement is reviewed yearly like HY-TM's.
     years = programme.agreement_term_years or 1
-    return add_months(start, 12 * years) - timedelta(days=1)
+    return period_last_day(start, years=years)
 
 
 # --- Designation
@@ -497,7 +499,7 @@ def designation_assess(
                 actor=actor,
                 reason=notes or _("年度考核合格，续签协议"),
                 rule_id="HY-E09",
-                fields={"ends_on": _term_end(locked.ends_on + timedelta(days=1), locked.programme)},
+                fields={"ends_on": _term_end(locked.ends_on, locked.programme)},
             )
         if rectification_until is None or rectification_until <= today:
             raise DomainError(_("考核不合格须给予整改期：请填写晚于今天的整改期截止日。"))
@@ -542,7 +544,7 @@ def _revoke(designation: Designation, *, today: date, actor: User, reason: str) 
         fields={
             "settle_until": settle_until,
             "stops_on": stops_on,
-            "ban_until": add_months(today, 12 * ban_years) if ban_years else None,
+            "ban_until": period_last_day(today, years=ban_years) if ban_years else None,
         },
     )
     payload = {
@@ -639,7 +641,7 @@ def violation_record(
                 rule_id="HY-E10",
                 fields={
                     "settle_until": today,
-                    "ban_until": add_months(today, 12 * years) if years else None,
+                    "ban_until": period_last_day(today, years=years) if years else None,
                 },
             )
     return violation

@@ -90,8 +90,24 @@ class WorkingCalendar:
 
     def period_end(self, start: date, *, months: int = 0, years: int = 0) -> date:
         """End of a period in months/years counted the Civil Code way (arts. 201–203)."""
-        nominal = add_months(start, months + 12 * years)
-        return self.next_working_day(nominal, include_today=True)
+        return self.next_working_day(
+            period_last_day(start, months=months, years=years), include_today=True
+        )
+
+
+def period_last_day(start: date, *, months: int = 0, years: int = 0) -> date:
+    """The last day in force of a period of `months`/`years` counted from `start` ("Counting
+    periods" in rules.md; Civil Code arts. 201–202): `start` itself is not counted, so the period
+    ends on the corresponding day of its last month — that month's last day when it has no such
+    day (29 February + 1 year → 28 February) — and applies through the whole of that day.
+    Bans, agreement terms and retention periods all use it; "still applies on `on`" is
+    `period_applies(on, last_day)`, i.e. `on <= last_day`."""
+    return add_months(start, months + 12 * years)
+
+
+def period_applies(on: date, last_day: date | None) -> bool:
+    """Whether a period whose last day in force is `last_day` still applies on `on`."""
+    return last_day is not None and on <= last_day
 
 
 def add_months(start: date, months: int) -> date:

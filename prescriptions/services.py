@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, OrganisationKind, User
+from core.calendar import period_applies, period_last_day
 from core.errors import DomainError, RuleViolation, TransitionNotAllowed
 from core.prepared import insert, prepared_cursor
 from core.uploads import sniff_upload
@@ -247,11 +248,9 @@ def prescription_create(
 
 def _assert_retention_over(programme: Programme, kept_since: date, today: date) -> None:
     years = programme.record_retention_years
-    try:
-        until = kept_since.replace(year=kept_since.year + years)
-    except ValueError:  # 29 February
-        until = kept_since.replace(year=kept_since.year + years, day=28)
-    if today < until:
+    last_day = period_last_day(kept_since, years=years)
+    if period_applies(today, last_day):
+        until = last_day + timedelta(days=1)
         raise RuleViolation(
             _retention_rule(programme),
             _("处方、购药清单和代购记录须保存 %(years)s 年，%(until)s 之前不能删除。")

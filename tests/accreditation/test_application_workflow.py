@@ -267,7 +267,7 @@ def test_hy_c03_notice_runs_5_working_days_over_national_day_then_agreement() ->
     with time_machine.travel(date(2026, 10, 12)):
         designation = services.application_sign_agreement(application=application, actor=reviewer)
     assert designation.status == DesignationStatus.ACTIVE
-    assert (designation.starts_on, designation.ends_on) == (date(2026, 10, 12), date(2027, 10, 11))
+    assert (designation.starts_on, designation.ends_on) == (date(2026, 10, 12), date(2027, 10, 12))
     assert pharmacy_may_settle(pharmacy=pharmacy, programme=h.hy(), on=date(2026, 10, 12))
     application.refresh_from_db()
     assert application.status == ApplicationStatus.SIGNED

@@ -107,9 +107,9 @@ def test_licence_expiry_and_yearly_renewal_reminders() -> None:
         application = h.passed(pharmacy, h.hy(), manager, reviewer)
     with time_machine.travel(date(2025, 3, 11)):
         designation = services.application_sign_agreement(application=application, actor=reviewer)
-    assert designation.ends_on == date(2026, 3, 10)
-    assert deadlines_scan(today=date(2026, 2, 7)) == 0
-    assert deadlines_scan(today=date(2026, 2, 8)) == 1
+    assert designation.ends_on == date(2026, 3, 11)  # HY-E09: the anniversary is the last day
+    assert deadlines_scan(today=date(2026, 2, 8)) == 0
+    assert deadlines_scan(today=date(2026, 2, 9)) == 1
     assert any("请进行年度考核" in s for s in _subjects(reviewer))
 
 

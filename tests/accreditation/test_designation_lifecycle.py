@@ -48,6 +48,18 @@ def test_hy_e09_yearly_assessment_passed_renews_the_agreement_for_a_year() -> No
     assert designation.events.last().rule_id == "HY-E09"  # type: ignore[union-attr]
 
 
+def test_hy_e09_term_applies_on_its_anniversary_and_ends_the_day_after() -> None:
+    designation, _manager, _reviewer = _designated()
+    # Signed on the day after the notice: the term's last day is that day a year later.
+    assert designation.ends_on == date(
+        designation.starts_on.year + 1, designation.starts_on.month, designation.starts_on.day
+    )
+    pharmacy = designation.pharmacy
+    assert pharmacy_may_settle(pharmacy=pharmacy, programme=h.hy(), on=designation.ends_on)
+    after = date.fromordinal(designation.ends_on.toordinal() + 1)
+    assert not pharmacy_may_settle(pharmacy=pharmacy, programme=h.hy(), on=after)
+
+
 def test_hy_c05_failed_assessment_opens_rectification_then_revokes_with_a_1_year_ban() -> None:
     designation, manager, reviewer = _designated()
     with time_machine.travel(date(2026, 2, 20)):
@@ -80,13 +92,17 @@ def test_hy_c05_failed_assessment_opens_rectification_then_revokes_with_a_1_year
         )
     assert designation.status == DesignationStatus.REVOKED
     assert designation.ban_until == date(2027, 5, 21)
-    # HY-C05: no new application within the year
+    # HY-C05: no new application within the year, its anniversary (the last day) included
     with time_machine.travel(date(2027, 5, 20)):
         application = h.draft(designation.pharmacy, h.hy(), manager)
         with pytest.raises(RuleViolation) as excinfo:
             services.application_submit(application=application, actor=manager)
         assert excinfo.value.rule_id == "HY-C05"
     with time_machine.travel(date(2027, 5, 21)):
+        with pytest.raises(RuleViolation) as excinfo:
+            services.application_submit(application=application, actor=manager)
+        assert excinfo.value.rule_id == "HY-C05"
+    with time_machine.travel(date(2027, 5, 22)):  # lifted the day after
         services.application_submit(application=application, actor=manager)
 
 
@@ -219,6 +235,12 @@ def test_hy_e10_termination_bars_renewal_for_5_years() -> None:
         with pytest.raises(RuleViolation) as excinfo:
             services.application_submit(application=application, actor=manager)
     assert excinfo.value.rule_id == "HY-E10"
+    # The fifth anniversary is the ban's last day; it is lifted the day after.
+    with time_machine.travel(date(2030, 6, 1)), pytest.raises(RuleViolation) as excinfo:
+        services.application_submit(application=application, actor=manager)
+    assert excinfo.value.rule_id == "HY-E10"
+    with time_machine.travel(date(2030, 6, 2)):
+        services.application_submit(application=application, actor=manager)
 
 
 def test_gy_e04_gy_b02_breach_recorded_and_transferred_to_the_judiciary() -> None:

@@ -96,7 +96,7 @@ def test_reviewer_takes_an_application_to_agreement_and_pdfs_carry_chinese_text(
         agreement = _client(manager).get(f"{base}/agreement.pdf")
         text = _pdf_text(agreement.content)
         assert "特门服务定点零售药店服务协议" in text and "衡阳县康宁大药房" in text
-        assert "2027年10月11日" in text
+        assert "2027年10月12日" in text
         xlsx = Client().get("/public/designated/HY-TM.xlsx")
         sheet = load_workbook(BytesIO(xlsx.content)).active
         assert sheet is not None

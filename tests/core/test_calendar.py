@@ -15,6 +15,8 @@ from core.calendar import (
     is_working_day,
     load_calendar,
     next_working_day,
+    period_applies,
+    period_last_day,
     years_needing_arrangement,
 )
 from core.models import HolidayOverride
@@ -130,3 +132,19 @@ def test_sec_overrides_apply_in_their_region_and_below_only() -> None:
     # A withdrawn entry no longer counts.
     HolidayOverride.objects.filter(region_id=county).update(deleted_at=timezone.now())
     assert is_working_day(saturday, region_id=county)
+
+
+def test_counting_periods_last_day_is_the_corresponding_day_and_applies_through_it() -> None:
+    # Civil Code arts. 201–202: the start day is not counted; the period ends on the
+    # corresponding day of its last month, inclusive.
+    assert period_last_day(date(2026, 5, 21), years=1) == date(2027, 5, 21)
+    assert period_last_day(date(2025, 6, 1), years=5) == date(2030, 6, 1)
+    assert period_last_day(date(2026, 7, 15), months=3) == date(2026, 10, 15)
+    # No corresponding day: the last day of that month.
+    assert period_last_day(date(2024, 2, 29), years=1) == date(2025, 2, 28)
+    assert period_last_day(date(2024, 2, 29), years=4) == date(2028, 2, 29)
+    assert period_last_day(date(2026, 8, 31), months=6) == date(2027, 2, 28)
+    last = period_last_day(date(2026, 5, 21), years=1)
+    assert period_applies(last, last)
+    assert not period_applies(last + timedelta(days=1), last)
+    assert not period_applies(last, None)

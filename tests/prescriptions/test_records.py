@@ -48,11 +48,16 @@ def test_hy_e03_prescription_kept_two_years_before_deletion() -> None:
     w = world()
     with time_machine.travel(MAY, tick=False):
         p = w.prescription()
+    # Issued 10 May 2027: the two years' last day is 10 May 2029; deletable from the 11th.
     with time_machine.travel("2029-05-09 10:00 +0800", tick=False):
         with pytest.raises(RuleViolation) as exc:
             prescription_delete(prescription=p, actor=w.pharmacist)
-        assert exc.value.rule_id == "HY-E03" and "2029-05-10" in str(exc.value.message)
-    with time_machine.travel("2029-05-10 10:00 +0800", tick=False):
+        assert exc.value.rule_id == "HY-E03" and "2029-05-11" in str(exc.value.message)
+    with time_machine.travel("2029-05-10 23:00 +0800", tick=False):
+        with pytest.raises(RuleViolation) as exc:
+            prescription_delete(prescription=p, actor=w.pharmacist)
+        assert exc.value.rule_id == "HY-E03"
+    with time_machine.travel("2029-05-11 10:00 +0800", tick=False):
         prescription_delete(prescription=p, actor=w.pharmacist)
     assert not Prescription.objects.filter(pk=p.pk).exists()
 
@@ -64,6 +69,11 @@ def test_gy_a08_purchase_list_and_proxy_record_kept_for_the_retention_years() ->
     w.hy.code = "GY-X"  # the GY rule ID follows the programme (same retention parameter)
     d.programme = w.hy
     with time_machine.travel("2028-05-10 10:00 +0800", tick=False):
+        with pytest.raises(RuleViolation) as exc:
+            dispensing_delete(dispensing=d, actor=w.pharmacist)
+        assert exc.value.rule_id == "GY-A08"
+    # Sold on 10 May 2027: kept through 10 May 2029 (the last day), deletable on the 11th.
+    with time_machine.travel("2029-05-10 23:00 +0800", tick=False):
         with pytest.raises(RuleViolation) as exc:
             dispensing_delete(dispensing=d, actor=w.pharmacist)
         assert exc.value.rule_id == "GY-A08"
