@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from accreditation.models import Application, ApplicationStatus, Designation, DesignationStatus
 from accreditation.notify import managers_of, reviewers_for
+from accreditation.services import designations_expire_due
 from core.notifications import notification_send
 from pharmacies.models import Pharmacy
 from pharmacies.selectors import licences_expiring, missing_payroll_months
@@ -128,6 +129,8 @@ def deadlines_scan(*, today: date) -> int:
             link=reverse("pharmacies:profile"),
             rule_id="HY-D02",
         )
+    # HY-E09: terms that ended without renewal expire first, so they get no renewal reminder.
+    designations_expire_due(today=today)
     designations = Designation.objects.select_related("pharmacy__organisation__region")
     for d in designations.filter(
         status=DesignationStatus.ACTIVE, ends_on__lte=today + timedelta(days=RENEWAL_REMINDER_DAYS)

@@ -39,7 +39,7 @@ from accreditation.transitions import (
     DESIGNATION_TRANSITIONS,
     check_move,
 )
-from core.calendar import WorkingCalendar, load_calendar, period_last_day
+from core.calendar import WorkingCalendar, load_calendar, period_applies, period_last_day
 from core.errors import DomainError, RuleViolation, TransitionNotAllowed
 from core.uploads import sniff_upload
 from pharmacies.models import Pharmacy
@@ -446,6 +446,31 @@ def _move_designation(
         rule_id=rule_id,
     )
     return locked
+
+
+def designation_expire(*, designation: Designation, today: date) -> Designation | None:
+    """HY-E09: an active designation whose term ended (its last day, `ends_on`, is before
+    `today`) without renewal becomes expired; an event row records it. Idempotent: a
+    designation not (or no longer) due is left as it is and None is returned."""
+    with transaction.atomic():
+        locked = Designation.objects.select_for_update().get(pk=designation.pk)
+        if locked.status != D.ACTIVE or period_applies(today, locked.ends_on):
+            return None
+        return _move_designation(
+            locked, D.EXPIRED, actor=None, reason=_("期满未续签"), rule_id="HY-E09"
+        )
+
+
+def designations_expire_due(*, today: date) -> int:
+    """The daily scan's part for HY-E09: expire every active term that ended; returns how many."""
+    due = Designation.objects.filter(status=D.ACTIVE, ends_on__lt=today).values_list(
+        "pk", flat=True
+    )
+    return sum(
+        1
+        for pk in due
+        if designation_expire(designation=Designation(pk=pk), today=today) is not None
+    )
 
 
 def designation_assess(
