@@ -197,6 +197,7 @@ class Violation(models.Model):
     suspended_until = models.DateField(_("暂停至"), null=True, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     recorded_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["-found_on", "-id"]

@@ -634,7 +634,7 @@ def violation_record(
         )
         if decision in (ViolationDecision.SUSPEND, ViolationDecision.TERMINATE) and not designation:
             raise RuleViolation("HY-E10", _("该药店在此方案下没有有效的定点协议。"))
-        violation = Violation.objects.create(
+        violation = Violation(
             pharmacy=pharmacy,
             programme=programme,
             designation=designation,
@@ -647,6 +647,8 @@ def violation_record(
             suspended_until=suspended_until if decision == ViolationDecision.SUSPEND else None,
             recorded_by=actor,
         )
+        violation._history_user = actor  # type: ignore[attr-defined]
+        violation.save()
         if designation and decision == ViolationDecision.SUSPEND:
             _move_designation(
                 designation,

@@ -480,6 +480,7 @@ class ProxyAuthorisation(models.Model):
     )
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["-valid_from", "-id"]

@@ -994,7 +994,7 @@ def proxy_authorise(
         raise ValidationError(_("未知的方式。"))
     if valid_until and valid_until < valid_from:
         raise ValidationError(_("截止日期不能早于生效日期。"))
-    return ProxyAuthorisation.objects.create(
+    proxy = ProxyAuthorisation(
         patient=patient,
         ground=ground,
         method=method,
@@ -1007,6 +1007,9 @@ def proxy_authorise(
         recorded_by=actor,
         organisation=organisation,
     )
+    proxy._history_user = actor  # type: ignore[attr-defined]
+    proxy.save()
+    return proxy
 
 
 def stays_import(

@@ -7,9 +7,11 @@ from decimal import Decimal
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from accounts.models import Organisation, User
 from core.crypto import EncryptedTextField
+from core.history import history_user
 from inventory.models import Drug, Movement, StockBatch
 from patients.models import Enrolment, Patient
 from pharmacies.models import Pharmacy
@@ -63,6 +65,7 @@ class Prescription(models.Model):
     )
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["-issued_on", "-id"]

@@ -231,6 +231,7 @@ def prescription_create(
         )
         if seal_image is not None:
             prescription.seal_image.save(f"{uuid.uuid4().hex}.img", seal_image, save=False)
+        prescription._history_user = actor  # type: ignore[attr-defined]
         prescription.save()
         PrescriptionItem.objects.bulk_create(
             PrescriptionItem(
@@ -265,6 +266,7 @@ def prescription_delete(*, prescription: Prescription, actor: User) -> None:
     if prescription.dispensings.exists():
         raise DomainError(_("该处方有购药记录，请先删除到期的购药记录。"))
     prescription.seal_image.delete(save=False)
+    prescription._history_user = actor  # type: ignore[attr-defined]
     prescription.delete()
 
 

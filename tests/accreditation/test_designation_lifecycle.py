@@ -270,3 +270,21 @@ def test_gy_e04_gy_b02_breach_recorded_and_transferred_to_the_judiciary() -> Non
             suspended_until=date(2099, 1, 1),
             actor=reviewer,
         )
+
+
+def test_hy_e10_violation_keeps_history_naming_who_recorded_it() -> None:
+    designation, _manager, reviewer = _designated()
+    with time_machine.travel(date(2025, 6, 1)):
+        violation = services.violation_record(
+            pharmacy=designation.pharmacy,
+            programme=h.hy(),
+            found_on=date(2025, 6, 1),
+            finding="串换药品",
+            rule_id="HY-E10",
+            major=False,
+            actor=reviewer,
+            decision=ViolationDecision.REFUSE_PAYMENT,
+            refused_amount=Decimal("120.00"),
+        )
+    record = Violation.history.get(id=violation.pk)
+    assert record.history_type == "+" and record.history_user == reviewer

@@ -539,3 +539,20 @@ def test_hy_h01_no_filing_after_the_programme_expires() -> None:
     ):
         lodge(patient(2))
     assert refused.value.rule_id == "HY-H01"
+
+
+def test_hy_g09_proxy_authorisation_keeps_history_naming_who_recorded_it() -> None:
+    window = county_window()
+    actor = clerk(window)
+    proxy = proxy_authorise(
+        patient=patient(1),
+        ground=ProxyGround.BEDRIDDEN,
+        method=ProxyMethod.PROXY,
+        proxy_name="王小明",
+        proxy_resident_id=resident_id(50),
+        actor=actor,
+        organisation=window,
+        valid_from=date(2026, 11, 1),
+    )
+    record = proxy.history.get()
+    assert record.history_type == "+" and record.history_user == actor

@@ -142,3 +142,16 @@ def test_gy_d03_monthly_fund_statement_less_returns_in_their_month() -> None:
     assert [(x.settled_count, x.fund_owed) for x in may] == [(2, Decimal("39.90"))]
     june = fund_statement(pharmacies=pharmacies, month=date(2027, 6, 1))
     assert [(x.returned_count, x.fund_owed) for x in june] == [(1, Decimal("-26.60"))]
+
+
+def test_hy_e03_prescription_keeps_history_of_its_recording_and_deletion_with_who() -> None:
+    w = world()
+    with time_machine.travel(MAY, tick=False):
+        p = w.prescription()
+    pk = p.pk
+    created = Prescription.history.get(id=pk)
+    assert created.history_type == "+" and created.history_user == w.physician
+    with time_machine.travel("2029-05-11 10:00 +0800", tick=False):
+        prescription_delete(prescription=p, actor=w.pharmacist)
+    deleted = Prescription.history.filter(id=pk).latest("history_id")
+    assert deleted.history_type == "-" and deleted.history_user == w.pharmacist
