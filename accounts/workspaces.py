@@ -38,6 +38,7 @@ API_KEYS = NavItem(_("接口密钥"), "accounts:api_keys")
 AUDIT_LOG = NavItem(_("安全审计"), "accounts:audit_log")
 PHARMACY_PROFILE = NavItem(_("药店资料"), "pharmacies:profile")
 PHARMACY_STAFF = NavItem(_("人员与证明材料"), "pharmacies:staff")
+PHARMACIST_FILINGS = NavItem(_("药师备案审核"), "pharmacies:filings")
 APPLICATIONS = NavItem(_("定点申请"), "accreditation:applications")
 DESIGNATIONS = NavItem(_("定点资格"), "accreditation:designations")
 REVIEW = NavItem(_("定点申请工作清单"), "accreditation:review")
@@ -91,6 +92,7 @@ WORKSPACES: dict[str, Workspace] = {
             HOME,
             REVIEW,
             DESIGNATIONS,
+            PHARMACIST_FILINGS,
             FUND_STATEMENT,
             NOTICES,
             PROGRAMMES,

@@ -114,7 +114,7 @@ def deadlines_scan(*, today: date) -> int:
         sent += notification_send(
             recipients=[*managers_of(pharmacy), *reviewers(pharmacy)],
             key=f"payroll:{gap.staff.pk}:{gap.month:%Y-%m}",
-            subject=_("%(p)s 药师 %(s)s %(m)s 工资银行流水未提供")
+            subject=_("%(p)s 职工 %(s)s %(m)s 工资银行流水未提供")
             % {"p": pharmacy.name, "s": gap.staff.name, "m": gap.month.strftime("%Y-%m")},
             link=reverse("pharmacies:staff_detail", args=[gap.staff.pk]),
             rule_id="HY-E01",

@@ -8,8 +8,8 @@ from typing import Any
 from django.utils import timezone
 from stdnum.cn import ric, uscc
 
-from accounts.models import Organisation, OrganisationKind, Region
-from pharmacies.models import Pharmacy, PremisesTenure, StaffMember, StaffPost
+from accounts.models import Organisation, OrganisationKind, Region, User
+from pharmacies.models import FilingStatus, Pharmacy, PremisesTenure, StaffMember, StaffPost
 
 
 def credit_code(body17: str) -> str:
@@ -107,6 +107,34 @@ PHARMACIES: dict[str, tuple[str, str, list[tuple[str, str, str, bool, bool]]]] =
 }
 
 
+# The demo logins that are on a pharmacy's staff list (GY-B02) — the pharmacists among them
+# review prescriptions at the counter (审方, HY-E01 / GY-A04): (pharmacy key, staff name).
+STAFF_LOGINS = {
+    ("hy_pharmacy", "孙建华"): "hy_manager",
+    ("hy_pharmacy", "吴晓丽"): "hy_pharmacist",
+    ("hy_pharmacy2", "郑志明"): "hy_manager2",
+    ("gy_pharmacy", "何静"): "gy_manager",
+    ("gy_pharmacy", "杨帆"): "gy_pharmacist",
+}
+
+
+def _link_logins(key: str, pharmacy: Pharmacy) -> None:
+    """Each demo login's staff record, and its licensed pharmacists filed with the centre
+    (HY-E01) and on duty every day (idempotent: an older demo database is brought up to date)."""
+    for staff in pharmacy.staff.all():
+        username = STAFF_LOGINS.get((key, staff.name))
+        user = User.objects.filter(username=username).first() if username else None
+        changed: list[str] = []
+        if user is not None and staff.user_id != user.pk:
+            staff.user, changed = user, [*changed, "user"]
+        if staff.licensed_pharmacist and staff.filing_status != FilingStatus.FILED:
+            staff.filing_status, changed = FilingStatus.FILED, [*changed, "filing_status"]
+            if staff.filed_on is None:
+                staff.filed_on, changed = timezone.localdate(), [*changed, "filed_on"]
+        if changed:
+            staff.save(update_fields=changed)
+
+
 EXTRA_ORGANISATIONS = {"hy_pharmacy3": "衡阳县百草堂药店", "hy_pharmacy4": "衡阳县福康药房"}
 
 
@@ -146,5 +174,6 @@ def seed(ctx: dict[str, Any]) -> None:
                 )
                 member.full_clean()
                 member.save()
+        _link_logins(key, pharmacy)
         pharmacies[key] = pharmacy
     ctx["pharmacies"] = pharmacies

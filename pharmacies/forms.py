@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
 from core.forms import OnlySentFieldsMixin
 from core.widgets import DateInput
 from pharmacies.models import EvidenceKind, Pharmacy, StaffMember
@@ -25,7 +28,29 @@ class StaffForm(forms.ModelForm):
     class Meta:
         model = StaffMember
         fields = STAFF_FIELDS
-        widgets = {"filed_on": DateInput(), "hired_on": DateInput(), "left_on": DateInput()}
+        widgets = {"hired_on": DateInput(), "left_on": DateInput()}
+
+    def __init__(self, *args: Any, pharmacy: Pharmacy, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "user" in self.fields:
+            # The pharmacy's own active accounts only (another organisation's is not offered).
+            self.fields["user"].queryset = User.objects.filter(  # type: ignore[attr-defined]
+                memberships__organisation_id=pharmacy.organisation_id,
+                memberships__is_active=True,
+            ).distinct()
+
+
+class FilingDecisionForm(forms.Form):
+    """HY-E01: the centre's reviewer files or refuses a pharmacist's filing."""
+
+    decision = forms.ChoiceField(
+        label=_("审核结论"),
+        choices=[("file", _("予以备案")), ("refuse", _("不予备案"))],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("意见或原因"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class EvidenceForm(forms.Form):

@@ -17,6 +17,7 @@ from simple_history.models import HistoricalRecords
 from accounts.models import Organisation, Region
 from core.crypto import BlindIndexField, EncryptedTextField
 from core.history import history_user
+from core.models import TransitionEvent
 from core.validators import (
     field_errors,
     mask_resident_id,
@@ -121,6 +122,35 @@ class StaffPost(models.TextChoices):
     DELIVERY = "delivery", _("送货员")
 
 
+class FilingStatus(models.TextChoices):
+    """HY-E01: a pharmacist's filing (备案) with the county insurance centre."""
+
+    UNFILED = "unfiled", _("未报备案")
+    SUBMITTED = "submitted", _("已报备案，待医保中心审核")
+    FILED = "filed", _("已备案")
+    REFUSED = "refused", _("备案未通过")
+
+
+FILING_TRANSITIONS: dict[str, frozenset[str]] = {
+    FilingStatus.UNFILED: frozenset({FilingStatus.SUBMITTED}),
+    FilingStatus.SUBMITTED: frozenset({FilingStatus.FILED, FilingStatus.REFUSED}),
+    FilingStatus.REFUSED: frozenset({FilingStatus.SUBMITTED}),
+    # A filed pharmacist whose licence or post changes is filed again.
+    FilingStatus.FILED: frozenset({FilingStatus.SUBMITTED}),
+}
+
+ALL_WEEKDAYS = "1234567"
+
+
+def validate_duty_weekdays(value: str) -> None:
+    """ISO weekdays (1 = Monday … 7 = Sunday), each at most once."""
+    if any(c not in ALL_WEEKDAYS for c in value) or len(set(value)) != len(value):
+        raise ValidationError(
+            _("在岗日只能填写 1–7 的数字（1 为周一，7 为周日），每个数字最多一次。"),
+            code="duty_weekdays",
+        )
+
+
 class StaffMember(models.Model):
     """A person working at the pharmacy (HY-A04, HY-A05, GY-A04, HY-E01)."""
 
@@ -134,7 +164,30 @@ class StaffMember(models.Model):
     licensed_pharmacist = models.BooleanField(_("执业药师"), default=False)
     certificate_no = models.CharField(_("执业药师注册证编号"), max_length=40, blank=True)
     registered_here = models.BooleanField(_("注册地在本店"), default=False, help_text="GY-A04")
+    # HY-E01: set by the centre's reviewer when the filing is approved (pharmacies.filing).
     filed_on = models.DateField(_("医保中心备案日期"), null=True, blank=True, help_text="HY-E01")
+    filing_status = models.CharField(
+        _("备案状态"), max_length=10, choices=FilingStatus.choices, default=FilingStatus.UNFILED
+    )
+    # The staff member's portal account: the counter names the logged-in pharmacist as the
+    # reviewing pharmacist by default (审方, HY 一(三), GY 一(四)).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("平台账号"),
+    )
+    # HY-E01 / GY-A04 "营业时间内药师应当在岗在位": the weekly roster of the days this person
+    # works (ISO weekdays). The counter accepts a reviewing pharmacist on these days only.
+    duty_weekdays = models.CharField(
+        _("在岗日（1=周一 … 7=周日）"),
+        max_length=7,
+        default=ALL_WEEKDAYS,
+        blank=True,
+        validators=[validate_duty_weekdays],
+    )
     hired_on = models.DateField(_("入职日期"))
     left_on = models.DateField(_("离职日期"), null=True, blank=True)
     history = HistoricalRecords(get_user=history_user)
@@ -174,6 +227,28 @@ class StaffMember(models.Model):
 
     def employed_on(self, day: date) -> bool:
         return self.hired_on <= day and (self.left_on is None or self.left_on >= day)
+
+    def on_duty(self, day: date) -> bool:
+        """Employed that day and the roster has that weekday."""
+        return self.employed_on(day) and str(day.isoweekday()) in self.duty_weekdays
+
+
+class StaffFilingEvent(TransitionEvent):
+    """A move of a pharmacist's filing (HY-E01): submitted, filed or refused, by whom, why."""
+
+    staff = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="filing_events")
+
+    class Meta(TransitionEvent.Meta):
+        verbose_name = _("药师备案记录")
+        verbose_name_plural = _("药师备案记录")
+
+    @property
+    def old_label(self) -> str:
+        return str(FilingStatus(self.old_status).label) if self.old_status else "—"
+
+    @property
+    def new_label(self) -> str:
+        return str(FilingStatus(self.new_status).label)
 
 
 class EvidenceKind(models.TextChoices):

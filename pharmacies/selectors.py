@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from accounts.principal import Principal
 from accounts.selectors import region_ids_for_principal
 from core.calendar import add_months
-from pharmacies.models import EvidenceKind, Pharmacy, StaffEvidence, StaffMember
+from pharmacies.models import EvidenceKind, FilingStatus, Pharmacy, StaffEvidence, StaffMember
 
 
 def pharmacies_for_principal(principal: Principal) -> QuerySet[Pharmacy]:
@@ -45,12 +45,11 @@ def missing_payroll_months(
     pharmacy: Pharmacy | None = None,
     hired_from: dict[int, date] | None = None,
 ) -> list[MissingPayroll]:
-    """HY-E01: the first `months` months after a pharmacist's hire each need a bank payroll
-    statement; a month falls due at the end of the following month. `hired_from` limits the
-    scan to new hires: {pharmacy id: first day of designation}."""
-    qs = StaffMember.objects.filter(licensed_pharmacist=True).select_related(
-        "pharmacy", "pharmacy__organisation"
-    )
+    """HY-E01: the first `months` months after each new hire's start — every staff member
+    (职工: "以药店为单位…提供职工入职后近3个月的工资发放银行流水"), not only pharmacists — need
+    a bank payroll statement; a month falls due at the end of the following month.
+    `hired_from` limits the scan to new hires: {pharmacy id: first day of designation}."""
+    qs = StaffMember.objects.select_related("pharmacy", "pharmacy__organisation")
     if pharmacy is not None:
         qs = qs.filter(pharmacy=pharmacy)
     if hired_from is not None:
@@ -97,3 +96,13 @@ def licences_expiring(*, on: date, within_days: int) -> list[tuple[Pharmacy, str
         if p.drug_licence_expires_on and p.drug_licence_expires_on <= limit:
             out.append((p, "drug", p.drug_licence_expires_on))
     return out
+
+
+def filings_for_principal(principal: Principal) -> QuerySet[StaffMember]:
+    """HY-E01: the pharmacists' filings the principal may see (bureau: its region's)."""
+    return (
+        StaffMember.objects.filter(pharmacy__in=pharmacies_for_principal(principal))
+        .exclude(filing_status=FilingStatus.UNFILED)
+        .select_related("pharmacy__organisation")
+        .order_by("pharmacy__organisation__name", "name")
+    )

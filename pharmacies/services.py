@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import Membership, User
 from core.uploads import sniff_upload
 from pharmacies.models import EvidenceKind, Pharmacy, StaffEvidence, StaffMember
 
@@ -61,10 +63,12 @@ STAFF_FIELDS = [
     "licensed_pharmacist",
     "certificate_no",
     "registered_here",
-    "filed_on",
     "hired_on",
     "left_on",
+    "user",
+    "duty_weekdays",
 ]
+# `filed_on` and `filing_status` are the centre's: set by pharmacies.filing only (HY-E01).
 
 
 def staff_member_save(
@@ -84,6 +88,13 @@ def staff_member_save(
             if name in data:
                 setattr(staff, name, data[name])
         staff.resident_id = staff.resident_id.strip().upper()
+        if (
+            staff.user_id is not None
+            and not Membership.objects.filter(
+                user_id=staff.user_id, organisation_id=pharmacy.organisation_id, is_active=True
+            ).exists()
+        ):
+            raise ValidationError({"user": _("平台账号须是本店在职的账号。")})
         staff.full_clean()
         staff.save()
     return staff

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pharmacies import views
+from pharmacies import filing_views, views
 
 app_name = "pharmacies"
 
@@ -8,5 +8,8 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("staff/", views.staff_list, name="staff"),
     path("staff/<int:pk>/", views.staff_detail, name="staff_detail"),
+    path("staff/<int:pk>/filing/", filing_views.filing_submit, name="filing_submit"),
+    path("filings/", filing_views.filing_list, name="filings"),
+    path("filings/<int:pk>/", filing_views.filing_detail, name="filing_detail"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence_download"),
 ]

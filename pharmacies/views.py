@@ -56,7 +56,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 def staff_list(request: HttpRequest) -> HttpResponse:
     principal = principal_of(request)
     pharmacy = own_pharmacy(principal)
-    form = StaffForm(request.POST or None)
+    form = StaffForm(request.POST or None, pharmacy=pharmacy)
     if request.method == "POST" and principal.has_role(Role.PHARMACY_MANAGER) and form.is_valid():
         try:
             services.staff_member_save(
@@ -95,12 +95,14 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
     principal = principal_of(request)
     staff = access_staff(principal, pk)
     is_manager = principal.has_role(Role.PHARMACY_MANAGER)
-    form = StaffEditForm(request.POST or None, instance=staff, prefix="staff")
+    form = StaffEditForm(
+        request.POST or None, instance=staff, prefix="staff", pharmacy=staff.pharmacy
+    )
     evidence_form = EvidenceForm(prefix="ev")
     if request.method == "POST" and is_manager:
         if "ev-kind" in request.POST:
             evidence_form = EvidenceForm(request.POST, request.FILES, prefix="ev")
-            form = StaffEditForm(instance=staff, prefix="staff")
+            form = StaffEditForm(instance=staff, prefix="staff", pharmacy=staff.pharmacy)
             if evidence_form.is_valid():
                 try:
                     services.staff_evidence_upload(
@@ -136,6 +138,7 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "evidence_form": evidence_form,
             "evidence": staff.evidence.all(),
+            "filing_events": staff.filing_events.select_related("actor"),
             "is_manager": is_manager,
         },
     )

@@ -40,6 +40,7 @@ from patients.selectors import (
 )
 from prescriptions.models import Dispensing
 from prescriptions.permissions import access_prescription_for_counter
+from prescriptions.review import VideoRef
 from prescriptions.selectors import (
     counter_read,
     dispensings_for_principal,
@@ -90,6 +91,18 @@ class DispensingCreateSerializer(serializers.Serializer):
     proxy_name = serializers.CharField(required=False, default="")
     proxy_resident_id = serializers.CharField(required=False, default="")
     purchase_list_photo_base64 = serializers.CharField(required=False, default="")
+    reviewing_pharmacist = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="staff id of the licensed pharmacist who reviewed the prescription (审方, "
+        "HY-E01 / GY-A04); omitted: the pharmacist on duty's own staff record",
+    )
+    video_camera = serializers.CharField(
+        required=False, default="", allow_blank=True, max_length=60, help_text="GY-E03"
+    )
+    video_from = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    video_until = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
 
 # Plain (not Model) serializers for the answers: a ModelSerializer rebuilds its fields from
@@ -122,6 +135,9 @@ class DispensingSerializer(serializers.Serializer):
         max_digits=12, decimal_places=2, read_only=True, label=_("个人负担（元）")
     )
     is_proxy = serializers.BooleanField(read_only=True, label=_("代购"))
+    reviewing_pharmacist = serializers.IntegerField(
+        source="reviewing_pharmacist_id", read_only=True, allow_null=True, label=_("审方药师")
+    )
     idempotency_key = serializers.CharField(read_only=True, allow_null=True, label=_("幂等键"))
     lines = DispensingLineSerializer(many=True, read_only=True)
 
@@ -273,6 +289,8 @@ class DispensingViewSet(
             idempotency_key=data["idempotency_key"],
             checks=checks,
             now=now,
+            reviewer_id=data["reviewing_pharmacist"],
+            video=VideoRef(data["video_camera"], data["video_from"], data["video_until"]),
         )
         return Response(dispensing_answer(dispensing), status=201)
 

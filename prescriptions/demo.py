@@ -1,8 +1,10 @@
 """Demo prescriptions (idempotent) so the counter can be tried at 衡阳县康民大药房:
 
-- 王建华 (hypertension, chose the pharmacy): a 30-day prescription of 卡托普利片 × 60 issued
-  today by 张医生; dispense 30 (193.80 元 of the 300 元 quarter), then 20 more is refused
-  with HY-G07. His son 王小明 holds a proxy authorisation (HY-G09) for a proxy purchase.
+- 王建华 (hypertension, chose the pharmacy): a 30-day long-term prescription of 卡托普利片 × 60
+  issued today by 张医生 (long-term, so the physician may still issue him an ordinary one today:
+  HY 五(二) allows one ordinary prescription a month); dispense 30 (193.80 元 of the 300 元
+  quarter), then 20 more is refused with HY-G07. His son 王小明 holds a proxy authorisation
+  (HY-G09) for a proxy purchase.
 - 李秀英 (diabetes, also chose the pharmacy) is in hospital: any purchase is refused (HY-G08).
 - 张医生 (`hy_physician`) issues further prescriptions for 王建华 on 开具处方 (free, HY-F04; the
   drug list is the disease's scope); the pharmacist then finds them at the counter. Paper
@@ -35,7 +37,7 @@ from patients.models import (
     ProxyMethod,
 )
 from pharmacies.models import Pharmacy
-from prescriptions.models import Prescription, PrescriptionSource
+from prescriptions.models import Prescription, PrescriptionKind, PrescriptionSource
 from prescriptions.services import (
     ItemInput,
     prescription_create,
@@ -62,6 +64,7 @@ def _prescribe(
     quantity: int,
     physician: User,
     h: Organisation,
+    kind: str = PrescriptionKind.NORMAL,
 ) -> None:
     today = timezone.localdate()
     enrolment = Enrolment.objects.filter(patient=patient, disease__code=code).first()
@@ -80,6 +83,7 @@ def _prescribe(
         valid_days=30,
         actor=physician,
         institution=h,
+        kind=kind,
     )
 
 
@@ -149,7 +153,9 @@ def seed(ctx: dict[str, Any]) -> None:
     physician, hospital = users["hy_physician"], orgs["hy_hospital"]
     wang, li = _person("wang"), _person("li")
     if wang is not None:
-        _prescribe(wang, "TM101", "XC09AAA010A001", 60, physician, hospital)
+        _prescribe(
+            wang, "TM101", "XC09AAA010A001", 60, physician, hospital, PrescriptionKind.LONG_TERM
+        )
         if not ProxyAuthorisation.objects.filter(patient=wang).exists():
             ProxyAuthorisation.objects.create(
                 patient=wang,
@@ -175,6 +181,7 @@ def seed(ctx: dict[str, Any]) -> None:
         )
         ctx["notes"].append(
             f"开具处方：张医生（hy_physician）在“开具处方”输入 王建华 {wang.resident_id}，"
-            "从高血压用药范围选药开具（免费，HY-F04；普通处方≤30天、长期处方≤90天，HY-E02），"
+            "从高血压用药范围选药开具（免费，HY-F04；普通处方≤30天、长期处方≤90天，HY-E02；"
+            "普通处方一月开一次，同月再开普通处方被 HY-E02 拒绝），"
             "吴药师在“配药结算”即可配药；纸质处方在“录入外配处方”录入并上传签章图片（GY-D02）"
         )

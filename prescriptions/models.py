@@ -14,7 +14,7 @@ from core.crypto import EncryptedTextField
 from core.history import history_user
 from inventory.models import Drug, Movement, StockBatch
 from patients.models import Enrolment, Patient
-from pharmacies.models import Pharmacy
+from pharmacies.models import Pharmacy, StaffMember
 from programmes.models import Disease, Programme
 
 
@@ -147,6 +147,25 @@ class Dispensing(models.Model):
         Prescription, on_delete=models.PROTECT, related_name="dispensings"
     )
     pharmacist = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", db_index=False)
+    # 审方 (HY 一(三), GY 一(四), HY-E01): the licensed pharmacist of this pharmacy, filed where
+    # the programme requires it, on duty, who reviewed the prescription (prescriptions.review).
+    # Null only on sales recorded before the rule was enforced.
+    reviewing_pharmacist = models.ForeignKey(
+        StaffMember,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("审方药师"),
+    )
+    # GY-B02: False when the account that recorded the sale is not on the pharmacy's staff list
+    # that day (a finding is raised for the bureau); null on sales recorded before the check.
+    recorder_on_staff = models.BooleanField(_("录入人在本店人员名单内"), null=True, blank=True)
+    # GY-E03: the video the bureau can request — which camera, from when until when.
+    video_camera = models.CharField(_("监控摄像头"), max_length=60, blank=True)
+    video_from = models.DateTimeField(_("录像起"), null=True, blank=True)
+    video_until = models.DateTimeField(_("录像止"), null=True, blank=True)
     status = models.CharField(
         _("状态"), max_length=10, choices=DispensingStatus.choices, default=DispensingStatus.SETTLED
     )

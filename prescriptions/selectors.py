@@ -394,7 +394,12 @@ def pharmacy_of(principal: Principal) -> Pharmacy | None:
 def dispensings_for_principal(principal: Principal) -> QuerySet[Dispensing]:
     """A pharmacy its own; bureau staff their region's."""
     qs = Dispensing.objects.select_related(
-        "patient", "disease", "pharmacy__organisation", "pharmacist", "prescription"
+        "patient",
+        "disease",
+        "pharmacy__organisation",
+        "pharmacist",
+        "prescription",
+        "reviewing_pharmacist",
     )
     if principal.is_bureau:
         return qs.filter(pharmacy__organisation__region_id__in=region_ids_for_principal(principal))

@@ -16,7 +16,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, OrganisationKind, User
-from core.calendar import period_applies, period_last_day
 from core.errors import DomainError, RuleViolation, TransitionNotAllowed
 from core.prepared import insert, prepared_cursor
 from core.uploads import sniff_upload
@@ -35,7 +34,6 @@ from patients.selectors import enrolment_for, outpatient_assert_covered, proxy_a
 from pharmacies.models import Pharmacy
 from prescriptions.models import (
     DISPENSING_TRANSITIONS,
-    Delivery,
     Dispensing,
     DispensingEvent,
     DispensingLine,
@@ -48,6 +46,13 @@ from prescriptions.models import (
     QuotaEvent,
     QuotaEventKind,
 )
+from prescriptions.review import (
+    CounterRecord,
+    VideoRef,
+    counter_record,
+    flag_unlisted_recorder,
+)
+from prescriptions.rules import assert_once_a_month
 from prescriptions.selectors import (
     CounterChecks,
     counter_checks,
@@ -68,10 +73,6 @@ IMAGE_TYPES = frozenset({"image/jpeg", "image/png"})
 
 def _price_rule(programme: Programme) -> str:
     return "HY-B02" if programme.price_cap_basis == PriceCapBasis.HOSPITAL_LISTED else "GY-C01"
-
-
-def _retention_rule(programme: Programme) -> str:
-    return "GY-A08" if programme.code.startswith("GY") else "HY-E03"
 
 
 def _check_image(upload: UploadedFile | None, *, rule_id: str, what: str) -> None:
@@ -211,6 +212,9 @@ def prescription_create(
             raise RuleViolation(
                 "GY-D02", _("追溯码为 %s 的电子处方已经录入，不能重复录入。") % trace_code.strip()
             )
+    assert_once_a_month(
+        programme=programme, patient=patient, disease=disease, kind=kind, issued_on=issued_on
+    )
     with transaction.atomic():
         prescription = Prescription(
             number=f"CF{issued_on:%Y%m%d}{uuid.uuid4().hex[:10].upper()}",
@@ -245,37 +249,6 @@ def prescription_create(
             for i in items
         )
     return prescription
-
-
-def _assert_retention_over(programme: Programme, kept_since: date, today: date) -> None:
-    years = programme.record_retention_years
-    last_day = period_last_day(kept_since, years=years)
-    if period_applies(today, last_day):
-        until = last_day + timedelta(days=1)
-        raise RuleViolation(
-            _retention_rule(programme),
-            _("处方、购药清单和代购记录须保存 %(years)s 年，%(until)s 之前不能删除。")
-            % {"years": years, "until": until.isoformat()},
-        )
-
-
-def prescription_delete(*, prescription: Prescription, actor: User) -> None:
-    """HY-E03 / GY-A08: prescriptions are kept for the programme's retention years."""
-    today = timezone.localdate()
-    _assert_retention_over(prescription.programme, prescription.issued_on, today)
-    if prescription.dispensings.exists():
-        raise DomainError(_("该处方有购药记录，请先删除到期的购药记录。"))
-    prescription.seal_image.delete(save=False)
-    prescription._history_user = actor  # type: ignore[attr-defined]
-    prescription.delete()
-
-
-def dispensing_delete(*, dispensing: Dispensing, actor: User) -> None:
-    """HY-E03 / GY-A08: purchase lists and proxy records are kept for the retention years."""
-    today = timezone.localdate()
-    _assert_retention_over(dispensing.programme, timezone.localdate(dispensing.dispensed_at), today)
-    dispensing.purchase_list_photo.delete(save=False)
-    dispensing.delete()
 
 
 # --- Dispensing ----------------------------------------------------------------------------
@@ -448,6 +421,8 @@ def dispensing_submit(
     idempotency_key: str | None = None,
     checks: CounterChecks | None = None,
     now: datetime | None = None,
+    reviewer_id: int | None = None,
+    video: VideoRef | None = None,
 ) -> Dispensing:
     """Dispense and settle at the counter: designation (HY-C06), enrolment and chosen place
     (HY-G05/G07), hospital stay (HY-G08), identity and proxy (HY-E07, GY-D01, HY-G09),
@@ -455,7 +430,8 @@ def dispensing_submit(
     (HY-B02, GY-C01), traceability codes (HY-B03, GY-E02), quarterly quota (HY-G07),
     stock; the personal share is never waived (HY-G10); a retry with the key returns the
     first dispensing. `checks` (with `now`, the time they were read at): the caller read
-    them with the prescription (`counter_read`)."""
+    them with the prescription (`counter_read`). Reviewing pharmacist (HY-E01, GY-A04), staff
+    list (GY-B02) and video reference (GY-E03): prescriptions.review."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     programme = prescription.programme
@@ -469,6 +445,15 @@ def dispensing_submit(
         return _same_request(Dispensing.objects.get(pk=checks.done_id), prescription)
     enrolment = _eligibility(
         checks=checks, programme=programme, patient=patient, disease=disease, on=today
+    )
+    record = counter_record(
+        pharmacy=pharmacy,
+        programme=programme,
+        reviewer_id=reviewer_id,
+        video=video,
+        actor=actor,
+        now=now,
+        on=today,
     )
     if not identity_confirmed:
         raise RuleViolation("HY-E07", _("请核验有效身份证件，确认人证一致后再结算。"))
@@ -566,6 +551,7 @@ def dispensing_submit(
             now=now,
             idempotency_key=idempotency_key or None,
             received=received,
+            record=record,
         )
     except IntegrityError:
         # Two identical retries at once: the unique key lets one through; return it.
@@ -606,6 +592,7 @@ def _book(
     now: datetime,
     idempotency_key: str | None,
     received: dict[str, int],
+    record: CounterRecord,
 ) -> Dispensing:
     today = timezone.localdate(now)
     programme = prescription.programme
@@ -647,6 +634,7 @@ def _book(
             personal_share=personal,
             quota_period_start=period_start,
             patient_signed=True,
+            **record.fields(),
         )
         if proxy is not None:
             dispensing.is_proxy = True
@@ -657,6 +645,9 @@ def _book(
                 f"{uuid.uuid4().hex}.img", proxy.purchase_list_photo, save=False
             )
         insert([dispensing])
+        flag_unlisted_recorder(
+            record=record, pharmacy=pharmacy, number=dispensing.number, actor=actor
+        )
         # Lock order everywhere: prescription items (by id), quota account, stock batches.
         # Each is one conditional UPDATE: it locks the row and re-checks in one statement.
         for line, item, _cap in sorted(priced, key=lambda p: p[1].pk):
@@ -845,38 +836,3 @@ def dispensing_return(*, dispensing: Dispensing, actor: User, reason: str) -> Di
             dispensing=locked, old_status=old, new_status=locked.status, actor=actor, reason=reason
         )
     return locked
-
-
-def delivery_record(
-    *,
-    dispensing: Dispensing,
-    method: str,
-    packaging: str,
-    item_list: str,
-    voucher_no: str,
-    shipped_at: datetime,
-    actor: User,
-    voucher: UploadedFile | None = None,
-) -> Delivery:
-    """GY-A09: register the delivery of a sale — method, packaging, list, voucher, time."""
-    if not (packaging.strip() and item_list.strip() and voucher_no.strip()):
-        raise RuleViolation("GY-A09", _("配送登记须填写包装、配送清单和凭证号。"))
-    if voucher is not None:
-        sniff_upload(voucher)
-    with transaction.atomic():
-        Dispensing.objects.select_for_update().get(pk=dispensing.pk)
-        if Delivery.objects.filter(dispensing=dispensing).exists():
-            raise DomainError(_("该结算已登记配送。"))
-        delivery = Delivery(
-            dispensing=dispensing,
-            method=method,
-            packaging=packaging.strip(),
-            item_list=item_list.strip(),
-            voucher_no=voucher_no.strip(),
-            shipped_at=shipped_at,
-            recorded_by=actor,
-        )
-        if voucher is not None:
-            delivery.voucher.save(f"{uuid.uuid4().hex}.bin", voucher, save=False)
-        delivery.save()
-    return delivery

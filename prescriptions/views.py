@@ -45,6 +45,7 @@ from patients.selectors import (
 )
 from patients.services import outpatient_person_register
 from pharmacies.models import Pharmacy
+from prescriptions.counter_inputs import counter_record_input, reviewer_context
 from prescriptions.forms import (
     MAX_ITEMS,
     IssueForm,
@@ -58,6 +59,7 @@ from prescriptions.permissions import (
     access_prescription_for_counter,
     access_prescription_for_principal,
 )
+from prescriptions.records import delivery_record
 from prescriptions.selectors import (
     counter_patients,
     dispensings_for_principal,
@@ -78,7 +80,6 @@ from prescriptions.services import (
     ItemInput,
     LineInput,
     ProxyInput,
-    delivery_record,
     dispensing_return,
     dispensing_submit,
     prescription_create,
@@ -157,6 +158,9 @@ def _counter_context(
         for item in p.items.all()
     }
     context.update(
+        reviewer_context(
+            pharmacy=pharmacy, prescriptions=prescriptions, user=request.user, on=today
+        ),
         patient=patient,
         masked_id=mask_resident_id(patient.resident_id),
         token=lookup_token(patient.pk),
@@ -301,6 +305,7 @@ def counter_dispense(request: HttpRequest, pk: int) -> HttpResponse:
         )
     try:
         paid_raw = request.POST.get("personal_paid", "").strip()
+        reviewer_id, video = counter_record_input(request)
         dispensing = dispensing_submit(
             pharmacy=pharmacy,
             prescription=prescription,
@@ -311,6 +316,8 @@ def counter_dispense(request: HttpRequest, pk: int) -> HttpResponse:
             proxy=proxy,
             personal_paid=Decimal(paid_raw) if paid_raw else None,
             idempotency_key=request.POST.get("idempotency_key") or None,
+            reviewer_id=reviewer_id,
+            video=video,
         )
     except (DomainError, ValidationError) as exc:
         _error(request, exc)

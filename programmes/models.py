@@ -81,6 +81,11 @@ class Programme(models.Model):
     pharmacist_registered_here = models.BooleanField(
         _("执业药师须注册在本店"), default=False, help_text="GY-A04"
     )
+    pharmacist_filing_required = models.BooleanField(
+        _("审方药师须经医保中心备案"),
+        default=False,
+        help_text="HY-E01: pharmacists are filed with the county centre (GY sets no filing)",
+    )
     min_lease_months = _opt_int(_("租赁合同最短月数"), "GY-A02: a lease valid ≥ N months")
     video_retention_days = models.PositiveSmallIntegerField(
         _("监控视频保存天数"),
@@ -129,7 +134,9 @@ class Programme(models.Model):
     termination_ban_years = _opt_int(_("解除协议后不再续签年限"), "HY-E10", maximum=20)
     agreement_term_years = _opt_int(_("协议期限（年）"), "HY-E09: signed yearly", maximum=10)
     payroll_evidence_months = _opt_int(
-        _("新聘药师工资银行流水月数"), "HY-E01: first N months of payroll statements", maximum=24
+        _("新聘职工工资银行流水月数"),
+        "HY-E01: first N months of payroll statements of each new hire (all staff)",
+        maximum=24,
     )
     record_retention_years = models.PositiveSmallIntegerField(
         _("处方与购药清单保存年限"),
@@ -144,6 +151,11 @@ class Programme(models.Model):
     normal_prescription_days = _opt_int(_("普通处方最长天数"), "HY-E02: one month", maximum=366)
     long_term_prescription_days = _opt_int(
         _("长期处方最长天数"), "HY-E02: at most 3 months", maximum=366
+    )
+    prescription_interval_months = _opt_int(
+        _("普通处方开具间隔（月）"),
+        "HY-E02 / HY 五(二): an ordinary prescription once a month per patient and disease",
+        maximum=12,
     )
     quota_period = models.CharField(
         _("额度周期"),

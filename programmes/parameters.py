@@ -15,6 +15,7 @@ PARAMETER_GROUPS: list[tuple[StrOrPromise, list[str]]] = [
             "min_months_open",
             "min_licensed_pharmacists",
             "pharmacist_registered_here",
+            "pharmacist_filing_required",
             "min_lease_months",
             "video_retention_days",
             "basic_drug_coverage_pct",
@@ -39,7 +40,12 @@ PARAMETER_GROUPS: list[tuple[StrOrPromise, list[str]]] = [
     ),
     (
         _("处方与待遇"),
-        ["normal_prescription_days", "long_term_prescription_days", "quota_period"],
+        [
+            "normal_prescription_days",
+            "long_term_prescription_days",
+            "prescription_interval_months",
+            "quota_period",
+        ],
     ),
     (
         _("普通门诊待遇"),

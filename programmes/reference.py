@@ -31,6 +31,7 @@ PROGRAMMES: list[dict[str, Any]] = [
         "min_months_open": 3,
         "min_licensed_pharmacists": 2,
         "pharmacist_registered_here": False,
+        "pharmacist_filing_required": True,
         "min_lease_months": None,
         "video_retention_days": 730,
         "basic_drug_coverage_pct": Decimal("90"),
@@ -49,6 +50,7 @@ PROGRAMMES: list[dict[str, Any]] = [
         "transition_end_day": 31,
         "normal_prescription_days": 30,
         "long_term_prescription_days": 90,
+        "prescription_interval_months": 1,
         "quota_period": "quarter",
         # 特门 pays per disease (Disease.fund_share_pct); no general-outpatient cover.
         "outpatient_deductible": None,
@@ -82,6 +84,7 @@ PROGRAMMES: list[dict[str, Any]] = [
         "min_months_open": None,
         "min_licensed_pharmacists": 1,
         "pharmacist_registered_here": True,
+        "pharmacist_filing_required": False,
         "min_lease_months": 12,
         "video_retention_days": 183,
         "basic_drug_coverage_pct": None,
@@ -100,6 +103,7 @@ PROGRAMMES: list[dict[str, Any]] = [
         "transition_end_day": None,
         "normal_prescription_days": None,
         "long_term_prescription_days": None,
+        "prescription_interval_months": None,
         "quota_period": "",
         # GY-D03 says only that the patient pays the personal share and the fund the rest; the
         # deductible, ratio and yearly cap come from the city's payment policy, which is not

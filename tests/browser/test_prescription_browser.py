@@ -82,6 +82,8 @@ def test_physician_issues_and_pharmacist_records_a_paper_prescription(
     expect(page.get_by_text("[GY-D02]", exact=False)).to_be_visible()
     page.get_by_label("医师签名或盖章的处方图片").set_input_files(str(seal))
     page.get_by_label("数量", exact=True).nth(0).fill("20")
+    # … an ordinary one would be the second this month (HY 五(二), HY-E02): long-term
+    page.get_by_label("长期处方").check()
     page.get_by_role("button", name="录入处方").click()
 
     # … and lands on the counter, where both prescriptions wait to be dispensed

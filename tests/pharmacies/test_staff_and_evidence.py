@@ -54,9 +54,15 @@ def test_hy_e01_first_three_payroll_months_of_a_new_pharmacist_are_flagged_until
         hired_on=date(2026, 1, 10),
     )
     missing = missing_payroll_months(months=3, on=date(2026, 3, 1), pharmacy=pharmacy)
-    assert [m.month for m in missing] == [date(2026, 1, 1)]  # January was due end of February
+    assert [m.month for m in missing if m.staff == staff] == [
+        date(2026, 1, 1)
+    ]  # January was due end of February
     missing = missing_payroll_months(months=3, on=date(2026, 6, 1), pharmacy=pharmacy)
-    assert [m.month for m in missing] == [date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)]
+    assert [m.month for m in missing if m.staff == staff] == [
+        date(2026, 1, 1),
+        date(2026, 2, 1),
+        date(2026, 3, 1),
+    ]
     services.staff_evidence_upload(
         staff=staff,
         kind=EvidenceKind.BANK_STATEMENT,
@@ -65,7 +71,31 @@ def test_hy_e01_first_three_payroll_months_of_a_new_pharmacist_are_flagged_until
         actor=manager,
     )
     missing = missing_payroll_months(months=3, on=date(2026, 6, 1), pharmacy=pharmacy)
-    assert [m.month for m in missing] == [date(2026, 1, 1), date(2026, 3, 1)]
+    assert [m.month for m in missing if m.staff == staff] == [date(2026, 1, 1), date(2026, 3, 1)]
+
+
+def test_hy_e01_payroll_months_cover_every_new_hire_not_only_pharmacists() -> None:
+    """HY 五(一): "以药店为单位…提供职工入职后近3个月的工资发放银行流水" — all staff (职工)."""
+    pharmacy = h.pharmacy(pharmacists=0)
+    biller = StaffMember.objects.create(
+        pharmacy=pharmacy,
+        name="新开票员",
+        post="biller",
+        resident_id=h.resident_id(78),
+        licensed_pharmacist=False,
+        hired_on=date(2026, 1, 10),
+    )
+    missing = missing_payroll_months(months=3, on=date(2026, 3, 1), pharmacy=pharmacy)
+    assert [m.month for m in missing if m.staff == biller] == [date(2026, 1, 1)]
+    services.staff_evidence_upload(
+        staff=biller,
+        kind=EvidenceKind.BANK_STATEMENT,
+        month=date(2026, 1, 20),
+        upload=h.pdf("jan.pdf"),
+        actor=h.manager_of(pharmacy),
+    )
+    missing = missing_payroll_months(months=3, on=date(2026, 3, 1), pharmacy=pharmacy)
+    assert [m for m in missing if m.staff == biller] == []
 
 
 def test_evidence_upload_refuses_other_file_types() -> None:

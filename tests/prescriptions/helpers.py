@@ -15,7 +15,7 @@ from accreditation.models import Designation
 from inventory.models import DiseaseDrug, Drug, MovementKind, PriceCap, StockBatch
 from patients.models import Enrolment, Patient
 from patients.services import enrolment_choose_institution
-from pharmacies.models import Pharmacy
+from pharmacies.models import FilingStatus, Pharmacy, StaffMember, StaffPost
 from prescriptions.models import Prescription, PrescriptionSource
 from prescriptions.services import ItemInput, LineInput, prescription_create
 from programmes.models import Programme
@@ -67,6 +67,34 @@ class World:
         )
 
 
+_ids = itertools.count(1)
+
+
+def licensed_pharmacist(
+    pharmacy: Pharmacy, user: User | None = None, *, name: str = "", **kw: object
+) -> StaffMember:
+    """A licensed pharmacist of `pharmacy` (linked to `user`), registered here, filed with the
+    centre (HY-E01), hired in 2020 and on duty every day: eligible to review prescriptions."""
+    from pharmacies.demo import resident_id
+
+    n = next(_ids)
+    fields: dict[str, object] = {
+        "pharmacy": pharmacy,
+        "user": user,
+        "name": name or f"药师{n}",
+        "post": StaffPost.PHARMACIST,
+        "resident_id": resident_id(f"4304211990{n % 10000:04d}{n % 1000:03d}"),
+        "licensed_pharmacist": True,
+        "certificate_no": f"执业药师注册证{n:06d}",
+        "registered_here": True,
+        "filing_status": FilingStatus.FILED,
+        "filed_on": date(2020, 6, 1),
+        "hired_on": date(2020, 1, 1),
+    }
+    fields.update(kw)
+    return StaffMember.objects.create(**fields)
+
+
 def world(n: int = 1, *, stock: int = 200) -> World:
     """Enrolled in April 2027 for hypertension (100 元/month) from 1 May 2027, chose the
     pharmacy; designation for the whole of 2027."""
@@ -79,6 +107,7 @@ def world(n: int = 1, *, stock: int = 200) -> World:
         defaults={"starts_on": date(2027, 1, 1), "ends_on": date(2027, 12, 31)},
     )
     pharmacist = member(Role.PHARMACIST, organisation=org_ph)
+    licensed_pharmacist(pharmacy, pharmacist)
     physician = member(Role.PHYSICIAN, organisation=hospital())
     with time_machine.travel("2027-04-10 10:00 +0800", tick=False):
         p = patient(n)

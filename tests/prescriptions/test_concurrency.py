@@ -14,7 +14,7 @@ from django.db import connection
 
 from core.errors import DomainError
 from inventory.models import StockBatch
-from prescriptions.models import Dispensing, QuotaAccount
+from prescriptions.models import Dispensing, PrescriptionKind, QuotaAccount
 from prescriptions.services import dispensing_submit
 from tests.prescriptions.helpers import World, world
 
@@ -64,7 +64,8 @@ def counter(w: World, prescription: Any, qty: int, key: str | None = None) -> Ca
 def test_hy_g07_two_counters_at_once_cannot_exceed_the_quota() -> None:
     w = world()
     with time_machine.travel(MAY, tick=True):
-        a, b = w.prescription(quantity=20), w.prescription(quantity=20)
+        a = w.prescription(quantity=20)
+        b = w.prescription(quantity=20, kind=PrescriptionKind.LONG_TERM)
         # 2 × 15 × 9.50 = 285 > 200 (May–June): exactly one may pass
         results = race([counter(w, a, 15), counter(w, b, 15)])
     ok = [r for r in results if isinstance(r, Dispensing)]

@@ -27,7 +27,7 @@ from patients.selectors import (
     patients_for_principal,
     settling_choices,
 )
-from prescriptions.models import Dispensing, Prescription
+from prescriptions.models import Dispensing, Prescription, PrescriptionKind
 from prescriptions.selectors import (
     counter_prescriptions_q,
     counter_read,
@@ -109,7 +109,7 @@ def _nothing(w: World) -> None:
 
 
 def _dispensed_under_key(w: World) -> None:
-    p = w.prescription()
+    p = w.prescription(kind=PrescriptionKind.LONG_TERM)  # a second one this month
     from prescriptions.services import dispensing_submit
 
     dispensing_submit(

@@ -87,7 +87,7 @@ def test_hy_g07_quota_is_monthly_standard_times_months_since_start_and_refuses_b
         assert status.quota == Decimal("200.00")
         p = w.prescription(quantity=30)
         submit(w, p, [w.line(p, 20)])  # 190.00 — several purchases allowed
-        p2 = w.prescription(quantity=30)
+        p2 = w.prescription(quantity=30, kind=PrescriptionKind.LONG_TERM)  # 2nd this month
         err = refused("HY-G07", w, p2, [w.line(p2, 2)])  # 19.00 > 10.00 left
         assert "超出额度" in str(err.message)
         submit(w, p2, [w.line(p2, 1)])  # 9.50 fits
@@ -103,7 +103,7 @@ def test_hy_g07_nothing_carries_into_the_next_quarter() -> None:
         status = quota_status(enrolment=w.enrolment, on=date(2027, 7, 1))
         # a whole quarter: 3 × 100; the 190.50 unused in Q2 is not added
         assert (status.quota, status.used) == (Decimal("300.00"), Decimal("0.00"))
-        p = w.prescription(quantity=40)
+        p = w.prescription(quantity=40, kind=PrescriptionKind.LONG_TERM)  # 2nd within a month
         refused("HY-G07", w, p, [w.line(p, 32)])  # 304.00
         submit(w, p, [w.line(p, 31)])  # 294.50 at once is fine
 

@@ -32,7 +32,7 @@ from prescriptions.services import ItemInput, LineInput, dispensing_submit, pres
 from programmes.models import Programme
 from tests.factories import member
 from tests.inventory.conftest import at, book, make_drug, make_pharmacy
-from tests.prescriptions.helpers import codes, png, world
+from tests.prescriptions.helpers import codes, licensed_pharmacist, png, world
 
 pytestmark = pytest.mark.django_db
 MAY = "2027-05-10 10:00 +0800"
@@ -109,10 +109,12 @@ def gy(name: str = "贵阳市筑康大药房") -> GY:
             "region": guiyang,
         },
     )
+    pharmacist = member(Role.PHARMACIST, organisation=org)
+    licensed_pharmacist(pharmacy, pharmacist)  # reviews prescriptions (GY-A04)
     return GY(
         programme,
         pharmacy,
-        member(Role.PHARMACIST, organisation=org),
+        pharmacist,
         hospital,
         member(Role.PHYSICIAN, organisation=hospital),
         employee,
@@ -196,7 +198,9 @@ def test_gy_d01_programme_scope_counter_finds_employee_and_refuses_resident_insu
         here = paper(g, g.employee)
         other = gy("贵阳市另一家药房")
         elsewhere = paper(other, g.employee)
-        with django_assert_max_num_queries(22):
+        # 25: with the reviewing pharmacists (审方) the counter offers, their programmes and
+        # the cameras named before (GY-E03)
+        with django_assert_max_num_queries(25):
             page = c.post("/dispensing/counter/", {"resident_id": g.employee.resident_id})
         html = page.content.decode()
         assert "刘晓东" in html and "普通门诊待遇" in html and "200.00" in html  # deductible

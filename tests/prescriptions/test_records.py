@@ -16,16 +16,12 @@ from prescriptions.models import (
     Dispensing,
     DispensingEvent,
     Prescription,
+    PrescriptionKind,
     QuotaEvent,
 )
+from prescriptions.records import delivery_record, dispensing_delete, prescription_delete
 from prescriptions.selectors import fund_statement, outpatient_archive
-from prescriptions.services import (
-    delivery_record,
-    dispensing_delete,
-    dispensing_return,
-    dispensing_submit,
-    prescription_delete,
-)
+from prescriptions.services import dispensing_return, dispensing_submit
 from tests.prescriptions.helpers import World, png, world
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +29,8 @@ MAY = "2027-05-10 10:00 +0800"
 
 
 def sell(w: World, qty: int = 2) -> Dispensing:
-    p = w.prescription()
+    # Long-term: a sale per call, several within a month (HY 五(二) allows only those).
+    p = w.prescription(kind=PrescriptionKind.LONG_TERM)
     return dispensing_submit(
         pharmacy=w.pharmacy,
         prescription=p,

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from accounts.models import Role, User
 from patients.services import stay_record
-from prescriptions.models import Dispensing, Prescription
+from prescriptions.models import Dispensing, Prescription, PrescriptionKind
 from tests.factories import member
 from tests.patients.helpers import hospital
 from tests.prescriptions.helpers import World, codes, world
@@ -124,7 +124,7 @@ def test_dispensing_list_query_count_is_pinned(
     with time_machine.travel(MAY, tick=False):
         c = client_for(w.pharmacist)
         for _i in range(3):
-            p = w.prescription()
+            p = w.prescription(kind=PrescriptionKind.LONG_TERM)  # several this month
             dispense_post(c, w, p.pk, 1)
         with django_assert_max_num_queries(12):
             response = c.get("/dispensing/dispensings/")
@@ -162,7 +162,7 @@ def test_gy_d03_statement_is_scoped_and_its_query_count_pinned(
     manager = member(Role.PHARMACY_MANAGER, organisation=w.pharmacy.organisation)
     with time_machine.travel(MAY, tick=False):
         for _i in range(3):
-            p = w.prescription()
+            p = w.prescription(kind=PrescriptionKind.LONG_TERM)  # several this month
             dispense_post(client_for(w.pharmacist), w, p.pk, 1)
         c = client_for(manager)
         with django_assert_max_num_queries(12):
