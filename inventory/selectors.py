@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import (
     BooleanField,
+    DateTimeField,
     Exists,
     ExpressionWrapper,
     OuterRef,
@@ -18,7 +19,7 @@ from django.db.models import (
     Subquery,
     Sum,
 )
-from django.db.models.functions import Round
+from django.db.models.functions import Round, TruncDate
 from django.http import Http404
 from django.utils import timezone
 
@@ -259,11 +260,18 @@ def items_without_approval_number(*, pharmacy: Pharmacy, programme: Programme) -
 
 
 def sale_prices_over_cap(*, pharmacy: Pharmacy, programme: Programme) -> Metric:
-    """HY-B02 / GY-C01: sales whose unit price exceeds the cap (listed price less the
-    programme's discount)."""
+    """HY-B02 / GY-C01: sales whose unit price exceeds the cap — the reference (listed) price
+    in force on the sale's day, lowered by the programme's discount — as the counter computed
+    it that day (a later, lower reference price does not make an earlier sale non-compliant)."""
     factor = (Decimal(100) - programme.price_discount_pct) / 100
-    caps = PriceCap.objects.filter(drug_id=OuterRef("drug_id"), programme=programme)
-    latest = caps.order_by("-effective_on").values("price")[:1]
+    sale_day = TruncDate(
+        ExpressionWrapper(OuterRef("occurred_at"), output_field=DateTimeField()),
+        tzinfo=timezone.get_current_timezone(),
+    )
+    caps = PriceCap.objects.filter(
+        drug_id=OuterRef("drug_id"), programme=programme, effective_on__lte=sale_day
+    )
+    in_force = caps.order_by("-effective_on", "-id").values("price")[:1]
     sales = Movement.objects.filter(
         pharmacy=pharmacy, kind=MovementKind.SALE, unit_price__isnull=False
     ).filter(Exists(caps))
@@ -272,7 +280,7 @@ def sale_prices_over_cap(*, pharmacy: Pharmacy, programme: Programme) -> Metric:
     if den:
         over = (
             # The cap as the counter computes it (prescriptions.selectors.price_cap_of).
-            sales.filter(unit_price__gt=Round(Subquery(latest) * factor, 4))
+            sales.filter(unit_price__gt=Round(Subquery(in_force) * factor, 4))
         ).count()
     rule_id = "HY-B02" if programme.price_cap_basis == PriceCapBasis.HOSPITAL_LISTED else "GY-C01"
     return Metric(rule_id, over, 0, over, den, over == 0)

@@ -204,3 +204,38 @@ def test_gy_e03_dispensing_records_the_video_reference_the_bureau_can_request(
     html = reviewer.get(f"/dispensing/dispensings/{d.pk}/").content.decode()
     local: datetime = timezone.localtime(before)
     assert "收银台1号" in html and local.strftime("%Y-%m-%d %H:%M") in html
+
+
+def test_hy_b02_price_metric_compares_each_sale_with_the_reference_price_in_force_that_day() -> (
+    None
+):
+    """HY-B02: a sale is checked against the 挂网采购价 in force on its day less the programme's
+    discount (price_discount_pct, 5 %); a later, lower reference price does not make it
+    non-compliant, a sale above the cap in force is counted."""
+    from decimal import Decimal
+
+    from inventory.models import MovementKind, PriceCap
+    from inventory.selectors import sale_prices_over_cap
+    from tests.inventory.conftest import at, book
+
+    w = world()
+    with time_machine.travel(MAY, tick=False):
+        sell(w)  # 9.50 = 10.00 × 95 %: at the cap in force
+    PriceCap.objects.create(
+        drug=w.drug,
+        programme=w.hy,
+        basis="hospital_listed",
+        price=Decimal("9.00"),  # cap 8.55 from June
+        source="湖南省医药集中采购平台",
+        effective_on=date(2027, 6, 1),
+    )
+    metric = sale_prices_over_cap(pharmacy=w.pharmacy, programme=w.hy)
+    assert (metric.rule_id, metric.value, metric.denominator, metric.passed) == (
+        "HY-B02",
+        0,
+        1,
+        True,
+    )
+    book(w.pharmacy, w.drug, MovementKind.SALE, 1, at(date(2027, 6, 2)), price="9.50")
+    metric = sale_prices_over_cap(pharmacy=w.pharmacy, programme=w.hy)
+    assert (metric.value, metric.denominator, metric.passed) == (1, 2, False)
