@@ -7,6 +7,7 @@ table is checked on a row re-read with select_for_update, and an event row is wr
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -33,6 +34,7 @@ from accreditation.models import (
     Violation,
     ViolationDecision,
 )
+from accreditation.passing import acknowledgement_reason, check_conditions_for_pass
 from accreditation.transitions import (
     APPLICATION_OPEN,
     APPLICATION_TRANSITIONS,
@@ -63,6 +65,7 @@ def _move_application(
     reason: str = "",
     rule_id: str = "",
     fields: dict[str, Any] | None = None,
+    acknowledged: list[dict[str, str]] | None = None,
 ) -> Application:
     """Lock, check the table, save, write the event row (inside the caller's atomic block)."""
     locked = Application.objects.select_for_update().get(pk=application.pk)
@@ -79,6 +82,7 @@ def _move_application(
         actor=actor,
         reason=reason,
         rule_id=rule_id,
+        acknowledged=acknowledged or [],
     )
     return locked
 
@@ -315,8 +319,11 @@ def application_record_inspection(
     return locked
 
 
-def application_pass(*, application: Application, reason: str, actor: User) -> Application:
-    """Evaluation passed: every on-site item holds; the public notice runs N working days
+def application_pass(
+    *, application: Application, reason: str, actor: User, acknowledged: Collection[str] = ()
+) -> Application:
+    """Evaluation passed: no hard condition fails, each failing soft condition is acknowledged
+    by its rule ID, every on-site item holds; the public notice runs N working days
     (HY-C03; GY-B01 has no notice: the agreement may be signed at once)."""
     today = timezone.localdate()
     with transaction.atomic():
@@ -327,6 +334,7 @@ def application_pass(*, application: Application, reason: str, actor: User) -> A
                 raise RuleViolation(
                     item.rule_id, _("现场查勘项目未通过：%(label)s") % {"label": item.label}
                 )
+        confirmed = check_conditions_for_pass(locked, on=today, acknowledged=acknowledged)
         days = locked.programme.notice_working_days
         calendar = load_calendar(region_id=_region_id(application.pharmacy))
         notice_end = calendar.add_working_days(today, days) if days else None
@@ -334,8 +342,9 @@ def application_pass(*, application: Application, reason: str, actor: User) -> A
             locked,
             A.PASSED,
             actor=actor,
-            reason=reason,
+            reason=acknowledgement_reason(reason, confirmed),
             rule_id="HY-C03",
+            acknowledged=confirmed,
             fields={
                 "decided_on": today,
                 "decision_reason": reason,
