@@ -63,7 +63,8 @@ INSPECTION_COMMON = (
     InspectionItem("staff_on_duty", _("执业药师及岗位人员在岗"), "HY-A05"),
 )
 INSPECTION_GY = (
-    InspectionItem("functional_areas", _("独立经营场所及医保药品分区"), "GY-A02"),
+    InspectionItem("functional_areas", _("独立经营场所"), "GY-A02"),
+    InspectionItem("insurance_drug_area", _("独立的医保药品分区及明确的用药标识"), "GY-A05"),
     InspectionItem("originals_checked", _("证件原件与复印件核对一致"), "GY-B01"),
     InspectionItem("monitoring", _("24小时视频监控及身份识别"), "GY-A03"),
     InspectionItem("staff_on_duty", _("执业药师在岗"), "GY-A04"),
