@@ -19,8 +19,14 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accreditation import notify
-from accreditation.checklists import documents_for, inspection_items, uploadable_kinds
+from accreditation.checklists import (
+    DocumentItem,
+    documents_for,
+    inspection_items,
+    uploadable_kinds,
+)
 from accreditation.eligibility import blocking_conditions, eligibility_report
+from accreditation.evidence import check_evidence_for_pass
 from accreditation.models import (
     Application,
     ApplicationDocument,
@@ -178,10 +184,10 @@ def application_set_pledges(
     return locked
 
 
-def missing_documents(application: Application) -> list[str]:
+def missing_documents(application: Application) -> list[DocumentItem]:
     have = set(application.documents.values_list("kind", flat=True))
     return [
-        str(d.label)
+        d
         for d in documents_for(application.programme.code)
         if not d.generated and d.kind not in have
     ]
@@ -204,8 +210,11 @@ def application_submit(*, application: Application, actor: User) -> Application:
             )
         missing = missing_documents(locked)
         if missing:
-            rule = "GY-B01" if locked.programme.code.startswith("GY") else "HY-D02"
-            raise RuleViolation(rule, _("申请材料不全，缺少：%(m)s") % {"m": "、".join(missing)})
+            # Refused under the rule of the first missing item (HY-D02, HY-A06, GY-B01, …).
+            raise RuleViolation(
+                missing[0].rule_id,
+                _("申请材料不全，缺少：%(m)s") % {"m": "、".join(str(d.label) for d in missing)},
+            )
         if not (locked.pledge_truthful and locked.pledge_security):
             raise RuleViolation("HY-D04", _("请先作出材料真实性、合法性承诺和信息安全保密承诺。"))
         locked = _move_application(
@@ -328,6 +337,7 @@ def application_pass(
     today = timezone.localdate()
     with transaction.atomic():
         locked = _lock_in(application, A.INSPECTION)
+        check_evidence_for_pass(locked)  # HY-A06/A07, HY-E05, GY-A01, GY-A03
         checked = (locked.inspection or {}).get("items", {})
         for item in inspection_items(locked.programme.code):
             if not checked.get(item.key):

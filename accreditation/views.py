@@ -24,6 +24,7 @@ from accounts.permissions import principal_of, require_role
 from accreditation import services
 from accreditation.checklists import documents_for, inspection_items
 from accreditation.eligibility import eligibility_report
+from accreditation.evidence import evidence_status
 from accreditation.forms import (
     ApplicationCreateForm,
     AssessmentForm,
@@ -128,6 +129,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "timeline": _timeline(application),
         "days_left": days_left(application, today),
         "inspection": inspection,
+        "evidence": evidence_status(application),
         "inspection_notes": (application.inspection or {}).get("notes", ""),
         "is_manager": principal.has_role(Role.PHARMACY_MANAGER),
         "is_reviewer": principal.has_role(REVIEWER),
