@@ -41,7 +41,7 @@ class EventSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ApplicationEvent
-        fields = ["old_status", "new_status", "actor", "reason", "rule_id", "at"]
+        fields = ["old_status", "new_status", "actor", "reason", "rule_id", "acknowledged", "at"]
 
 
 class ApplicationSerializer(serializers.ModelSerializer):
@@ -87,6 +87,13 @@ class ApplicationDetailSerializer(ApplicationSerializer):
 
 class NoteSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class PassSerializer(NoteSerializer):
+    # One rule ID per failing soft condition the reviewer acknowledges (accreditation.passing).
+    acknowledged = serializers.ListField(
+        child=serializers.CharField(max_length=10), required=False, default=list
+    )
 
 
 class InspectionSerializer(serializers.Serializer):
@@ -260,15 +267,18 @@ class ApplicationViewSet(
             ),
         )
 
-    @extend_schema(request=NoteSerializer, responses=ApplicationSerializer)
+    @extend_schema(request=PassSerializer, responses=ApplicationSerializer)
     @action(detail=True, methods=["post"], url_path="pass")
     def pass_(self, request: Request, pk: str | None = None) -> Response:
-        note = NoteSerializer(data=request.data)
-        note.is_valid(raise_exception=True)
+        data = PassSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
         return self._run(
             False,
             lambda a: services.application_pass(
-                application=a, reason=note.validated_data["note"], actor=acting_user(request)
+                application=a,
+                reason=data.validated_data["note"],
+                acknowledged=data.validated_data["acknowledged"],
+                actor=acting_user(request),
             ),
         )
 

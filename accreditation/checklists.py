@@ -28,6 +28,10 @@ HY_DOCUMENTS = (
     DocumentItem("quality_system", _("药品经营质量管理体系文件"), "HY-A03"),
     DocumentItem("labour_contracts", _("劳动合同"), "HY-D05"),
     DocumentItem("payroll_and_bank", _("工资发放表及银行流水"), "HY-D05"),
+    # The evidence behind the declared systems (accreditation.evidence), reviewed on site.
+    DocumentItem("interface_acceptance", _("医保专网接口验收函（实时上传）"), "HY-A06"),
+    DocumentItem("monitoring_contract", _("监控系统合同（人脸识别、购药图像采集）"), "HY-A07"),
+    DocumentItem("video_retention", _("特门区录像保存设置（截图或说明）"), "HY-E05"),
 )
 
 GY_DOCUMENTS = (
@@ -36,6 +40,9 @@ GY_DOCUMENTS = (
     DocumentItem("drug_licence", _("药品经营许可证复印件"), "GY-B01"),
     DocumentItem("pharmacist_certificates", _("执业药师注册证（注册地在本店）"), "GY-A04"),
     DocumentItem("lease_or_property", _("租赁合同（不少于1年）或产权证"), "GY-A02"),
+    DocumentItem("interface_acceptance", _("医保接口验收函（电子凭证、实时上传）"), "GY-A01"),
+    DocumentItem("monitoring_contract", _("24小时视频监控合同"), "GY-A03"),
+    DocumentItem("video_retention", _("录像保存设置（不少于6个月，截图或说明）"), "GY-A03"),
 )
 
 DOCUMENTS: dict[str, tuple[DocumentItem, ...]] = {"HY-TM": HY_DOCUMENTS, "GY-PT": GY_DOCUMENTS}
@@ -63,7 +70,8 @@ INSPECTION_COMMON = (
     InspectionItem("staff_on_duty", _("执业药师及岗位人员在岗"), "HY-A05"),
 )
 INSPECTION_GY = (
-    InspectionItem("functional_areas", _("独立经营场所及医保药品分区"), "GY-A02"),
+    InspectionItem("functional_areas", _("独立经营场所"), "GY-A02"),
+    InspectionItem("insurance_drug_area", _("独立的医保药品分区及明确的用药标识"), "GY-A05"),
     InspectionItem("originals_checked", _("证件原件与复印件核对一致"), "GY-B01"),
     InspectionItem("monitoring", _("24小时视频监控及身份识别"), "GY-A03"),
     InspectionItem("staff_on_duty", _("执业药师在岗"), "GY-A04"),
@@ -76,4 +84,27 @@ INSPECTION: dict[str, tuple[InspectionItem, ...]] = {
 
 
 def inspection_items(programme_code: str) -> tuple[InspectionItem, ...]:
-    return INSPECTION.get(programme_code, INSPECTION_COMMON)
+    """The on-site checklist, then one verdict per uploaded evidence document."""
+    return INSPECTION.get(programme_code, INSPECTION_COMMON) + evidence_items(programme_code)
+
+
+# The kinds of document that evidence a declared tick-box (HY-A06/A07, HY-E05, GY-A01, GY-A03):
+# the assessment team checks each against the running system on site.
+EVIDENCE_KINDS = ("interface_acceptance", "monitoring_contract", "video_retention")
+EVIDENCE_PREFIX = "evidence_"
+
+
+def evidence_documents(programme_code: str) -> tuple[DocumentItem, ...]:
+    return tuple(d for d in documents_for(programme_code) if d.kind in EVIDENCE_KINDS)
+
+
+def evidence_items(programme_code: str) -> tuple[InspectionItem, ...]:
+    """One on-site verdict per evidence document, keyed `evidence_<kind>`."""
+    return tuple(
+        InspectionItem(
+            EVIDENCE_PREFIX + d.kind,
+            _("证明材料与现场系统核对一致：%(l)s") % {"l": d.label},
+            d.rule_id,
+        )
+        for d in evidence_documents(programme_code)
+    )

@@ -27,6 +27,7 @@ from accreditation.models import (
     DesignationEvent,
     DesignationStatus,
 )
+from accreditation.passing import failing_soft_conditions
 from core.calendar import load_calendar, period_last_day
 from pharmacies.models import Pharmacy
 from programmes.models import Programme
@@ -117,8 +118,13 @@ def seed(ctx: dict[str, Any]) -> None:
             notes="演示数据：现场查勘符合要求",
             actor=reviewer,
         )
+        # Demo: the reviewer acknowledges whatever soft condition the demo stock leaves failing.
+        failing = failing_soft_conditions(application, on=today)
         application = services.application_pass(
-            application=application, reason="演示数据：评估合格", actor=reviewer
+            application=application,
+            reason="演示数据：评估合格",
+            acknowledged=[c.rule_id for c in failing],
+            actor=reviewer,
         )
         # Demo only: date the notice back so that it is over today and the reviewer can sign
         # the agreement at once (a real notice runs its working days first, HY-C03).

@@ -291,17 +291,24 @@ def hy_e04_therapeutic_share(pharmacy: Pharmacy, programme: Programme, on: date)
 
 
 def gy_a05_catalogue_stocked(pharmacy: Pharmacy, programme: Programme, on: date) -> Condition:
-    """GY-A05: catalogue drugs fully stocked (stock ledger) and a separate insurance-drug area."""
+    """GY-A05: catalogue drugs fully stocked (stock ledger). The separate area is its own
+    condition (gy_a05_insurance_drug_area)."""
     metric = inventory_selectors.catalogue_drugs_stocked(pharmacy=pharmacy, programme=programme)
     outcome, data = _stock_condition(metric, unit=_("在库目录内药品"))
-    if not pharmacy.insurance_drug_area:
-        outcome = FAIL
+    return Condition("GY-A05", gettext_lazy("足额配备医保目录内药品"), outcome, data)
+
+
+def gy_a05_insurance_drug_area(pharmacy: Pharmacy, programme: Programme, on: date) -> Condition:
+    """GY-A05 / GY 一(五): a separate insurance-drug area (独立的医保药品分区), from the premises
+    data. Hard: without the area the pharmacy does not meet the inclusion condition at all —
+    unlike the stock share, which the assessment team may weigh — so the application cannot be
+    submitted; the area itself is then verified on site (checklists.INSPECTION_GY)."""
     return Condition(
         "GY-A05",
-        gettext_lazy("足额配备医保目录内药品并设独立医保药品分区"),
-        outcome,
-        _("医保药品分区：%(a)s；%(stock)s")
-        % {"a": _yes(pharmacy.insurance_drug_area), "stock": data},
+        gettext_lazy("设置独立的医保药品分区"),
+        PASS if pharmacy.insurance_drug_area else FAIL,
+        _("医保药品分区：%(a)s") % {"a": _yes(pharmacy.insurance_drug_area)},
+        hard=True,
     )
 
 
@@ -327,6 +334,7 @@ GY_CHECKS: list[Check] = [
     monitoring,
     licensed_pharmacists,
     gy_a05_catalogue_stocked,
+    gy_a05_insurance_drug_area,
     reapplication_ban,
 ]
 

@@ -41,6 +41,28 @@ class NoteForm(forms.Form):
     )
 
 
+class PassForm(forms.Form):
+    """The evaluation passes: one checkbox per failing soft condition, by its rule ID."""
+
+    note = forms.CharField(
+        label=_("评估意见"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    acknowledged = forms.MultipleChoiceField(
+        label=_("确认以下不符合的条件（逐项勾选）"),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    def __init__(self, *args: Any, conditions: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["acknowledged"]
+        field.choices = [  # type: ignore[attr-defined]
+            (c.rule_id, f"{c.rule_id} {c.label}（{c.data}）") for c in conditions
+        ]
+        if not conditions:
+            del self.fields["acknowledged"]
+
+
 class InspectionForm(forms.Form):
     notes = forms.CharField(
         label=_("查勘记录"), widget=forms.Textarea(attrs={"rows": 3}), required=False

@@ -66,6 +66,9 @@ class Application(models.Model):
 
 class ApplicationEvent(TransitionEvent):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
+    # The failing soft conditions the reviewer acknowledged when passing the evaluation:
+    # [{"rule_id", "label", "data"}] as they stood at that moment (accreditation.passing).
+    acknowledged = models.JSONField(_("已确认的不符合条件"), default=list, blank=True)
 
 
 def _document_path(instance: ApplicationDocument, filename: str) -> str:

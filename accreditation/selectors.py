@@ -57,6 +57,20 @@ def designated_pharmacies(
     return Pharmacy.objects.filter(pk__in=ids).select_related("organisation")
 
 
+def organisations_designated_on(*, programme_id: int, on: date) -> QuerySet[Designation, Any]:
+    """HY-G05: the organisation ids (a subquery) of the pharmacies designated for the programme
+    on `on`: a designation in force that day (active, or under rectification — still
+    designated until the decision, HY-C05). A pharmacy that is suspended, revoked (even within
+    its HY-C06 transition, which only lets patients who chose it earlier finish there),
+    terminated or expired cannot be chosen anew."""
+    return Designation.objects.filter(
+        programme_id=programme_id,
+        status__in=[DesignationStatus.ACTIVE, DesignationStatus.RECTIFICATION],
+        starts_on__lte=on,
+        ends_on__gte=on,
+    ).values("pharmacy__organisation_id")
+
+
 # --- Applications and designations, scoped to the caller
 
 

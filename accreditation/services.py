@@ -7,6 +7,7 @@ table is checked on a row re-read with select_for_update, and an event row is wr
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -18,8 +19,14 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accreditation import notify
-from accreditation.checklists import documents_for, inspection_items, uploadable_kinds
+from accreditation.checklists import (
+    DocumentItem,
+    documents_for,
+    inspection_items,
+    uploadable_kinds,
+)
 from accreditation.eligibility import blocking_conditions, eligibility_report
+from accreditation.evidence import check_evidence_for_pass
 from accreditation.models import (
     Application,
     ApplicationDocument,
@@ -33,6 +40,7 @@ from accreditation.models import (
     Violation,
     ViolationDecision,
 )
+from accreditation.passing import acknowledgement_reason, check_conditions_for_pass
 from accreditation.transitions import (
     APPLICATION_OPEN,
     APPLICATION_TRANSITIONS,
@@ -63,6 +71,7 @@ def _move_application(
     reason: str = "",
     rule_id: str = "",
     fields: dict[str, Any] | None = None,
+    acknowledged: list[dict[str, str]] | None = None,
 ) -> Application:
     """Lock, check the table, save, write the event row (inside the caller's atomic block)."""
     locked = Application.objects.select_for_update().get(pk=application.pk)
@@ -79,6 +88,7 @@ def _move_application(
         actor=actor,
         reason=reason,
         rule_id=rule_id,
+        acknowledged=acknowledged or [],
     )
     return locked
 
@@ -174,10 +184,10 @@ def application_set_pledges(
     return locked
 
 
-def missing_documents(application: Application) -> list[str]:
+def missing_documents(application: Application) -> list[DocumentItem]:
     have = set(application.documents.values_list("kind", flat=True))
     return [
-        str(d.label)
+        d
         for d in documents_for(application.programme.code)
         if not d.generated and d.kind not in have
     ]
@@ -200,8 +210,11 @@ def application_submit(*, application: Application, actor: User) -> Application:
             )
         missing = missing_documents(locked)
         if missing:
-            rule = "GY-B01" if locked.programme.code.startswith("GY") else "HY-D02"
-            raise RuleViolation(rule, _("申请材料不全，缺少：%(m)s") % {"m": "、".join(missing)})
+            # Refused under the rule of the first missing item (HY-D02, HY-A06, GY-B01, …).
+            raise RuleViolation(
+                missing[0].rule_id,
+                _("申请材料不全，缺少：%(m)s") % {"m": "、".join(str(d.label) for d in missing)},
+            )
         if not (locked.pledge_truthful and locked.pledge_security):
             raise RuleViolation("HY-D04", _("请先作出材料真实性、合法性承诺和信息安全保密承诺。"))
         locked = _move_application(
@@ -315,18 +328,23 @@ def application_record_inspection(
     return locked
 
 
-def application_pass(*, application: Application, reason: str, actor: User) -> Application:
-    """Evaluation passed: every on-site item holds; the public notice runs N working days
+def application_pass(
+    *, application: Application, reason: str, actor: User, acknowledged: Collection[str] = ()
+) -> Application:
+    """Evaluation passed: no hard condition fails, each failing soft condition is acknowledged
+    by its rule ID, every on-site item holds; the public notice runs N working days
     (HY-C03; GY-B01 has no notice: the agreement may be signed at once)."""
     today = timezone.localdate()
     with transaction.atomic():
         locked = _lock_in(application, A.INSPECTION)
+        check_evidence_for_pass(locked)  # HY-A06/A07, HY-E05, GY-A01, GY-A03
         checked = (locked.inspection or {}).get("items", {})
         for item in inspection_items(locked.programme.code):
             if not checked.get(item.key):
                 raise RuleViolation(
                     item.rule_id, _("现场查勘项目未通过：%(label)s") % {"label": item.label}
                 )
+        confirmed = check_conditions_for_pass(locked, on=today, acknowledged=acknowledged)
         days = locked.programme.notice_working_days
         calendar = load_calendar(region_id=_region_id(application.pharmacy))
         notice_end = calendar.add_working_days(today, days) if days else None
@@ -334,8 +352,9 @@ def application_pass(*, application: Application, reason: str, actor: User) -> A
             locked,
             A.PASSED,
             actor=actor,
-            reason=reason,
+            reason=acknowledgement_reason(reason, confirmed),
             rule_id="HY-C03",
+            acknowledged=confirmed,
             fields={
                 "decided_on": today,
                 "decision_reason": reason,

@@ -24,16 +24,19 @@ from accounts.permissions import principal_of, require_role
 from accreditation import services
 from accreditation.checklists import documents_for, inspection_items
 from accreditation.eligibility import eligibility_report
+from accreditation.evidence import evidence_status
 from accreditation.forms import (
     ApplicationCreateForm,
     AssessmentForm,
     DocumentForm,
     InspectionForm,
     NoteForm,
+    PassForm,
     PledgeForm,
     ViolationForm,
 )
 from accreditation.models import Application, ApplicationStatus, Designation
+from accreditation.passing import failing_soft_conditions
 from accreditation.permissions import access_application, access_designation, access_document
 from accreditation.selectors import (
     agency_name_for,
@@ -116,6 +119,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ]
     checked = (application.inspection or {}).get("items", {})
     inspection = [(item, checked.get(item.key)) for item in inspection_items(code)]
+    is_inspecting = application.status == ApplicationStatus.INSPECTION
     context = {
         "application": application,
         "checklist": checklist,
@@ -125,6 +129,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "timeline": _timeline(application),
         "days_left": days_left(application, today),
         "inspection": inspection,
+        "evidence": evidence_status(application),
         "inspection_notes": (application.inspection or {}).get("notes", ""),
         "is_manager": principal.has_role(Role.PHARMACY_MANAGER),
         "is_reviewer": principal.has_role(REVIEWER),
@@ -136,6 +141,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             }
         ),
         "note_form": NoteForm(),
+        "pass_form": _pass_form(application, today) if is_inspecting else None,
         "inspection_form": InspectionForm(
             programme_code=code, initial={**checked, "notes": context_notes(application)}
         ),
@@ -143,6 +149,10 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "today": today,
     }
     return render(request, "accreditation/application_detail.html", context)
+
+
+def _pass_form(application: Application, today: Any) -> PassForm:
+    return PassForm(conditions=failing_soft_conditions(application, on=today))
 
 
 def context_notes(application: Application) -> str:
@@ -225,7 +235,12 @@ REVIEWER_ACTIONS: dict[str, Action] = {
     ),
     "inspect": lambda r, a, u: services.application_start_inspection(application=a, actor=u),
     "inspection": _inspection,
-    "pass": lambda r, a, u: services.application_pass(application=a, reason=_note(r), actor=u),
+    "pass": lambda r, a, u: services.application_pass(
+        application=a,
+        reason=_note(r),
+        acknowledged=r.POST.getlist("acknowledged"),
+        actor=u,
+    ),
     "fail": lambda r, a, u: services.application_fail(application=a, reason=_note(r), actor=u),
     "feedback": lambda r, a, u: services.application_send_feedback(application=a, actor=u),
     "sign": lambda r, a, u: services.application_sign_agreement(application=a, actor=u),

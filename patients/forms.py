@@ -1,13 +1,15 @@
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import HospitalLevel, Organisation, OrganisationKind, User
+from accounts.models import HospitalLevel, Organisation, User
 from core.validators import validate_resident_id, validate_single_line_text
 from core.widgets import DateInput
+from patients.choice_rules import choosable_institutions
 from patients.models import InsuredType, MaterialKind, ProxyGround, ProxyMethod, RetentionReason
 from patients.selectors import expert_hospitals
 from programmes.models import Disease
@@ -117,13 +119,16 @@ class ChooseForm(forms.Form):
         label=_("或县外定点医药机构"), max_length=100, required=False
     )
 
-    def __init__(self, *args: Any, region: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, region: Any, programme_id: int | None, on: date, **kwargs: Any
+    ) -> None:
+        """HY-G05: offers the pharmacies designated for the enrolment's programme on `on`.
+        With no programme (a submitted form), any active institution of the county parses,
+        so that the service refuses a pharmacy not designated with the rule ID and a reason."""
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = Organisation.objects.filter(  # type: ignore[attr-defined]
-            region=region,
-            is_active=True,
-            kind__in=[OrganisationKind.HOSPITAL, OrganisationKind.PHARMACY],
-        ).order_by("kind", "name")
+        self.fields["organisation"].queryset = choosable_institutions(  # type: ignore[attr-defined]
+            region=region, programme_id=programme_id, on=on
+        )
 
 
 class StayForm(forms.Form):

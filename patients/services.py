@@ -32,6 +32,7 @@ from core.models import AuditAction
 from core.notifications import notification_send
 from core.uploads import check_xlsx, sniff_upload
 from core.validators import normalise_resident_id, validate_resident_id
+from patients.choice_rules import assert_pharmacy_designated
 from patients.models import (
     CHOICE_TRANSITIONS,
     ENROLMENT_TRANSITIONS,
@@ -635,7 +636,8 @@ def enrolment_choose_institution(
     outside_institution: str = "",
     replaces: InstitutionChoice | None = None,
 ) -> InstitutionChoice:
-    """HY-G05: the patient freely chooses designated hospitals or pharmacies in the county, or
+    """HY-G05: the patient freely chooses designated hospitals or pharmacies in the county (a
+    pharmacy designated for the enrolment's programme on the day of the choice), or
     a designated institution outside it; HY-G06: choosing anew moves the patient off a revoked
     institution."""
     today = timezone.localdate()
@@ -650,6 +652,9 @@ def enrolment_choose_institution(
         locked = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
         if locked.status != EnrolmentStatus.ACTIVE:
             raise DomainError(_("该待遇已终止。"))
+        if organisation is not None:
+            programme = locked.disease.programme
+            assert_pharmacy_designated(organisation=organisation, programme=programme, on=today)
         current = InstitutionChoice.objects.select_for_update().filter(
             enrolment=locked, status__in=[ChoiceStatus.ACTIVE, ChoiceStatus.REVOKED_INSTITUTION]
         )

@@ -538,6 +538,22 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _patient_detail_page(request, principal, patient)
 
 
+def _with_choose_forms(patient: Any, *, can_manage: bool) -> list[Any]:
+    """Each enrolment with its choice form: HY-G05 offers the pharmacies designated for the
+    enrolment's programme today (one form per programme)."""
+    today = timezone.localdate()
+    forms: dict[int, ChooseForm] = {}
+    enrolments = list(enrolments_for_patient(patient))
+    for e in enrolments:
+        programme_id = e.disease.programme_id
+        if can_manage and programme_id not in forms:
+            forms[programme_id] = ChooseForm(
+                region=patient.region, programme_id=programme_id, on=today
+            )
+        e.choose_form = forms.get(programme_id)  # type: ignore[attr-defined]
+    return enrolments
+
+
 def _patient_detail_page(
     request: HttpRequest,
     principal: Any,
@@ -554,14 +570,13 @@ def _patient_detail_page(
         "patients/patient_detail.html",
         {
             "patient": patient,
-            "enrolments": enrolments_for_patient(patient),
+            "enrolments": _with_choose_forms(patient, can_manage=can_manage),
             "stays": patient.stays.select_related("hospital"),
             "proxies": patient.proxies.all(),
             "can_reveal": can_reveal,
             # Shown in this response only: never kept in the session or put in a URL.
             "revealed": revealed,
             "reveal_form": (reveal_form or RevealForm()) if can_reveal else None,
-            "choose_form": ChooseForm(region=patient.region) if can_manage else None,
             "proxy_form": ProxyForm() if principal.has_role(Role.WINDOW_CLERK) else None,
             "choice_active": ChoiceStatus.ACTIVE,
         },
@@ -594,7 +609,12 @@ def enrolment_choose(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpRe
     principal = principal_of(request)
     patient = access_patient_for_principal(principal, pk)
     enrolment = Enrolment.objects.filter(patient=patient, pk=enrolment_pk).first()
-    form = ChooseForm(request.POST, region=patient.region)
+    form = ChooseForm(
+        request.POST,
+        region=patient.region,
+        programme_id=None,  # the service decides HY-G05 and says why
+        on=timezone.localdate(),
+    )
     replaces = InstitutionChoice.objects.filter(
         enrolment=enrolment, pk=request.POST.get("replaces") or 0
     ).first()

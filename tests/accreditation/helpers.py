@@ -145,4 +145,17 @@ def passed(p: Pharmacy, programme: Programme, manager: User, rev: User) -> Appli
     services.application_record_inspection(
         application=application, results=all_items(application), notes="", actor=rev
     )
-    return services.application_pass(application=application, reason="合格", actor=rev)
+    return services.application_pass(
+        application=application, reason="合格", actor=rev, acknowledged=soft_failures(application)
+    )
+
+
+def soft_failures(application: Application) -> list[str]:
+    """The rule IDs of the soft conditions failing today (an empty stock ledger fails HY-A09,
+    HY-E04 and GY-A05's stock part): the reviewer acknowledges them to pass."""
+    from django.utils import timezone
+
+    from accreditation.passing import failing_soft_conditions
+
+    failing = failing_soft_conditions(application, on=timezone.localdate())
+    return [c.rule_id for c in failing]

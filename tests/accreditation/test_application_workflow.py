@@ -292,9 +292,12 @@ def test_hy_a08_pass_is_refused_until_every_on_site_item_holds() -> None:
     services.application_record_inspection(
         application=application, results=h.all_items(application), notes="", actor=reviewer
     )
-    assert services.application_pass(application=application, reason="", actor=reviewer).status == (
-        "passed"
-    )
+    assert services.application_pass(
+        application=application,
+        reason="",
+        actor=reviewer,
+        acknowledged=h.soft_failures(application),
+    ).status == ("passed")
 
 
 @time_machine.travel(date(2026, 3, 2))
@@ -317,7 +320,12 @@ def test_gy_b01_negotiation_is_on_the_checklist_and_no_notice_is_needed() -> Non
     services.application_record_inspection(
         application=application, results=h.all_items(application), notes="", actor=reviewer
     )
-    application = services.application_pass(application=application, reason="", actor=reviewer)
+    application = services.application_pass(
+        application=application,
+        reason="",
+        actor=reviewer,
+        acknowledged=h.soft_failures(application),
+    )
     assert application.notice_ends_on is None
     designation = services.application_sign_agreement(application=application, actor=reviewer)
     assert designation.programme.code == "GY-PT"

@@ -35,6 +35,27 @@ def org(kind: str, name: str, level: str = "") -> Organisation:
     return organisation
 
 
+def pharmacy_org(name: str) -> Organisation:
+    """A county pharmacy designated for HY-TM over the programme's validity (HY-G05: only a
+    designated pharmacy may be chosen)."""
+    from accreditation.models import Designation
+    from pharmacies.models import Pharmacy
+    from programmes.models import Programme
+    from tests.inventory.conftest import make_pharmacy
+
+    organisation = org(OrganisationKind.PHARMACY, name)
+    pharmacy = Pharmacy.objects.filter(organisation=organisation).first()
+    if pharmacy is None:
+        pharmacy = make_pharmacy(organisation)
+        Designation.objects.create(
+            pharmacy=pharmacy,
+            programme=Programme.objects.get(code="HY-TM"),
+            starts_on=date(2024, 10, 1),
+            ends_on=date(2029, 10, 1),
+        )
+    return organisation
+
+
 def hospital(name: str = "衡阳县人民医院") -> Organisation:
     organisation = org(OrganisationKind.HOSPITAL, name, "2")
     reference.ensure()

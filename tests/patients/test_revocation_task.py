@@ -15,7 +15,7 @@ import pytest
 import time_machine
 from django.test import Client
 
-from accounts.models import OrganisationKind, Role
+from accounts.models import Role
 from config.celery import app
 from core.models import Notification
 from patients.models import ChoiceStatus, InstitutionChoice
@@ -23,12 +23,20 @@ from patients.selectors import patient_may_settle_at
 from patients.services import enrolment_choose_institution
 from tests.conftest import login
 from tests.factories import member
-from tests.patients.helpers import bureau, clerk, disease, enrol, hospital, org, patient
+from tests.patients.helpers import (
+    bureau,
+    clerk,
+    disease,
+    enrol,
+    hospital,
+    patient,
+    pharmacy_org,
+)
 
 
 @pytest.mark.django_db(transaction=True)
 def test_hy_g06_task_found_by_name_marks_lists_and_notifies_once() -> None:
-    pharmacy = org(OrganisationKind.PHARMACY, "衡阳县康民大药房")
+    pharmacy = pharmacy_org("衡阳县康民大药房")
     with time_machine.travel("2027-04-12 10:00 +0800", tick=False):
         enrolment = enrol(patient())
         enrolment_choose_institution(

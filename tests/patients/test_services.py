@@ -58,6 +58,7 @@ from tests.patients.helpers import (
     lodge,
     org,
     patient,
+    pharmacy_org,
     resident_id,
     township_window,
 )
@@ -180,7 +181,7 @@ def test_hy_g02_materials_complete_and_from_level_ii_hospital() -> None:
 
 
 def test_hy_g03_windows_township_hospital_and_county_but_not_pharmacy_or_level_i() -> None:
-    pharmacy = org(OrganisationKind.PHARMACY, "衡阳县康民大药房")
+    pharmacy = pharmacy_org("衡阳县康民大药房")
     clinic = org(OrganisationKind.HOSPITAL, "某乡镇卫生院", "1")
     with time_machine.travel(APRIL, tick=False):
         assert lodge(patient(1), at=township_window()).reviewing_hospital == hospital()
@@ -270,7 +271,7 @@ def test_preliminary_rejection_is_final() -> None:
 
 
 def test_hy_g05_choose_pharmacy_or_outside_institution_not_a_window() -> None:
-    pharmacy = org(OrganisationKind.PHARMACY, "衡阳县康民大药房")
+    pharmacy = pharmacy_org("衡阳县康民大药房")
     with time_machine.travel(APRIL, tick=False):
         enrolment = enrol(patient())
         actor = clerk(hospital())
@@ -289,8 +290,8 @@ def test_hy_g05_choose_pharmacy_or_outside_institution_not_a_window() -> None:
 
 
 def test_hy_g06_revoked_pharmacy_transition_on_31_december_and_1_january() -> None:
-    old = org(OrganisationKind.PHARMACY, "衡阳县康民大药房")
-    new = org(OrganisationKind.PHARMACY, "衡阳县仁心药店")
+    old = pharmacy_org("衡阳县康民大药房")
+    new = pharmacy_org("衡阳县仁心药店")
     with time_machine.travel(APRIL, tick=False):
         stays = enrol(patient(1, name="王建华"))
         moves = enrol(patient(2, name="李秀英"))
@@ -326,7 +327,7 @@ def test_hy_g06_revoked_pharmacy_transition_on_31_december_and_1_january() -> No
 
 
 def test_hy_g06_holiday_effective_date_blocks_old_institution_from_that_day() -> None:
-    pharmacy = org(OrganisationKind.PHARMACY, "衡阳县康民大药房")
+    pharmacy = pharmacy_org("衡阳县康民大药房")
     with time_machine.travel(APRIL, tick=False):
         e = enrol(patient())
         enrolment_choose_institution(enrolment=e, organisation=pharmacy, actor=clerk(hospital()))
@@ -346,7 +347,7 @@ def test_hy_g06_holiday_effective_date_blocks_old_institution_from_that_day() ->
 
 
 def test_settle_selector_refuses_before_benefit_start() -> None:
-    pharmacy = org(OrganisationKind.PHARMACY, "衡阳县康民大药房")
+    pharmacy = pharmacy_org("衡阳县康民大药房")
     with time_machine.travel(APRIL, tick=False):
         e = enrol(patient(), starts_on=date(2027, 5, 1))
         enrolment_choose_institution(enrolment=e, organisation=pharmacy, actor=clerk(hospital()))
@@ -375,7 +376,7 @@ def test_hy_g08_hospital_stay_blocks_until_discharge() -> None:
 
 
 def test_hy_e08_card_retained_only_after_centre_approval_and_returned() -> None:
-    pharmacy = org(OrganisationKind.PHARMACY, "衡阳县康民大药房")
+    pharmacy = pharmacy_org("衡阳县康民大药房")
     manager = member(Role.PHARMACY_MANAGER, organisation=pharmacy)
     centre = org(OrganisationKind.CENTRE, "衡阳县医疗保障事务中心")
     reviewer = member(Role.BUREAU_REVIEWER, organisation=centre)
@@ -513,7 +514,7 @@ def test_one_open_filing_per_patient_and_disease() -> None:
 def test_enrolment_end_stops_settlement_and_is_final() -> None:
     from patients.services import enrolment_end
 
-    pharmacy = org(OrganisationKind.PHARMACY, "衡阳县康民大药房")
+    pharmacy = pharmacy_org("衡阳县康民大药房")
     with time_machine.travel(APRIL, tick=False):
         e = enrol(patient())
         actor = clerk(hospital())

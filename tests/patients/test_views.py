@@ -36,6 +36,7 @@ from tests.patients.helpers import (
     lodge,
     org,
     patient,
+    pharmacy_org,
     resident_id,
     township_window,
 )
@@ -163,8 +164,8 @@ def test_material_upload_sniffs_content() -> None:
 
 
 def test_pharmacy_sees_only_patients_who_chose_it() -> None:
-    pharmacy = org(OrganisationKind.PHARMACY, "衡阳县康民大药房")
-    other = org(OrganisationKind.PHARMACY, "衡阳县仁心药店")
+    pharmacy = pharmacy_org("衡阳县康民大药房")
+    other = pharmacy_org("衡阳县仁心药店")
     with time_machine.travel(APRIL, tick=False):
         chose = enrol(patient(1, name="王建华"))
         not_chose = enrol(patient(2, name="李秀英"))
@@ -183,7 +184,7 @@ def test_pharmacy_sees_only_patients_who_chose_it() -> None:
 
 
 def test_resident_id_reveal_page_audits_and_pharmacist_cannot_reveal() -> None:
-    pharmacy = org(OrganisationKind.PHARMACY, "衡阳县康民大药房")
+    pharmacy = pharmacy_org("衡阳县康民大药房")
     with time_machine.travel(APRIL, tick=False):
         e = enrol(patient())
         enrolment_choose_institution(enrolment=e, organisation=pharmacy, actor=clerk(hospital()))
@@ -253,7 +254,7 @@ def test_immediate_filing_at_county_centre_through_pages() -> None:
 
 def test_stays_and_retained_cards_pages() -> None:
     h = hospital()
-    pharmacy = org(OrganisationKind.PHARMACY, "衡阳县康民大药房")
+    pharmacy = pharmacy_org("衡阳县康民大药房")
     with time_machine.travel(APRIL, tick=False):
         e = enrol(patient())
         enrolment_choose_institution(enrolment=e, organisation=pharmacy, actor=clerk(h))
@@ -285,7 +286,7 @@ def test_stays_and_retained_cards_pages() -> None:
     outsider = _as(
         member(
             Role.PHARMACY_MANAGER,
-            organisation=org(OrganisationKind.PHARMACY, "衡阳县仁心药店"),
+            organisation=pharmacy_org("衡阳县仁心药店"),
             username="other",
         )
     )
@@ -382,7 +383,7 @@ def test_stay_import_is_all_or_nothing_with_row_errors() -> None:
         assert not a.stays.exists()
         c.post("/tm/stays/import/", {"file": good})
     assert a.stays.get().source == "import" and b.stays.get().discharged_on is None
-    outsider = _as(member(Role.PHARMACY_MANAGER, organisation=org(OrganisationKind.PHARMACY, "x")))
+    outsider = _as(member(Role.PHARMACY_MANAGER, organisation=pharmacy_org("x")))
     assert outsider.post("/tm/stays/import/", {"file": _xlsx([])}).status_code == 404
 
 
@@ -512,7 +513,7 @@ def test_outsiders_get_404_on_stay_discharge_and_institution_choice() -> None:
         ).status_code
         == 404
     )
-    pharmacy = org(OrganisationKind.PHARMACY, "衡阳县康民大药房")
+    pharmacy = pharmacy_org("衡阳县康民大药房")
     url = f"/tm/people/{e.patient.pk}/enrolments/{e.pk}/choose/"
     county = _as(clerk(county_window(), username="county"))
     assert county.post(url, {"organisation": pharmacy.pk}).status_code == 404

@@ -305,9 +305,10 @@ def test_counter_lists_portal_and_own_recorded_prescriptions_only(client_for: An
     # The same patient also chose the second pharmacy
     from patients.services import enrolment_choose_institution
 
-    enrolment_choose_institution(
-        enrolment=w.enrolment, actor=other.pharmacist, organisation=other.pharmacy.organisation
-    )
+    with time_machine.travel(MAY, tick=False):  # HY-G05: while the pharmacy is designated
+        enrolment_choose_institution(
+            enrolment=w.enrolment, actor=other.pharmacist, organisation=other.pharmacy.organisation
+        )
     with time_machine.travel(MAY, tick=False):
         portal = w.prescription()
         record(client_for(other.pharmacist), w, seal_image=png("seal.png"))
