@@ -36,7 +36,7 @@ from core.uploads import (
 from core.validators import mask_resident_id, normalise_resident_id
 from inventory.models import DiseaseDrug, Drug
 from inventory.selectors import pharmacies_for_principal, pharmacy_of_principal
-from patients.models import Enrolment, InsuredType, Patient
+from patients.models import Enrolment, Patient
 from patients.selectors import (
     enrolments_for_patient,
     outpatient_assert_covered,
@@ -83,7 +83,7 @@ from prescriptions.services import (
     dispensing_submit,
     prescription_create,
 )
-from programmes.models import Disease, Programme
+from programmes.models import Disease, InsuredType, Programme
 
 PHARMACY_ROLES = (Role.PHARMACY_MANAGER, Role.PHARMACIST)
 
