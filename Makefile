@@ -51,6 +51,7 @@ test: setup
 	export DINGDIAN_TESTING=1; \
 	$(VENV)/ruff check .; $(VENV)/ruff format --check .; \
 	$(VENV)/mypy .; \
+	$(VENV)/lint-imports --no-cache; \
 	$(VENV)/python manage.py makemigrations --check --dry-run; \
 	$(VENV)/python scripts/check_messages.py; \
 	$(VENV)/pytest -n $${PYTEST_WORKERS:-2} $(PYTEST_ARGS)

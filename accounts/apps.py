@@ -18,12 +18,6 @@ def _forget_keys_of_organisation(sender: Any, instance: Any, **kwargs: Any) -> N
     api_keys_forget(instance.pk)
 
 
-def _forget_keys_of_pharmacy(sender: Any, instance: Any, **kwargs: Any) -> None:
-    from accounts.services import api_keys_forget
-
-    api_keys_forget(instance.organisation_id)
-
-
 def _forget_keys_of_issuer(sender: Any, instance: Any, **kwargs: Any) -> None:
     from accounts.services import api_keys_forget_issuer
 
@@ -53,11 +47,11 @@ class AccountsConfig(AppConfig):
         # The login steps (accounts.middleware) need to know whether the user has an
         # authenticator; asked once at login, not on every page.
         user_logged_in.connect(_remember_enrolment, weak=False)
-        # The cached API-key lookup (accounts.services) is dropped when what it holds changes.
+        # The cached API-key lookup (accounts.services) is dropped when what it holds changes;
+        # apps above (pharmacies) drop the entries of their own rows (accounts hears none).
         for signal in (post_save, post_delete):
             signal.connect(_forget_key, sender="accounts.ApiKey", weak=False)
             signal.connect(_forget_keys_of_organisation, sender="accounts.Organisation", weak=False)
-            signal.connect(_forget_keys_of_pharmacy, sender="pharmacies.Pharmacy", weak=False)
             # A key stops working when its issuer is deactivated or leaves the organisation.
             signal.connect(_forget_keys_of_member, sender="accounts.Membership", weak=False)
         post_save.connect(_forget_keys_of_issuer, sender="accounts.User", weak=False)

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from celery import current_app
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -612,10 +613,9 @@ def _revoke(designation: Designation, *, today: date, actor: User, reason: str) 
 
 
 def _queue_patients_hook(payload: dict[str, Any]) -> None:
-    # By name: the patients app implements the task; we must not import it (no cycle).
-    from config.celery import app
-
-    app.send_task("patients.institution_revoked", kwargs=payload)
+    # By name on the current Celery app: the patients app implements the task, and neither it
+    # nor config (which imports every app) may be imported from here (import-linter layers).
+    current_app.send_task("patients.institution_revoked", kwargs=payload)
 
 
 def violation_record(

@@ -6,7 +6,6 @@ Views parse input, call one service and render; rules live in accreditation.serv
 from __future__ import annotations
 
 from collections.abc import Callable
-from io import BytesIO
 from typing import Any
 
 from django.contrib import messages
@@ -16,7 +15,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from openpyxl import Workbook
 
 from accounts.audit import audit
 from accounts.models import Role, User
@@ -48,9 +46,9 @@ from accreditation.selectors import (
     worklist,
 )
 from core.errors import DomainError
-from core.exports import spreadsheet_row
+from core.exports import xlsx_response
 from core.models import AuditAction
-from core.pdf import render_pdf
+from core.responses import pdf_response
 from core.uploads import private_file_response
 from pharmacies.permissions import own_pharmacy
 from programmes.models import Programme
@@ -268,8 +266,13 @@ def application_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
 
 
 def _pdf_response(
-    request: HttpRequest, application: Application, content: bytes, filename: str
+    request: HttpRequest,
+    application: Application,
+    template: str,
+    context: dict[str, Any],
+    filename: str,
 ) -> HttpResponse:
+    response = pdf_response(template, context, filename)
     audit(
         request,
         action=AuditAction.DOCUMENT,
@@ -277,8 +280,6 @@ def _pdf_response(
         region_id=application.pharmacy.organisation.region_id,
         detail=filename,
     )
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
@@ -296,7 +297,8 @@ def application_form_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return _pdf_response(
         request,
         application,
-        render_pdf("accreditation/pdf/application_form.html", context),
+        "accreditation/pdf/application_form.html",
+        context,
         f"application-{pk}.pdf",
     )
 
@@ -316,7 +318,8 @@ def agreement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return _pdf_response(
         request,
         application,
-        render_pdf("accreditation/pdf/agreement.html", context),
+        "accreditation/pdf/agreement.html",
+        context,
         f"agreement-{pk}.pdf",
     )
 
@@ -330,14 +333,12 @@ def feedback_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return _pdf_response(
         request,
         application,
-        render_pdf(
-            "accreditation/pdf/feedback.html",
-            {
-                "application": application,
-                "agency": agency_name_for(application.pharmacy),
-                "today": application.feedback_sent_on or timezone.localdate(),
-            },
-        ),
+        "accreditation/pdf/feedback.html",
+        {
+            "application": application,
+            "agency": agency_name_for(application.pharmacy),
+            "today": application.feedback_sent_on or timezone.localdate(),
+        },
         f"feedback-{pk}.pdf",
     )
 
@@ -476,21 +477,16 @@ def public_designated_xlsx(request: HttpRequest, code: str) -> HttpResponse:
     if programme is None:
         raise Http404
     today = timezone.localdate()
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = str(_("定点药店名单"))
-    ws.append(
-        [
-            str(_("序号")),
-            str(_("药店名称")),
-            str(_("统一社会信用代码")),
-            str(_("经营地址")),
-            str(_("所在区划")),
-            str(_("定点起始日")),
-            str(_("协议到期日")),
-        ]
-    )
+    headers = [
+        _("序号"),
+        _("药店名称"),
+        _("统一社会信用代码"),
+        _("经营地址"),
+        _("所在区划"),
+        _("定点起始日"),
+        _("协议到期日"),
+    ]
+    rows: list[list[Any]] = []
     designations = (
         Designation.objects.filter(
             pharmacy__in=designated_pharmacies(programme=programme, on=today), programme=programme
@@ -504,27 +500,19 @@ def public_designated_xlsx(request: HttpRequest, code: str) -> HttpResponse:
             continue
         seen.add(d.pharmacy_id)
         p = d.pharmacy
-        ws.append(
-            spreadsheet_row(
-                [
-                    len(seen),
-                    p.name,
-                    p.credit_code,
-                    p.address,
-                    p.region.name,
-                    d.starts_on.isoformat(),
-                    d.ends_on.isoformat(),
-                ]
-            )
+        rows.append(
+            [
+                len(seen),
+                p.name,
+                p.credit_code,
+                p.address,
+                p.region.name,
+                d.starts_on.isoformat(),
+                d.ends_on.isoformat(),
+            ]
         )
-    buffer = BytesIO()
-    wb.save(buffer)
+    response = xlsx_response(
+        f"designated-{code}-{today:%Y%m%d}.xlsx", headers, rows, title=_("定点药店名单")
+    )
     audit(request, action=AuditAction.EXPORT, detail=f"designated pharmacies {code} xlsx")
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = (
-        f'attachment; filename="designated-{code}-{today:%Y%m%d}.xlsx"'
-    )
     return response

@@ -662,6 +662,23 @@ def run() -> None:
             f"p50 {statistics.median(floor_latencies) * 1000:.1f} ms, "
             f"p95 {floor_p95 * 1000:.1f} ms"
         )
+        rate, floor_rate = len(latencies) / elapsed, len(floor_latencies) / floor_elapsed
+        # The figure to compare between runs and machines (README "Hot path").
+        print(
+            f"  ratio to the SQL floor: {rate / floor_rate:.0%} of its sales/s, "
+            f"p95 {p95 / floor_p95:.1f}× its p95 (switches: {_switches()})"
+        )
+
+
+def _switches() -> str:
+    """The hot path's switches as this run had them (README "Hot path")."""
+    return (
+        ", ".join(
+            f"{name}={'on' if getattr(settings, name) else 'off'}"
+            for name in ("DINGDIAN_PREPARED_QUERIES", "DINGDIAN_LEAN_API_MIDDLEWARE")
+        )
+        + f", cache {settings.CACHES['default']['BACKEND']}"
+    )
 
 
 def _stop(server: subprocess.Popen[bytes]) -> None:

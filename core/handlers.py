@@ -6,7 +6,7 @@ cookie-borne login, no CSRF token, no flash messages, no htmx and no login form 
 those middleware only cost CPU on the busiest path (the counter's dispensing). Such requests
 go through `settings.API_KEY_MIDDLEWARE`, a subset of `settings.MIDDLEWARE` in the same
 order; everything else — pages, static files, session-authenticated API calls — through the
-whole stack.
+whole stack. `DINGDIAN_LEAN_API_MIDDLEWARE=0` sends every request through the whole stack.
 """
 
 from __future__ import annotations
@@ -40,9 +40,11 @@ class PortalHandler(WSGIHandler):
         self.api_key = _ApiKeyHandler()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        if environ.get("PATH_INFO", "").startswith(API_PREFIX) and environ.get(
-            "HTTP_AUTHORIZATION", ""
-        ).startswith(API_KEY_PREFIX):
+        if (
+            settings.DINGDIAN_LEAN_API_MIDDLEWARE
+            and environ.get("PATH_INFO", "").startswith(API_PREFIX)
+            and environ.get("HTTP_AUTHORIZATION", "").startswith(API_KEY_PREFIX)
+        ):
             return self.api_key(environ, start_response)
         return super().__call__(environ, start_response)
 

@@ -25,6 +25,10 @@ counter's read, prescriptions.selectors.counter_read: 7,900 characters of SQL, 4
   65 µs of CPU per sale (0.04 against 0.11 ms per execute of the counter's read), about 2 % of
   the sale and below the benchmark's noise: not worth depending on a private module.
 
+`DINGDIAN_PREPARED_QUERIES=0` switches both halves off (to measure them, or to rule them out):
+each fetch compiles its queryset again, as the ORM does, and `prepared_cursor` is Django's
+ordinary cursor (client-side binding, nothing prepared). The answers are the same.
+
 Sentinels are values that cannot occur in a real query (a large negative id, a date in the
 year 1001, a time 0.999 s after midnight to the microsecond, a string with a control
 character). What cannot be prepared is refused loudly rather than answered wrongly:
@@ -49,6 +53,7 @@ from dataclasses import dataclass
 from datetime import date, time
 from typing import Any, Generic, TypeVar
 
+from django.conf import settings
 from django.db import connections
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import Model, QuerySet
@@ -140,6 +145,10 @@ def prepared_cursor(using: str = "default") -> Iterator[CursorWrapper]:
     and wrapped as with `cursor()`. Behind PgBouncer in transaction mode, turn on its
     `max_prepared_statements` (1.21 and later)."""
     connection = connections[using]
+    if not settings.DINGDIAN_PREPARED_QUERIES:
+        with connection.cursor() as cursor:
+            yield cursor
+        return
     connection.close_if_health_check_failed()
     connection.ensure_connection()
     mine = getattr(connection, "_dingdian_prepared", None)
@@ -198,49 +207,51 @@ class PreparedQuery(Generic[M]):
         return compiled.sql, compiled.slots
 
     def _compile(self, using: str) -> _Compiled:
+        if not settings.DINGDIAN_PREPARED_QUERIES:
+            return self._compile_now(using)  # every call, as the ORM does
         compiled = self._compiled.get(using)
         if compiled is not None:
             return compiled
         with self._lock:
             compiled = self._compiled.get(using)
-            if compiled is not None:  # another thread compiled it meanwhile
-                return compiled
-            queryset = self.build(**self.sentinels).using(using)
-            compiler = queryset.query.get_compiler(using=using)
-            sql, params = compiler.as_sql()
-            by_value = {(type(v), v): name for name, v in self.sentinels.items()}
-            slots: list[tuple[str | None, Any]] = []
-            for p in params:
-                name = by_value.get((type(p), p))
-                slots.append((name, None) if name is not None else (None, p))
-                if name is None and isinstance(p, str) and "\x01prepared:" in p:
-                    raise ValueError(f"a sentinel was altered on its way to the SQL: {p!r}")
-            missing = set(self.sentinels) - {name for name, _c in slots if name}
-            if missing:
-                raise ValueError(f"sentinels not found in the SQL parameters: {sorted(missing)}")
-            select, klass_info = compiler.select, compiler.klass_info
-            assert klass_info is not None, "prepare model querysets only (not values())"
-            fields = [s[0] for s in select[: compiler.col_count]]
-            converters = compiler.get_converters(fields)
-            select_fields = klass_info["select_fields"]
-            start, end = select_fields[0], select_fields[-1] + 1
-            compiled = _Compiled(
-                sql=sql,
-                slots=tuple(slots),
-                converters=tuple(
-                    (pos, tuple(convs), expression)
-                    for pos, (convs, expression) in converters.items()
-                ),
-                col_count=compiler.col_count,
-                model=klass_info["model"],
-                init_list=tuple(f[0].target.attname for f in select[start:end]),
-                model_start=start,
-                model_end=end,
-                related_populators=tuple(get_related_populators(klass_info, select, using)),
-                annotation_col_map=tuple(compiler.annotation_col_map.items()),
-            )
-            self._compiled[using] = compiled
+            if compiled is None:  # else another thread compiled it meanwhile
+                compiled = self._compiled[using] = self._compile_now(using)
             return compiled
+
+    def _compile_now(self, using: str) -> _Compiled:
+        queryset = self.build(**self.sentinels).using(using)
+        compiler = queryset.query.get_compiler(using=using)
+        sql, params = compiler.as_sql()
+        by_value = {(type(v), v): name for name, v in self.sentinels.items()}
+        slots: list[tuple[str | None, Any]] = []
+        for p in params:
+            name = by_value.get((type(p), p))
+            slots.append((name, None) if name is not None else (None, p))
+            if name is None and isinstance(p, str) and "\x01prepared:" in p:
+                raise ValueError(f"a sentinel was altered on its way to the SQL: {p!r}")
+        missing = set(self.sentinels) - {name for name, _c in slots if name}
+        if missing:
+            raise ValueError(f"sentinels not found in the SQL parameters: {sorted(missing)}")
+        select, klass_info = compiler.select, compiler.klass_info
+        assert klass_info is not None, "prepare model querysets only (not values())"
+        fields = [s[0] for s in select[: compiler.col_count]]
+        converters = compiler.get_converters(fields)
+        select_fields = klass_info["select_fields"]
+        start, end = select_fields[0], select_fields[-1] + 1
+        return _Compiled(
+            sql=sql,
+            slots=tuple(slots),
+            converters=tuple(
+                (pos, tuple(convs), expression) for pos, (convs, expression) in converters.items()
+            ),
+            col_count=compiler.col_count,
+            model=klass_info["model"],
+            init_list=tuple(f[0].target.attname for f in select[start:end]),
+            model_start=start,
+            model_end=end,
+            related_populators=tuple(get_related_populators(klass_info, select, using)),
+            annotation_col_map=tuple(compiler.annotation_col_map.items()),
+        )
 
     def fetch(self, using: str = "default", **values: Any) -> list[M]:
         """The rows for these values (one keyword per sentinel), as the queryset yields them."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import zipfile
-from urllib.parse import quote
 
 from django.conf import settings
 from django.core.files import File
@@ -95,7 +94,8 @@ def private_file_response(file: File, content_type: str, filename: str) -> HttpR
         content = read_stored_file(file)
     except StoredFileMissing:
         return missing_file_response()
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    from core.responses import download_response
+
+    response = download_response(content, filename, content_type)
     response["X-Content-Type-Options"] = "nosniff"
     return response

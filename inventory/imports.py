@@ -17,9 +17,9 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
-from core.exports import spreadsheet_row
+from core.exports import csv_bytes, xlsx_bytes
 from inventory.files import decode_csv
 from inventory.models import (
     APPROVAL_NUMBER_RE,
@@ -317,19 +317,8 @@ def _price_text(price: Decimal | None) -> str:
 
 
 def write_csv(rows: Iterator[list[Any]] | list[list[Any]]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(HEADERS)
-    writer.writerows(spreadsheet_row(r) for r in rows)
-    return out.getvalue().encode("utf-8-sig")
+    return csv_bytes(HEADERS, rows)
 
 
 def write_xlsx(rows: Iterator[list[Any]] | list[list[Any]], *, title: str = "进货台账") -> bytes:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title)
-    sheet.append(HEADERS)
-    for row in rows:
-        sheet.append(spreadsheet_row(row))
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return xlsx_bytes(HEADERS, rows, title=title)

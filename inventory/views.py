@@ -15,8 +15,9 @@ from accounts.audit import audit
 from accounts.models import BUREAU_ROLES, Role
 from accounts.permissions import principal_of, require_role
 from core.errors import DomainError
+from core.exports import csv_response, xlsx_response
 from core.models import AuditAction
-from core.pdf import render_pdf
+from core.responses import XLSX, download_response, pdf_response
 from core.uploads import StoredFileMissing, missing_file_response, read_stored_file
 from inventory import imports, sheets
 from inventory.files import sniff_spreadsheet
@@ -74,19 +75,6 @@ from programmes.models import Disease
 from programmes.selectors import programmes_for_principal
 
 PHARMACY_ROLES = (Role.PHARMACY_MANAGER, Role.PHARMACIST)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _download(data: bytes, name: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(name)}"
-    return response
-
-
-def _quote(name: str) -> str:
-    from urllib.parse import quote
-
-    return quote(name)
 
 
 def _stock_context(pharmacy: Pharmacy) -> dict[str, Any]:
@@ -234,14 +222,14 @@ def import_file(request: HttpRequest, pk: int) -> HttpResponse:
         content = read_stored_file(record.file)
     except StoredFileMissing:
         return missing_file_response()
-    return _download(content, record.original_name, "application/octet-stream")
+    return download_response(content, record.original_name, "application/octet-stream")
 
 
 @require_role(*PHARMACY_ROLES)
 def import_sample(request: HttpRequest) -> HttpResponse:
     from inventory.demo import sample_purchase_rows
 
-    return _download(imports.write_xlsx(sample_purchase_rows()), "进货台账样例.xlsx", XLSX)
+    return download_response(imports.write_xlsx(sample_purchase_rows()), "进货台账样例.xlsx", XLSX)
 
 
 @require_role(*PHARMACY_ROLES)
@@ -253,10 +241,12 @@ def purchase_export(request: HttpRequest) -> HttpResponse:
         .order_by("occurred_at", "id")
     )
     rows = imports.export_rows(movements.iterator(chunk_size=2000))
-    audit(request, action=AuditAction.EXPORT, obj=pharmacy, detail="purchase ledger")
     if request.GET.get("format") == "csv":
-        return _download(imports.write_csv(rows), "进货台账.csv", "text/csv; charset=utf-8")
-    return _download(imports.write_xlsx(rows), "进货台账.xlsx", XLSX)
+        response = csv_response("进货台账.csv", imports.HEADERS, rows)
+    else:
+        response = xlsx_response("进货台账.xlsx", imports.HEADERS, rows)
+    audit(request, action=AuditAction.EXPORT, obj=pharmacy, detail="purchase ledger")
+    return response
 
 
 @require_role(*PHARMACY_ROLES, *BUREAU_ROLES)
@@ -324,7 +314,7 @@ def stocktake_blind(request: HttpRequest, pk: int) -> HttpResponse:
 def stocktake_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     stocktake = access_stocktake_for_principal(principal_of(request), pk)
     name = f"盘底表-{stocktake.period_start:%Y}Q{(stocktake.period_start.month - 1) // 3 + 1}.xlsx"
-    return _download(sheets.count_sheet_xlsx(stocktake), name, XLSX)
+    return download_response(sheets.count_sheet_xlsx(stocktake), name, XLSX)
 
 
 @require_POST
@@ -371,7 +361,7 @@ def stocktake_counted_file(request: HttpRequest, pk: int) -> HttpResponse:
         content = read_stored_file(stocktake.sheet)
     except StoredFileMissing:
         return missing_file_response()
-    return _download(content, "实盘表.xlsx", XLSX)
+    return download_response(content, "实盘表.xlsx", XLSX)
 
 
 @require_POST
@@ -403,9 +393,10 @@ def stocktake_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         ]
     else:
         rows = []
-    pdf = render_pdf(
+    response = pdf_response(
         "inventory/stocktake_pdf.html",
         {"stocktake": stocktake, "lines": lines, "rows": rows, "printed": timezone.localtime()},
+        f"盘点表-{stocktake.pk}.pdf",
     )
     audit(
         request,
@@ -414,7 +405,7 @@ def stocktake_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         region_id=stocktake.pharmacy.organisation.region_id,
         detail="stocktake pdf",
     )
-    return _download(pdf, f"盘点表-{stocktake.pk}.pdf", "application/pdf")
+    return response
 
 
 # Who edits what of the catalogue: a region's bureau edits its programmes' policy (disease

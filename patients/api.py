@@ -20,10 +20,10 @@ from core.errors import DomainError
 from core.models import AuditAction
 from core.validators import validate_single_line_text
 from patients import services
-from patients.models import Filing, HospitalStay, InsuredType, MaterialKind
+from patients.models import Filing, HospitalStay, MaterialKind
 from patients.permissions import access_stay_for_principal, assert_may_record_stays
 from patients.selectors import expert_hospitals, filings_for_principal
-from programmes.models import Disease
+from programmes.models import Disease, InsuredType
 
 
 def _actor(principal: Principal) -> Any:

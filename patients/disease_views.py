@@ -15,8 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import BUREAU_ROLES, Role, User
 from accounts.permissions import principal_of, require_role
-from patients.models import InsuredType
-from programmes.models import Disease, Programme
+from programmes.models import Disease, InsuredType, Programme
 from programmes.selectors import programmes_for_principal
 from programmes.services import DISEASE_FIELDS, disease_save
 

@@ -10,9 +10,9 @@ from accounts.models import HospitalLevel, Organisation, User
 from core.validators import validate_resident_id, validate_single_line_text
 from core.widgets import DateInput
 from patients.choice_rules import choosable_institutions
-from patients.models import InsuredType, MaterialKind, ProxyGround, ProxyMethod, RetentionReason
+from patients.models import MaterialKind, ProxyGround, ProxyMethod, RetentionReason
 from patients.selectors import expert_hospitals
-from programmes.models import Disease
+from programmes.models import Disease, InsuredType
 
 
 class LookupForm(forms.Form):

@@ -14,7 +14,7 @@ from core.crypto import BlindIndexField, EncryptedTextField
 from core.history import history_user
 from core.models import TransitionEvent
 from core.validators import mask_resident_id, validate_resident_id
-from programmes.models import Disease, Programme
+from programmes.models import Disease, InsuredType, Programme
 
 
 class HospitalProfile(models.Model):
@@ -36,11 +36,6 @@ class HospitalProfile(models.Model):
 
     def __str__(self) -> str:
         return self.organisation.name
-
-
-class InsuredType(models.TextChoices):
-    EMPLOYEE = "employee", _("职工医保")
-    RESIDENT = "resident", _("城乡居民医保")
 
 
 class Patient(models.Model):

@@ -23,13 +23,12 @@ from patients.models import (
     HospitalProfile,
     HospitalStay,
     InstitutionChoice,
-    InsuredType,
     Patient,
     ProxyAuthorisation,
     ProxyMethod,
     Roster,
 )
-from programmes.models import Disease, Programme
+from programmes.models import Disease, InsuredType, Programme
 
 # Roles that see a patient's full resident ID (each reveal is audited).
 ID_REVEAL_ROLES = frozenset({Role.WINDOW_CLERK, Role.BENEFITS_OFFICER})

@@ -52,7 +52,6 @@ from patients.models import (
     HospitalProfile,
     HospitalStay,
     InstitutionChoice,
-    InsuredType,
     MaterialKind,
     Patient,
     ProxyAuthorisation,
@@ -74,7 +73,7 @@ from patients.selectors import (
     patient_for_stay,
     stay_patients_for,
 )
-from programmes.models import Disease, DiseaseCategory, Programme
+from programmes.models import Disease, DiseaseCategory, InsuredType, Programme
 from programmes.services import programme_assert_in_force
 
 LEVEL_II_PLUS = {HospitalLevel.LEVEL_2, HospitalLevel.LEVEL_3}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from io import BytesIO
 from typing import Any, TypeVar, cast
 
 from django.contrib import messages
@@ -14,16 +13,15 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from openpyxl import Workbook
 
 from accounts.audit import audit
 from accounts.models import OrganisationKind, Role, User
 from accounts.permissions import principal_of, require_role
 from core.crypto import blind_index
 from core.errors import DomainError
-from core.exports import spreadsheet_row
+from core.exports import xlsx_response
 from core.models import AuditAction
-from core.pdf import render_pdf
+from core.responses import pdf_response
 from core.uploads import missing_file_response
 from patients import services
 from patients.forms import (
@@ -452,63 +450,47 @@ def roster_assign(request: HttpRequest, pk: int) -> HttpResponse:
 @require_role(Role.WINDOW_CLERK, Role.BENEFITS_OFFICER, Role.BUREAU_ADMIN)
 def roster_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     ctx = _roster_context(request, pk)
-    pdf = render_pdf("patients/roster_pdf.html", ctx)
+    response = pdf_response("patients/roster_pdf.html", ctx, f"{ctx['roster'].number}.pdf")
     audit(
         request,
         action=AuditAction.EXPORT,
         obj=ctx["roster"],
         detail=f"roster {ctx['roster'].number} pdf, {len(ctx['filings'])} filings",
     )
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{ctx["roster"].number}.pdf"'
     return response
 
 
 @require_role(Role.WINDOW_CLERK, Role.BENEFITS_OFFICER, Role.BUREAU_ADMIN)
 def roster_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     ctx = _roster_context(request, pk)
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = _("初审名册")
-    sheet.append(
+    headers = [
+        _("申报编号"),
+        _("姓名"),
+        _("身份证号"),
+        _("参保类型"),
+        _("病种"),
+        _("受理窗口"),
+        _("受理日期"),
+    ]
+    rows = [
         [
-            _("申报编号"),
-            _("姓名"),
-            _("身份证号"),
-            _("参保类型"),
-            _("病种"),
-            _("受理窗口"),
-            _("受理日期"),
+            f.number,
+            f.patient.name,
+            f.patient.masked_id,
+            f.patient.get_insured_type_display(),
+            f.disease.name,
+            f.window.name,
+            f.lodged_on.isoformat(),
         ]
-    )
-    for f in ctx["filings"]:
-        sheet.append(
-            spreadsheet_row(
-                [
-                    f.number,
-                    f.patient.name,
-                    f.patient.masked_id,
-                    f.patient.get_insured_type_display(),
-                    f.disease.name,
-                    f.window.name,
-                    f.lodged_on.isoformat(),
-                ]
-            )
-        )
-    out = BytesIO()
-    book.save(out)
+        for f in ctx["filings"]
+    ]
+    response = xlsx_response(f"{ctx['roster'].number}.xlsx", headers, rows, title=_("初审名册"))
     audit(
         request,
         action=AuditAction.EXPORT,
         obj=ctx["roster"],
         detail=f"roster {ctx['roster'].number} xlsx, {len(ctx['filings'])} filings",
     )
-    response = HttpResponse(
-        out.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{ctx["roster"].number}.xlsx"'
     return response
 
 

@@ -16,7 +16,7 @@ from accounts.api import (
     acting_user,
     principal_for_request,
 )
-from accounts.models import Role
+from accounts.models import Membership, Role, User
 from accounts.principal import Principal
 from pharmacies import services
 from pharmacies.models import EvidenceKind, Pharmacy, StaffEvidence, StaffMember
@@ -72,8 +72,25 @@ class PharmacyViewSet(
         return Response(PharmacySerializer(updated).data)
 
 
+def _staff_accounts(principal: Principal) -> QuerySet[User]:
+    """The portal accounts a staff record may be linked to: members of the caller's pharmacies."""
+    return User.objects.filter(
+        pk__in=Membership.objects.filter(
+            is_active=True,
+            organisation__pharmacy__in=pharmacies_for_principal(principal),
+        ).values("user_id")
+    )
+
+
 class StaffSerializer(serializers.ModelSerializer):
     resident_id = serializers.CharField(write_only=True, max_length=18)
+    user = ScopedPrimaryKeyRelatedField(
+        scope=_staff_accounts,
+        queryset=User.objects.all(),
+        required=False,
+        allow_null=True,
+        label=StaffMember._meta.get_field("user").verbose_name,
+    )
     masked_resident_id = serializers.CharField(read_only=True)
 
     class Meta:

@@ -28,7 +28,7 @@ from accounts.principal import Principal
 from core.crypto import blind_index
 from core.errors import DomainError
 from core.models import AuditAction
-from core.pdf import render_pdf
+from core.responses import pdf_response
 from inventory.selectors import pharmacy_of_principal
 from patients.selectors import (
     enrolments_for_patient,
@@ -315,7 +315,12 @@ class DispensingViewSet(
     def slip(self, request: Request, pk: str | None = None) -> HttpResponse:
         """The settlement slip PDF the patient signs (GY-D02)."""
         dispensing = self.get_object()
-        pdf = render_pdf("prescriptions/slip_pdf.html", _slip_context(dispensing))
+        response = pdf_response(
+            "prescriptions/slip_pdf.html",
+            _slip_context(dispensing),
+            f"{dispensing.number}.pdf",
+            inline=True,
+        )
         audit(
             request,
             action=AuditAction.DOCUMENT,
@@ -323,7 +328,7 @@ class DispensingViewSet(
             region_id=dispensing.patient.region_id,
             detail=f"slip {dispensing.number} (api)",
         )
-        return HttpResponse(pdf, content_type="application/pdf")
+        return response
 
 
 class QuotaSerializer(serializers.Serializer):

@@ -30,7 +30,6 @@ from inventory.models import Drug
 from patients.demo import PEOPLE, _choose, demo_resident_id
 from patients.models import (
     Enrolment,
-    InsuredType,
     Patient,
     ProxyAuthorisation,
     ProxyGround,
@@ -42,7 +41,7 @@ from prescriptions.services import (
     ItemInput,
     prescription_create,
 )
-from programmes.models import Programme
+from programmes.models import InsuredType, Programme
 
 PROXY_NAME = "王小明"
 PROXY_RESIDENT_ID = demo_resident_id("19850101", "606")

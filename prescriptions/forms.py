@@ -11,9 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 from core.widgets import DateInput
 from inventory.models import Drug
-from patients.models import InsuredType
 from prescriptions.models import PrescriptionKind, PrescriptionSource
 from prescriptions.services import ItemInput
+from programmes.models import InsuredType
 
 MAX_ITEMS = 10
 

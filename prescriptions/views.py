@@ -25,7 +25,7 @@ from accounts.permissions import principal_of, require_role
 from core.crypto import blind_index, lookup_token, lookup_token_pk
 from core.errors import DomainError, RuleViolation
 from core.models import AuditAction
-from core.pdf import render_pdf
+from core.responses import pdf_response
 from core.uploads import (
     MAGIC,
     StoredFileMissing,
@@ -36,7 +36,7 @@ from core.uploads import (
 from core.validators import mask_resident_id, normalise_resident_id
 from inventory.models import DiseaseDrug, Drug
 from inventory.selectors import pharmacies_for_principal, pharmacy_of_principal
-from patients.models import Enrolment, InsuredType, Patient
+from patients.models import Enrolment, Patient
 from patients.selectors import (
     enrolments_for_patient,
     outpatient_assert_covered,
@@ -84,7 +84,7 @@ from prescriptions.services import (
     dispensing_submit,
     prescription_create,
 )
-from programmes.models import Disease, Programme
+from programmes.models import Disease, InsuredType, Programme
 
 PHARMACY_ROLES = (Role.PHARMACY_MANAGER, Role.PHARMACIST)
 
@@ -372,7 +372,12 @@ def _slip_context(dispensing: Dispensing) -> dict[str, Any]:
 def dispensing_slip(request: HttpRequest, pk: int) -> HttpResponse:
     """GY-D02: the settlement slip the patient (or proxy) signs."""
     dispensing = access_dispensing_for_principal(principal_of(request), pk)
-    pdf = render_pdf("prescriptions/slip_pdf.html", _slip_context(dispensing))
+    response = pdf_response(
+        "prescriptions/slip_pdf.html",
+        _slip_context(dispensing),
+        f"{dispensing.number}.pdf",
+        inline=True,
+    )
     audit(
         request,
         action=AuditAction.DOCUMENT,
@@ -380,8 +385,6 @@ def dispensing_slip(request: HttpRequest, pk: int) -> HttpResponse:
         region_id=dispensing.patient.region_id,
         detail=f"slip {dispensing.number}",
     )
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{dispensing.number}.pdf"'
     return response
 
 
@@ -463,9 +466,14 @@ def statement(request: HttpRequest) -> HttpResponse:
     lines = fund_statement(pharmacies=pharmacies_for_principal(principal_of(request)), month=month)
     context = {"lines": lines, "month": month, "printed": timezone.localtime()}
     if request.GET.get("format") == "pdf":
-        pdf = render_pdf("prescriptions/statement_pdf.html", context)
+        response = pdf_response(
+            "prescriptions/statement_pdf.html",
+            context,
+            f"fund-statement-{month:%Y-%m}.pdf",
+            inline=True,
+        )
         audit(request, action=AuditAction.EXPORT, detail=f"fund statement {month:%Y-%m} pdf")
-        return HttpResponse(pdf, content_type="application/pdf")
+        return response
     return render(request, "prescriptions/statement.html", context)
 
 
@@ -741,7 +749,7 @@ def prescription_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def prescription_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The prescription slip (处方笺) the patient takes to the pharmacy; shows HY-F04."""
     prescription = access_prescription_for_principal(principal_of(request), pk)
-    pdf = render_pdf(
+    response = pdf_response(
         "prescriptions/prescription_pdf.html",
         {
             "p": prescription,
@@ -751,6 +759,8 @@ def prescription_pdf(request: HttpRequest, pk: int) -> HttpResponse:
             "is_portal": prescription.source == PrescriptionSource.PORTAL,
             "printed": timezone.localtime(),
         },
+        f"{prescription.number}.pdf",
+        inline=True,
     )
     audit(
         request,
@@ -759,8 +769,6 @@ def prescription_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         region_id=prescription.patient.region_id,
         detail=f"prescription {prescription.number}",
     )
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{prescription.number}.pdf"'
     return response
 
 

@@ -9,8 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from core.forms import OnlySentFieldsMixin
 from core.models import HolidayOverride
 from core.widgets import DateInput
-from patients.models import InsuredType
-from programmes.models import Programme
+from programmes.models import InsuredType, Programme
 from programmes.parameters import EDITABLE_FIELDS
 
 

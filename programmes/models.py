@@ -28,6 +28,13 @@ class PriceCapBasis(models.TextChoices):
     PLATFORM_LISTED = "platform_listed", _("集采平台挂网价")
 
 
+class InsuredType(models.TextChoices):
+    """The two schemes a person is insured under; programmes say which ones they cover."""
+
+    EMPLOYEE = "employee", _("职工医保")
+    RESIDENT = "resident", _("城乡居民医保")
+
+
 class PeriodUnit(models.TextChoices):
     MONTH = "month", _("月")
     QUARTER = "quarter", _("季度")
@@ -298,8 +305,6 @@ class Programme(models.Model):
             errors.setdefault("outpatient_fund_share_pct", []).append(
                 _("设置了起付标准或年度限额时，须同时填写统筹基金支付比例。")
             )
-        from patients.models import InsuredType  # patients depends on programmes
-
         types = self.outpatient_insured_types
         if not isinstance(types, list) or not all(t in InsuredType.values for t in types):
             errors.setdefault("outpatient_insured_types", []).append(

@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import ApiKey, Role, User
 from accounts.services import api_key_authenticate, api_key_create
+from pharmacies.models import Pharmacy
 from tests.conftest import login
 
 pytestmark = pytest.mark.django_db
@@ -123,8 +124,6 @@ def test_history_names_the_keys_issuer_for_a_change_made_with_an_api_key(
 ) -> None:
     from stdnum.cn import uscc
 
-    from pharmacies.models import Pharmacy
-
     manager = personas[Role.PHARMACY_MANAGER]
     organisation = manager.memberships.get().organisation
     base = "91430421MA4L0000"
@@ -171,3 +170,27 @@ def test_a_key_of_a_deactivated_organisation_is_refused_on_the_next_request(
     organisation.is_active = False
     organisation.save()
     assert api.get("/api/v1/whoami/", HTTP_AUTHORIZATION=f"Api-Key {raw}").status_code == 401
+
+
+def test_a_cached_key_sees_its_pharmacy_created_and_changed_on_the_next_request(
+    personas: dict[str, User],
+) -> None:
+    from stdnum.cn import uscc
+
+    # Given a key whose lookup is cached while its organisation has no pharmacy profile
+    manager = personas[Role.PHARMACY_MANAGER]
+    _key, raw = _key_for(manager)
+    key = api_key_authenticate(raw)
+    assert key is not None and getattr(key.organisation, "pharmacy", None) is None
+    # When the profile is created, then changed (pharmacies drops its keys' cached entries)
+    base = "91430421MA4L0000"
+    code = base + "0" + uscc.calc_check_digit(base + "0")
+    organisation = manager.memberships.get().organisation
+    pharmacy = Pharmacy.objects.create(organisation=organisation, credit_code=code, address="旧址")
+    key = api_key_authenticate(raw)
+    assert key is not None and key.organisation.pharmacy.address == "旧址"
+    pharmacy.address = "衡阳县西渡镇新址"
+    pharmacy.save()
+    # Then each next lookup reads the row as it is now
+    key = api_key_authenticate(raw)
+    assert key is not None and key.organisation.pharmacy.address == "衡阳县西渡镇新址"

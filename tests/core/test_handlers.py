@@ -113,3 +113,17 @@ def test_pages_and_session_calls_keep_the_whole_stack(application: Any) -> None:
     # No key: the session path, which refuses an anonymous caller.
     status, _headers, _content = _call(application, "/api/v1/whoami/")
     assert status in (401, 403)
+
+
+def test_switched_off_an_api_key_call_goes_through_the_whole_stack_with_the_same_answer(
+    application: Any, raw_key: str, settings: Any
+) -> None:
+    # README "Hot path": DINGDIAN_LEAN_API_MIDDLEWARE=0 measures what the lean stack buys.
+    settings.DINGDIAN_LEAN_API_MIDDLEWARE = False
+    status, headers, content = _call(
+        application, "/api/v1/whoami/", authorization=f"Api-Key {raw_key}"
+    )
+    assert status == 200, content
+    assert json.loads(content)["via"] == "api_key"
+    assert headers["x-frame-options"] == ["DENY"]
+    assert headers.get("vary", [""])[0].lower().count("cookie") == 1  # the session stack ran

@@ -155,3 +155,23 @@ def test_a_value_the_orm_changes_on_its_way_is_refused_when_compiled() -> None:
 def test_sentinels_must_differ() -> None:
     with pytest.raises(ValueError, match="the same sentinel"):
         PreparedQuery(_region_with_time, code=sentinel_text("x"), at=sentinel_text("x"))
+
+
+def test_switched_off_nothing_is_prepared_or_kept_and_the_answers_are_the_same(
+    settings: Any,
+) -> None:
+    # README "Hot path": DINGDIAN_PREPARED_QUERIES=0 measures what the shortcut buys.
+    code = Region.objects.values_list("code", flat=True).first()
+    query = PreparedQuery(_programmes_in_force, on=sentinel_date(1))
+    expected = [p.code for p in _programmes_in_force(on=date(2027, 6, 1))]
+    settings.DINGDIAN_PREPARED_QUERIES = False
+    for _i in range(2):
+        with prepared_cursor() as cursor:
+            cursor.execute(_SQL, [code])
+            assert cursor.fetchall()
+        assert [p.code for p in query.fetch(on=date(2027, 6, 1))] == expected
+    assert _prepared_count(Region._meta.db_table) == 0
+    assert query._compiled == {}  # compiled on every call, as the ORM does
+    settings.DINGDIAN_PREPARED_QUERIES = True
+    assert [p.code for p in query.fetch(on=date(2027, 6, 1))] == expected
+    assert query._compiled

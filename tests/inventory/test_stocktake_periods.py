@@ -8,9 +8,9 @@ import pytest
 import time_machine
 
 from accreditation.models import Designation
+from accreditation.tasks import stocktakes_scan
 from core.calendar import load_calendar
 from inventory.models import Stocktake
-from inventory.tasks import stocktakes_scan
 from pharmacies.models import Pharmacy
 from programmes.models import PeriodUnit, Programme
 

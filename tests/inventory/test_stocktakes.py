@@ -14,6 +14,7 @@ from pypdf import PdfReader
 
 from accounts.models import User
 from accreditation.models import Designation
+from accreditation.tasks import stocktakes_scan
 from core.calendar import load_calendar
 from core.errors import RuleViolation, TransitionNotAllowed
 from core.models import Notification
@@ -33,7 +34,6 @@ from inventory.services import (
     stocktakes_open_for_period,
     stocktakes_remind_and_escalate,
 )
-from inventory.tasks import stocktakes_scan
 from pharmacies.models import Pharmacy
 from programmes.models import Programme
 from supervision.models import Finding, FindingKind, FindingPriority
