@@ -63,6 +63,7 @@ class ProgrammeParametersForm(OnlySentFieldsMixin, forms.ModelForm[Programme]):
         widgets = {
             "valid_from": DateInput(),
             "valid_until": DateInput(),
+            "superseded_from": DateInput(),
         }
 
 
