@@ -7,7 +7,9 @@ from datetime import date
 import pytest
 
 from accreditation.eligibility import FAIL, ONSITE, PASS, Condition, eligibility_report
+from inventory.models import MovementKind
 from tests.accreditation import helpers as h
+from tests.inventory.conftest import at, book, make_drug
 
 pytestmark = pytest.mark.django_db
 ON = date(2026, 3, 2)
@@ -57,7 +59,7 @@ def test_hy_a03_a04_a06_a07_a08_flag_missing_declarations_without_blocking() -> 
     for rule in ("HY-A03", "HY-A04", "HY-A06", "HY-A07", "HY-A08"):
         assert report[rule].outcome == FAIL, rule
         assert not report[rule].blocks
-    assert "顾客休息区" not in report["HY-A08"].data or "休息区：否" in report["HY-A08"].data
+    assert "休息区：否" in report["HY-A08"].data
 
 
 def test_hy_a04_names_the_missing_post() -> None:
@@ -105,12 +107,17 @@ def test_gy_a02_owned_premises_need_no_lease_and_gy_a05_needs_a_separate_area() 
         lease_ends_on=None,
         insurance_drug_area=False,
     )
+    # The whole (active) catalogue is in stock, so the separate area is the only GY-A05 gap.
+    book(pharmacy, make_drug("GYA050001"), MovementKind.PURCHASE, 10, at(ON))
     report = _by_rule(eligibility_report(pharmacy=pharmacy, programme=h.gy(), on=ON))
-    assert report["GY-A02"].outcome == PASS
+    assert report["GY-A02"].outcome == PASS and "自有产权" in report["GY-A02"].data
     assert report["GY-A05"].outcome == FAIL
+    assert "医保药品分区：否" in report["GY-A05"].data
+    assert "在库目录内药品 1 / 1" in report["GY-A05"].data
     pharmacy.insurance_drug_area = True
     report = _by_rule(eligibility_report(pharmacy=pharmacy, programme=h.gy(), on=ON))
-    # The area is there now; the catalogue stock (empty ledger) still fails, with its figures.
-    assert "医保药品分区：是" in report["GY-A05"].data
-    assert "在库目录内药品 0 / 0" in report["GY-A05"].data
-    assert report["GY-A05"].outcome == FAIL
+    assert report["GY-A05"].outcome == PASS and "医保药品分区：是" in report["GY-A05"].data
+    # GY-A02: the same premises leased without a lease date fail
+    pharmacy.premises_tenure = "leased"
+    report = _by_rule(eligibility_report(pharmacy=pharmacy, programme=h.gy(), on=ON))
+    assert report["GY-A02"].outcome == FAIL and report["GY-A02"].blocks
