@@ -9,11 +9,18 @@ from datetime import date
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-from accreditation.models import Application, ApplicationEvent
+from accreditation.models import (
+    Application,
+    ApplicationEvent,
+    Designation,
+    DesignationEvent,
+    DesignationStatus,
+)
 from accreditation.models import ApplicationStatus as A
 from accreditation.services import evaluation_due_on
 from core.calendar import WorkingCalendar, load_calendar
@@ -93,4 +100,52 @@ def application_dates_recompute(*, year: int, actor: User | None) -> int:
                     rule_id=_RULE[field],
                 )
                 moved += 1
+    return moved
+
+
+def designation_dates_recompute(*, year: int, actor: User | None) -> int:
+    """HY-G06: a revoked designation stops on the first working day after the transition's
+    end (1 January, moved past holidays); recompute the stop days on or after 1 January of
+    `year` that have not come yet, with an event row per moved date."""
+    today = timezone.localdate()
+    calendars: dict[int, WorkingCalendar] = {}
+    moved = 0
+    with transaction.atomic():
+        rows = (
+            Designation.objects.select_for_update(of=("self",))
+            .filter(
+                status=DesignationStatus.REVOKED,
+                stops_on__gte=max(date(year, 1, 1), today),
+                settle_until__isnull=False,
+            )
+            .select_related("pharmacy__organisation")
+            .order_by("pk")
+        )
+        for designation in rows:
+            region_id = designation.pharmacy.organisation.region_id
+            if region_id not in calendars:
+                calendars[region_id] = load_calendar(region_id=region_id)
+            old = designation.stops_on
+            assert old is not None and designation.settle_until is not None
+            new = calendars[region_id].next_working_day(designation.settle_until)
+            if new == old:
+                continue
+            designation.stops_on = new
+            designation._history_user = actor  # type: ignore[attr-defined]
+            designation.save(update_fields=["stops_on"])
+            DesignationEvent.objects.create(
+                designation=designation,
+                old_status=designation.status,
+                new_status=designation.status,
+                actor=actor,
+                reason=_("%(year)s 年节假日安排已录入，%(what)s由 %(old)s 重算为 %(new)s。")
+                % {
+                    "year": year,
+                    "what": _("取消定点生效日"),
+                    "old": old.isoformat(),
+                    "new": new.isoformat(),
+                },
+                rule_id="HY-G06",
+            )
+            moved += 1
     return moved

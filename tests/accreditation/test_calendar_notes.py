@@ -13,7 +13,7 @@ from django.test import Client
 
 from accounts.models import Role, User
 from accreditation import services
-from accreditation.models import ApplicationEvent
+from accreditation.models import ApplicationEvent, Designation, DesignationStatus
 from core.calendar import WorkingCalendar, load_calendar
 from tests.accreditation import helpers as h
 from tests.conftest import login
@@ -85,3 +85,31 @@ def test_a_known_year_shows_no_note(personas: dict[str, User]) -> None:
         assert application.evaluation_due_on.year == 2026  # official in the package
         html = login(Client(), reviewer).get(f"/accreditation/review/{application.pk}/")
         assert "节假日安排尚未录入" not in html.content.decode()
+
+
+def test_hy_g06_revocation_stop_day_in_an_unknown_year_is_noted_and_recomputed(
+    personas: dict[str, User],
+) -> None:
+    with time_machine.travel("2028-12-10 10:00 +0800"):
+        pharmacy, reviewer = h.pharmacy(), h.reviewer()
+        designation = Designation.objects.create(
+            pharmacy=pharmacy,
+            programme=h.hy(),
+            starts_on=date(2028, 1, 1),
+            ends_on=date(2028, 12, 31),
+            status=DesignationStatus.REVOKED,
+            settle_until=date(2028, 12, 31),
+            # 1 January 2029 is New Year's Day: the first working day after it
+            stops_on=date(2029, 1, 2),
+        )
+        page = f"/accreditation/designations/{designation.pk}/"
+        html = login(Client(), reviewer).get(page).content.decode()
+        assert "2029-01-02" in html and NOTE in html
+        admin = login(Client(), personas[Role.BUREAU_ADMIN])
+        admin.post("/programmes/calendar/", {"date": "2029-01-02", "name": "元旦调休放假"})
+        designation.refresh_from_db()
+        assert designation.stops_on == date(2029, 1, 3)
+        event = designation.events.get(rule_id="HY-G06")
+        assert "2029-01-02" in event.reason and "2029-01-03" in event.reason
+        html = login(Client(), reviewer).get(page).content.decode()
+        assert "2029-01-03" in html and NOTE not in html
