@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
 from accreditation.eligibility import FAIL, ONSITE, PASS, Condition, eligibility_report
 from inventory.models import MovementKind
+from programmes.models import Programme
 from tests.accreditation import helpers as h
 from tests.inventory.conftest import at, book, make_drug
 
@@ -121,3 +122,36 @@ def test_gy_a02_owned_premises_need_no_lease_and_gy_a05_needs_a_separate_area() 
     pharmacy.premises_tenure = "leased"
     report = _by_rule(eligibility_report(pharmacy=pharmacy, programme=h.gy(), on=ON))
     assert report["GY-A02"].outcome == FAIL and report["GY-A02"].blocks
+
+
+def test_gy_a02_lease_must_run_through_12_months_from_the_day() -> None:
+    # ON = 2 March 2026: a 12-month lease period's last day is 2 March 2027 (Civil Code).
+    pharmacy = h.pharmacy(
+        region_code="520100", premises_tenure="leased", lease_ends_on=date(2027, 3, 2)
+    )
+    report = _by_rule(eligibility_report(pharmacy=pharmacy, programme=h.gy(), on=ON))
+    assert report["GY-A02"].outcome == PASS and "2027-03-02" in report["GY-A02"].data
+    pharmacy.lease_ends_on = date(2027, 3, 1)
+    report = _by_rule(eligibility_report(pharmacy=pharmacy, programme=h.gy(), on=ON))
+    assert report["GY-A02"].outcome == FAIL and report["GY-A02"].blocks
+    assert "12个月" in str(report["GY-A02"].label)
+    pharmacy.lease_ends_on = None
+    report = _by_rule(eligibility_report(pharmacy=pharmacy, programme=h.gy(), on=ON))
+    assert report["GY-A02"].outcome == FAIL and "未填写" in report["GY-A02"].data
+
+
+def test_gy_a02_without_a_minimum_term_a_lease_running_today_passes() -> None:
+    Programme.objects.filter(code="GY-PT").update(min_lease_months=None)
+    pharmacy = h.pharmacy(region_code="520100", premises_tenure="leased", lease_ends_on=ON)
+    report = _by_rule(eligibility_report(pharmacy=pharmacy, programme=h.gy(), on=ON))
+    assert report["GY-A02"].outcome == PASS
+    pharmacy.lease_ends_on = ON - timedelta(days=1)
+    report = _by_rule(eligibility_report(pharmacy=pharmacy, programme=h.gy(), on=ON))
+    assert report["GY-A02"].outcome == FAIL
+
+
+def test_gy_a03_undeclared_video_retention_counts_as_none_kept() -> None:
+    pharmacy = h.pharmacy(region_code="520100", video_retention_days=None)
+    report = _by_rule(eligibility_report(pharmacy=pharmacy, programme=h.gy(), on=ON))
+    assert report["GY-A03"].outcome == FAIL
+    assert "视频保存 0 天（要求 183 天）" in report["GY-A03"].data

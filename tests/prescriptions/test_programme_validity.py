@@ -177,3 +177,22 @@ def test_hy_h01_gy_pt_superseded_by_a_new_rule_settles_and_records_nothing_from_
         assert "[HY-H01]" in recorded.content.decode()
     assert Dispensing.objects.filter(patient=g.employee).count() == 1
     assert Prescription.objects.filter(patient=g.employee).count() == 1
+
+
+def test_hy_h01_no_application_before_the_programme_starts_and_the_refusal_says_when() -> None:
+    from accreditation import services as accreditation
+    from core.errors import RuleViolation
+    from tests.accreditation import helpers as h
+
+    pharmacy = h.pharmacy()
+    manager = h.manager_of(pharmacy)
+    hy = Programme.objects.get(code="HY-TM")
+    with (
+        time_machine.travel("2024-09-30 10:00 +0800", tick=False),
+        pytest.raises(RuleViolation) as early,
+    ):
+        accreditation.application_create(pharmacy=pharmacy, programme=hy, actor=manager)
+    assert early.value.rule_id == "HY-H01"
+    assert "自 2024-10-01 起施行" in str(early.value) and "2024-09-30" in str(early.value)
+    with time_machine.travel("2024-10-01 10:00 +0800", tick=False):
+        accreditation.application_create(pharmacy=pharmacy, programme=hy, actor=manager)
