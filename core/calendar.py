@@ -173,6 +173,15 @@ def add_working_days(start: date, count: int, *, region_id: int | None) -> date:
     return load_calendar(region_id=region_id).add_working_days(start, count)
 
 
+def unconfirmed_year(day: date | None, *, calendar: WorkingCalendar) -> int | None:
+    """The year of `day` when its 调休 arrangement is neither official (package) nor entered by
+    the bureau: a working-day date in it is provisional (weekends and statutory days only)."""
+    if day is None:
+        return None
+    status = calendar.year_status(day.year)
+    return day.year if status in (YearStatus.PROVISIONAL, YearStatus.UNKNOWN) else None
+
+
 def years_needing_arrangement(today: date, *, calendar: WorkingCalendar) -> list[int]:
     """This year and next, where the 调休 arrangement is neither official nor entered."""
     return [

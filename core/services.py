@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -7,6 +8,26 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.models import HolidayOverride
+
+# Services of apps above core that store working-day dates (review clocks, notices, stocktake
+# due dates) register here (in their AppConfig.ready) to be rerun when a region's calendar
+# changes: core cannot import them (the layers point one way), and a signal would hide the
+# call. Each takes (year, actor) and returns how many stored dates it moved.
+DateRecomputer = Callable[..., int]
+DATE_RECOMPUTERS: list[DateRecomputer] = []
+
+
+def register_date_recomputer(recompute: DateRecomputer) -> DateRecomputer:
+    if recompute not in DATE_RECOMPUTERS:
+        DATE_RECOMPUTERS.append(recompute)
+    return recompute
+
+
+def calendar_dates_recompute(*, year: int, actor: Any) -> int:
+    """Recompute the stored working-day dates on or after 1 January of `year` that are still
+    ahead (each app writes an event row per moved date): run whenever a region's arrangement
+    for that year is entered or changed."""
+    return sum(recompute(year=year, actor=actor) for recompute in DATE_RECOMPUTERS)
 
 
 def holiday_override_set(
@@ -20,13 +41,15 @@ def holiday_override_set(
         HolidayOverride.objects.select_for_update().filter(
             region_id=region_id, date=day, deleted_at__isnull=True
         ).update(deleted_at=now, deleted_by=actor)
-        return HolidayOverride.objects.create(
+        override = HolidayOverride.objects.create(
             region_id=region_id,
             date=day,
             is_working_day=is_working_day,
             name=name,
             created_by=actor,
         )
+        calendar_dates_recompute(year=day.year, actor=actor)
+        return override
 
 
 def holiday_override_delete(*, override: HolidayOverride, actor: Any) -> HolidayOverride:
@@ -37,4 +60,5 @@ def holiday_override_delete(*, override: HolidayOverride, actor: Any) -> Holiday
             locked.deleted_at = timezone.now()
             locked.deleted_by = actor
             locked.save(update_fields=["deleted_at", "deleted_by"])
+            calendar_dates_recompute(year=locked.date.year, actor=actor)
     return locked

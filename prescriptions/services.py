@@ -64,6 +64,7 @@ from prescriptions.selectors import (
     quota_period_bounds,
 )
 from programmes.models import Disease, PriceCapBasis, Programme
+from programmes.services import programme_assert_in_force
 from supervision.models import FindingKind, FindingPriority
 from supervision.services import finding_raise
 
@@ -105,6 +106,16 @@ def _physician_entitled(physician: User | None, institution: Organisation | None
     )
 
 
+def _assert_prescription_in_force(programme: Programme, *, issued_on: date, source: str) -> None:
+    """HY-H01: no prescription is issued or recorded under a programme outside its validity.
+    Both days count: a paper prescription written before the programme ended is not recorded
+    after it ended (nothing could be settled under it), nor one written before it began."""
+    action = _("处方开具") if source == PrescriptionSource.PORTAL else _("处方录入")
+    today = timezone.localdate()
+    for day in sorted({issued_on, today}):
+        programme_assert_in_force(programme=programme, on=day, action=action)
+
+
 def prescription_create(
     *,
     programme: Programme,
@@ -126,7 +137,9 @@ def prescription_create(
     """Issue a prescription in the portal (an active physician of a hospital of the
     programme's region, GY-E02 / GY-D02; for an enrolled patient; free of charge, HY-F04) or
     record a paper / electronic one at the pharmacy (GY-D02; an e-prescription once); days
-    within the normal or long-term limit (HY-E02); drugs within the disease's scope (HY-G10)."""
+    within the normal or long-term limit (HY-E02); drugs within the disease's scope (HY-G10);
+    the programme in force on the issue date and on the day it is recorded (HY-H01)."""
+    _assert_prescription_in_force(programme, issued_on=issued_on, source=source)
     if not items:
         raise ValidationError(_("处方至少需要一种药品。"))
     if valid_days < 1:
@@ -387,6 +400,9 @@ def _eligibility(
             "HY-C06",
             _("本店今日不是“%s”的定点药店（或已过过渡期），不能结算。") % programme.short_name,
         )
+    # HY-H01 first: outside the programme's validity nothing is settled under it, whatever
+    # else holds (the programme row was read with the prescription: no query).
+    programme_assert_in_force(programme=programme, on=on, action=_("购药结算"))
     enrolment = None
     if disease is not None:
         enrolment = checks.enrolment
@@ -424,14 +440,14 @@ def dispensing_submit(
     reviewer_id: int | None = None,
     video: VideoRef | None = None,
 ) -> Dispensing:
-    """Dispense and settle at the counter: designation (HY-C06), enrolment and chosen place
-    (HY-G05/G07), hospital stay (HY-G08), identity and proxy (HY-E07, GY-D01, HY-G09),
-    prescription (HY-E02, GY-D02, GY-E02), scope and swaps (HY-G10, GY-C02), price caps
-    (HY-B02, GY-C01), traceability codes (HY-B03, GY-E02), quarterly quota (HY-G07),
-    stock; the personal share is never waived (HY-G10); a retry with the key returns the
-    first dispensing. `checks` (with `now`, the time they were read at): the caller read
-    them with the prescription (`counter_read`). Reviewing pharmacist (HY-E01, GY-A04), staff
-    list (GY-B02) and video reference (GY-E03): prescriptions.review."""
+    """Dispense and settle at the counter: programme in force (HY-H01), designation
+    (HY-C06), enrolment and chosen place (HY-G05/G07), hospital stay (HY-G08), identity and
+    proxy (HY-E07, GY-D01, HY-G09), prescription (HY-E02, GY-D02, GY-E02), scope and swaps
+    (HY-G10, GY-C02), price caps (HY-B02, GY-C01), traceability codes (HY-B03, GY-E02),
+    quarterly quota (HY-G07), stock; the personal share is never waived (HY-G10); a retry
+    with the key returns the first dispensing. `checks` (with `now`, the time they were read
+    at): the caller read them with the prescription (`counter_read`). Reviewing pharmacist
+    (HY-E01, GY-A04), staff list (GY-B02) and video reference (GY-E03): prescriptions.review."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     programme = prescription.programme

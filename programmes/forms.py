@@ -62,6 +62,7 @@ class ProgrammeParametersForm(OnlySentFieldsMixin, forms.ModelForm[Programme]):
         widgets = {
             "valid_from": DateInput(),
             "valid_until": DateInput(),
+            "superseded_from": DateInput(),
         }
 
 

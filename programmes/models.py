@@ -68,7 +68,17 @@ class Programme(models.Model):
         _("有效期至"),
         null=True,
         blank=True,
-        help_text=_("该日及以后不再受理新的申请、申报和购药；上级新政策施行时提前填写。"),
+        help_text=_("最后一个有效日（含当日）；次日起不再受理新的申请、申报、处方和购药。"),
+    )
+    # HY-H01 "如遇上级部门政策调整，以上级部门新政策为准" and GY 五(三) "国家、省、市出台新的
+    # 政策规定的，从其新规": a programme may be replaced by a newer version before (or, for
+    # GY-PT, which names no end date, instead of) its end date. The date is the new rule's
+    # first day, so the old programme's last day in force is the day before.
+    superseded_from = models.DateField(
+        _("被新规替代日期"),
+        null=True,
+        blank=True,
+        help_text=_("新政策施行之日；该日起本方案不再受理新的申请、申报、处方和购药。"),
     )
     validity_rule_id = models.CharField(_("有效期规则编号"), max_length=10, blank=True)
 
@@ -280,6 +290,8 @@ class Programme(models.Model):
         errors: dict[str, list[StrOrPromise]] = {}
         if self.valid_from and self.valid_until and self.valid_until <= self.valid_from:
             errors.setdefault("valid_until", []).append(_("有效期至须晚于施行日期。"))
+        if self.valid_from and self.superseded_from and self.superseded_from <= self.valid_from:
+            errors.setdefault("superseded_from", []).append(_("被新规替代日期须晚于施行日期。"))
         normal, long_term = self.normal_prescription_days, self.long_term_prescription_days
         if normal and long_term and long_term < normal:
             errors.setdefault("long_term_prescription_days", []).append(
@@ -325,10 +337,14 @@ class Programme(models.Model):
             raise ValidationError(errors)
 
     def is_in_force(self, on: date) -> bool:
-        """HY-H01: the programme applies on `on` (from valid_from, before valid_until)."""
-        if self.valid_from and on < self.valid_from:
+        """HY-H01 (GY 五(三)): the one answer to "is this programme in force on `on`":
+        valid_from <= on <= valid_until (the seed's "有效期至 X": X is the last day in force)
+        and on < superseded_from (the newer rule's first day). An empty bound is open."""
+        if self.valid_from is not None and on < self.valid_from:
             return False
-        return not (self.valid_until and on >= self.valid_until)
+        if self.valid_until is not None and on > self.valid_until:
+            return False
+        return self.superseded_from is None or on < self.superseded_from
 
 
 class DiseaseCategory(models.TextChoices):

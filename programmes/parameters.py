@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
-VALIDITY_FIELDS = ["valid_from", "valid_until"]
+VALIDITY_FIELDS = ["valid_from", "valid_until", "superseded_from"]
 
 PARAMETER_GROUPS: list[tuple[StrOrPromise, list[str]]] = [
     (

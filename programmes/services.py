@@ -33,18 +33,26 @@ def programme_update_parameters(
     return locked
 
 
+# HY-H01 is the catalogue's only validity rule. The GY seed's own clause (五(三), "自发布之日
+# 起执行 … 从其新规") has no ID in rules.md, so a GY-PT refusal names HY-H01 too unless the
+# bureau sets the programme's own `validity_rule_id`; the message names the programme.
+VALIDITY_RULE_ID = "HY-H01"
+
+
 def programme_assert_in_force(*, programme: Programme, on: date, action: str) -> None:
-    """HY-H01: outside its validity dates a programme accepts no new applications,
-    filings or purchases."""
+    """HY-H01 (GY 五(三)): outside its validity (Programme.is_in_force) a programme accepts
+    no new applications, filings, prescriptions or purchases."""
     if programme.is_in_force(on):
         return
-    if programme.valid_until and on >= programme.valid_until:
-        window = _("已于 %(date)s 失效") % {"date": programme.valid_until.isoformat()}
+    if programme.superseded_from is not None and on >= programme.superseded_from:
+        window = _("自 %(date)s 起已被新政策替代") % {"date": programme.superseded_from.isoformat()}
+    elif programme.valid_until is not None and on > programme.valid_until:
+        window = _("有效期至 %(date)s，已失效") % {"date": programme.valid_until.isoformat()}
     else:
         start = programme.valid_from.isoformat() if programme.valid_from else "—"
         window = _("自 %(date)s 起施行") % {"date": start}
     raise RuleViolation(
-        programme.validity_rule_id or programme.code,
+        programme.validity_rule_id or VALIDITY_RULE_ID,
         _("“%(programme)s”%(window)s，%(on)s 不受理%(action)s。")
         % {"programme": programme.name, "window": window, "on": on.isoformat(), "action": action},
     )

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 import time_machine
+from django.urls import reverse
 
+from accounts.models import Organisation, OrganisationKind, Role
 from accreditation import services
 from accreditation.models import (
     Application,
@@ -17,8 +20,10 @@ from accreditation.models import (
 )
 from accreditation.selectors import notices_under_way, pharmacy_may_settle
 from core.errors import DomainError, RuleViolation, TransitionNotAllowed
+from core.models import Notification
 from pharmacies.models import StaffMember
 from tests.accreditation import helpers as h
+from tests.factories import member, region
 
 pytestmark = pytest.mark.django_db
 
@@ -28,18 +33,32 @@ def _rule(excinfo: pytest.ExceptionInfo[RuleViolation]) -> str:
 
 
 @time_machine.travel(date(2026, 3, 2))
-def test_hy_c01_manager_submits_complete_application_and_reviewers_are_told() -> None:
+def test_hy_c01_manager_submits_complete_application_and_reviewers_are_told(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
     pharmacy = h.pharmacy()
     manager, reviewer = h.manager_of(pharmacy), h.reviewer()
-    application = h.submitted(pharmacy, h.hy(), manager)
+    guiyang_centre = Organisation.objects.create(
+        kind=OrganisationKind.CENTRE, name="贵阳市医疗保障事务中心", region=region("520100")
+    )
+    elsewhere = member(Role.BUREAU_REVIEWER, organisation=guiyang_centre)
+    draft = h.draft(pharmacy, h.hy(), manager)
+    assert not Notification.objects.filter(rule_id="HY-C01").exists()  # a draft tells no one
+    with django_capture_on_commit_callbacks(execute=True):
+        application = services.application_submit(application=draft, actor=manager)
     assert application.status == ApplicationStatus.SUBMITTED
     assert application.submitted_at is not None
     assert [e.new_status for e in application.events.all()] == ["draft", "submitted"]
     assert application.events.last().actor == manager  # type: ignore[union-attr]
+    # HY-C01: the agreement-section reviewer of the pharmacy's region is told, with a link to
+    # the application; a reviewer of another region and the manager are not.
+    told = Notification.objects.get(recipient=reviewer, rule_id="HY-C01")
+    assert pharmacy.name in told.subject and "HY-TM" in told.subject
+    assert told.link == reverse("accreditation:review_detail", args=[application.pk])
+    assert not Notification.objects.filter(recipient__in=[elsewhere, manager]).exists()
     # a second open application for the same programme is refused
     with pytest.raises(DomainError):
         services.application_create(pharmacy=pharmacy, programme=h.hy(), actor=manager)
-    assert reviewer is not None
 
 
 @time_machine.travel(date(2026, 3, 2))

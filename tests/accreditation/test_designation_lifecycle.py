@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.test import Client
 
-from accounts.models import User
+from accounts.models import Organisation, OrganisationKind, Role, User
 from accreditation import services
 from accreditation.models import (
     AssessmentResult,
@@ -21,6 +22,8 @@ from accreditation.models import (
 from accreditation.selectors import designated_pharmacies, pharmacy_may_settle
 from core.errors import DomainError, RuleViolation, TransitionNotAllowed
 from tests.accreditation import helpers as h
+from tests.conftest import login
+from tests.factories import member, region
 
 pytestmark = pytest.mark.django_db
 
@@ -243,33 +246,57 @@ def test_hy_e10_termination_bars_renewal_for_5_years() -> None:
         services.application_submit(application=application, actor=manager)
 
 
+@time_machine.travel(date(2026, 3, 2))
 def test_gy_e04_gy_b02_breach_recorded_and_transferred_to_the_judiciary() -> None:
+    """A Guiyang reviewer records a serious GY-B02 breach on the designation page and decides
+    to transfer it to the judiciary (GY-E04): the violation row holds the facts, the decision
+    and who decided; the pharmacy and the reviewer both see the transfer on the page; another
+    region's reviewer cannot reach it; a suspension without its end date is refused."""
     pharmacy = h.pharmacy(region_code="520100")
-    reviewer = h.reviewer()
-    violation = services.violation_record(
-        pharmacy=pharmacy,
-        programme=h.gy(),
-        found_on=date(2026, 1, 5),
-        finding="将门诊保障业务委托第三方平台开展",
-        rule_id="GY-B02",
-        major=True,
-        decision=ViolationDecision.JUDICIAL,
-        actor=reviewer,
+    manager = h.manager_of(pharmacy)
+    centre = Organisation.objects.create(
+        kind=OrganisationKind.CENTRE, name="贵阳市医疗保障事务中心", region=region("520100")
     )
-    assert Violation.objects.get(pk=violation.pk).get_decision_display() == "移送司法机关"
-    # suspending needs an agreement to suspend (GY-E04: handled per agreement)
-    with pytest.raises(RuleViolation):
-        services.violation_record(
-            pharmacy=pharmacy,
-            programme=h.gy(),
-            found_on=date(2026, 1, 5),
-            finding="x",
-            rule_id="GY-E04",
-            major=False,
-            decision=ViolationDecision.SUSPEND,
-            suspended_until=date(2099, 1, 1),
-            actor=reviewer,
-        )
+    reviewer = member(Role.BUREAU_REVIEWER, organisation=centre)
+    designation = Designation.objects.create(
+        pharmacy=pharmacy, programme=h.gy(), starts_on=date(2026, 1, 1), ends_on=date(2026, 12, 31)
+    )
+    page = f"/accreditation/designations/{designation.pk}/"
+    client = login(Client(), reviewer)
+    client.post(
+        f"{page}violation/",
+        {
+            "found_on": "2026-03-01",
+            "finding": "将门诊保障业务委托第三方平台开展",
+            "rule_id": "GY-B02",
+            "major": "on",
+            "decision": ViolationDecision.JUDICIAL,
+        },
+    )
+    violation = Violation.objects.get(pharmacy=pharmacy)
+    assert (violation.rule_id, violation.decision, violation.major) == (
+        "GY-B02",
+        ViolationDecision.JUDICIAL,
+        True,
+    )
+    assert violation.designation == designation and violation.recorded_by == reviewer
+    assert violation.found_on == date(2026, 3, 1)
+    assert Violation.history.get(id=violation.pk).history_user == reviewer
+    for viewer in (reviewer, manager):
+        html = login(Client(), viewer).get(page).content.decode()
+        assert "移送司法机关" in html and "委托第三方平台" in html and "GY-B02" in html
+    assert login(Client(), h.reviewer()).get(page).status_code == 404
+    # handled per agreement (GY-E04): a suspension needs its end date; nothing is recorded
+    client.post(
+        f"{page}violation/",
+        {
+            "found_on": "2026-03-01",
+            "finding": "药师不在岗",
+            "rule_id": "GY-E04",
+            "decision": ViolationDecision.SUSPEND,
+        },
+    )
+    assert Violation.objects.filter(pharmacy=pharmacy).count() == 1
 
 
 def test_hy_e10_violation_keeps_history_naming_who_recorded_it() -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
 from accreditation.eligibility import FAIL, ONSITE, PASS, Condition, eligibility_report
+from inventory.models import MovementKind
+from programmes.models import Programme
 from tests.accreditation import helpers as h
+from tests.inventory.conftest import at, book, make_drug
 
 pytestmark = pytest.mark.django_db
 ON = date(2026, 3, 2)
@@ -57,7 +60,7 @@ def test_hy_a03_a04_a06_a07_a08_flag_missing_declarations_without_blocking() -> 
     for rule in ("HY-A03", "HY-A04", "HY-A06", "HY-A07", "HY-A08"):
         assert report[rule].outcome == FAIL, rule
         assert not report[rule].blocks
-    assert "顾客休息区" not in report["HY-A08"].data or "休息区：否" in report["HY-A08"].data
+    assert "休息区：否" in report["HY-A08"].data
 
 
 def test_hy_a04_names_the_missing_post() -> None:
@@ -105,14 +108,52 @@ def test_gy_a02_owned_premises_need_no_lease_and_gy_a05_needs_a_separate_area() 
         lease_ends_on=None,
         insurance_drug_area=False,
     )
+    # The whole (active) catalogue is in stock, so the separate area is the only GY-A05 gap.
+    book(pharmacy, make_drug("GYA050001"), MovementKind.PURCHASE, 10, at(ON))
+    report = eligibility_report(pharmacy=pharmacy, programme=h.gy(), on=ON)
+    gy_a02 = _by_rule(report)["GY-A02"]
+    assert gy_a02.outcome == PASS and "自有产权" in gy_a02.data
+    # GY-A05 is two conditions: the separate area (the only one failing here) and the stock.
+    gy_a05 = [c for c in report if c.rule_id == "GY-A05"]
+    assert [c.data for c in gy_a05 if c.outcome == FAIL] == ["医保药品分区：否"]
+    assert any(c.outcome == PASS and "在库目录内药品 1 / 1" in c.data for c in gy_a05)
+    pharmacy.insurance_drug_area = True
+    report = eligibility_report(pharmacy=pharmacy, programme=h.gy(), on=ON)
+    assert all(c.outcome == PASS for c in report if c.rule_id == "GY-A05")
+    # GY-A02: the same premises leased without a lease date fail
+    pharmacy.premises_tenure = "leased"
+    by_rule = _by_rule(eligibility_report(pharmacy=pharmacy, programme=h.gy(), on=ON))
+    assert by_rule["GY-A02"].outcome == FAIL and by_rule["GY-A02"].blocks
+
+
+def test_gy_a02_lease_must_run_through_12_months_from_the_day() -> None:
+    # ON = 2 March 2026: a 12-month lease period's last day is 2 March 2027 (Civil Code).
+    pharmacy = h.pharmacy(
+        region_code="520100", premises_tenure="leased", lease_ends_on=date(2027, 3, 2)
+    )
+    report = _by_rule(eligibility_report(pharmacy=pharmacy, programme=h.gy(), on=ON))
+    assert report["GY-A02"].outcome == PASS and "2027-03-02" in report["GY-A02"].data
+    pharmacy.lease_ends_on = date(2027, 3, 1)
+    report = _by_rule(eligibility_report(pharmacy=pharmacy, programme=h.gy(), on=ON))
+    assert report["GY-A02"].outcome == FAIL and report["GY-A02"].blocks
+    assert "12个月" in str(report["GY-A02"].label)
+    pharmacy.lease_ends_on = None
+    report = _by_rule(eligibility_report(pharmacy=pharmacy, programme=h.gy(), on=ON))
+    assert report["GY-A02"].outcome == FAIL and "未填写" in report["GY-A02"].data
+
+
+def test_gy_a02_without_a_minimum_term_a_lease_running_today_passes() -> None:
+    Programme.objects.filter(code="GY-PT").update(min_lease_months=None)
+    pharmacy = h.pharmacy(region_code="520100", premises_tenure="leased", lease_ends_on=ON)
     report = _by_rule(eligibility_report(pharmacy=pharmacy, programme=h.gy(), on=ON))
     assert report["GY-A02"].outcome == PASS
-    assert report["GY-A05"].outcome == FAIL
-    pharmacy.insurance_drug_area = True
-    # The area is its own GY-A05 condition now; the catalogue stock (empty ledger) still fails,
-    # with its figures, in the other GY-A05 condition.
-    report_now = eligibility_report(pharmacy=pharmacy, programme=h.gy(), on=ON)
-    gy_a05 = [c for c in report_now if c.rule_id == "GY-A05"]
-    assert [c.data for c in gy_a05 if c.outcome == PASS] == ["医保药品分区：是"]
-    stock = [c for c in gy_a05 if c.outcome == FAIL]
-    assert len(stock) == 1 and "在库目录内药品 0 / 0" in stock[0].data
+    pharmacy.lease_ends_on = ON - timedelta(days=1)
+    report = _by_rule(eligibility_report(pharmacy=pharmacy, programme=h.gy(), on=ON))
+    assert report["GY-A02"].outcome == FAIL
+
+
+def test_gy_a03_undeclared_video_retention_counts_as_none_kept() -> None:
+    pharmacy = h.pharmacy(region_code="520100", video_retention_days=None)
+    report = _by_rule(eligibility_report(pharmacy=pharmacy, programme=h.gy(), on=ON))
+    assert report["GY-A03"].outcome == FAIL
+    assert "视频保存 0 天（要求 183 天）" in report["GY-A03"].data

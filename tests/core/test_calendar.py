@@ -84,6 +84,8 @@ def test_civil_code_month_periods_end_on_the_corresponding_day_or_month_end() ->
 def test_add_working_days_refuses_negative_counts() -> None:
     with pytest.raises(ValueError):
         CAL.add_working_days(date(2026, 1, 5), -1)
+    # zero working days after a day is that day, even a holiday (nothing is counted)
+    assert CAL.add_working_days(date(2026, 1, 1), 0) == date(2026, 1, 1)
 
 
 @pytest.mark.django_db
@@ -148,3 +150,16 @@ def test_counting_periods_last_day_is_the_corresponding_day_and_applies_through_
     assert period_applies(last, last)
     assert not period_applies(last + timedelta(days=1), last)
     assert not period_applies(last, None)
+
+
+def test_counting_periods_ending_in_november_and_december_use_those_months_lengths() -> None:
+    # December has 31 days, November 30: a month-end start keeps the month's own last day.
+    assert period_last_day(date(2026, 10, 31), months=2) == date(2026, 12, 31)
+    assert period_last_day(date(2026, 8, 31), months=3) == date(2026, 11, 30)
+    assert period_last_day(date(2025, 12, 31), years=1) == date(2026, 12, 31)
+
+
+def test_working_days_between_a_day_and_itself_or_an_earlier_day_is_zero() -> None:
+    assert CAL.working_days_between(date(2026, 3, 2), date(2026, 3, 2)) == 0
+    assert CAL.working_days_between(date(2026, 3, 9), date(2026, 3, 2)) == 0
+    assert CAL.working_days_between(date(2026, 3, 2), date(2026, 3, 9)) == 5

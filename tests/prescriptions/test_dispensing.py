@@ -24,7 +24,7 @@ from prescriptions.models import (
     QuotaAccount,
     QuotaEvent,
 )
-from prescriptions.selectors import quota_status
+from prescriptions.selectors import quota_period_bounds, quota_status
 from prescriptions.services import (
     ItemInput,
     LineInput,
@@ -33,6 +33,7 @@ from prescriptions.services import (
     dispensing_submit,
     prescription_create,
 )
+from programmes.models import PeriodUnit, Programme
 from supervision.models import Finding
 from tests.factories import member
 from tests.inventory.conftest import make_drug
@@ -153,6 +154,36 @@ def test_hy_g07_refuses_before_the_benefit_start_and_hy_g05_elsewhere() -> None:
             )
         assert exc.value.rule_id == "HY-G05"
         submit(w, p, [w.line(p, 1)])
+
+
+def test_hy_g07_quota_period_is_the_calendar_quarter_or_month_containing_the_day() -> None:
+    w = world()  # 100 元 a month from 1 May 2027
+    assert quota_period_bounds(programme=w.hy, on=date(2027, 5, 10)) == (
+        date(2027, 4, 1),
+        date(2027, 6, 30),
+    )
+    assert quota_period_bounds(programme=w.hy, on=date(2027, 12, 31)) == (
+        date(2027, 10, 1),
+        date(2027, 12, 31),
+    )
+    # A bureau that sets the period to a month (HY 第三章 六 "按月（季）购药")
+    Programme.objects.filter(pk=w.hy.pk).update(quota_period=PeriodUnit.MONTH)
+    monthly = Programme.objects.get(pk=w.hy.pk)
+    assert quota_period_bounds(programme=monthly, on=date(2027, 5, 10)) == (
+        date(2027, 5, 1),
+        date(2027, 5, 31),
+    )
+    w.enrolment.disease.programme = monthly
+    assert quota_status(enrolment=w.enrolment, on=date(2027, 6, 15)).quota == Decimal("100.00")
+
+
+def test_hy_g07_benefits_apply_from_the_start_day_itself() -> None:
+    w = world()  # benefits from 1 May 2027
+    with time_machine.travel("2027-04-30 23:00 +0800", tick=False):
+        p = w.prescription()
+        refused("HY-G07", w, p, [w.line(p, 1)])
+    with time_machine.travel("2027-05-01 08:00 +0800", tick=False):
+        assert submit(w, p, [w.line(p, 1)]).status == DispensingStatus.SETTLED
 
 
 def test_hy_e07_identity_must_be_confirmed_and_gy_d02_slip_signed() -> None:

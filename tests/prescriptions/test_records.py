@@ -21,8 +21,9 @@ from prescriptions.models import (
 )
 from prescriptions.records import delivery_record, dispensing_delete, prescription_delete
 from prescriptions.selectors import fund_statement, outpatient_archive
-from prescriptions.services import dispensing_return, dispensing_submit
-from tests.prescriptions.helpers import World, png, world
+from prescriptions.services import LineInput, ProxyInput, dispensing_return, dispensing_submit
+from tests.prescriptions.helpers import World, codes, png, world
+from tests.prescriptions.test_gy_counter import gy, gy_id, paper
 
 pytestmark = pytest.mark.django_db
 MAY = "2027-05-10 10:00 +0800"
@@ -60,22 +61,34 @@ def test_hy_e03_prescription_kept_two_years_before_deletion() -> None:
 
 
 def test_gy_a08_purchase_list_and_proxy_record_kept_for_the_retention_years() -> None:
-    w = world()
+    """The real GY-PT programme (its own record_retention_years, seeded 2): a proxy purchase
+    at a Guiyang pharmacy keeps its purchase list and proxy record through the last day."""
+    g = gy()
+    assert g.programme.record_retention_years == 2
     with time_machine.travel(MAY, tick=False):
-        d = sell(w)
-    w.hy.code = "GY-X"  # the GY rule ID follows the programme (same retention parameter)
-    d.programme = w.hy
+        p = paper(g, g.employee, qty=4)
+        d = dispensing_submit(
+            pharmacy=g.pharmacy,
+            prescription=p,
+            lines=[LineInput(p.items.get().pk, 2, Decimal("8.00"), codes(2))],
+            actor=g.pharmacist,
+            identity_confirmed=True,
+            patient_signed=True,
+            proxy=ProxyInput("刘小东", gy_id(33), png()),
+        )
+    assert d.programme == g.programme and d.proxy_name == "刘小东" and d.purchase_list_photo
     with time_machine.travel("2028-05-10 10:00 +0800", tick=False):
         with pytest.raises(RuleViolation) as exc:
-            dispensing_delete(dispensing=d, actor=w.pharmacist)
+            dispensing_delete(dispensing=d, actor=g.pharmacist)
         assert exc.value.rule_id == "GY-A08"
     # Sold on 10 May 2027: kept through 10 May 2029 (the last day), deletable on the 11th.
     with time_machine.travel("2029-05-10 23:00 +0800", tick=False):
         with pytest.raises(RuleViolation) as exc:
-            dispensing_delete(dispensing=d, actor=w.pharmacist)
-        assert exc.value.rule_id == "GY-A08"
+            dispensing_delete(dispensing=d, actor=g.pharmacist)
+        assert exc.value.rule_id == "GY-A08" and "2029-05-11" in str(exc.value.message)
+    assert Dispensing.objects.filter(pk=d.pk, proxy_name="刘小东").exists()
     with time_machine.travel("2029-05-11 10:00 +0800", tick=False):
-        dispensing_delete(dispensing=d, actor=w.pharmacist)
+        dispensing_delete(dispensing=d, actor=g.pharmacist)
     assert not Dispensing.objects.filter(pk=d.pk).exists()
 
 
