@@ -119,6 +119,20 @@ def add_months(start: date, months: int) -> date:
     return date(year, month, day)
 
 
+def calendar_period(day: date, months: int) -> tuple[date, date]:
+    """The calendar period of `months` months containing `day`, aligned on January: 1 gives
+    the month, 3 the quarter (Q1 = January–March), 12 the year. First and last day."""
+    first_month = months * ((day.month - 1) // months) + 1
+    start = date(day.year, first_month, 1)
+    last = add_months(start, months - 1)
+    return start, last.replace(day=_days_in_month(last.year, last.month))
+
+
+def quarter_bounds(day: date) -> tuple[date, date]:
+    """The calendar quarter containing `day`."""
+    return calendar_period(day, 3)
+
+
 def _days_in_month(year: int, month: int) -> int:
     if month == 12:
         return 31

@@ -622,7 +622,7 @@ def seed(ctx: dict[str, Any]) -> None:
     if StockBatch.objects.filter(pharmacy=pharmacy).exists():
         return
     today = timezone.localdate()
-    from inventory.services import quarter_bounds
+    from core.calendar import quarter_bounds
 
     this_quarter, _end = quarter_bounds(today)
     last_start, _ = quarter_bounds(this_quarter - timedelta(days=1))

@@ -14,8 +14,9 @@ from openpyxl import load_workbook
 from playwright.sync_api import Browser, Page, expect
 
 from accounts.models import Role, User
+from core.calendar import quarter_bounds
 from inventory.models import MovementKind, Stocktake
-from inventory.services import quarter_bounds, stocktakes_open_for_period
+from inventory.services import stocktakes_open_for_period
 from programmes.models import Programme
 from tests.browser.conftest import browser_login
 from tests.factories import PASSWORD

@@ -1,0 +1,204 @@
+"""Enrolments and the institution each patient chooses (HY-G05, HY-G06)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import (
+    Membership,
+    Organisation,
+    OrganisationKind,
+    Role,
+    User,
+)
+from core.errors import DomainError, RuleViolation
+from core.notifications import notification_send
+from patients.choice_rules import assert_pharmacy_designated
+from patients.models import (
+    CHOICE_TRANSITIONS,
+    ENROLMENT_TRANSITIONS,
+    ChoiceEvent,
+    ChoiceStatus,
+    Enrolment,
+    EnrolmentEvent,
+    EnrolmentStatus,
+    InstitutionChoice,
+)
+from patients.services.common import active_members, check_move
+
+# --- Enrolment and institution choice --------------------------------------------------------
+
+
+def _choice_move(
+    choice: InstitutionChoice, new: str, *, actor: User | None, reason: str, rule_id: str
+) -> None:
+    check_move(CHOICE_TRANSITIONS, choice.status, new)
+    old = choice.status
+    choice.status = new
+    ChoiceEvent.objects.create(
+        choice=choice, old_status=old, new_status=new, actor=actor, reason=reason, rule_id=rule_id
+    )
+
+
+def enrolment_end(*, enrolment: Enrolment, ended_on: date, reason: str, actor: User) -> Enrolment:
+    """End a patient's benefit for a disease (e.g. moved away, deceased); its choices end too."""
+    if not reason.strip():
+        raise ValidationError(_("终止待遇须填写原因。"))
+    with transaction.atomic():
+        locked = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+        check_move(ENROLMENT_TRANSITIONS, locked.status, EnrolmentStatus.ENDED)
+        old = locked.status
+        locked.status = EnrolmentStatus.ENDED
+        locked._history_user = actor  # type: ignore[attr-defined]
+        locked.save(update_fields=["status"])
+        EnrolmentEvent.objects.create(
+            enrolment=locked, old_status=old, new_status=locked.status, actor=actor, reason=reason
+        )
+        for choice in InstitutionChoice.objects.select_for_update().filter(
+            enrolment=locked, status__in=[ChoiceStatus.ACTIVE, ChoiceStatus.REVOKED_INSTITUTION]
+        ):
+            _choice_move(choice, ChoiceStatus.ENDED, actor=actor, reason=reason, rule_id="")
+            choice.ended_on = ended_on
+            choice.save(update_fields=["status", "ended_on"])
+    return locked
+
+
+def enrolment_choose_institution(
+    *,
+    enrolment: Enrolment,
+    actor: User,
+    organisation: Organisation | None = None,
+    outside_institution: str = "",
+    replaces: InstitutionChoice | None = None,
+) -> InstitutionChoice:
+    """HY-G05: the patient freely chooses designated hospitals or pharmacies in the county (a
+    pharmacy designated for the enrolment's programme on the day of the choice), or
+    a designated institution outside it; HY-G06: choosing anew moves the patient off a revoked
+    institution."""
+    today = timezone.localdate()
+    if (organisation is None) == (not outside_institution.strip()):
+        raise ValidationError(_("请选择县内定点机构，或填写县外定点医药机构名称（二选一）。"))
+    if organisation is not None and (
+        organisation.kind not in (OrganisationKind.HOSPITAL, OrganisationKind.PHARMACY)
+        or not organisation.is_active
+    ):
+        raise RuleViolation("HY-G05", _("只能选择定点医院或定点药店。"))
+    with transaction.atomic():
+        locked = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+        if locked.status != EnrolmentStatus.ACTIVE:
+            raise DomainError(_("该待遇已终止。"))
+        if organisation is not None:
+            programme = locked.disease.programme
+            assert_pharmacy_designated(organisation=organisation, programme=programme, on=today)
+        current = InstitutionChoice.objects.select_for_update().filter(
+            enrolment=locked, status__in=[ChoiceStatus.ACTIVE, ChoiceStatus.REVOKED_INSTITUTION]
+        )
+        if (
+            organisation is not None
+            and current.filter(organisation=organisation, status=ChoiceStatus.ACTIVE).exists()
+        ):
+            raise DomainError(_("已选择该机构。"))
+        for old in current:
+            # A patient who chooses anew has moved off a revoked institution (HY-G06).
+            if old.status == ChoiceStatus.REVOKED_INSTITUTION or (
+                replaces is not None and old.pk == replaces.pk
+            ):
+                _choice_move(
+                    old,
+                    ChoiceStatus.ENDED,
+                    actor=actor,
+                    reason=_("患者重新选择定点机构"),
+                    rule_id="HY-G06",
+                )
+                old.ended_on = today
+                old.save(update_fields=["status", "ended_on"])
+        choice = InstitutionChoice.objects.create(
+            enrolment=locked,
+            organisation=organisation,
+            outside_institution=outside_institution.strip(),
+            chosen_on=today,
+            chosen_by=actor,
+        )
+        ChoiceEvent.objects.create(
+            choice=choice, new_status=ChoiceStatus.ACTIVE, actor=actor, rule_id="HY-G05"
+        )
+    return choice
+
+
+def choices_mark_institution_revoked(
+    *, organisation_id: int, programme_code: str, settle_until: date, effective_from: date
+) -> list[InstitutionChoice]:
+    """HY-G06: the patients of a revoked institution are marked and listed, settle there
+    until `settle_until` unless they move, and never from `effective_from`; the window and
+    benefits staff are told (once)."""
+    with transaction.atomic():
+        affected = list(
+            InstitutionChoice.objects.select_for_update()
+            .filter(
+                organisation_id=organisation_id,
+                status=ChoiceStatus.ACTIVE,
+                enrolment__disease__programme__code=programme_code,
+            )
+            .select_related("enrolment__patient", "enrolment__disease", "enrolment__filing")
+            .order_by("id")
+        )
+        for choice in affected:
+            _choice_move(
+                choice,
+                ChoiceStatus.REVOKED_INSTITUTION,
+                actor=None,
+                reason=_("机构取消定点"),
+                rule_id="HY-G06",
+            )
+            choice.settle_until = settle_until
+            choice.revoked_from = effective_from
+            choice.save(update_fields=["status", "settle_until", "revoked_from"])
+        all_marked = list(
+            InstitutionChoice.objects.filter(
+                organisation_id=organisation_id,
+                status=ChoiceStatus.REVOKED_INSTITUTION,
+                enrolment__disease__programme__code=programme_code,
+                revoked_from=effective_from,
+            ).select_related("enrolment__patient", "enrolment__filing__window")
+        )
+        if all_marked:
+            organisation = Organisation.objects.get(pk=organisation_id)
+            windows = {c.enrolment.filing.window_id for c in all_marked}
+            staff = User.objects.filter(
+                pk__in=Membership.objects.filter(is_active=True)
+                .filter(role=Role.WINDOW_CLERK, organisation_id__in=windows)
+                .values("user_id")
+            ) | active_members(Role.BENEFITS_OFFICER, region_id=organisation.region_id)
+            names = "、".join(sorted({c.enrolment.patient.name for c in all_marked}))
+            subject = _("%(name)s 取消定点：%(count)s 名特门患者需重新选择定点机构") % {
+                "name": organisation.name,
+                "count": len(all_marked),
+            }
+            body = _(
+                "%(until)s 前未转出的患者仍在原机构结算，"
+                "自 %(from)s 起只能在新选择的机构结算。患者：%(names)s"
+            ) % {
+                "until": settle_until.isoformat(),
+                "from": effective_from.isoformat(),
+                "names": names,
+            }
+            link = reverse("patients:revoked_choices", args=[organisation_id])
+            key = f"institution-revoked-{organisation_id}-{programme_code}-{effective_from}"
+            recipients = list(staff.distinct())
+            transaction.on_commit(
+                lambda: notification_send(
+                    recipients=recipients,
+                    key=key,
+                    subject=subject,
+                    body=body,
+                    link=link,
+                    rule_id="HY-G06",
+                )
+            )
+    return affected
