@@ -73,11 +73,29 @@ TARGETS: list[tuple[str, list[str]]] = [
     ("prescriptions.services._eligibility", [_DISPENSING, "-k", "g05 or g07 or g08 or c06"]),
     ("prescriptions.services._prescription_valid", [_DISPENSING, "-k", "d02"]),
     (
-        "prescriptions.services._assert_retention_over",
+        "prescriptions.records._assert_retention_over",
         ["tests/prescriptions/test_records.py", "-k", "e03 or a08"],
     ),
     ("prescriptions.selectors.quota_period_bounds", [_DISPENSING, "-k", "g07"]),
     ("prescriptions.selectors.price_cap_of", [_DISPENSING, "-k", "b02"]),
+    # HY 五(二) once a month (HY-E02), the reviewing pharmacist (HY-E01, GY-A04), HY-G05 choice,
+    # soft conditions acknowledged at the pass (HY-C03), evidence at inspection (HY-A06/A07/E05)
+    (
+        "prescriptions.rules.prescription_in_use_within_month",
+        ["tests/prescriptions/test_once_a_month.py"],
+    ),
+    ("prescriptions.rules.assert_once_a_month", ["tests/prescriptions/test_once_a_month.py"]),
+    ("prescriptions.review._why_not", ["tests/prescriptions/test_review.py"]),
+    ("prescriptions.review.video_checked", ["tests/prescriptions/test_review.py", "-k", "e03"]),
+    (
+        "patients.choice_rules.assert_pharmacy_designated",
+        ["tests/patients/test_hy_g05_designated_choice.py"],
+    ),
+    (
+        "accreditation.passing.check_conditions_for_pass",
+        ["tests/accreditation/test_soft_conditions.py"],
+    ),
+    ("accreditation.evidence.check_evidence_for_pass", ["tests/accreditation/test_evidence.py"]),
 ]
 
 # Mutants no test can kill because the mutated code behaves the same; key: "function#n".
