@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import (
     BooleanField,
+    Count,
     DateTimeField,
     Exists,
     ExpressionWrapper,
@@ -259,10 +260,11 @@ def items_without_approval_number(*, pharmacy: Pharmacy, programme: Programme) -
     return Metric("HY-B01", bad, 0, bad, 0, (bad == 0) if applies else None)
 
 
-def sale_prices_over_cap(*, pharmacy: Pharmacy, programme: Programme) -> Metric:
-    """HY-B02 / GY-C01: sales whose unit price exceeds the cap — the reference (listed) price
-    in force on the sale's day, lowered by the programme's discount — as the counter computed
-    it that day (a later, lower reference price does not make an earlier sale non-compliant)."""
+def _capped_sales(programme: Programme) -> tuple[QuerySet[Movement], Q]:
+    """HY-B02 / GY-C01: sales with a reference (listed) price of the programme in force on the
+    sale's day, and the condition that a sale's unit price exceeds the cap — that price lowered
+    by the programme's discount, as the counter computed it that day (a later, lower reference
+    price does not make an earlier sale non-compliant)."""
     factor = (Decimal(100) - programme.price_discount_pct) / 100
     sale_day = TruncDate(
         ExpressionWrapper(OuterRef("occurred_at"), output_field=DateTimeField()),
@@ -272,18 +274,44 @@ def sale_prices_over_cap(*, pharmacy: Pharmacy, programme: Programme) -> Metric:
         drug_id=OuterRef("drug_id"), programme=programme, effective_on__lte=sale_day
     )
     in_force = caps.order_by("-effective_on", "-id").values("price")[:1]
-    sales = Movement.objects.filter(
-        pharmacy=pharmacy, kind=MovementKind.SALE, unit_price__isnull=False
-    ).filter(Exists(caps))
+    sales = Movement.objects.filter(kind=MovementKind.SALE, unit_price__isnull=False).filter(
+        Exists(caps)
+    )
+    # The cap as the counter computes it (prescriptions.selectors.price_cap_of).
+    return sales, Q(unit_price__gt=Round(Subquery(in_force) * factor, 4))
+
+
+def _price_rule(programme: Programme) -> str:
+    return "HY-B02" if programme.price_cap_basis == PriceCapBasis.HOSPITAL_LISTED else "GY-C01"
+
+
+def sale_prices_over_cap(*, pharmacy: Pharmacy, programme: Programme) -> Metric:
+    """HY-B02 / GY-C01: sales whose unit price exceeds the cap (see `_capped_sales`)."""
+    sales, over_cap = _capped_sales(programme)
+    sales = sales.filter(pharmacy=pharmacy)
     den = sales.count()
-    over = 0
-    if den:
-        over = (
-            # The cap as the counter computes it (prescriptions.selectors.price_cap_of).
-            sales.filter(unit_price__gt=Round(Subquery(in_force) * factor, 4))
-        ).count()
-    rule_id = "HY-B02" if programme.price_cap_basis == PriceCapBasis.HOSPITAL_LISTED else "GY-C01"
-    return Metric(rule_id, over, 0, over, den, over == 0)
+    over = sales.filter(over_cap).count() if den else 0
+    return Metric(_price_rule(programme), over, 0, over, den, over == 0)
+
+
+def price_compliance_by_pharmacy(
+    *, programme: Programme, pharmacy_ids: list[int]
+) -> dict[int, Metric]:
+    """HY-B02 / GY-C01 for many pharmacies in one statement: per pharmacy, the sales at or
+    below the cap (numerator) of the sales with a reference price (denominator); pharmacies
+    without such sales are absent."""
+    sales, over_cap = _capped_sales(programme)
+    rows = (
+        sales.filter(pharmacy_id__in=pharmacy_ids)
+        .order_by()
+        .values("pharmacy_id")
+        .annotate(n=Count("id"), over=Count("id", filter=over_cap))
+    )
+    rule = _price_rule(programme)
+    return {
+        r["pharmacy_id"]: Metric(rule, r["over"], 0, r["n"] - r["over"], r["n"], r["over"] == 0)
+        for r in rows
+    }
 
 
 def pharmacy_metrics(*, pharmacy: Pharmacy, programme: Programme) -> list[tuple[str, Metric]]:

@@ -10,14 +10,18 @@ from django.core.exceptions import ValidationError
 from django.db.models import Field
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import BUREAU_ROLES, Role, User
 from accounts.permissions import principal_of, require_role
+from core.errors import DomainError
+from core.widgets import DateInput
 from programmes.models import Disease, InsuredType, Programme
-from programmes.selectors import programmes_for_principal
+from programmes.selectors import programmes_for_principal, version_in_force
 from programmes.services import DISEASE_FIELDS, disease_save
+from programmes.standards import load_reference
 
 EDITORS = (Role.BENEFITS_OFFICER, Role.BUREAU_ADMIN)
 
@@ -67,14 +71,23 @@ def disease_index(request: HttpRequest) -> HttpResponse:
 
 @require_role(*BUREAU_ROLES)
 def disease_list(request: HttpRequest, code: str) -> HttpResponse:
+    """The diseases with the payment standards in force today, and the reference versions
+    (loaded from files; staff do not type amounts)."""
     programme = _programme(request, code)
+    today = timezone.localdate()
+    current = version_in_force(programme=programme, on=today)
+    standards = {s.disease_id: s for s in current.standards.all()} if current is not None else {}
+    diseases = list(Disease.objects.filter(programme=programme))
     return render(
         request,
         "patients/disease_list.html",
         {
             "programme": programme,
-            "diseases": Disease.objects.filter(programme=programme),
+            "rows": [(d, standards.get(d.pk)) for d in diseases],
+            "current": current,
+            "versions": programme.reference_versions.select_related("loaded_by"),
             "can_edit": principal_of(request).has_role(*EDITORS),
+            "can_load": principal_of(request).has_role(Role.BUREAU_ADMIN),
         },
     )
 
@@ -128,3 +141,43 @@ def disease_history(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         "patients/disease_history.html",
         {"programme": programme, "disease": disease, "entries": entries},
     )
+
+
+class ReferenceUploadForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("支付标准文件（CSV）"))
+    effective_from = forms.DateField(label=gettext_lazy("施行日期"), widget=DateInput())
+
+
+# A reference file lists a few dozen diseases; anything larger is not one.
+MAX_REFERENCE_BYTES = 1024 * 1024
+
+
+@require_role(Role.BUREAU_ADMIN)
+def reference_load(request: HttpRequest, code: str) -> HttpResponse:
+    """HY-G07: a bureau admin loads a payment-standard file for a programme of its region
+    (all or nothing; the file's programme must be this one)."""
+    programme = _programme(request, code)
+    form = ReferenceUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > MAX_REFERENCE_BYTES:
+            form.add_error("file", _("文件过大。"))
+        else:
+            try:
+                version = load_reference(
+                    content=upload.read(),
+                    effective_from=form.cleaned_data["effective_from"],
+                    actor=cast(User, request.user),
+                    file_name=upload.name,
+                    programmes=Programme.objects.filter(pk=programme.pk),
+                )
+            except DomainError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(
+                    request,
+                    _("已导入第 %(n)d 版支付标准，自 %(d)s 起执行。")
+                    % {"n": version.number, "d": version.effective_from},
+                )
+                return redirect("patients:disease_list", code=programme.code)
+    return render(request, "patients/reference_load.html", {"programme": programme, "form": form})

@@ -40,6 +40,11 @@ urlpatterns = [
     path("hospitals/", views.public_hospitals_page, name="public_hospitals"),
     path("diseases/", disease_views.disease_index, name="disease_index"),
     path("diseases/<str:code>/", disease_views.disease_list, name="disease_list"),
+    path(
+        "diseases/<str:code>/standards/load/",
+        disease_views.reference_load,
+        name="reference_load",
+    ),
     path("diseases/<str:code>/new/", disease_views.disease_edit, name="disease_new"),
     path("diseases/<str:code>/<int:pk>/", disease_views.disease_edit, name="disease_edit"),
     path(

@@ -265,6 +265,16 @@ class QuotaAccount(models.Model):
     period_end = models.DateField(_("季度止"))
     quota = models.DecimalField(_("额度（元）"), max_digits=12, decimal_places=2)
     used = models.DecimalField(_("已用（元）"), max_digits=12, decimal_places=2, default=0)
+    # The payment standard (reference version) the quota was computed from: a later version
+    # does not change an account already opened.
+    standard = models.ForeignKey(
+        "programmes.DiseaseStandard",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("支付标准版本"),
+    )
 
     class Meta:
         constraints = [

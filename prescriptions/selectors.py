@@ -47,7 +47,8 @@ from prescriptions.models import (
     PrescriptionSource,
     QuotaAccount,
 )
-from programmes.models import PeriodUnit, Programme
+from programmes.models import DiseaseStandard, PeriodUnit, Programme
+from programmes.selectors import standard_in_force, standards_in_force
 
 
 def _month_after(day: date) -> date:
@@ -65,22 +66,31 @@ def quota_period_bounds(*, programme: Programme, on: date) -> tuple[date, date]:
     return start, end - timedelta(days=1)
 
 
-def quota_for_period(*, enrolment: Enrolment, start: date, end: date) -> Decimal:
+def quota_and_standard(
+    *, enrolment: Enrolment, start: date, end: date
+) -> tuple[Decimal, DiseaseStandard | None]:
     """HY-G07: the disease's monthly standard × the months of the period since the benefit
-    start (the start month counts); a whole quarter uses the quarterly standard when set."""
-    disease = enrolment.disease
+    start (the start month counts); a whole quarter uses the quarterly standard when set. The
+    standard is the reference version in force on the period's first day (a version effective
+    mid-period applies from the next period), returned so the account can keep it."""
+    standard = standard_in_force(disease_id=enrolment.disease_id, on=start)
     first = max(start, enrolment.starts_on.replace(day=1))
-    if first > end:
-        return Decimal("0.00")
+    if standard is None or first > end:
+        return Decimal("0.00"), standard
     months = (end.year - first.year) * 12 + end.month - first.month + 1
     whole = (end.year - start.year) * 12 + end.month - start.month + 1
-    if months == whole and whole == 3 and disease.quarterly_standard is not None:
-        return disease.quarterly_standard
-    if disease.monthly_standard is not None:
-        return (disease.monthly_standard * months).quantize(Decimal("0.01"))
-    if disease.quarterly_standard is not None:
-        return (disease.quarterly_standard * months / 3).quantize(Decimal("0.01"))
-    return Decimal("0.00")
+    monthly, quarterly = standard.monthly_standard, standard.quarterly_standard
+    if months == whole and whole == 3 and quarterly is not None:
+        return quarterly, standard
+    if monthly is not None:
+        return (monthly * months).quantize(Decimal("0.01")), standard
+    if quarterly is not None:
+        return (quarterly * months / 3).quantize(Decimal("0.01")), standard
+    return Decimal("0.00"), standard
+
+
+def quota_for_period(*, enrolment: Enrolment, start: date, end: date) -> Decimal:
+    return quota_and_standard(enrolment=enrolment, start=start, end=end)[0]
 
 
 @dataclass(frozen=True)
@@ -244,6 +254,11 @@ def _counter_read_queryset(
             hospitalised=Exists(
                 hospital_stays_on(patient=cast(Patient, OuterRef("patient_id")), on=on)
             ),
+            fund_share_in_force=Subquery(
+                standards_in_force(on=on)
+                .filter(disease_id=OuterRef("disease_id"))
+                .values("fund_share_pct")[:1]
+            ),
         )
     )
 
@@ -286,6 +301,9 @@ def counter_read(
     prescription: Prescription = row
     if prescription.disease is not None and prescription.disease.programme_id == row.programme_id:
         prescription.disease.programme = prescription.programme  # same row: no second query
+    if prescription.disease is not None:  # HY-G07: the sale's fund share, read with the rest
+        share = row.fund_share_in_force
+        prescription.disease.fund_share_on = (on, share if share is not None else Decimal("0"))  # type: ignore[attr-defined]
     enrolment = None
     if row.enrolment_id is not None:
         enrolment = partial_instance(

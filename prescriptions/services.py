@@ -60,10 +60,11 @@ from prescriptions.selectors import (
     outpatient_status,
     prescriber_memberships,
     price_cap_of,
-    quota_for_period,
+    quota_and_standard,
     quota_period_bounds,
 )
 from programmes.models import Disease, PriceCapBasis, Programme
+from programmes.selectors import fund_share_in_force
 from programmes.services import programme_assert_in_force
 from supervision.models import FindingKind, FindingPriority
 from supervision.services import finding_raise
@@ -291,8 +292,9 @@ def _split(
     disease's percentage; a general-outpatient one (no disease, GY-PT) pays the programme's
     percentage of what lies above the yearly deductible, up to the yearly fund cap — both
     counted over the patient's settled, not returned purchases of the programme this year."""
-    if disease is not None:
-        fund = (total * disease.fund_share_pct / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+    if disease is not None:  # HY-G07: the standard in force on the sale's date
+        share = fund_share_in_force(disease=disease, on=on)
+        fund = (total * share / 100).quantize(CENT, rounding=ROUND_HALF_UP)
         return fund, total - fund
     pct = programme.outpatient_fund_share_pct
     if pct is None or total <= 0:
@@ -747,13 +749,11 @@ def _quota_account(enrolment: Enrolment, programme: Programme, on: date) -> Quot
         return account
     # First purchase of the period: create the account (a concurrent first purchase waits on
     # the unique index and then finds it), then lock it.
+    quota, standard = quota_and_standard(enrolment=enrolment, start=start, end=end)
     account, _created = QuotaAccount.objects.get_or_create(
         enrolment=enrolment,
         period_start=start,
-        defaults={
-            "period_end": end,
-            "quota": quota_for_period(enrolment=enrolment, start=start, end=end),
-        },
+        defaults={"period_end": end, "quota": quota, "standard": standard},
     )
     return QuotaAccount.objects.select_for_update().get(pk=account.pk)
 

@@ -358,7 +358,9 @@ def default_insured_types() -> list[str]:
 
 
 class Disease(models.Model):
-    """A covered chronic or special disease of a programme, with its payment standard."""
+    """A covered chronic or special disease of a programme. Its payment standard is reference
+    data: a DiseaseStandard row of the ReferenceVersion in force on a date (loaded from a file,
+    `load_reference`), never typed by staff."""
 
     programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="diseases")
     code = models.CharField(_("病种编码"), max_length=20)
@@ -366,35 +368,6 @@ class Disease(models.Model):
     icd10_codes = models.JSONField(_("ICD-10 编码"), default=list, blank=True)
     category = models.CharField(
         _("类别"), max_length=20, choices=DiseaseCategory.choices, default=DiseaseCategory.NORMAL
-    )
-    monthly_standard = models.DecimalField(
-        _("月支付标准（元）"),
-        max_digits=10,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(Decimal("0"))],
-    )
-    quarterly_standard = models.DecimalField(
-        _("季度支付标准（元）"),
-        max_digits=10,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(Decimal("0"))],
-        help_text=_("留空：按月标准乘以当季享受待遇的月数。"),
-    )
-    fund_share_pct = models.DecimalField(
-        _("统筹基金支付比例（%）"),
-        max_digits=5,
-        decimal_places=2,
-        default=Decimal("0"),
-        validators=PERCENT,
-    )
-    amounts_are_demo = models.BooleanField(
-        _("金额为演示值"),
-        default=True,
-        help_text=_("湖南省支付标准文件未随政策附上：金额为演示值，使用前须按文件核定。"),
     )
     eligible_insured_types = models.JSONField(
         _("可申报的参保类型"),
@@ -415,3 +388,87 @@ class Disease(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ReferenceVersion(models.Model):
+    """One loaded reference file of a programme's diseases and payment standards (HY-G07): where
+    it comes from, from which date it applies, who loaded it. Rows are never changed; a change
+    of policy is a new version effective from its date, earlier sales keep the version they used."""
+
+    programme = models.ForeignKey(
+        Programme, on_delete=models.PROTECT, related_name="reference_versions"
+    )
+    number = models.PositiveIntegerField(_("版本号"))
+    source_document = models.CharField(_("来源文件"), max_length=300)
+    source_date = models.DateField(_("文件日期"))
+    effective_from = models.DateField(_("施行日期"))
+    loaded_at = models.DateTimeField(_("导入时间"), auto_now_add=True)
+    loaded_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("导入人"),
+    )
+    file_name = models.CharField(_("文件名"), max_length=200, blank=True)
+    sha256 = models.CharField(_("文件摘要（SHA-256）"), max_length=64)
+
+    class Meta:
+        ordering = ["programme__code", "-effective_from", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "number"], name="reference_version_number"
+            ),
+            models.UniqueConstraint(
+                fields=["programme", "sha256"], name="reference_version_file_once"
+            ),
+        ]
+        verbose_name = _("病种与支付标准版本")
+        verbose_name_plural = _("病种与支付标准版本")
+
+    def __str__(self) -> str:
+        return f"{self.programme.code} v{self.number} ({self.effective_from})"
+
+
+class DiseaseStandard(models.Model):
+    """A disease's payment standard in one reference version."""
+
+    version = models.ForeignKey(
+        ReferenceVersion, on_delete=models.PROTECT, related_name="standards"
+    )
+    disease = models.ForeignKey(Disease, on_delete=models.PROTECT, related_name="standards")
+    monthly_standard = models.DecimalField(
+        _("月支付标准（元）"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    quarterly_standard = models.DecimalField(
+        _("季度支付标准（元）"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("留空：按月标准乘以当季享受待遇的月数。"),
+    )
+    fund_share_pct = models.DecimalField(
+        _("统筹基金支付比例（%）"), max_digits=5, decimal_places=2, validators=PERCENT
+    )
+    amounts_are_demo = models.BooleanField(_("金额为演示值"), default=False)
+
+    class Meta:
+        ordering = ["version", "disease__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "disease"], name="disease_standard_once_per_version"
+            )
+        ]
+        verbose_name = _("病种支付标准")
+        verbose_name_plural = _("病种支付标准")
+
+    def __str__(self) -> str:
+        return f"{self.disease} v{self.version.number}"

@@ -2,6 +2,7 @@
 
 Used by the data migration and, in tests, after transactional tests flush the tables."""
 
+import hashlib
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -128,6 +129,14 @@ PROGRAMMES: list[dict[str, Any]] = [
 ]
 
 
+# The source the HY-TM standards are taken from: HY 六 names the provincial list, which is not
+# part of the seed, so the amounts are DEMO values (each row says so).
+HY_STANDARDS_SOURCE = (
+    "《湖南省基本医疗保险门诊慢性病种范围和医保支付标准》（衡阳县特门实施办法第六条所引；"
+    "文件未随政策附上，金额为演示值）"
+)
+HY_STANDARDS_DATE = date(2024, 10, 1)
+
 # HY-TM diseases: the five immediate ones of HY-G04, uraemia, and common 特门 diseases.
 # (code, name, ICD-10, category, monthly standard yuan, fund share %) — amounts are DEMO values:
 # the provincial payment-standard list is not part of the seed.
@@ -181,16 +190,70 @@ def ensure(apps: Any = global_apps) -> None:
     except LookupError:  # migration 0002 runs before the Disease model exists (0003)
         return
     hy = Programme.objects.get(code="HY-TM")
+    amounts_on_disease = "monthly_standard" in {f.name for f in Disease._meta.get_fields()}
     for code, name, icd10, category, monthly, fund_share in HY_DISEASES:
-        Disease.objects.get_or_create(
-            programme=hy,
-            code=code,
-            defaults={
-                "name": name,
-                "icd10_codes": icd10,
-                "category": category,
-                "monthly_standard": Decimal(monthly),
-                "fund_share_pct": Decimal(fund_share),
-                "amounts_are_demo": True,
-            },
+        defaults: dict[str, Any] = {"name": name, "icd10_codes": icd10, "category": category}
+        if amounts_on_disease:  # before 0011 the amounts lived on the disease
+            defaults.update(
+                monthly_standard=Decimal(monthly),
+                fund_share_pct=Decimal(fund_share),
+                amounts_are_demo=True,
+            )
+        Disease.objects.get_or_create(programme=hy, code=code, defaults=defaults)
+    if not amounts_on_disease:
+        ensure_first_version(apps, hy, hy_standard_rows())
+
+
+def hy_standard_rows() -> list[dict[str, Any]]:
+    """The HY-TM rows of the shipped reference file (programmes/reference_data/HY-TM.csv)."""
+    return [
+        {
+            "code": code,
+            "name": name,
+            "category": category,
+            "icd10_codes": icd10,
+            "monthly_standard": Decimal(monthly),
+            "quarterly_standard": None,
+            "fund_share_pct": Decimal(fund_share),
+            "amounts_are_demo": True,
+        }
+        for code, name, icd10, category, monthly, fund_share in HY_DISEASES
+    ]
+
+
+def ensure_first_version(apps: Any, programme: Any, rows: list[dict[str, Any]]) -> None:
+    """Version 1 of the programme's standards from `rows`, in force from the programme's
+    start, unless it has a version; its SHA-256 is that of the file these rows make, so that
+    loading the shipped file again is refused as already loaded."""
+    from programmes.standards import render_reference
+
+    ReferenceVersion = apps.get_model("programmes", "ReferenceVersion")
+    DiseaseStandard = apps.get_model("programmes", "DiseaseStandard")
+    Disease = apps.get_model("programmes", "Disease")
+    if not rows or ReferenceVersion.objects.filter(programme=programme).exists():
+        return
+    content = render_reference(
+        programme_code=programme.code,
+        source=HY_STANDARDS_SOURCE,
+        source_date=HY_STANDARDS_DATE,
+        rows=rows,
+    )
+    version = ReferenceVersion.objects.create(
+        programme=programme,
+        number=1,
+        source_document=HY_STANDARDS_SOURCE,
+        source_date=HY_STANDARDS_DATE,
+        effective_from=programme.valid_from or HY_STANDARDS_DATE,
+        file_name=f"{programme.code}.csv",
+        sha256=hashlib.sha256(content).hexdigest(),
+    )
+    diseases = {d.code: d for d in Disease.objects.filter(programme=programme)}
+    DiseaseStandard.objects.bulk_create(
+        DiseaseStandard(
+            version=version,
+            disease=diseases[row["code"]],
+            **{k: row[k] for k in ("monthly_standard", "quarterly_standard", "fund_share_pct")},
+            amounts_are_demo=row["amounts_are_demo"],
         )
+        for row in rows
+    )

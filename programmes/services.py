@@ -91,16 +91,13 @@ def calendar_remind_missing_arrangements(*, today: date) -> int:
     return sent
 
 
+# What staff may edit on a disease; the payment standards are reference data (load_reference).
 DISEASE_FIELDS = [
     "code",
     "name",
     "icd10_codes",
     "category",
-    "monthly_standard",
-    "quarterly_standard",
-    "fund_share_pct",
     "eligible_insured_types",
-    "amounts_are_demo",
     "is_active",
 ]
 

@@ -8,4 +8,5 @@ urlpatterns = [
     path("findings/", views.finding_list, name="findings"),
     path("findings/<int:pk>/", views.finding_detail, name="detail"),
     path("findings/<int:pk>/move/", views.finding_move, name="move"),
+    path("prices/", views.price_compliance, name="prices"),
 ]

@@ -10,7 +10,7 @@ from accounts.models import BUREAU_ROLES, Role
 from accounts.permissions import principal_of, require_role
 from core.errors import DomainError
 from supervision.models import FINDING_TRANSITIONS, FindingStatus
-from supervision.selectors import findings_for_principal
+from supervision.selectors import findings_for_principal, price_compliance_for_principal
 from supervision.services import finding_transition
 
 
@@ -61,3 +61,13 @@ def finding_move(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("线索状态已更新。"))
     return redirect("supervision:detail", pk=pk)
+
+
+@require_role(*BUREAU_ROLES)
+def price_compliance(request: HttpRequest) -> HttpResponse:
+    """HY-B02 / GY-C01: each pharmacy's share of sales at or below the price cap, region-wide."""
+    return render(
+        request,
+        "supervision/price_compliance.html",
+        {"tables": price_compliance_for_principal(principal_of(request))},
+    )

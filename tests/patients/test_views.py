@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from io import BytesIO
 from typing import Any
 
@@ -23,6 +24,7 @@ from patients.models import (
     Roster,
 )
 from patients.services import enrolment_choose_institution
+from programmes.selectors import standard_in_force
 from tests.browserlike import form_as_submitted
 from tests.conftest import login
 from tests.factories import member
@@ -343,9 +345,13 @@ def test_benefits_officer_edits_a_disease_with_history_and_outsider_gets_404(
     )
     assert response.status_code == 302
     d.refresh_from_db()
-    assert str(d.monthly_standard) == "120.00" and d.icd10_codes == ["I10", "I11"]
+    assert d.icd10_codes == ["I10", "I11"]
+    # HY-G07: the amounts are reference data — the posted 120 changed nothing
+    standard = standard_in_force(disease_id=d.pk, on=date(2027, 1, 1))
+    assert standard is not None and standard.monthly_standard == 100
+    assert "monthly_standard" not in page.content.decode()
     history = officer.get(f"/tm/diseases/HY-TM/{d.pk}/history/").content.decode()
-    assert "按省文件调整" in history and "100.00 → 120" in history
+    assert "按省文件调整" in history and "I10-I15" in history
     expert = _as(member(Role.EXPERT_REVIEWER, organisation=bureau(), username="expert"))
     assert expert.get(f"/tm/diseases/HY-TM/{d.pk}/").status_code == 404
     outsider = login(Client(), outsider_bureau_admin)

@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 from accounts.models import Role, User
 from core.errors import RuleViolation
 from programmes.models import Programme
+from programmes.selectors import version_in_force
 from programmes.services import programme_assert_in_force, programme_update_parameters
 from tests.conftest import force_login_verified, login
 
@@ -342,4 +343,8 @@ def test_hy_g04_the_five_immediate_diseases_and_uraemia_are_seeded() -> None:
     )
     assert immediate == set(hy.immediate_filing_diseases)
     assert Disease.objects.get(programme=hy, category=DiseaseCategory.URAEMIA).name == "尿毒症"
-    assert all(d.amounts_are_demo for d in Disease.objects.filter(programme=hy))
+    version = version_in_force(programme=hy, on=date(2024, 10, 1))
+    assert version is not None and version.number == 1
+    standards = version.standards.all()
+    assert len(standards) == Disease.objects.filter(programme=hy).count()
+    assert all(s.amounts_are_demo for s in standards)
