@@ -100,6 +100,14 @@ TARGETS: list[tuple[str, list[str]]] = [
 
 # Mutants no test can kill because the mutated code behaves the same; key: "function#n".
 EQUIVALENT: dict[str, str] = {
+    "prescriptions.rules.prescription_in_use_within_month#1": (
+        "the `- timedelta(days=1)` only widens a prefilter: every candidate is then checked with"
+        " period_last_day, so a wider (2 days) window finds the same prescriptions"
+    ),
+    "prescriptions.rules.prescription_in_use_within_month#2": (
+        "no prescription issued before add_months(issued_on, -months) has a period still running"
+        " on issued_on (period_last_day of it is before issued_on), so the 1-day slack is unused"
+    ),
     "programmes.services.programme_assert_in_force#4": (
         "`on >= valid_until` differs from `>` only on the last day, and a programme not in force"
         " on its last day is superseded (the branch above; valid_until > valid_from is validated)"

@@ -109,13 +109,14 @@ def test_backup_restores_into_a_new_database_and_folder_matching_its_manifest(
         assert row == (manifest["tables"]["programmes_programme"],)
         # A restore that lost rows is reported by table.
         conn.execute(
-            "DELETE FROM programmes_disease WHERE id = (SELECT min(id) FROM programmes_disease)"
+            "DELETE FROM programmes_diseasestandard"
+            " WHERE id = (SELECT min(id) FROM programmes_diseasestandard)"
         )
     check = _run(
         "verify", "--from", str(out), "--database-url", new_database, "--media", str(restored_media)
     )
     assert check.returncode == 1
-    assert "programmes_disease:" in check.stderr
+    assert "programmes_diseasestandard:" in check.stderr
 
 
 def test_an_altered_backup_is_refused_before_anything_is_restored(

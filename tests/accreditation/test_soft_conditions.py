@@ -83,6 +83,17 @@ def test_hy_c03_a_failing_hard_condition_cannot_be_acknowledged_away() -> None:
     assert excinfo.value.rule_id == "HY-A05"
     application.refresh_from_db()
     assert application.status == ApplicationStatus.INSPECTION
+    # Two hard conditions failing: the refusal names the first of the report (HY-A02)
+    application.pharmacy.administrative_penalty = True
+    application.pharmacy.save()
+    with pytest.raises(RuleViolation) as excinfo:
+        services.application_pass(
+            application=application,
+            reason="",
+            actor=reviewer,
+            acknowledged=[*h.soft_failures(application), "HY-A02", "HY-A05"],
+        )
+    assert excinfo.value.rule_id == "HY-A02" and "行政处罚：是" in str(excinfo.value)
 
 
 @time_machine.travel(date(2026, 3, 2))

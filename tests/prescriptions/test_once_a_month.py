@@ -63,7 +63,7 @@ def test_hy_e02_month_end_without_a_corresponding_day_ends_on_the_last_day() -> 
 
 def test_hy_e02_long_term_prescription_is_the_allowed_exception() -> None:
     w = world()
-    issue(w, "2027-05-10")
+    sell(w, issue(w, "2027-05-10"), "2027-05-10")  # an ordinary one in use for its month
     long_term = issue(w, "2027-05-20", kind=PrescriptionKind.LONG_TERM, days=60, quantity=60)
     assert long_term.kind == PrescriptionKind.LONG_TERM
     # A long-term prescription does not block an ordinary one later (it is not "ordinary")

@@ -65,12 +65,14 @@ def test_hy_e01_counter_refuses_an_unfiled_absent_or_foreign_reviewer() -> None:
     weekend = licensed_pharmacist(w.pharmacy, duty_weekdays="67")
     left = licensed_pharmacist(w.pharmacy, left_on=date(2027, 4, 30))
     unlicensed = licensed_pharmacist(w.pharmacy, licensed_pharmacist=False, certificate_no="")
+    no_certificate = licensed_pharmacist(w.pharmacy, certificate_no="  ")
     foreign = other.pharmacy.staff.get(user=other.pharmacist)
     with time_machine.travel(MAY, tick=False):
         assert "备案" in str(refused("HY-E01", w, reviewer_id=submitted.pk))
         assert "在岗" in str(refused("HY-E01", w, reviewer_id=weekend.pk))
         assert "在职" in str(refused("HY-E01", w, reviewer_id=left.pk))
         assert "执业药师" in str(refused("HY-E01", w, reviewer_id=unlicensed.pk))
+        assert "注册证" in str(refused("HY-E01", w, reviewer_id=no_certificate.pk))
         assert "本店" in str(refused("HY-E01", w, reviewer_id=foreign.pk))
         # No reviewer named and the acting account has no eligible staff record
         stranger = member(Role.PHARMACIST, organisation=w.pharmacy.organisation)
@@ -204,6 +206,26 @@ def test_gy_e03_dispensing_records_the_video_reference_the_bureau_can_request(
     html = reviewer.get(f"/dispensing/dispensings/{d.pk}/").content.decode()
     local: datetime = timezone.localtime(before)
     assert "收银台1号" in html and local.strftime("%Y-%m-%d %H:%M") in html
+
+
+def test_gy_e03_video_range_boundaries_and_an_empty_reference() -> None:
+    w = world()
+    with time_machine.travel(MAY, tick=False):
+        now = timezone.now()
+        # Nothing given: the sale settles and records no reference
+        blank = sell(w, video=VideoRef("", None, None))
+        assert (blank.video_camera, blank.video_from, blank.video_until) == ("", None, None)
+        # A range starting or ending at the sale contains it; exactly 12 hours is allowed
+        starts = sell(w, video=VideoRef("收银台1号", now, now + timedelta(hours=12)))
+        assert starts.video_from == now
+        ends = sell(w, video=VideoRef("收银台1号", now - timedelta(hours=12), now))
+        assert ends.video_until == now
+        with pytest.raises(RuleViolation) as exc:
+            sell(w, video=VideoRef("收银台1号", now - timedelta(hours=12, seconds=1), now))
+        assert exc.value.rule_id == "GY-E03" and exc.value.field == "video_until"
+        # A camera name longer than the field keeps its first 60 characters
+        long_name = sell(w, video=VideoRef("摄" * 70, now, now))
+        assert long_name.video_camera == "摄" * 60
 
 
 def test_hy_b02_price_metric_compares_each_sale_with_the_reference_price_in_force_that_day() -> (
