@@ -1,3 +1,5 @@
+from importlib import import_module
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -12,6 +14,8 @@ class AccreditationConfig(AppConfig):
             designation_dates_recompute,
         )
         from core.services import register_date_recomputer
+
+        import_module("accreditation.transitions")  # registers the application workflows
 
         register_date_recomputer(application_dates_recompute)
         register_date_recomputer(designation_dates_recompute)

@@ -1,8 +1,9 @@
 """Writes of the designation workflow: applications, review clock, notice, agreement,
 yearly assessment, rectification, revocation and violations.
 
-Every status move goes through `_move_application` / `_move_designation`: the transition
-table is checked on a row re-read with select_for_update, and an event row is written.
+Every status move goes through `_move_application` / `_move_designation`, which call
+core.transitions.transition: the table is checked on a row re-read with select_for_update, and
+an event row is written.
 """
 
 from __future__ import annotations
@@ -42,14 +43,10 @@ from accreditation.models import (
     ViolationDecision,
 )
 from accreditation.passing import acknowledgement_reason, check_conditions_for_pass
-from accreditation.transitions import (
-    APPLICATION_OPEN,
-    APPLICATION_TRANSITIONS,
-    DESIGNATION_TRANSITIONS,
-    check_move,
-)
+from accreditation.transitions import APPLICATION, APPLICATION_OPEN, DESIGNATION
 from core.calendar import WorkingCalendar, load_calendar, period_applies, period_last_day
 from core.errors import DomainError, RuleViolation, TransitionNotAllowed
+from core.transitions import note, transition
 from core.uploads import sniff_upload
 from pharmacies.models import Pharmacy
 from programmes.models import Programme
@@ -74,38 +71,24 @@ def _move_application(
     fields: dict[str, Any] | None = None,
     acknowledged: list[dict[str, str]] | None = None,
 ) -> Application:
-    """Lock, check the table, save, write the event row (inside the caller's atomic block)."""
-    locked = Application.objects.select_for_update().get(pk=application.pk)
-    old = locked.status
-    check_move(APPLICATION_TRANSITIONS, old, new)
-    locked.status = new
-    for name, value in (fields or {}).items():
-        setattr(locked, name, value)
-    locked.save(update_fields=["status", *(fields or {})])
-    ApplicationEvent.objects.create(
-        application=locked,
-        old_status=old,
-        new_status=new,
+    """One application move (core.transitions): lock, check, save, event row."""
+    return transition(
+        APPLICATION,
+        application,
+        new,
         actor=actor,
         reason=reason,
         rule_id=rule_id,
-        acknowledged=acknowledged or [],
+        fields=fields,
+        event_fields={"acknowledged": acknowledged or []},
     )
-    return locked
 
 
 def _note_application(
     application: Application, *, actor: User | None, reason: str, rule_id: str
 ) -> None:
     """An event without a status change (feedback letter sent, inspection recorded)."""
-    ApplicationEvent.objects.create(
-        application=application,
-        old_status=application.status,
-        new_status=application.status,
-        actor=actor,
-        reason=reason,
-        rule_id=rule_id,
-    )
+    note(APPLICATION, application, actor=actor, reason=reason, rule_id=rule_id)
 
 
 def _lock_in(application: Application, *statuses: str) -> Application:
@@ -450,22 +433,9 @@ def _move_designation(
     rule_id: str = "",
     fields: dict[str, Any] | None = None,
 ) -> Designation:
-    locked = Designation.objects.select_for_update().get(pk=designation.pk)
-    old = locked.status
-    check_move(DESIGNATION_TRANSITIONS, old, new)
-    locked.status = new
-    for name, value in (fields or {}).items():
-        setattr(locked, name, value)
-    locked.save(update_fields=["status", *(fields or {})])
-    DesignationEvent.objects.create(
-        designation=locked,
-        old_status=old,
-        new_status=new,
-        actor=actor,
-        reason=reason,
-        rule_id=rule_id,
+    return transition(
+        DESIGNATION, designation, new, actor=actor, reason=reason, rule_id=rule_id, fields=fields
     )
-    return locked
 
 
 def designation_expire(*, designation: Designation, today: date) -> Designation | None:

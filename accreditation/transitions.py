@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy as _
-
+from accreditation.models import Application, ApplicationEvent, Designation, DesignationEvent
 from accreditation.models import ApplicationStatus as A
 from accreditation.models import DesignationStatus as D
-from core.errors import TransitionNotAllowed
+from core.transitions import Workflow, register
 
 APPLICATION_TRANSITIONS: dict[str, frozenset[str]] = {
     A.DRAFT: frozenset({A.SUBMITTED}),
@@ -29,8 +28,19 @@ DESIGNATION_TRANSITIONS: dict[str, frozenset[str]] = {
 DESIGNATION_FINAL = frozenset({D.REVOKED, D.TERMINATED, D.EXPIRED})
 
 
-def check_move(table: dict[str, frozenset[str]], old: str, new: str) -> None:
-    if new not in table.get(old, frozenset()):
-        raise TransitionNotAllowed(
-            _("当前状态“%(old)s”不能转为“%(new)s”。") % {"old": old, "new": new}
-        )
+APPLICATION = register(
+    Workflow(
+        model=Application,
+        table=APPLICATION_TRANSITIONS,
+        event_model=ApplicationEvent,
+        event_key="application",
+    )
+)
+DESIGNATION = register(
+    Workflow(
+        model=Designation,
+        table=DESIGNATION_TRANSITIONS,
+        event_model=DesignationEvent,
+        event_key="designation",
+    )
+)
