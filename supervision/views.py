@@ -3,27 +3,63 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import BUREAU_ROLES, Role
 from accounts.permissions import principal_of, require_role
 from core.errors import DomainError
-from supervision.models import FINDING_TRANSITIONS, FindingStatus
+from core.tables import Cell, Column, build_table
+from supervision.models import FINDING_TRANSITIONS, Finding, FindingPriority, FindingStatus
 from supervision.selectors import findings_for_principal, price_compliance_for_principal
 from supervision.services import finding_transition
 
 
+def _finding_columns() -> list[Column[Finding]]:
+    def priority(f: Finding) -> Cell:
+        urgent = f.priority == FindingPriority.PRIORITY_INSPECTION
+        return Cell(f.get_priority_display(), badge="bad" if urgent else None)
+
+    return [
+        Column(
+            "raised",
+            _("发现时间"),
+            lambda f: localtime(f.raised_at).strftime("%Y-%m-%d %H:%M"),
+            "raised_at",
+        ),
+        Column("organisation", _("机构"), lambda f: f.organisation.name, "organisation__name"),
+        Column("rule", _("规则"), lambda f: f.rule_id, "rule_id"),
+        Column("kind", _("类型"), lambda f: f.get_kind_display(), "kind"),
+        Column("priority", _("优先级"), priority, "priority"),
+        Column(
+            "summary",
+            _("摘要"),
+            lambda f: Cell(f.summary, url=reverse("supervision:detail", args=[f.pk])),
+        ),
+        Column("status", _("状态"), lambda f: f.get_status_display(), "status"),
+    ]
+
+
 @require_role(*BUREAU_ROLES)
 def finding_list(request: HttpRequest) -> HttpResponse:
-    findings = findings_for_principal(principal_of(request))
+    findings = findings_for_principal(principal_of(request)).select_related("organisation")
     status = request.GET.get("status", "")
     if status in FindingStatus.values:
         findings = findings.filter(status=status)
+    table = build_table(
+        request,
+        findings,
+        _finding_columns(),
+        empty=_("暂无线索。"),
+        default_sort="-raised",
+        table_id="findings",
+    )
     return render(
         request,
         "supervision/findings.html",
-        {"findings": findings[:200], "statuses": FindingStatus.choices, "status": status},
+        {"table": table, "statuses": FindingStatus.choices, "status": status},
     )
 
 

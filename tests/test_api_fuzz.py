@@ -33,10 +33,10 @@ from schemathesis.generation import GenerationMode
 from accounts.models import OrganisationKind, Role
 from accounts.services import api_key_create
 from core.handlers import PortalHandler
-from tests.conftest import login
 from tests.factories import member
-from tests.patients.helpers import clerk, hospital, org
-from tests.prescriptions.helpers import world
+from tests.factories.patients import clerk, hospital, org
+from tests.factories.prescriptions import world
+from tests.factories.sessions import login
 
 pytestmark = pytest.mark.django_db
 

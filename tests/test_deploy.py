@@ -15,8 +15,8 @@ import yaml
 from django.test import Client
 
 from accounts.models import Role
-from tests.conftest import login
 from tests.factories import member
+from tests.factories.sessions import login
 
 ROOT = Path(__file__).resolve().parent.parent
 

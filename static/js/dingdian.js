@@ -16,6 +16,15 @@
       });
     }
   });
+  // <button data-confirm="…">: an irreversible or outward-facing action names its consequence
+  // and goes ahead only when the user accepts it.
+  document.addEventListener("submit", function (event) {
+    var button = event.submitter;
+    var text = button && button.getAttribute("data-confirm");
+    if (text && !window.confirm(text)) {
+      event.preventDefault();
+    }
+  });
   // <body data-print-on-load>: a receipt opens the print dialogue once it has loaded.
   window.addEventListener("load", function () {
     if (document.body && document.body.hasAttribute("data-print-on-load")) {

@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 from accounts.models import ApiKey, Role, User
 from accounts.services import api_key_authenticate, api_key_create
 from pharmacies.models import Pharmacy
-from tests.conftest import login
+from tests.factories.sessions import login
 
 pytestmark = pytest.mark.django_db
 

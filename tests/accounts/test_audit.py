@@ -12,8 +12,8 @@ from django.test import Client
 from accounts.models import Membership, Organisation, OrganisationKind, Role, User
 from core.audit import audit_record
 from core.models import AuditAction, AuditEvent
-from tests.conftest import force_login_verified, login
 from tests.factories import PASSWORD, member, region
+from tests.factories.sessions import force_login_verified, login
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,8 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import Role
-from tests.conftest import login
 from tests.factories import PASSWORD, member
+from tests.factories.sessions import login
 
 pytestmark = pytest.mark.django_db
 

@@ -15,8 +15,8 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Role, User
-from tests.conftest import login, totp_code, totp_device
 from tests.factories import PASSWORD, UserFactory, member
+from tests.factories.sessions import login, totp_code, totp_device
 
 pytestmark = pytest.mark.django_db
 
@@ -177,7 +177,8 @@ def test_django_admins_need_the_second_factor_too() -> None:
 
 
 def test_force_login_alone_is_not_a_verified_second_factor() -> None:
-    """Only the helper that says so (tests.conftest.force_login_verified) counts as verified."""
+    """Only the helper that says so (tests.factories.sessions.force_login_verified) counts as
+    verified."""
     reviewer = member(Role.BUREAU_REVIEWER)
     totp_device(reviewer)
     client = Client()

@@ -22,8 +22,8 @@ from accounts.models import (
     User,
 )
 from accounts.services import api_key_authenticate, api_key_create
-from tests.conftest import login
 from tests.factories import PASSWORD, member
+from tests.factories.sessions import login
 
 pytestmark = pytest.mark.django_db
 

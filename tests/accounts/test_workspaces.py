@@ -8,8 +8,8 @@ from django.test import Client
 
 from accounts.models import Membership, Organisation, OrganisationKind, Role, User
 from accounts.workspaces import WORKSPACES
-from tests.conftest import login
 from tests.factories import region
+from tests.factories.sessions import login
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,8 @@ from accounts.models import User
 from accounts.services import api_key_create
 from accreditation.checklists import uploadable_kinds
 from accreditation.models import ApplicationStatus
-from tests.accreditation import helpers as h
-from tests.conftest import login
+from tests.factories import accreditation as h
+from tests.factories.sessions import login
 
 pytestmark = pytest.mark.django_db
 

@@ -22,7 +22,7 @@ from accreditation.selectors import notices_under_way, pharmacy_may_settle
 from core.errors import DomainError, RuleViolation, TransitionNotAllowed
 from core.models import Notification
 from pharmacies.models import StaffMember
-from tests.accreditation import helpers as h
+from tests.factories import accreditation as h
 from tests.factories import member, region
 
 pytestmark = pytest.mark.django_db

@@ -15,8 +15,8 @@ from accounts.models import Role, User
 from accreditation import services
 from accreditation.models import ApplicationEvent, Designation, DesignationStatus
 from core.calendar import WorkingCalendar, load_calendar
-from tests.accreditation import helpers as h
-from tests.conftest import login
+from tests.factories import accreditation as h
+from tests.factories.sessions import login
 
 pytestmark = pytest.mark.django_db
 # 2029: far enough ahead that the `holidays` package has no State Council arrangement for it.

@@ -15,7 +15,7 @@ from accreditation.models import Designation
 from accreditation.tasks import scan_deadlines
 from core.models import Notification
 from pharmacies.models import StaffMember
-from tests.accreditation import helpers as h
+from tests.factories import accreditation as h
 from tests.factories import member
 
 pytestmark = pytest.mark.django_db

@@ -17,7 +17,7 @@ from accreditation.models import (
     DesignationStatus,
 )
 from accreditation.selectors import designated_pharmacies, pharmacy_may_settle
-from tests.accreditation import helpers as h
+from tests.factories import accreditation as h
 
 pytestmark = pytest.mark.django_db
 

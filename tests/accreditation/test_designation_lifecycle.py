@@ -21,9 +21,9 @@ from accreditation.models import (
 )
 from accreditation.selectors import designated_pharmacies, pharmacy_may_settle
 from core.errors import DomainError, RuleViolation, TransitionNotAllowed
-from tests.accreditation import helpers as h
-from tests.conftest import login
+from tests.factories import accreditation as h
 from tests.factories import member, region
+from tests.factories.sessions import login
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ import pytest
 from accreditation.eligibility import FAIL, ONSITE, PASS, Condition, eligibility_report
 from inventory.models import MovementKind
 from programmes.models import Programme
-from tests.accreditation import helpers as h
-from tests.inventory.conftest import at, book, make_drug
+from tests.factories import accreditation as h
+from tests.factories.inventory import DrugFactory, at, book
 
 pytestmark = pytest.mark.django_db
 ON = date(2026, 3, 2)
@@ -109,7 +109,9 @@ def test_gy_a02_owned_premises_need_no_lease_and_gy_a05_needs_a_separate_area() 
         insurance_drug_area=False,
     )
     # The whole (active) catalogue is in stock, so the separate area is the only GY-A05 gap.
-    book(pharmacy, make_drug("GYA050001"), MovementKind.PURCHASE, 10, at(ON))
+    book(
+        pharmacy, DrugFactory.create(insurance_code="GYA050001"), MovementKind.PURCHASE, 10, at(ON)
+    )
     report = eligibility_report(pharmacy=pharmacy, programme=h.gy(), on=ON)
     gy_a02 = _by_rule(report)["GY-A02"]
     assert gy_a02.outcome == PASS and "自有产权" in gy_a02.data

@@ -14,9 +14,9 @@ from accreditation import services
 from accreditation.checklists import uploadable_kinds
 from accreditation.models import Application, ApplicationDocument, ApplicationStatus
 from core.errors import RuleViolation
-from tests.accreditation import helpers as h
-from tests.conftest import login
+from tests.factories import accreditation as h
 from tests.factories import member, region
+from tests.factories.sessions import login
 
 pytestmark = pytest.mark.django_db
 

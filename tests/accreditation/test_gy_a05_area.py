@@ -15,9 +15,9 @@ from accreditation.eligibility import FAIL, PASS, blocking_conditions, eligibili
 from accreditation.models import ApplicationStatus
 from core.errors import RuleViolation
 from pharmacies.services import pharmacy_update_profile
-from tests.accreditation import helpers as h
-from tests.conftest import login
+from tests.factories import accreditation as h
 from tests.factories import member, region
+from tests.factories.sessions import login
 
 pytestmark = pytest.mark.django_db
 

@@ -16,8 +16,8 @@ from accreditation import services
 from accreditation.models import Application, ApplicationStatus
 from core.errors import RuleViolation
 from pharmacies.models import StaffMember
-from tests.accreditation import helpers as h
-from tests.conftest import login
+from tests.factories import accreditation as h
+from tests.factories.sessions import login
 
 pytestmark = pytest.mark.django_db
 

@@ -15,8 +15,8 @@ from pypdf import PdfReader
 from accounts.models import User
 from accreditation import services
 from accreditation.models import Application, ApplicationStatus
-from tests.accreditation import helpers as h
-from tests.conftest import login
+from tests.factories import accreditation as h
+from tests.factories.sessions import login
 
 pytestmark = pytest.mark.django_db
 

@@ -33,10 +33,10 @@ def page(browser: Browser) -> Iterator[Page]:
 
 def browser_login(page: Page, live_server: Any, username: str, password: str) -> None:
     """The login form, then — for a bureau user, an admin or anyone enrolled — the second
-    factor: the code the user's authenticator shows now (tests.conftest.totp_code, from the
-    device's key; a user who must have one and has none is given one first)."""
+    factor: the code the user's authenticator shows now (tests.factories.sessions.totp_code,
+    from the device's key; a user who must have one and has none is given one first)."""
     from accounts.models import User
-    from tests.conftest import needs_second_factor, totp_device
+    from tests.factories.sessions import needs_second_factor, totp_device
 
     user = User.objects.get(username=username)
     device = totp_device(user) if needs_second_factor(user) else None
@@ -53,7 +53,7 @@ def browser_login(page: Page, live_server: Any, username: str, password: str) ->
 
 def complete_second_factor(page: Page, device: Any) -> None:
     """On the 双因素认证 page: type the authenticator's current code and submit."""
-    from tests.conftest import totp_code
+    from tests.factories.sessions import totp_code
 
     page.get_by_label("验证码").fill(totp_code(device))
     page.get_by_role("button", name="验证").click()

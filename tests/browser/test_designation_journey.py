@@ -15,9 +15,9 @@ from playwright.sync_api import Browser, Page, expect
 from pypdf import PdfReader
 
 from accreditation.models import Application
-from tests.accreditation import helpers as h
 from tests.browser.conftest import browser_login
 from tests.factories import PASSWORD
+from tests.factories import accreditation as h
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -16,7 +16,7 @@ from patients.models import Patient
 from prescriptions.demo import PROXY_NAME, PROXY_RESIDENT_ID
 from prescriptions.models import Dispensing
 from tests.browser.conftest import browser_login
-from tests.prescriptions.helpers import PNG, codes
+from tests.factories.prescriptions import PNG, codes
 
 pytestmark = pytest.mark.browser
 

@@ -13,7 +13,8 @@ from accounts.models import Role, User
 from inventory.models import MovementKind, StockBatch
 from tests.browser.conftest import browser_login
 from tests.factories import PASSWORD
-from tests.inventory.conftest import at, book, make_drug, make_pharmacy
+from tests.factories.inventory import DrugFactory, at, book
+from tests.factories.pharmacies import PharmacyFactory
 
 pytestmark = pytest.mark.browser
 
@@ -22,8 +23,8 @@ def test_pharmacist_records_a_loss_and_finds_it_in_the_ledger(
     page: Page, live_server: Any, personas: dict[str, User]
 ) -> None:
     pharmacist = personas[Role.PHARMACIST]
-    pharmacy = make_pharmacy(pharmacist.memberships.get().organisation)
-    drug = make_drug("XC0000000001", generic_name="苯磺酸氨氯地平片")
+    pharmacy = PharmacyFactory.create(organisation=pharmacist.memberships.get().organisation)
+    drug = DrugFactory.create(insurance_code="XC0000000001", generic_name="苯磺酸氨氯地平片")
     yesterday = timezone.localdate() - timedelta(days=1)
     book(pharmacy, drug, MovementKind.PURCHASE, 12, at(yesterday), batch_no="AM01")
 

@@ -13,7 +13,7 @@ from accounts.models import Role
 from patients.models import Enrolment
 from tests.browser.conftest import browser_login
 from tests.factories import PASSWORD, member
-from tests.patients.helpers import bureau, clerk, hospital, resident_id, township_window
+from tests.factories.patients import bureau, clerk, hospital, resident_id, township_window
 
 pytestmark = pytest.mark.browser
 

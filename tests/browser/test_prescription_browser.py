@@ -15,7 +15,7 @@ from accounts.demo import DEMO_PASSWORD
 from patients.models import Patient
 from prescriptions.models import Prescription, PrescriptionSource
 from tests.browser.conftest import browser_login
-from tests.prescriptions.helpers import PNG
+from tests.factories.prescriptions import PNG
 
 pytestmark = pytest.mark.browser
 CAPTOPRIL = "卡托普利片 25mg×100片（片剂）"

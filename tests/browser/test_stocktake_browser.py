@@ -20,7 +20,8 @@ from inventory.services import stocktakes_open_for_period
 from programmes.models import Programme
 from tests.browser.conftest import browser_login
 from tests.factories import PASSWORD
-from tests.inventory.conftest import at, book, make_drug, make_pharmacy
+from tests.factories.inventory import DrugFactory, at, book
+from tests.factories.pharmacies import PharmacyFactory
 
 pytestmark = pytest.mark.browser
 
@@ -30,10 +31,10 @@ def test_pharmacy_counts_and_bureau_sees_the_discrepancy(
 ) -> None:
     # Given a pharmacy with a ledger in the quarter just ended and its stocktake open
     manager = personas[Role.PHARMACY_MANAGER]
-    pharmacy = make_pharmacy(manager.memberships.get().organisation)
+    pharmacy = PharmacyFactory.create(organisation=manager.memberships.get().organisation)
     this_quarter, _ = quarter_bounds(timezone.localdate())
     day = this_quarter - timedelta(days=30)
-    drug = make_drug("XC0000000001", generic_name="苯磺酸氨氯地平片")
+    drug = DrugFactory.create(insurance_code="XC0000000001", generic_name="苯磺酸氨氯地平片")
     book(pharmacy, drug, MovementKind.PURCHASE, 50, at(day), batch_no="AM01")
     book(pharmacy, drug, MovementKind.SALE, 8, at(day + timedelta(days=1)), batch_no="AM01")
     hy = Programme.objects.get(code="HY-TM")

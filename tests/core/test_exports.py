@@ -12,9 +12,9 @@ from openpyxl import load_workbook
 from accounts.models import Organisation
 from core.exports import spreadsheet_cell, spreadsheet_row
 from patients.models import Patient, Roster
-from tests.conftest import login
-from tests.patients.helpers import clerk, enrol, hospital, patient
-from tests.prescriptions.helpers import world
+from tests.factories.patients import clerk, enrol, hospital, patient
+from tests.factories.prescriptions import world
+from tests.factories.sessions import login
 
 
 @pytest.mark.parametrize("value", ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1"])

@@ -9,9 +9,9 @@ from rest_framework.test import APIClient
 from accounts.models import Role
 from accounts.services import api_key_create
 from core.parsers import json_depth
-from tests.conftest import login
 from tests.factories import member
-from tests.prescriptions.helpers import world
+from tests.factories.prescriptions import world
+from tests.factories.sessions import login
 
 pytestmark = pytest.mark.django_db
 
@@ -84,7 +84,7 @@ def test_sec_absurd_offset_is_not_a_500(offset: str) -> None:
 @pytest.mark.parametrize("pk", ["false", "1e3", "-1", "9" * 30])
 def test_sec_an_id_that_is_not_a_whole_number_is_a_404(pk: str) -> None:
     """Found by schemathesis: PATCH /hospital-stays/false/ was a 500 (int("false"))."""
-    from tests.patients.helpers import clerk, hospital
+    from tests.factories.patients import clerk, hospital
 
     h = hospital()
     _key, raw = api_key_create(organisation=h, name="HIS", actor=clerk(h))

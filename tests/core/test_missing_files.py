@@ -15,9 +15,9 @@ from inventory.services import purchase_import_create
 from patients.models import Filing
 from pharmacies.models import EvidenceKind
 from pharmacies.services import staff_evidence_upload
-from tests.accreditation import helpers as h
-from tests.conftest import login
-from tests.patients.helpers import clerk, enrol, hospital, patient
+from tests.factories import accreditation as h
+from tests.factories.patients import clerk, enrol, hospital, patient
+from tests.factories.sessions import login
 
 pytestmark = pytest.mark.django_db
 MESSAGE = "文件在服务器上已不存在"

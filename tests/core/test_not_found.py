@@ -15,9 +15,9 @@ from rest_framework.test import APIClient
 from accounts.models import Organisation, OrganisationKind, Role
 from accounts.services import api_key_create
 from config.urls import router
-from tests.accreditation import helpers as h
-from tests.conftest import login
+from tests.factories import accreditation as h
 from tests.factories import member, region
+from tests.factories.sessions import login
 
 pytestmark = pytest.mark.django_db
 

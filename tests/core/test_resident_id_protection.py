@@ -32,10 +32,10 @@ from pharmacies.models import StaffMember
 from pharmacies.services import staff_member_save
 from prescriptions.models import Dispensing
 from prescriptions.services import ProxyInput, dispensing_submit
-from tests.conftest import login
 from tests.factories import member
-from tests.patients.helpers import clerk, county_window, enrol, hospital, patient, resident_id
-from tests.prescriptions.helpers import png, world
+from tests.factories.patients import clerk, county_window, enrol, hospital, patient, resident_id
+from tests.factories.prescriptions import png, world
+from tests.factories.sessions import login
 
 pytestmark = pytest.mark.django_db
 MAY = "2027-05-10 10:00 +0800"

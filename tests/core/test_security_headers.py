@@ -21,10 +21,10 @@ from django.test import Client
 from accounts.models import Role, User
 from accounts.services import api_key_create
 from patients.models import Filing, Roster
-from tests.conftest import login
 from tests.core.test_handlers import _call
-from tests.inventory.conftest import make_pharmacy
-from tests.patients.helpers import clerk, enrol, hospital, patient
+from tests.factories.patients import clerk, enrol, hospital, patient
+from tests.factories.pharmacies import PharmacyFactory
+from tests.factories.sessions import login
 
 pytestmark = pytest.mark.django_db
 
@@ -130,7 +130,7 @@ def test_patient_pages_files_and_pdfs_are_not_stored() -> None:
 
 def test_exports_and_the_whole_api_are_not_stored(personas: dict[str, User]) -> None:
     manager = personas[Role.PHARMACY_MANAGER]
-    make_pharmacy(manager.memberships.get().organisation)
+    PharmacyFactory.create(organisation=manager.memberships.get().organisation)
     c = login(Client(), manager)
     for url in ("/inventory/export/", "/inventory/export/?format=csv", "/api/v1/whoami/"):
         response = c.get(url)

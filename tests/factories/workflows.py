@@ -12,7 +12,7 @@ from accreditation.models import Application, Designation, DesignationStatus
 
 
 def _application() -> Application:
-    from tests.accreditation.helpers import draft, hy, manager_of, pharmacy
+    from tests.factories.accreditation import draft, hy, manager_of, pharmacy
 
     p = pharmacy()
     return draft(p, hy(), manager_of(p))

@@ -14,7 +14,7 @@ from accounts.services import api_key_create
 from inventory import imports
 from inventory.models import Drug, PurchaseImport
 from pharmacies.models import Pharmacy
-from tests.inventory.conftest import PURCHASE, at, book
+from tests.factories.inventory import PURCHASE, at, book
 from tests.inventory.test_imports import row
 
 

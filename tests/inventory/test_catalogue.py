@@ -11,7 +11,7 @@ from django.test import Client
 from accounts.models import Role, User
 from inventory.catalogue import CATALOGUE_COLUMNS
 from inventory.models import DiseaseDrug, Drug, PriceCap
-from tests.conftest import login
+from tests.factories.sessions import login
 
 HEADERS = [h for _k, h in CATALOGUE_COLUMNS]
 

@@ -13,7 +13,7 @@ from inventory.models import DiseaseDrug, Drug, PriceCap
 from inventory.selectors import basic_drug_coverage
 from pharmacies.models import Pharmacy
 from programmes.models import Disease, Programme
-from tests.conftest import login
+from tests.factories.sessions import login
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from inventory.catalogue import CATALOGUE_COLUMNS
 from inventory.models import Drug, PriceCap
 from prescriptions.selectors import price_cap_for
 from programmes.models import Programme
-from tests.conftest import login
+from tests.factories.sessions import login
 
 pytestmark = pytest.mark.django_db
 

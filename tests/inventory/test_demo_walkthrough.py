@@ -17,7 +17,7 @@ from accounts.models import User
 from config.celery import app
 from inventory.models import PurchaseImport, PurchaseImportStatus, Stocktake, StocktakeStatus
 from supervision.models import Finding, FindingPriority
-from tests.conftest import login
+from tests.factories.sessions import login
 
 
 def _login(username: str) -> Client:

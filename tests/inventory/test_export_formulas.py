@@ -16,8 +16,8 @@ from inventory import imports
 from inventory.models import Drug, MovementKind
 from pharmacies.models import Pharmacy
 from programmes.models import Programme
-from tests.conftest import login
-from tests.inventory.conftest import at, book
+from tests.factories.inventory import at, book
+from tests.factories.sessions import login
 from tests.inventory.test_imports import row, run_import
 from tests.inventory.test_stocktakes import open_q3
 

@@ -37,8 +37,8 @@ from inventory.services import (
 )
 from pharmacies.models import Pharmacy
 from programmes.models import Programme
-from tests.conftest import login
-from tests.inventory.conftest import at, book
+from tests.factories.inventory import at, book
+from tests.factories.sessions import login
 
 
 def tc(label: str) -> str:
@@ -476,7 +476,7 @@ def test_hy_b03_import_receives_a_code_that_left_by_transfer_or_return_not_a_los
 
     from inventory.models import MovementKind as K
     from inventory.services import stock_movement_enter
-    from tests.inventory.conftest import PURCHASE, at, book
+    from tests.factories.inventory import PURCHASE, at, book
 
     amlo = catalogue["amlodipine"]
     codes = [f"{n:020d}" for n in range(1, 5)]

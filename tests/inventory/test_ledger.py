@@ -13,7 +13,8 @@ from core.errors import DomainError, RuleViolation
 from inventory.models import Drug, Movement, MovementKind, StockBatch, TraceabilityCode
 from inventory.services import stock_batch_get_or_create, stock_sale_book
 from pharmacies.models import Pharmacy
-from tests.inventory.conftest import PURCHASE, at, book, make_drug, make_pharmacy
+from tests.factories.inventory import PURCHASE, DrugFactory, at, book
+from tests.factories.pharmacies import PharmacyFactory
 
 
 @pytest.mark.django_db
@@ -123,8 +124,8 @@ def test_concurrent_sales_never_make_stock_negative(personas: dict) -> None:
     from accounts.models import Role
 
     org = personas[Role.PHARMACY_MANAGER].memberships.get().organisation
-    pharmacy = make_pharmacy(org)
-    drug = make_drug("XC0000009999")
+    pharmacy = PharmacyFactory.create(organisation=org)
+    drug = DrugFactory.create(insurance_code="XC0000009999")
     batch = stock_batch_get_or_create(
         pharmacy=pharmacy, drug=drug, batch_no="C1", production_date=None, expiry_date=None
     )

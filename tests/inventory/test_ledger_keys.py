@@ -15,7 +15,8 @@ from django.db import IntegrityError, connection, transaction
 
 from inventory.models import Drug, Movement, MovementKind, StockBatch, TraceabilityCode
 from pharmacies.models import Pharmacy
-from tests.inventory.conftest import at, make_drug, make_pharmacy
+from tests.factories.inventory import DrugFactory, at
+from tests.factories.pharmacies import PharmacyFactory
 
 MISSING = 987_654_321
 
@@ -128,13 +129,13 @@ def test_gy_a06_a_batch_still_named_is_not_deleted_an_unnamed_one_is(
 
 @pytest.mark.django_db
 def test_gy_a06_a_pharmacy_or_drug_with_batches_is_not_deleted(pharmacy: Pharmacy) -> None:
-    drug = make_drug("XK0000000001")  # named by nothing but the batch
+    drug = DrugFactory.create(insurance_code="XK0000000001")  # named by nothing but the batch
     StockBatch.objects.create(pharmacy=pharmacy, drug=drug, batch_no="K")
     for table, pk in (("pharmacies_pharmacy", pharmacy.pk), ("inventory_drug", drug.pk)):
         with pytest.raises(IntegrityError, match="still referenced"), transaction.atomic():
             _delete(table, pk)
             _at_commit()
-    unnamed = make_drug("XK0000000003")
+    unnamed = DrugFactory.create(insurance_code="XK0000000003")
     _delete("inventory_drug", unnamed.pk)
     _at_commit()
 
@@ -156,8 +157,10 @@ def test_gy_a06_a_batch_named_by_an_open_transaction_cannot_be_deleted_meanwhile
 ) -> None:
     from accounts.models import Role
 
-    pharmacy = make_pharmacy(personas[Role.PHARMACY_MANAGER].memberships.get().organisation)
-    drug = make_drug("XK0000000002")
+    pharmacy = PharmacyFactory.create(
+        organisation=personas[Role.PHARMACY_MANAGER].memberships.get().organisation
+    )
+    drug = DrugFactory.create(insurance_code="XK0000000002")
     batch = StockBatch.objects.create(pharmacy=pharmacy, drug=drug, batch_no="L")
     spare = StockBatch.objects.create(pharmacy=pharmacy, drug=drug, batch_no="L2")
     other = _other_connection()

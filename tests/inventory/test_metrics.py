@@ -21,8 +21,8 @@ from inventory.services import stock_sale_book
 from pharmacies.models import Pharmacy
 from prescriptions.selectors import price_cap_of
 from programmes.models import Programme
-from tests.conftest import login
-from tests.inventory.conftest import PURCHASE, at, book
+from tests.factories.inventory import PURCHASE, at, book
+from tests.factories.sessions import login
 
 DAY = at(date(2026, 7, 1))
 

@@ -15,8 +15,8 @@ from accounts.models import Role, User
 from inventory.models import Drug, Movement, MovementKind, StockBatch
 from inventory.services import stock_movement_enter
 from pharmacies.models import Pharmacy
-from tests.conftest import login
-from tests.inventory.conftest import PURCHASE, at, book
+from tests.factories.inventory import PURCHASE, at, book
+from tests.factories.sessions import login
 from tests.inventory.test_api import key_for
 
 K = MovementKind
@@ -193,7 +193,7 @@ def test_movement_list_filters_by_kind_drug_and_dates_with_pinned_queries(
         loss(pharmacy, many, day=3 + n % 15)
     with django_assert_max_num_queries(12):
         page = client.get("/inventory/movements/?drug=氯沙坦").content.decode()
-    assert "共 61 条" in page and "drug=%E6%B0%AF%E6%B2%99%E5%9D%A6&page=2" in page
+    assert "共 61 条" in page and "drug=%E6%B0%AF%E6%B2%99%E5%9D%A6&amp;page=2" in page
     # A bad date is shown against its field
     assert "起始日期：" in client.get("/inventory/movements/?date_from=x").content.decode()
 

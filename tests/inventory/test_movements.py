@@ -30,7 +30,7 @@ from inventory.services import (
 )
 from pharmacies.models import Pharmacy
 from programmes.models import Programme
-from tests.inventory.conftest import PURCHASE, at, book
+from tests.factories.inventory import PURCHASE, at, book
 
 K = MovementKind
 NOW = datetime(2026, 8, 20, 12, 0)

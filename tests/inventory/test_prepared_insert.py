@@ -11,7 +11,7 @@ from django.forms.models import model_to_dict
 from core.prepared import insert
 from inventory.models import Drug, Movement, MovementKind
 from pharmacies.models import Pharmacy
-from tests.inventory.conftest import PURCHASE, at, book
+from tests.factories.inventory import PURCHASE, at, book
 
 pytestmark = pytest.mark.django_db
 

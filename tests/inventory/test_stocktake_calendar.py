@@ -16,7 +16,7 @@ from inventory.models import Stocktake
 from inventory.services import stocktakes_open_for_period
 from pharmacies.models import Pharmacy
 from programmes.models import Programme
-from tests.conftest import login
+from tests.factories.sessions import login
 
 pytestmark = pytest.mark.django_db
 NOTE = "2029年节假日安排尚未录入，日期按周末推算，录入后自动重算"

@@ -37,8 +37,8 @@ from inventory.services import (
 from pharmacies.models import Pharmacy
 from programmes.models import Programme
 from supervision.models import Finding, FindingKind, FindingPriority
-from tests.conftest import login
-from tests.inventory.conftest import at, book
+from tests.factories.inventory import at, book
+from tests.factories.sessions import login
 
 K = MovementKind
 COUNT_TIME = datetime(2026, 10, 9, 9, 0)

@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from accounts.services import api_key_create
 from patients.models import Filing, HospitalStay
-from tests.patients.helpers import ALL_MATERIALS, clerk, enrol, hospital, patient, resident_id
+from tests.factories.patients import ALL_MATERIALS, clerk, enrol, hospital, patient, resident_id
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +50,7 @@ def test_hospital_system_lodges_a_filing_and_reads_its_status() -> None:
 
 
 def test_filing_api_list_pins_its_query_count(django_assert_max_num_queries: Any) -> None:
-    from tests.patients.helpers import lodge
+    from tests.factories.patients import lodge
 
     h = hospital()
     with time_machine.travel("2027-04-12 10:00 +0800", tick=False):

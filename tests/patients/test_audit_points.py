@@ -14,9 +14,9 @@ from accounts.models import Role
 from accounts.services import api_key_create
 from core.models import AuditAction, AuditEvent
 from patients.models import Filing, Patient, Roster
-from tests.conftest import login
 from tests.factories import member
-from tests.patients.helpers import bureau, clerk, enrol, hospital, patient
+from tests.factories.patients import bureau, clerk, enrol, hospital, patient
+from tests.factories.sessions import login
 
 pytestmark = pytest.mark.django_db
 APRIL = "2027-04-12 10:00 +0800"

@@ -15,9 +15,9 @@ from core.errors import RuleViolation
 from patients.models import InstitutionChoice
 from patients.services import enrolment_choose_institution
 from programmes.models import Programme
-from tests.conftest import login
-from tests.inventory.conftest import make_pharmacy
-from tests.patients.helpers import clerk, enrol, hospital, org, patient, pharmacy_org
+from tests.factories.patients import clerk, enrol, hospital, org, patient, pharmacy_org
+from tests.factories.pharmacies import PharmacyFactory
+from tests.factories.sessions import login
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,7 @@ APRIL = "2027-04-12 10:00 +0800"
 def _pharmacy_designated(name: str, code: str, starts_on: date, ends_on: date) -> Designation:
     organisation = org(OrganisationKind.PHARMACY, name)
     return Designation.objects.create(
-        pharmacy=make_pharmacy(organisation),
+        pharmacy=PharmacyFactory.create(organisation=organisation),
         programme=Programme.objects.get(code=code),
         starts_on=starts_on,
         ends_on=ends_on,

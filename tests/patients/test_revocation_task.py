@@ -21,9 +21,8 @@ from core.models import Notification
 from patients.models import ChoiceStatus, InstitutionChoice
 from patients.selectors import patient_may_settle_at
 from patients.services import enrolment_choose_institution
-from tests.conftest import login
 from tests.factories import member
-from tests.patients.helpers import (
+from tests.factories.patients import (
     bureau,
     clerk,
     disease,
@@ -32,6 +31,7 @@ from tests.patients.helpers import (
     patient,
     pharmacy_org,
 )
+from tests.factories.sessions import login
 
 
 @pytest.mark.django_db(transaction=True)

@@ -47,7 +47,7 @@ from patients.services import (
 from patients.tasks import institution_revoked
 from programmes.models import Programme
 from tests.factories import member
-from tests.patients.helpers import (
+from tests.factories.patients import (
     ALL_MATERIALS,
     bureau,
     clerk,

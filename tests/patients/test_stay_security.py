@@ -14,9 +14,9 @@ from rest_framework.test import APIClient
 from accounts.models import Organisation, OrganisationKind, Role
 from accounts.services import api_key_create
 from patients.models import HospitalStay, Patient
-from tests.conftest import login
 from tests.factories import member, region
-from tests.patients.helpers import bureau, clerk, enrol, hospital, patient, resident_id
+from tests.factories.patients import bureau, clerk, enrol, hospital, patient, resident_id
+from tests.factories.sessions import login
 
 pytestmark = pytest.mark.django_db
 

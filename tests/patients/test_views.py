@@ -26,9 +26,8 @@ from patients.models import (
 from patients.services import enrolment_choose_institution
 from programmes.selectors import standard_in_force
 from tests.browserlike import form_as_submitted
-from tests.conftest import login
 from tests.factories import member
-from tests.patients.helpers import (
+from tests.factories.patients import (
     bureau,
     clerk,
     county_window,
@@ -42,6 +41,7 @@ from tests.patients.helpers import (
     resident_id,
     township_window,
 )
+from tests.factories.sessions import login
 
 pytestmark = pytest.mark.django_db
 APRIL = "2027-04-12 10:00 +0800"

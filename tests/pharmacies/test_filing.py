@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import Organisation, OrganisationKind, Role
 from pharmacies.models import FilingStatus, StaffMember
-from tests.accreditation import helpers as h
+from tests.factories import accreditation as h
 from tests.factories import member, region
 
 pytestmark = pytest.mark.django_db

@@ -12,8 +12,8 @@ from rest_framework.test import APIClient
 
 from accounts.services import api_key_create
 from pharmacies.models import Pharmacy, StaffMember
-from tests.accreditation import helpers as h
-from tests.conftest import login
+from tests.factories import accreditation as h
+from tests.factories.sessions import login
 
 pytestmark = pytest.mark.django_db
 
@@ -119,7 +119,7 @@ def test_sec_profile_form_never_blanks_fields_it_did_not_send() -> None:
 
 
 def test_control_characters_in_a_patient_name_from_a_hospital_system_are_a_400() -> None:
-    from tests.patients.helpers import ALL_MATERIALS, clerk, hospital, resident_id
+    from tests.factories.patients import ALL_MATERIALS, clerk, hospital, resident_id
 
     h_ = hospital()
     _key, raw = api_key_create(organisation=h_, name="HIS", actor=clerk(h_))

@@ -11,7 +11,7 @@ from core.errors import DomainError
 from pharmacies import services
 from pharmacies.models import EvidenceKind, Pharmacy, StaffMember
 from pharmacies.selectors import licences_expiring, missing_payroll_months
-from tests.accreditation import helpers as h
+from tests.factories import accreditation as h
 
 pytestmark = pytest.mark.django_db
 

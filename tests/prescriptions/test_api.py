@@ -25,8 +25,8 @@ from prescriptions.api import (
 )
 from prescriptions.models import Dispensing, PrescriptionKind, QuotaAccount
 from tests.factories import member
-from tests.patients.helpers import county_window, resident_id
-from tests.prescriptions.helpers import PNG, World, codes, world
+from tests.factories.patients import county_window, resident_id
+from tests.factories.prescriptions import PNG, World, codes, world
 
 pytestmark = pytest.mark.django_db
 MAY = "2027-05-10 10:00 +0800"

@@ -16,7 +16,7 @@ from core.errors import DomainError
 from inventory.models import StockBatch
 from prescriptions.models import Dispensing, PrescriptionKind, QuotaAccount
 from prescriptions.services import dispensing_submit
-from tests.prescriptions.helpers import World, world
+from tests.factories.prescriptions import World, world
 
 pytestmark = pytest.mark.django_db(transaction=True)
 MAY = "2027-05-10 10:00 +0800"

@@ -34,8 +34,8 @@ from prescriptions.selectors import (
     on_duty_memberships,
     prescriber_memberships,
 )
-from tests.patients.helpers import hospital
-from tests.prescriptions.helpers import World, world
+from tests.factories.patients import hospital
+from tests.factories.prescriptions import World, world
 
 pytestmark = pytest.mark.django_db
 MAY = "2027-05-10 10:00 +0800"

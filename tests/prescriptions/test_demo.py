@@ -13,7 +13,7 @@ from accounts.demo import DEMO_PASSWORD
 from inventory.models import Drug
 from patients.models import Patient
 from prescriptions.models import Dispensing, Prescription
-from tests.prescriptions.helpers import codes
+from tests.factories.prescriptions import codes
 
 pytestmark = pytest.mark.django_db
 

@@ -36,9 +36,9 @@ from prescriptions.services import (
 from programmes.models import PeriodUnit, Programme
 from supervision.models import Finding
 from tests.factories import member
-from tests.inventory.conftest import make_drug
-from tests.patients.helpers import county_window, hospital, resident_id
-from tests.prescriptions.helpers import World, png, world
+from tests.factories.inventory import DrugFactory
+from tests.factories.patients import county_window, hospital, resident_id
+from tests.factories.prescriptions import World, png, world
 
 pytestmark = pytest.mark.django_db
 MAY = "2027-05-10 10:00 +0800"
@@ -304,7 +304,7 @@ def test_hy_g10_drug_outside_scope_swaps_and_non_drugs_are_refused() -> None:
     with time_machine.travel(MAY, tick=False):
         p = w.prescription()
         line = w.line(p, 1)
-        line.drug_id = make_drug("XC09AA0002").pk
+        line.drug_id = DrugFactory.create(insurance_code="XC09AA0002").pk
         refused("HY-G10", w, p, [line])
         DiseaseDrug.objects.filter(drug=w.drug).delete()
         refused("HY-G10", w, p, [w.line(p, 1)])

@@ -31,8 +31,9 @@ from prescriptions.models import Dispensing, Prescription, PrescriptionSource
 from prescriptions.services import ItemInput, LineInput, dispensing_submit, prescription_create
 from programmes.models import Programme
 from tests.factories import member
-from tests.inventory.conftest import at, book, make_drug, make_pharmacy
-from tests.prescriptions.helpers import codes, licensed_pharmacist, png, world
+from tests.factories.inventory import DrugFactory, at, book
+from tests.factories.pharmacies import PharmacyFactory
+from tests.factories.prescriptions import codes, licensed_pharmacist, png, world
 
 pytestmark = pytest.mark.django_db
 MAY = "2027-05-10 10:00 +0800"
@@ -63,7 +64,9 @@ def gy(name: str = "贵阳市筑康大药房") -> GY:
     org, _ = Organisation.objects.get_or_create(
         kind=OrganisationKind.PHARMACY, name=name, region=guiyang
     )
-    pharmacy = Pharmacy.objects.filter(organisation=org).first() or make_pharmacy(org)
+    pharmacy = Pharmacy.objects.filter(organisation=org).first() or PharmacyFactory.create(
+        organisation=org
+    )
     Designation.objects.get_or_create(
         pharmacy=pharmacy,
         programme=programme,
@@ -75,9 +78,14 @@ def gy(name: str = "贵阳市筑康大药房") -> GY:
         region=guiyang,
         defaults={"hospital_level": "3"},
     )
-    drug = Drug.objects.filter(insurance_code="GYDRUG0001").first() or make_drug("GYDRUG0001")
-    device = Drug.objects.filter(insurance_code="GYDEV0001").first() or make_drug(
-        "GYDEV0001", category=ItemCategory.DEVICE, approval_number="", generic_name="血糖试纸"
+    drug = Drug.objects.filter(insurance_code="GYDRUG0001").first() or DrugFactory.create(
+        insurance_code="GYDRUG0001"
+    )
+    device = Drug.objects.filter(insurance_code="GYDEV0001").first() or DrugFactory.create(
+        insurance_code="GYDEV0001",
+        category=ItemCategory.DEVICE,
+        approval_number="",
+        generic_name="血糖试纸",
     )
     for item in (drug, device):
         PriceCap.objects.get_or_create(

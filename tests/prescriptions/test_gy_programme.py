@@ -25,7 +25,7 @@ from prescriptions.services import (
 from programmes.models import Programme
 from programmes.services import programme_update_parameters
 from tests.factories import member
-from tests.prescriptions.helpers import World, world
+from tests.factories.prescriptions import World, world
 
 pytestmark = pytest.mark.django_db
 MAY = "2027-05-10 10:00 +0800"

@@ -13,7 +13,7 @@ import time_machine
 from core.errors import RuleViolation
 from prescriptions.models import Prescription, PrescriptionKind
 from prescriptions.services import dispensing_return, dispensing_submit
-from tests.prescriptions.helpers import World, world
+from tests.factories.prescriptions import World, world
 
 pytestmark = pytest.mark.django_db
 

@@ -19,9 +19,9 @@ from inventory.models import DiseaseDrug
 from prescriptions.models import Prescription, PrescriptionKind, PrescriptionSource
 from prescriptions.services import ItemInput, prescription_create
 from tests.factories import member
-from tests.inventory.conftest import make_drug
-from tests.patients.helpers import hospital, patient
-from tests.prescriptions.helpers import PNG, World, codes, png, world
+from tests.factories.inventory import DrugFactory
+from tests.factories.patients import hospital, patient
+from tests.factories.prescriptions import PNG, World, codes, png, world
 
 pytestmark = pytest.mark.django_db
 MAY = "2027-05-10 10:00 +0800"
@@ -80,7 +80,7 @@ def record(c: Client, w: World, **extra: Any) -> Any:
 
 
 def second_drug(w: World) -> Any:
-    drug = make_drug("XC09AA0003", generic_name="氨氯地平片")
+    drug = DrugFactory.create(insurance_code="XC09AA0003", generic_name="氨氯地平片")
     DiseaseDrug.objects.create(disease=w.enrolment.disease, drug=drug)
     return drug
 
@@ -135,7 +135,7 @@ def test_hy_e02_issue_page_refuses_days_beyond_the_normal_and_long_term_limits(
 
 def test_hy_g10_only_drugs_of_the_disease_scope_may_be_prescribed(client_for: Any) -> None:
     w = world()
-    outside = make_drug("XC09AA0004", generic_name="范围外药品")
+    outside = DrugFactory.create(insurance_code="XC09AA0004", generic_name="范围外药品")
     with time_machine.travel(MAY, tick=False):
         c = client_for(w.physician)
         page = c.post(

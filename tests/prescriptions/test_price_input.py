@@ -7,7 +7,7 @@ import pytest
 import time_machine
 
 from prescriptions.models import Dispensing
-from tests.prescriptions.helpers import world
+from tests.factories.prescriptions import world
 from tests.prescriptions.test_api import MAY, body, pos
 
 pytestmark = pytest.mark.django_db

@@ -16,8 +16,8 @@ from accounts.models import Role, User
 from prescriptions.models import Dispensing, Prescription
 from programmes.models import Programme
 from programmes.services import programme_update_parameters
-from tests.conftest import login
-from tests.prescriptions.helpers import World, png, world
+from tests.factories.prescriptions import World, png, world
+from tests.factories.sessions import login
 from tests.prescriptions.test_api import body, pos
 from tests.prescriptions.test_gy_counter import dispense_form, gy, paper, record_form
 from tests.prescriptions.test_prescription_pages import issue, record
@@ -182,7 +182,7 @@ def test_hy_h01_gy_pt_superseded_by_a_new_rule_settles_and_records_nothing_from_
 def test_hy_h01_no_application_before_the_programme_starts_and_the_refusal_says_when() -> None:
     from accreditation import services as accreditation
     from core.errors import RuleViolation
-    from tests.accreditation import helpers as h
+    from tests.factories import accreditation as h
 
     pharmacy = h.pharmacy()
     manager = h.manager_of(pharmacy)

@@ -22,7 +22,7 @@ from prescriptions.models import (
 from prescriptions.records import delivery_record, dispensing_delete, prescription_delete
 from prescriptions.selectors import fund_statement, outpatient_archive
 from prescriptions.services import LineInput, ProxyInput, dispensing_return, dispensing_submit
-from tests.prescriptions.helpers import World, codes, png, world
+from tests.factories.prescriptions import World, codes, png, world
 from tests.prescriptions.test_gy_counter import gy, gy_id, paper
 
 pytestmark = pytest.mark.django_db

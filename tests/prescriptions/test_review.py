@@ -18,7 +18,7 @@ from prescriptions.review import VideoRef
 from prescriptions.services import dispensing_submit
 from supervision.models import Finding
 from tests.factories import member
-from tests.prescriptions.helpers import World, licensed_pharmacist, world
+from tests.factories.prescriptions import World, licensed_pharmacist, world
 from tests.prescriptions.test_api import body, pos
 from tests.prescriptions.test_views import dispense_post
 
@@ -134,7 +134,7 @@ def test_gy_a04_gy_counter_refuses_a_reviewer_registered_elsewhere() -> None:
     with time_machine.travel(GY_MAY, tick=False):
         p = paper(g, g.employee)
         item = p.items.get()
-        from tests.prescriptions.helpers import codes
+        from tests.factories.prescriptions import codes
 
         def go(reviewer_id: int) -> Dispensing:
             from decimal import Decimal
@@ -238,7 +238,7 @@ def test_hy_b02_price_metric_compares_each_sale_with_the_reference_price_in_forc
 
     from inventory.models import MovementKind, PriceCap
     from inventory.selectors import sale_prices_over_cap
-    from tests.inventory.conftest import at, book
+    from tests.factories.inventory import at, book
 
     w = world()
     with time_machine.travel(MAY, tick=False):

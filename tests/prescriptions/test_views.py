@@ -15,8 +15,8 @@ from accounts.models import Role, User
 from patients.services import stay_record
 from prescriptions.models import Dispensing, Prescription, PrescriptionKind
 from tests.factories import member
-from tests.patients.helpers import hospital
-from tests.prescriptions.helpers import World, codes, world
+from tests.factories.patients import hospital
+from tests.factories.prescriptions import World, codes, world
 
 pytestmark = pytest.mark.django_db
 MAY = "2027-05-10 10:00 +0800"

@@ -10,7 +10,7 @@ from django.test import Client
 from accounts.models import Role, User
 from core.calendar import is_working_day
 from core.models import HolidayOverride
-from tests.conftest import login
+from tests.factories.sessions import login
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from core.errors import RuleViolation
 from programmes.models import Programme
 from programmes.selectors import version_in_force
 from programmes.services import programme_assert_in_force, programme_update_parameters
-from tests.conftest import force_login_verified, login
+from tests.factories.sessions import force_login_verified, login
 
 pytestmark = pytest.mark.django_db
 

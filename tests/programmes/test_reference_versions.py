@@ -24,10 +24,10 @@ from programmes.models import Disease, Programme, ReferenceVersion
 from programmes.reference import HY_STANDARDS_DATE, HY_STANDARDS_SOURCE, hy_standard_rows
 from programmes.selectors import standard_in_force
 from programmes.standards import load_reference, render_reference
-from tests.conftest import force_login_verified, login
 from tests.factories import member
-from tests.patients.helpers import bureau
-from tests.prescriptions.helpers import world
+from tests.factories.patients import bureau
+from tests.factories.prescriptions import world
+from tests.factories.sessions import force_login_verified, login
 from tests.prescriptions.test_dispensing import submit
 
 pytestmark = pytest.mark.django_db

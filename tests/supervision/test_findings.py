@@ -12,7 +12,7 @@ from core.errors import TransitionNotAllowed
 from core.models import Notification
 from supervision.models import Finding, FindingKind, FindingPriority, FindingStatus
 from supervision.services import finding_raise, finding_transition
-from tests.conftest import login
+from tests.factories.sessions import login
 
 
 def raise_one(org: Any, key: str = "k1") -> tuple[Finding, bool]:

@@ -12,11 +12,12 @@ from accounts.models import Organisation, OrganisationKind, Role
 from accounts.principal import Principal
 from inventory.models import MovementKind
 from supervision.selectors import price_compliance_for_principal
-from tests.conftest import login
 from tests.factories import member
-from tests.inventory.conftest import at, book, make_pharmacy
-from tests.patients.helpers import bureau, region
-from tests.prescriptions.helpers import world
+from tests.factories.inventory import at, book
+from tests.factories.patients import bureau, region
+from tests.factories.pharmacies import PharmacyFactory
+from tests.factories.prescriptions import world
+from tests.factories.sessions import login
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +34,7 @@ def test_hy_b02_bureau_sees_each_pharmacy_compliance_of_its_region_only(
     gy_org = Organisation.objects.create(
         kind=OrganisationKind.PHARMACY, name="贵阳市外区药房", region=region("520100")
     )
-    gy_pharmacy = make_pharmacy(gy_org)
+    gy_pharmacy = PharmacyFactory.create(organisation=gy_org)
     book(gy_pharmacy, good.drug, MovementKind.PURCHASE, 5, at(date(2027, 5, 1)))
     book(gy_pharmacy, good.drug, MovementKind.SALE, 1, at(date(2027, 5, 3)), price="99.00")
 

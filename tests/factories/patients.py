@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from stdnum.cn import ric
-
 from accounts.models import Organisation, OrganisationKind, Role, User
 from patients import reference
 from patients.models import Enrolment, Filing, MaterialKind, Patient
@@ -18,14 +16,14 @@ from patients.services import (
     roster_submit,
 )
 from programmes.models import Disease
-from tests.factories import member, region
+from tests.factories.accounts import member, region
+from tests.factories.pharmacies import resident_id as _resident_id
 
 ALL_MATERIALS = list(MaterialKind.values)
 
 
 def resident_id(n: int, born: str = "19900101") -> str:
-    base = f"430421{born}{n:03d}"
-    return base + ric.calc_check_digit(base + "0")  # it ignores the last character
+    return _resident_id(n, born)
 
 
 def org(kind: str, name: str, level: str = "") -> Organisation:
@@ -41,12 +39,12 @@ def pharmacy_org(name: str) -> Organisation:
     from accreditation.models import Designation
     from pharmacies.models import Pharmacy
     from programmes.models import Programme
-    from tests.inventory.conftest import make_pharmacy
+    from tests.factories.pharmacies import PharmacyFactory
 
     organisation = org(OrganisationKind.PHARMACY, name)
     pharmacy = Pharmacy.objects.filter(organisation=organisation).first()
     if pharmacy is None:
-        pharmacy = make_pharmacy(organisation)
+        pharmacy = PharmacyFactory.create(organisation=organisation)
         Designation.objects.create(
             pharmacy=pharmacy,
             programme=Programme.objects.get(code="HY-TM"),

@@ -7,28 +7,23 @@ from datetime import date
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from stdnum.cn import ric, uscc
 
 from accounts.models import Organisation, OrganisationKind, Role, User
 from accreditation import services
 from accreditation.checklists import uploadable_kinds
 from accreditation.models import Application
-from pharmacies.models import Pharmacy, PremisesTenure, StaffMember, StaffPost
+from pharmacies.models import Pharmacy, PremisesTenure, StaffPost
 from programmes.models import Programme
-from tests.factories import member, region
+from tests.factories.accounts import member, region
+from tests.factories.pharmacies import (
+    PharmacyFactory,
+    StaffMemberFactory,
+    credit_code,
+    resident_id,
+)
 
 _serial = itertools.count(1)
 PDF = b"%PDF-1.4\n% test document\n"
-
-
-def credit_code(n: int | None = None) -> str:
-    body = f"91430421MA4L{(n or next(_serial)):05d}"
-    return body + uscc.calc_check_digit(body + "0")
-
-
-def resident_id(n: int) -> str:
-    body = f"43042119850101{n % 1000:03d}"
-    return body + ric.calc_check_digit(body + "0")
 
 
 def pdf(name: str = "doc.pdf") -> SimpleUploadedFile:
@@ -76,12 +71,12 @@ def pharmacy(
         kind=OrganisationKind.PHARMACY, name=name or f"测试药房{n}", region=region(region_code)
     )
     values = {**FULL_PROFILE, **profile}
-    p = Pharmacy.objects.create(
+    p = PharmacyFactory.create(
         organisation=org, credit_code=credit_code(n), opened_on=opened_on, **values
     )
     posts = [StaffPost.MANAGER, StaffPost.BILLER, StaffPost.DELIVERY]
     for i, post in enumerate(posts):
-        StaffMember.objects.create(
+        StaffMemberFactory.create(
             pharmacy=p,
             name=f"员工{i}",
             post=post,
@@ -89,7 +84,7 @@ def pharmacy(
             hired_on=date(2024, 12, 1),
         )
     for i in range(pharmacists):
-        StaffMember.objects.create(
+        StaffMemberFactory.create(
             pharmacy=p,
             name=f"药师{i}",
             post=StaffPost.PHARMACIST,

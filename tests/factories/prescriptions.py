@@ -20,8 +20,9 @@ from prescriptions.models import Prescription, PrescriptionSource
 from prescriptions.services import ItemInput, LineInput, prescription_create
 from programmes.models import Programme
 from tests.factories import member
-from tests.inventory.conftest import at, book, make_drug, make_pharmacy
-from tests.patients.helpers import enrol, hospital, org, patient
+from tests.factories.inventory import DrugFactory, at, book
+from tests.factories.patients import enrol, hospital, org, patient
+from tests.factories.pharmacies import PharmacyFactory
 
 _codes = itertools.count(1)
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -100,7 +101,9 @@ def world(n: int = 1, *, stock: int = 200) -> World:
     pharmacy; designation for the whole of 2027."""
     hy = Programme.objects.get(code="HY-TM")
     org_ph = org(OrganisationKind.PHARMACY, f"衡阳县康民大药房{n}")
-    pharmacy = Pharmacy.objects.filter(organisation=org_ph).first() or make_pharmacy(org_ph)
+    pharmacy = Pharmacy.objects.filter(organisation=org_ph).first() or PharmacyFactory.create(
+        organisation=org_ph
+    )
     Designation.objects.get_or_create(
         pharmacy=pharmacy,
         programme=hy,
@@ -113,7 +116,9 @@ def world(n: int = 1, *, stock: int = 200) -> World:
         p = patient(n)
         enrolment = enrol(p, starts_on=date(2027, 5, 1))
         enrolment_choose_institution(enrolment=enrolment, actor=pharmacist, organisation=org_ph)
-    drug = Drug.objects.filter(insurance_code="XC09AA0001").first() or make_drug("XC09AA0001")
+    drug = Drug.objects.filter(insurance_code="XC09AA0001").first() or DrugFactory.create(
+        insurance_code="XC09AA0001"
+    )
     DiseaseDrug.objects.get_or_create(disease=enrolment.disease, drug=drug)
     PriceCap.objects.get_or_create(
         drug=drug,
