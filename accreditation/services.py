@@ -1,9 +1,9 @@
 """Writes of the designation workflow: applications, review clock, notice, agreement,
 yearly assessment, rectification, revocation and violations.
 
-Every status move goes through `_move_application` / `_move_designation`, which call
-core.transitions.transition: the table is checked on a row re-read with select_for_update, and
-an event row is written.
+Every status move goes through core.transitions.transition (for applications through
+`_move_application`, which records the acknowledgements): the table is checked on a row
+re-read with select_for_update, and an event row is written.
 """
 
 from __future__ import annotations
@@ -460,20 +460,6 @@ def _term_end(start: date, programme: Programme) -> date:
 # --- Designation
 
 
-def _move_designation(
-    designation: Designation,
-    new: str,
-    *,
-    actor: User | None,
-    reason: str = "",
-    rule_id: str = "",
-    fields: dict[str, Any] | None = None,
-) -> Designation:
-    return transition(
-        DESIGNATION, designation, new, actor=actor, reason=reason, rule_id=rule_id, fields=fields
-    )
-
-
 def designation_expire(*, designation: Designation, today: date) -> Designation | None:
     """HY-E09: an active designation whose term ended (its last day, `ends_on`, is before
     `today`) without renewal becomes expired; an event row records it. Idempotent: a
@@ -482,8 +468,8 @@ def designation_expire(*, designation: Designation, today: date) -> Designation 
         locked = Designation.objects.select_for_update().get(pk=designation.pk)
         if locked.status != D.ACTIVE or period_applies(today, locked.ends_on):
             return None
-        return _move_designation(
-            locked, D.EXPIRED, actor=None, reason=_("期满未续签"), rule_id="HY-E09"
+        return transition(
+            DESIGNATION, locked, D.EXPIRED, actor=None, reason=_("期满未续签"), rule_id="HY-E09"
         )
 
 
@@ -535,7 +521,8 @@ def designation_assess(
                     % {"d": locked.rectification_until.isoformat()},
                 )
             if result == AssessmentResult.PASSED:
-                return _move_designation(
+                return transition(
+                    DESIGNATION,
                     locked,
                     D.ACTIVE,
                     actor=actor,
@@ -545,7 +532,8 @@ def designation_assess(
                 )
             return _revoke(locked, today=today, actor=actor, reason=notes)
         if result == AssessmentResult.PASSED:
-            return _move_designation(
+            return transition(
+                DESIGNATION,
                 locked,
                 D.ACTIVE,
                 actor=actor,
@@ -555,7 +543,8 @@ def designation_assess(
             )
         if rectification_until is None or rectification_until <= today:
             raise DomainError(_("考核不合格须给予整改期：请填写晚于今天的整改期截止日。"))
-        return _move_designation(
+        return transition(
+            DESIGNATION,
             locked,
             D.RECTIFICATION,
             actor=actor,
@@ -587,7 +576,8 @@ def _revoke(designation: Designation, *, today: date, actor: User, reason: str) 
         calendar=load_calendar(region_id=_region_id(designation.pharmacy)),
     )
     ban_years = programme.reapplication_ban_years or 0
-    revoked = _move_designation(
+    revoked = transition(
+        DESIGNATION,
         designation,
         D.REVOKED,
         actor=actor,
@@ -676,7 +666,8 @@ def violation_record(
         violation._history_user = actor  # type: ignore[attr-defined]
         violation.save()
         if designation and decision == ViolationDecision.SUSPEND:
-            _move_designation(
+            transition(
+                DESIGNATION,
                 designation,
                 D.SUSPENDED,
                 actor=actor,
@@ -686,7 +677,8 @@ def violation_record(
             )
         elif designation and decision == ViolationDecision.TERMINATE:
             years = programme.termination_ban_years or 0
-            _move_designation(
+            transition(
+                DESIGNATION,
                 designation,
                 D.TERMINATED,
                 actor=actor,
@@ -711,6 +703,11 @@ def designation_resume(*, designation: Designation, actor: User) -> Designation:
             raise RuleViolation(
                 "HY-E10", _("暂停期至 %(d)s，期满后方可恢复。") % {"d": locked.suspended_until}
             )
-        return _move_designation(
-            locked, D.ACTIVE, actor=actor, rule_id="HY-E10", fields={"suspended_until": None}
+        return transition(
+            DESIGNATION,
+            locked,
+            D.ACTIVE,
+            actor=actor,
+            rule_id="HY-E10",
+            fields={"suspended_until": None},
         )
