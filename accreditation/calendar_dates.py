@@ -14,16 +14,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-from accreditation.models import (
-    Application,
-    ApplicationEvent,
-    Designation,
-    DesignationEvent,
-    DesignationStatus,
-)
+from accreditation.models import Application, Designation, DesignationStatus
 from accreditation.models import ApplicationStatus as A
 from accreditation.services import evaluation_due_on
+from accreditation.transitions import APPLICATION, DESIGNATION
 from core.calendar import WorkingCalendar, load_calendar
+from core.transitions import Workflow, note
 
 
 def _new_dates(application: Application, calendar: WorkingCalendar) -> dict[str, date]:
@@ -48,12 +44,42 @@ def _new_dates(application: Application, calendar: WorkingCalendar) -> dict[str,
     return dates
 
 
-_RULE = {"evaluation_due_on": "HY-C02", "notice_ends_on": "HY-C03", "feedback_due_on": "HY-C04"}
+_RULE = {
+    "evaluation_due_on": "HY-C02",
+    "notice_ends_on": "HY-C03",
+    "feedback_due_on": "HY-C04",
+    "stops_on": "HY-G06",
+}
 _LABEL = {
     "evaluation_due_on": gettext_lazy("评估截止日"),
     "notice_ends_on": gettext_lazy("公示结束日"),
     "feedback_due_on": gettext_lazy("结果反馈截止日"),
+    "stops_on": gettext_lazy("取消定点生效日"),
 }
+
+
+def _move_date(
+    workflow: Workflow,
+    obj: Application | Designation,
+    field: str,
+    new: date,
+    *,
+    year: int,
+    actor: User | None,
+) -> None:
+    """Save the recomputed date and note it on the object's event rows (old and new date)."""
+    old: date = getattr(obj, field)
+    setattr(obj, field, new)
+    obj._history_user = actor  # type: ignore[union-attr]
+    obj.save(update_fields=[field])
+    note(
+        workflow,
+        obj,
+        actor=actor,
+        reason=_("%(year)s 年节假日安排已录入，%(what)s由 %(old)s 重算为 %(new)s。")
+        % {"year": year, "what": _LABEL[field], "old": old.isoformat(), "new": new.isoformat()},
+        rule_id=_RULE[field],
+    )
 
 
 def application_dates_recompute(*, year: int, actor: User | None) -> int:
@@ -79,27 +105,9 @@ def application_dates_recompute(*, year: int, actor: User | None) -> int:
             if region_id not in calendars:
                 calendars[region_id] = load_calendar(region_id=region_id)
             for field, new in _new_dates(application, calendars[region_id]).items():
-                old = getattr(application, field)
-                if old == new:
-                    continue
-                setattr(application, field, new)
-                application._history_user = actor  # type: ignore[attr-defined]
-                application.save(update_fields=[field])
-                ApplicationEvent.objects.create(
-                    application=application,
-                    old_status=application.status,
-                    new_status=application.status,
-                    actor=actor,
-                    reason=_("%(year)s 年节假日安排已录入，%(what)s由 %(old)s 重算为 %(new)s。")
-                    % {
-                        "year": year,
-                        "what": _LABEL[field],
-                        "old": old.isoformat(),
-                        "new": new.isoformat(),
-                    },
-                    rule_id=_RULE[field],
-                )
-                moved += 1
+                if getattr(application, field) != new:
+                    _move_date(APPLICATION, application, field, new, year=year, actor=actor)
+                    moved += 1
     return moved
 
 
@@ -125,27 +133,9 @@ def designation_dates_recompute(*, year: int, actor: User | None) -> int:
             region_id = designation.pharmacy.organisation.region_id
             if region_id not in calendars:
                 calendars[region_id] = load_calendar(region_id=region_id)
-            old = designation.stops_on
-            assert old is not None and designation.settle_until is not None
+            assert designation.settle_until is not None
             new = calendars[region_id].next_working_day(designation.settle_until)
-            if new == old:
-                continue
-            designation.stops_on = new
-            designation._history_user = actor  # type: ignore[attr-defined]
-            designation.save(update_fields=["stops_on"])
-            DesignationEvent.objects.create(
-                designation=designation,
-                old_status=designation.status,
-                new_status=designation.status,
-                actor=actor,
-                reason=_("%(year)s 年节假日安排已录入，%(what)s由 %(old)s 重算为 %(new)s。")
-                % {
-                    "year": year,
-                    "what": _("取消定点生效日"),
-                    "old": old.isoformat(),
-                    "new": new.isoformat(),
-                },
-                rule_id="HY-G06",
-            )
-            moved += 1
+            if new != designation.stops_on:
+                _move_date(DESIGNATION, designation, "stops_on", new, year=year, actor=actor)
+                moved += 1
     return moved

@@ -39,33 +39,50 @@ def _link(application: Application) -> str:
     return reverse("accreditation:review_detail", args=[application.pk])
 
 
+class _Recipients:
+    """Recipients depend only on the region: looked up once per region, not per row."""
+
+    def __init__(self) -> None:
+        self._reviewers: dict[int, list[User]] = {}
+        self._admins: dict[int, list[User]] = {}
+
+    def reviewers(self, pharmacy: Pharmacy) -> list[User]:
+        key = pharmacy.organisation.region_id
+        if key not in self._reviewers:
+            self._reviewers[key] = list(reviewers_for(pharmacy))
+        return self._reviewers[key]
+
+    def admins(self, pharmacy: Pharmacy) -> list[User]:
+        key = pharmacy.organisation.region_id
+        if key not in self._admins:
+            self._admins[key] = list(_admins_for(pharmacy))
+        return self._admins[key]
+
+
 def deadlines_scan(*, today: date) -> int:
     """Send every reminder due today; returns how many notifications were new."""
+    to = _Recipients()
+    sent = _evaluation_reminders(today, to) + _decision_reminders(today, to)
+    sent += _payroll_reminders(today, to) + _licence_reminders(today)
+    # HY-E09: terms that ended without renewal expire first, so they get no renewal reminder.
+    designations_expire_due(today=today)
+    return sent + _designation_reminders(today, to)
+
+
+def _applications() -> QuerySet[Application]:
+    return Application.objects.select_related("pharmacy__organisation__region", "programme")
+
+
+def _evaluation_reminders(today: date, to: _Recipients) -> int:
+    """HY-C02: the review clock, N days before its end and once it is overdue."""
     sent = 0
-    # Recipients depend only on the region: look them up once per region, not per row.
-    reviewer_cache: dict[int, list[User]] = {}
-    admin_cache: dict[int, list[User]] = {}
-
-    def reviewers(pharmacy: Pharmacy) -> list[User]:
-        key = pharmacy.organisation.region_id
-        if key not in reviewer_cache:
-            reviewer_cache[key] = list(reviewers_for(pharmacy))
-        return reviewer_cache[key]
-
-    def admins(pharmacy: Pharmacy) -> list[User]:
-        key = pharmacy.organisation.region_id
-        if key not in admin_cache:
-            admin_cache[key] = list(_admins_for(pharmacy))
-        return admin_cache[key]
-
-    applications = Application.objects.select_related("pharmacy__organisation__region", "programme")
-    for app in applications.filter(status__in=RUNNING, evaluation_due_on__isnull=False):
+    for app in _applications().filter(status__in=RUNNING, evaluation_due_on__isnull=False):
         due = app.evaluation_due_on
         assert due is not None
         left = (due - today).days
         if left < 0:
             sent += notification_send(
-                recipients=[*reviewers(app.pharmacy), *admins(app.pharmacy)],
+                recipients=[*to.reviewers(app.pharmacy), *to.admins(app.pharmacy)],
                 key=f"application:{app.pk}:overdue:{due}",
                 subject=_("评估已逾期：%(p)s（截止 %(d)s）") % {"p": app.pharmacy.name, "d": due},
                 link=_link(app),
@@ -75,34 +92,46 @@ def deadlines_scan(*, today: date) -> int:
         for days in EVALUATION_REMINDER_DAYS:
             if left <= days:
                 sent += notification_send(
-                    recipients=reviewers(app.pharmacy),
+                    recipients=to.reviewers(app.pharmacy),
                     key=f"application:{app.pk}:due:{due}:{days}",
                     subject=_("评估截止日 %(d)s 还剩 %(n)s 天：%(p)s")
                     % {"d": due, "n": left, "p": app.pharmacy.name},
                     link=_link(app),
                     rule_id="HY-C02",
                 )
-    for app in applications.filter(status=ApplicationStatus.PASSED, notice_ends_on__lt=today):
+    return sent
+
+
+def _decision_reminders(today: date, to: _Recipients) -> int:
+    """HY-C03: the notice is over, sign; HY-C04: the feedback letter is due."""
+    sent = 0
+    for app in _applications().filter(status=ApplicationStatus.PASSED, notice_ends_on__lt=today):
         sent += notification_send(
-            recipients=reviewers(app.pharmacy),
+            recipients=to.reviewers(app.pharmacy),
             key=f"application:{app.pk}:notice_over",
             subject=_("公示期已结束，请签订协议：%(p)s") % {"p": app.pharmacy.name},
             link=_link(app),
             rule_id="HY-C03",
         )
-    for app in applications.filter(
+    for app in _applications().filter(
         status=ApplicationStatus.FAILED,
         feedback_sent_on__isnull=True,
         feedback_due_on__lte=today + timedelta(days=1),
     ):
         sent += notification_send(
-            recipients=reviewers(app.pharmacy),
+            recipients=to.reviewers(app.pharmacy),
             key=f"application:{app.pk}:feedback_due",
             subject=_("请于 %(d)s 前发出评估结果反馈函：%(p)s")
             % {"d": app.feedback_due_on, "p": app.pharmacy.name},
             link=_link(app),
             rule_id="HY-C04",
         )
+    return sent
+
+
+def _payroll_reminders(today: date, to: _Recipients) -> int:
+    """HY-E01: a month of payroll evidence missing for a staff member."""
+    sent = 0
     months = max((p.payroll_evidence_months or 0 for p in Programme.objects.all()), default=0)
     hired_from: dict[int, date] = {}
     for pharmacy_id, starts_on in Designation.objects.order_by("-starts_on").values_list(
@@ -112,13 +141,19 @@ def deadlines_scan(*, today: date) -> int:
     for gap in missing_payroll_months(months=months, on=today, hired_from=hired_from):
         pharmacy = gap.staff.pharmacy
         sent += notification_send(
-            recipients=[*managers_of(pharmacy), *reviewers(pharmacy)],
+            recipients=[*managers_of(pharmacy), *to.reviewers(pharmacy)],
             key=f"payroll:{gap.staff.pk}:{gap.month:%Y-%m}",
             subject=_("%(p)s 职工 %(s)s %(m)s 工资银行流水未提供")
             % {"p": pharmacy.name, "s": gap.staff.name, "m": gap.month.strftime("%Y-%m")},
             link=reverse("pharmacies:staff_detail", args=[gap.staff.pk]),
             rule_id="HY-E01",
         )
+    return sent
+
+
+def _licence_reminders(today: date) -> int:
+    """HY-D02: a licence that expires soon."""
+    sent = 0
     labels = {"business": _("营业执照"), "drug": _("药品经营许可证")}
     for pharmacy, kind, expires in licences_expiring(on=today, within_days=LICENCE_REMINDER_DAYS):
         sent += notification_send(
@@ -129,14 +164,18 @@ def deadlines_scan(*, today: date) -> int:
             link=reverse("pharmacies:profile"),
             rule_id="HY-D02",
         )
-    # HY-E09: terms that ended without renewal expire first, so they get no renewal reminder.
-    designations_expire_due(today=today)
+    return sent
+
+
+def _designation_reminders(today: date, to: _Recipients) -> int:
+    """HY-E09: a term ends soon, assess; HY-C05: a rectification period is over, re-check."""
+    sent = 0
     designations = Designation.objects.select_related("pharmacy__organisation__region")
     for d in designations.filter(
         status=DesignationStatus.ACTIVE, ends_on__lte=today + timedelta(days=RENEWAL_REMINDER_DAYS)
     ):
         sent += notification_send(
-            recipients=reviewers(d.pharmacy),
+            recipients=to.reviewers(d.pharmacy),
             key=f"designation:{d.pk}:renewal:{d.ends_on}",
             subject=_("协议将于 %(d)s 到期，请进行年度考核：%(p)s")
             % {"d": d.ends_on, "p": d.pharmacy.name},
@@ -147,7 +186,7 @@ def deadlines_scan(*, today: date) -> int:
         status=DesignationStatus.RECTIFICATION, rectification_until__lt=today
     ):
         sent += notification_send(
-            recipients=reviewers(d.pharmacy),
+            recipients=to.reviewers(d.pharmacy),
             key=f"designation:{d.pk}:rectification_over:{d.rectification_until}",
             subject=_("整改期已结束，请复查：%(p)s") % {"p": d.pharmacy.name},
             link=reverse("accreditation:designation_detail", args=[d.pk]),

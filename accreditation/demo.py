@@ -24,11 +24,9 @@ from accreditation.checklists import inspection_items, uploadable_kinds
 from accreditation.models import (
     Application,
     Designation,
-    DesignationEvent,
-    DesignationStatus,
 )
 from accreditation.passing import failing_soft_conditions
-from core.calendar import load_calendar, period_last_day
+from core.calendar import load_calendar
 from pharmacies.models import Pharmacy
 from programmes.models import Programme
 
@@ -64,36 +62,21 @@ def seed(ctx: dict[str, Any]) -> None:
     reviewer = users["hy_reviewer"]
 
     if not Designation.objects.filter(pharmacy=pharmacies["hy_pharmacy"], programme=hy).exists():
-        starts = today - timedelta(days=90)
-        designation = Designation.objects.create(
+        services.designation_open(
             pharmacy=pharmacies["hy_pharmacy"],
             programme=hy,
-            status=DesignationStatus.ACTIVE,
-            starts_on=starts,
-            ends_on=period_last_day(starts, years=1),
-        )
-        DesignationEvent.objects.create(
-            designation=designation,
-            new_status=DesignationStatus.ACTIVE,
+            starts_on=today - timedelta(days=90),
             actor=reviewer,
             reason="演示数据：已签订定点服务协议",
-            rule_id="HY-E09",
         )
 
     # GY-PT: 贵阳市筑康大药房 is a designated general-outpatient pharmacy (GY-B01 agreement).
     gy = Programme.objects.get(code="GY-PT")
     if not Designation.objects.filter(pharmacy=pharmacies["gy_pharmacy"], programme=gy).exists():
-        starts = today - timedelta(days=60)
-        designation = Designation.objects.create(
+        services.designation_open(
             pharmacy=pharmacies["gy_pharmacy"],
             programme=gy,
-            status=DesignationStatus.ACTIVE,
-            starts_on=starts,
-            ends_on=period_last_day(starts, years=1),
-        )
-        DesignationEvent.objects.create(
-            designation=designation,
-            new_status=DesignationStatus.ACTIVE,
+            starts_on=today - timedelta(days=60),
             actor=users["gy_admin"],
             reason="演示数据：已签订门诊保障补充协议",
             rule_id="GY-B01",

@@ -181,6 +181,10 @@ class ViolationDecision(models.TextChoices):
     JUDICIAL = "judicial", _("移送司法机关")
 
 
+# The rules under which a violation is decided (HY-E10, GY-E04, GY-B02).
+VIOLATION_RULES = ["HY-E10", "GY-E04", "GY-B02"]
+
+
 class Violation(models.Model):
     """A violation finding and the decision on it (HY-E10, GY-E04, GY-B02)."""
 

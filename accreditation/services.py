@@ -1,9 +1,9 @@
 """Writes of the designation workflow: applications, review clock, notice, agreement,
 yearly assessment, rectification, revocation and violations.
 
-Every status move goes through `_move_application` / `_move_designation`, which call
-core.transitions.transition: the table is checked on a row re-read with select_for_update, and
-an event row is written.
+Every status move goes through core.transitions.transition (for applications through
+`_move_application`, which records the acknowledgements): the table is checked on a row
+re-read with select_for_update, and an event row is written.
 """
 
 from __future__ import annotations
@@ -32,12 +32,10 @@ from accreditation.evidence import check_evidence_for_pass
 from accreditation.models import (
     Application,
     ApplicationDocument,
-    ApplicationEvent,
     ApplicationStatus,
     Assessment,
     AssessmentResult,
     Designation,
-    DesignationEvent,
     DesignationStatus,
     Violation,
     ViolationDecision,
@@ -46,7 +44,7 @@ from accreditation.passing import acknowledgement_reason, check_conditions_for_p
 from accreditation.transitions import APPLICATION, APPLICATION_OPEN, DESIGNATION
 from core.calendar import WorkingCalendar, load_calendar, period_applies, period_last_day
 from core.errors import DomainError, RuleViolation, TransitionNotAllowed
-from core.transitions import note, transition
+from core.transitions import Workflow, note, transition
 from core.uploads import sniff_upload
 from pharmacies.models import Pharmacy
 from programmes.models import Programme
@@ -91,6 +89,25 @@ def _note_application(
     note(APPLICATION, application, actor=actor, reason=reason, rule_id=rule_id)
 
 
+def _opened(
+    workflow: Workflow,
+    obj: Application | Designation,
+    *,
+    actor: User | None,
+    rule_id: str,
+    reason: str = "",
+) -> None:
+    """The event row of an object's first state: no old status, no move to check."""
+    workflow.event_model._default_manager.create(
+        **{workflow.event_key: obj},
+        old_status="",
+        new_status=getattr(obj, workflow.status_field),
+        actor=actor,
+        reason=reason,
+        rule_id=rule_id,
+    )
+
+
 def _lock_in(application: Application, *statuses: str) -> Application:
     locked = Application.objects.select_for_update().get(pk=application.pk)
     if locked.status not in statuses:
@@ -130,9 +147,7 @@ def application_create(*, pharmacy: Pharmacy, programme: Programme, actor: User)
         application = Application.objects.create(
             pharmacy=pharmacy, programme=programme, created_by=actor
         )
-        ApplicationEvent.objects.create(
-            application=application, new_status=A.DRAFT, actor=actor, rule_id="HY-C01"
-        )
+        _opened(APPLICATION, application, actor=actor, rule_id="HY-C01")
     return application
 
 
@@ -399,17 +414,38 @@ def application_sign_agreement(*, application: Application, actor: User) -> Desi
         locked = _move_application(
             locked, A.SIGNED, actor=actor, rule_id="HY-C03", fields={"signed_on": today}
         )
-        designation = Designation.objects.create(
+        designation = designation_open(
             pharmacy=locked.pharmacy,
             programme=locked.programme,
             application=locked,
             starts_on=today,
-            ends_on=_term_end(today, locked.programme),
-        )
-        DesignationEvent.objects.create(
-            designation=designation, new_status=D.ACTIVE, actor=actor, rule_id="HY-E09"
+            actor=actor,
         )
         transaction.on_commit(lambda: notify.application_status(locked.pk))
+    return designation
+
+
+def designation_open(
+    *,
+    pharmacy: Pharmacy,
+    programme: Programme,
+    starts_on: date,
+    actor: User | None,
+    application: Application | None = None,
+    reason: str = "",
+    rule_id: str = "HY-E09",
+) -> Designation:
+    """A designation in force from `starts_on` for the programme's agreement term (HY-E09;
+    GY-B01 supplementary agreement), with its first event row."""
+    with transaction.atomic():
+        designation = Designation.objects.create(
+            pharmacy=pharmacy,
+            programme=programme,
+            application=application,
+            starts_on=starts_on,
+            ends_on=_term_end(starts_on, programme),
+        )
+        _opened(DESIGNATION, designation, actor=actor, rule_id=rule_id, reason=reason)
     return designation
 
 
@@ -424,20 +460,6 @@ def _term_end(start: date, programme: Programme) -> date:
 # --- Designation
 
 
-def _move_designation(
-    designation: Designation,
-    new: str,
-    *,
-    actor: User | None,
-    reason: str = "",
-    rule_id: str = "",
-    fields: dict[str, Any] | None = None,
-) -> Designation:
-    return transition(
-        DESIGNATION, designation, new, actor=actor, reason=reason, rule_id=rule_id, fields=fields
-    )
-
-
 def designation_expire(*, designation: Designation, today: date) -> Designation | None:
     """HY-E09: an active designation whose term ended (its last day, `ends_on`, is before
     `today`) without renewal becomes expired; an event row records it. Idempotent: a
@@ -446,8 +468,8 @@ def designation_expire(*, designation: Designation, today: date) -> Designation 
         locked = Designation.objects.select_for_update().get(pk=designation.pk)
         if locked.status != D.ACTIVE or period_applies(today, locked.ends_on):
             return None
-        return _move_designation(
-            locked, D.EXPIRED, actor=None, reason=_("期满未续签"), rule_id="HY-E09"
+        return transition(
+            DESIGNATION, locked, D.EXPIRED, actor=None, reason=_("期满未续签"), rule_id="HY-E09"
         )
 
 
@@ -474,7 +496,8 @@ def designation_assess(
     """Yearly assessment (HY-E09): pass → renewed for a term; fail → rectification period
     (HY-C05). After rectification: pass → active again; fail → revoked (HY-C05, HY-C06)."""
     today = timezone.localdate()
-    AssessmentResult(result)
+    if result not in AssessmentResult.values:
+        raise DomainError(_("请选择考核结果。"), field="result")
     with transaction.atomic():
         locked = Designation.objects.select_for_update().get(pk=designation.pk)
         after_rectification = locked.status == D.RECTIFICATION
@@ -498,7 +521,8 @@ def designation_assess(
                     % {"d": locked.rectification_until.isoformat()},
                 )
             if result == AssessmentResult.PASSED:
-                return _move_designation(
+                return transition(
+                    DESIGNATION,
                     locked,
                     D.ACTIVE,
                     actor=actor,
@@ -508,7 +532,8 @@ def designation_assess(
                 )
             return _revoke(locked, today=today, actor=actor, reason=notes)
         if result == AssessmentResult.PASSED:
-            return _move_designation(
+            return transition(
+                DESIGNATION,
                 locked,
                 D.ACTIVE,
                 actor=actor,
@@ -518,7 +543,8 @@ def designation_assess(
             )
         if rectification_until is None or rectification_until <= today:
             raise DomainError(_("考核不合格须给予整改期：请填写晚于今天的整改期截止日。"))
-        return _move_designation(
+        return transition(
+            DESIGNATION,
             locked,
             D.RECTIFICATION,
             actor=actor,
@@ -550,7 +576,8 @@ def _revoke(designation: Designation, *, today: date, actor: User, reason: str) 
         calendar=load_calendar(region_id=_region_id(designation.pharmacy)),
     )
     ban_years = programme.reapplication_ban_years or 0
-    revoked = _move_designation(
+    revoked = transition(
+        DESIGNATION,
         designation,
         D.REVOKED,
         actor=actor,
@@ -568,10 +595,9 @@ def _revoke(designation: Designation, *, today: date, actor: User, reason: str) 
         "settle_until": settle_until.isoformat(),
         "effective_from": stops_on.isoformat(),
     }
-    DesignationEvent.objects.create(
-        designation=revoked,
-        old_status=revoked.status,
-        new_status=revoked.status,
+    note(
+        DESIGNATION,
+        revoked,
         actor=actor,
         reason=_("已通知参保患者重新选择定点机构：过渡期至 %(s)s，%(e)s 起停止")
         % {"s": payload["settle_until"], "e": payload["effective_from"]},
@@ -603,7 +629,8 @@ def violation_record(
 ) -> Violation:
     """Record a violation and apply the decision (HY-E10, GY-E04, GY-B02): refuse payment,
     suspend the agreement, terminate it (no renewal for N years), or transfer to the judiciary."""
-    ViolationDecision(decision)
+    if decision not in ViolationDecision.values:
+        raise DomainError(_("请选择处理决定。"), field="decision")
     today = timezone.localdate()
     if not finding.strip():
         raise DomainError(_("请写明违规事实。"), field="finding")
@@ -639,7 +666,8 @@ def violation_record(
         violation._history_user = actor  # type: ignore[attr-defined]
         violation.save()
         if designation and decision == ViolationDecision.SUSPEND:
-            _move_designation(
+            transition(
+                DESIGNATION,
                 designation,
                 D.SUSPENDED,
                 actor=actor,
@@ -649,7 +677,8 @@ def violation_record(
             )
         elif designation and decision == ViolationDecision.TERMINATE:
             years = programme.termination_ban_years or 0
-            _move_designation(
+            transition(
+                DESIGNATION,
                 designation,
                 D.TERMINATED,
                 actor=actor,
@@ -674,6 +703,11 @@ def designation_resume(*, designation: Designation, actor: User) -> Designation:
             raise RuleViolation(
                 "HY-E10", _("暂停期至 %(d)s，期满后方可恢复。") % {"d": locked.suspended_until}
             )
-        return _move_designation(
-            locked, D.ACTIVE, actor=actor, rule_id="HY-E10", fields={"suspended_until": None}
+        return transition(
+            DESIGNATION,
+            locked,
+            D.ACTIVE,
+            actor=actor,
+            rule_id="HY-E10",
+            fields={"suspended_until": None},
         )

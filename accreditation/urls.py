@@ -7,7 +7,12 @@ app_name = "accreditation"
 urlpatterns = [
     path("applications/", views.application_list, name="applications"),
     path("applications/<int:pk>/", views.application_detail, name="application_detail"),
-    path("applications/<int:pk>/upload/", views.document_upload, name="document_upload"),
+    path(
+        "applications/<int:pk>/upload/",
+        views.application_action,
+        {"action": "documents"},
+        name="document_upload",
+    ),
     path(
         "applications/<int:pk>/do/<slug:action>/",
         views.application_action,
@@ -21,11 +26,10 @@ urlpatterns = [
     path("review/<int:pk>/", views.application_detail, name="review_detail"),
     path("designations/", views.designation_list, name="designations"),
     path("designations/<int:pk>/", views.designation_detail, name="designation_detail"),
-    path("designations/<int:pk>/assess/", views.designation_assess, name="designation_assess"),
     path(
-        "designations/<int:pk>/violation/",
-        views.designation_violation,
-        name="designation_violation",
+        "designations/<int:pk>/<slug:action>/",
+        views.designation_action,
+        name="designation_action",
     ),
 ]
 

@@ -6,12 +6,12 @@ Views parse input, call one service and render; rules live in accreditation.serv
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -20,21 +20,20 @@ from accounts.audit import audit
 from accounts.models import Role, User
 from accounts.permissions import principal_of, require_role
 from accreditation import services
+from accreditation.actions import (
+    APPLICATION_ACTIONS,
+    DESIGNATION_ACTIONS,
+    Action,
+    acts_for_pharmacy,
+    check_side,
+    offered,
+    perform,
+)
 from accreditation.checklists import documents_for, inspection_items
 from accreditation.eligibility import eligibility_report
 from accreditation.evidence import evidence_status
-from accreditation.forms import (
-    ApplicationCreateForm,
-    AssessmentForm,
-    DocumentForm,
-    InspectionForm,
-    NoteForm,
-    PassForm,
-    PledgeForm,
-    ViolationForm,
-)
+from accreditation.forms import ActionForm, ApplicationCreateForm
 from accreditation.models import Application, ApplicationStatus, Designation
-from accreditation.passing import failing_soft_conditions
 from accreditation.permissions import access_application, access_designation, access_document
 from accreditation.selectors import (
     agency_name_for,
@@ -45,7 +44,7 @@ from accreditation.selectors import (
     notices_under_way,
     worklist,
 )
-from core.errors import DomainError
+from core.actions import run_service
 from core.exports import xlsx_response
 from core.models import AuditAction
 from core.responses import pdf_response
@@ -63,8 +62,64 @@ def _user(request: HttpRequest) -> User:
     return request.user
 
 
-def _show_error(request: HttpRequest, exc: DomainError) -> None:
-    messages.error(request, str(exc))
+@dataclass(frozen=True)
+class ActionRow:
+    """One action as a page shows it: its form (bound after a refused post) and where it posts."""
+
+    action: Action
+    form: ActionForm | None
+    url: str
+
+
+def _rows(
+    request: HttpRequest,
+    table: dict[str, Action],
+    obj: Application | Designation,
+    url_name: str,
+    bound: dict[str, ActionForm],
+) -> list[ActionRow]:
+    """The actions this caller may run on `obj` now (accreditation.actions), with their forms."""
+    return [
+        ActionRow(
+            a,
+            bound.get(a.name) or a.build_form(obj),
+            reverse(url_name, kwargs={"pk": obj.pk, "action": a.name}),
+        )
+        for a in offered(table, principal_of(request), obj)
+    ]
+
+
+def _post_action(
+    request: HttpRequest,
+    obj: Application | Designation,
+    action: Action,
+    *,
+    page: Callable[[dict[str, ActionForm]], HttpResponse],
+    done: HttpResponse,
+) -> HttpResponse:
+    """Validate the action's form, run it through the one permission rule and its service; a
+    refusal or an invalid form shows the page again with the errors on the form's fields."""
+    principal = principal_of(request)
+    check_side(principal, action)
+    form = action.build_form(obj, request.POST, request.FILES)
+    if form is not None and not form.is_valid():
+        return page({action.name: form})
+    data = form.cleaned_data if form is not None else {}
+    run_service(
+        request,
+        lambda: perform(action, obj, principal=principal, actor=_user(request), data=data),
+        success=action.success,
+        form=form,
+    )
+    if form is not None and form.errors:
+        return page({action.name: form})
+    return done
+
+
+def _lookup(table: dict[str, Action], name: str) -> Action:
+    if name not in table:
+        raise Http404
+    return table[name]
 
 
 # --- Pharmacy side
@@ -76,14 +131,24 @@ def application_list(request: HttpRequest) -> HttpResponse:
     pharmacy = own_pharmacy(principal)
     programmes = programmes_for_principal(principal)
     form = ApplicationCreateForm(request.POST or None, programmes=programmes)
-    if request.method == "POST" and principal.has_role(Role.PHARMACY_MANAGER) and form.is_valid():
-        try:
-            application = services.application_create(
-                pharmacy=pharmacy, programme=form.cleaned_data["programme"], actor=_user(request)
+    if request.method == "POST":
+        if not acts_for_pharmacy(principal):
+            raise Http404
+        application = (
+            run_service(
+                request,
+                lambda: services.application_create(
+                    pharmacy=pharmacy,
+                    programme=form.cleaned_data["programme"],
+                    actor=_user(request),
+                ),
+                success=_("申请已创建。请上传清单中的材料、作出承诺，然后提交申请。"),
+                form=form,
             )
-        except DomainError as exc:
-            _show_error(request, exc)
-        else:
+            if form.is_valid()
+            else None
+        )
+        if application is not None:
             return redirect("accreditation:application_detail", pk=application.pk)
     today = timezone.localdate()
     reports = [
@@ -101,14 +166,10 @@ def application_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _timeline(application: Application) -> Any:
-    return application.events.select_related("actor")
-
-
-@require_role(*PHARMACY_ROLES, REVIEWER, Role.BUREAU_ADMIN)
-def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def _application_page(
+    request: HttpRequest, application: Application, bound: dict[str, ActionForm] | None = None
+) -> HttpResponse:
     principal = principal_of(request)
-    application = access_application(principal, pk)
     today = timezone.localdate()
     code = application.programme.code
     documents = list(application.documents.all())
@@ -116,67 +177,34 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         (item, [d for d in documents if d.kind == item.kind]) for item in documents_for(code)
     ]
     checked = (application.inspection or {}).get("items", {})
-    inspection = [(item, checked.get(item.key)) for item in inspection_items(code)]
-    is_inspecting = application.status == ApplicationStatus.INSPECTION
+    rows = _rows(
+        request, APPLICATION_ACTIONS, application, "accreditation:application_action", bound or {}
+    )
     context = {
         "application": application,
         "checklist": checklist,
         "report": eligibility_report(
             pharmacy=application.pharmacy, programme=application.programme, on=today
         ),
-        "timeline": _timeline(application),
+        "timeline": application.events.select_related("actor"),
         "days_left": days_left(application, today),
-        "inspection": inspection,
+        "inspection": [(item, checked.get(item.key)) for item in inspection_items(code)],
         "evidence": evidence_status(application),
         "inspection_notes": (application.inspection or {}).get("notes", ""),
         "is_manager": principal.has_role(Role.PHARMACY_MANAGER),
         "is_reviewer": principal.has_role(REVIEWER),
-        "document_form": DocumentForm(programme_code=code),
-        "pledge_form": PledgeForm(
-            initial={
-                "truthful": application.pledge_truthful,
-                "security": application.pledge_security,
-            }
-        ),
-        "note_form": NoteForm(),
-        "pass_form": _pass_form(application, today) if is_inspecting else None,
-        "inspection_form": InspectionForm(
-            programme_code=code, initial={**checked, "notes": context_notes(application)}
-        ),
+        # The upload sits with the checklist; the other actions in the action bar.
+        "upload": next((r for r in rows if r.action.name == "documents"), None),
+        "actions": [r for r in rows if r.action.name != "documents"],
         "S": ApplicationStatus,
         "today": today,
     }
     return render(request, "accreditation/application_detail.html", context)
 
 
-def _pass_form(application: Application, today: Any) -> PassForm:
-    return PassForm(conditions=failing_soft_conditions(application, on=today))
-
-
-def context_notes(application: Application) -> str:
-    return str((application.inspection or {}).get("notes", ""))
-
-
-@require_POST
-@require_role(Role.PHARMACY_MANAGER)
-def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
-    application = access_application(principal_of(request), pk, write=True)
-    form = DocumentForm(request.POST, request.FILES, programme_code=application.programme.code)
-    if form.is_valid():
-        try:
-            services.application_document_upload(
-                application=application,
-                kind=form.cleaned_data["kind"],
-                upload=form.cleaned_data["file"],
-                actor=_user(request),
-            )
-        except DomainError as exc:
-            _show_error(request, exc)
-        else:
-            messages.success(request, _("材料已上传。"))
-    else:
-        messages.error(request, _("请选择材料类型和文件。"))
-    return redirect("accreditation:application_detail", pk=pk)
+@require_role(*PHARMACY_ROLES, REVIEWER, Role.BUREAU_ADMIN)
+def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _application_page(request, access_application(principal_of(request), pk))
 
 
 @require_role(*PHARMACY_ROLES, REVIEWER)
@@ -192,87 +220,29 @@ def document_download(request: HttpRequest, pk: int) -> HttpResponse:
     return private_file_response(document.file, document.content_type, document.original_name)
 
 
-def _pledges(request: HttpRequest, application: Application, user: User) -> Application:
-    form = PledgeForm(request.POST)
-    form.is_valid()
-    return services.application_set_pledges(
-        application=application,
-        truthful=bool(form.cleaned_data.get("truthful")),
-        security=bool(form.cleaned_data.get("security")),
-        actor=user,
-    )
-
-
-def _note(request: HttpRequest) -> str:
-    form = NoteForm(request.POST)
-    form.is_valid()
-    return str(form.cleaned_data.get("note", ""))
-
-
-def _inspection(request: HttpRequest, application: Application, user: User) -> Application:
-    form = InspectionForm(request.POST, programme_code=application.programme.code)
-    form.is_valid()
-    data = form.cleaned_data
-    results = {k: bool(v) for k, v in data.items() if k != "notes"}
-    return services.application_record_inspection(
-        application=application, results=results, notes=data.get("notes", ""), actor=user
-    )
-
-
-Action = Callable[[HttpRequest, Application, User], Any]
-
-PHARMACY_ACTIONS: dict[str, Action] = {
-    "pledges": _pledges,
-    "submit": lambda r, a, u: services.application_submit(application=a, actor=u),
-    "supplemented": lambda r, a, u: services.application_supplement_done(application=a, actor=u),
-}
-REVIEWER_ACTIONS: dict[str, Action] = {
-    "accept": lambda r, a, u: services.application_accept(application=a, actor=u),
-    "supplement": lambda r, a, u: services.application_request_supplement(
-        application=a, note=_note(r), actor=u
-    ),
-    "inspect": lambda r, a, u: services.application_start_inspection(application=a, actor=u),
-    "inspection": _inspection,
-    "pass": lambda r, a, u: services.application_pass(
-        application=a,
-        reason=_note(r),
-        acknowledged=r.POST.getlist("acknowledged"),
-        actor=u,
-    ),
-    "fail": lambda r, a, u: services.application_fail(application=a, reason=_note(r), actor=u),
-    "feedback": lambda r, a, u: services.application_send_feedback(application=a, actor=u),
-    "sign": lambda r, a, u: services.application_sign_agreement(application=a, actor=u),
-}
-
-
 @require_POST
 @require_role(Role.PHARMACY_MANAGER, REVIEWER)
 def application_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    principal = principal_of(request)
-    application = access_application(principal, pk, write=True)
-    table = REVIEWER_ACTIONS if principal.has_role(REVIEWER) else PHARMACY_ACTIONS
-    if action not in table:
-        raise Http404
-    try:
-        table[action](request, application, _user(request))
-    except DomainError as exc:
-        _show_error(request, exc)
-    else:
-        messages.success(request, _("操作已完成。"))
-    return redirect("accreditation:application_detail", pk=pk)
+    """Any row of accreditation.actions.APPLICATION_ACTIONS (the upload too)."""
+    application = access_application(principal_of(request), pk)
+    return _post_action(
+        request,
+        application,
+        _lookup(APPLICATION_ACTIONS, action),
+        page=lambda bound: _application_page(request, application, bound),
+        done=redirect("accreditation:application_detail", pk=pk),
+    )
 
 
 # --- Documents (PDF)
 
 
 def _pdf_response(
-    request: HttpRequest,
-    application: Application,
-    template: str,
-    context: dict[str, Any],
-    filename: str,
+    request: HttpRequest, application: Application, name: str, context: dict[str, Any]
 ) -> HttpResponse:
-    response = pdf_response(template, context, filename)
+    """The official document `name` (template accreditation/pdf/<name>.html), audited."""
+    filename = f"{name.replace('_', '-')}-{application.pk}.pdf"
+    response = pdf_response(f"accreditation/pdf/{name}.html", context, filename)
     audit(
         request,
         action=AuditAction.DOCUMENT,
@@ -294,13 +264,7 @@ def application_form_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         "staff": pharmacy.staff.filter(left_on__isnull=True),
         "today": timezone.localdate(),
     }
-    return _pdf_response(
-        request,
-        application,
-        "accreditation/pdf/application_form.html",
-        context,
-        f"application-{pk}.pdf",
-    )
+    return _pdf_response(request, application, "application_form", context)
 
 
 @require_role(*PHARMACY_ROLES, REVIEWER)
@@ -315,13 +279,7 @@ def agreement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         "designation": designation,
         "agency": agency_name_for(application.pharmacy),
     }
-    return _pdf_response(
-        request,
-        application,
-        "accreditation/pdf/agreement.html",
-        context,
-        f"agreement-{pk}.pdf",
-    )
+    return _pdf_response(request, application, "agreement", context)
 
 
 @require_role(*PHARMACY_ROLES, REVIEWER)
@@ -333,13 +291,12 @@ def feedback_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return _pdf_response(
         request,
         application,
-        "accreditation/pdf/feedback.html",
+        "feedback",
         {
             "application": application,
             "agency": agency_name_for(application.pharmacy),
             "today": application.feedback_sent_on or timezone.localdate(),
         },
-        f"feedback-{pk}.pdf",
     )
 
 
@@ -381,10 +338,12 @@ def designation_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_role(*PHARMACY_ROLES, REVIEWER, Role.BUREAU_ADMIN)
-def designation_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    principal = principal_of(request)
-    designation = access_designation(principal, pk)
+def _designation_page(
+    request: HttpRequest, designation: Designation, bound: dict[str, ActionForm] | None = None
+) -> HttpResponse:
+    rows = _rows(
+        request, DESIGNATION_ACTIONS, designation, "accreditation:designation_action", bound or {}
+    )
     return render(
         request,
         "accreditation/designation_detail.html",
@@ -393,61 +352,28 @@ def designation_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "events": designation.events.select_related("actor"),
             "assessments": designation.assessments.all(),
             "violations": designation.pharmacy.violations.filter(programme=designation.programme),
-            "is_reviewer": principal.has_role(REVIEWER),
-            "assessment_form": AssessmentForm(),
-            "violation_form": ViolationForm(initial={"found_on": timezone.localdate()}),
+            "actions": rows,
         },
     )
 
 
-@require_POST
-@require_role(REVIEWER)
-def designation_assess(request: HttpRequest, pk: int) -> HttpResponse:
-    designation = access_designation(principal_of(request), pk, write=True)
-    form = AssessmentForm(request.POST)
-    if form.is_valid():
-        try:
-            services.designation_assess(
-                designation=designation,
-                result=form.cleaned_data["result"],
-                notes=form.cleaned_data["notes"],
-                rectification_until=form.cleaned_data["rectification_until"],
-                actor=_user(request),
-            )
-        except DomainError as exc:
-            _show_error(request, exc)
-        else:
-            messages.success(request, _("考核结果已记录。"))
-    return redirect("accreditation:designation_detail", pk=pk)
+@require_role(*PHARMACY_ROLES, REVIEWER, Role.BUREAU_ADMIN)
+def designation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _designation_page(request, access_designation(principal_of(request), pk))
 
 
 @require_POST
 @require_role(REVIEWER)
-def designation_violation(request: HttpRequest, pk: int) -> HttpResponse:
-    designation = access_designation(principal_of(request), pk, write=True)
-    form = ViolationForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.violation_record(
-                pharmacy=designation.pharmacy,
-                programme=designation.programme,
-                found_on=data["found_on"],
-                finding=data["finding"],
-                rule_id=data["rule_id"],
-                major=data["major"],
-                decision=data["decision"],
-                refused_amount=data["refused_amount"],
-                suspended_until=data["suspended_until"],
-                actor=_user(request),
-            )
-        except (DomainError, ValidationError) as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, _("违规处理已记录。"))
-    else:
-        messages.error(request, _("请完整填写违规处理信息。"))
-    return redirect("accreditation:designation_detail", pk=pk)
+def designation_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Any row of accreditation.actions.DESIGNATION_ACTIONS (assessment, violation)."""
+    designation = access_designation(principal_of(request), pk)
+    return _post_action(
+        request,
+        designation,
+        _lookup(DESIGNATION_ACTIONS, action),
+        page=lambda bound: _designation_page(request, designation, bound),
+        done=redirect("accreditation:designation_detail", pk=pk),
+    )
 
 
 # --- Public pages (no login)

@@ -28,13 +28,6 @@ class FindingStatus(models.TextChoices):
     CLOSED = "closed", _("已办结")
 
 
-FINDING_TRANSITIONS: dict[str, frozenset[str]] = {
-    FindingStatus.OPEN: frozenset({FindingStatus.IN_REVIEW, FindingStatus.CLOSED}),
-    FindingStatus.IN_REVIEW: frozenset({FindingStatus.CLOSED, FindingStatus.OPEN}),
-}
-FINDING_FINAL = frozenset({FindingStatus.CLOSED})
-
-
 class Finding(models.Model):
     """Something a rule found that the bureau must look at; raised once per dedupe key."""
 

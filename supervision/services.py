@@ -9,16 +9,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Organisation, Role, User
-from core.errors import TransitionNotAllowed
 from core.notifications import notification_send
+from core.transitions import transition
 from pharmacies.models import Pharmacy
-from supervision.models import (
-    FINDING_TRANSITIONS,
-    Finding,
-    FindingEvent,
-    FindingPriority,
-    FindingStatus,
-)
+from supervision.models import Finding, FindingEvent, FindingPriority, FindingStatus
+from supervision.transitions import FINDING
 
 
 def _notify_reviewers(finding: Finding) -> None:
@@ -79,23 +74,6 @@ def finding_raise(
 
 
 def finding_transition(*, finding: Finding, to: str, actor: User, reason: str = "") -> Finding:
-    """Move a finding along FINDING_TRANSITIONS (bureau review); an event row keeps why."""
-    with transaction.atomic():
-        locked = Finding.objects.select_for_update().get(pk=finding.pk)
-        if to not in FINDING_TRANSITIONS.get(locked.status, frozenset()):
-            raise TransitionNotAllowed(
-                _("线索状态“%(old)s”不能变更为“%(new)s”。")
-                % {"old": locked.get_status_display(), "new": FindingStatus(to).label}
-            )
-        old = locked.status
-        locked.status = to
-        locked.save(update_fields=["status"])
-        FindingEvent.objects.create(
-            finding=locked,
-            old_status=old,
-            new_status=to,
-            actor=actor,
-            reason=reason,
-            rule_id=locked.rule_id,
-        )
-    return locked
+    """Move a finding along FINDING_TRANSITIONS (bureau review); the event row keeps why,
+    under the finding's own rule ID."""
+    return transition(FINDING, finding, to, actor=actor, reason=reason, rule_id=finding.rule_id)

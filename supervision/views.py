@@ -1,20 +1,28 @@
 from __future__ import annotations
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.timezone import localtime
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import BUREAU_ROLES, Role
 from accounts.permissions import principal_of, require_role
-from core.errors import DomainError
+from core.actions import run_service
 from core.tables import Cell, Column, build_table
-from supervision.models import FINDING_TRANSITIONS, Finding, FindingPriority, FindingStatus
+from supervision.forms import FindingMoveForm
+from supervision.models import Finding, FindingPriority, FindingStatus
 from supervision.selectors import findings_for_principal, price_compliance_for_principal
 from supervision.services import finding_transition
+from supervision.transitions import FINDING_TRANSITIONS
+
+# What the reviewer is told after each move: what happened and what comes next.
+MOVED = {
+    FindingStatus.IN_REVIEW: _("线索已转为核查中；核查完成后请在本页办结。"),
+    FindingStatus.CLOSED: _("线索已办结，核查经过记入办理记录。"),
+    FindingStatus.OPEN: _("线索已退回待处理，等待重新安排核查。"),
+}
 
 
 def _finding_columns() -> list[Column[Finding]]:
@@ -63,10 +71,10 @@ def finding_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_role(*BUREAU_ROLES)
-def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def _finding_page(
+    request: HttpRequest, finding: Finding, form: FindingMoveForm | None = None
+) -> HttpResponse:
     principal = principal_of(request)
-    finding = get_object_or_404(findings_for_principal(principal), pk=pk)
     moves = [
         (s, FindingStatus(s).label) for s in sorted(FINDING_TRANSITIONS.get(finding.status, ()))
     ]
@@ -77,7 +85,15 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "finding": finding,
             "events": finding.events.select_related("actor"),
             "moves": moves if principal.has_role(Role.BUREAU_REVIEWER) else [],
+            "form": form,
         },
+    )
+
+
+@require_role(*BUREAU_ROLES)
+def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _finding_page(
+        request, get_object_or_404(findings_for_principal(principal_of(request)), pk=pk)
     )
 
 
@@ -85,17 +101,22 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_role(Role.BUREAU_REVIEWER)
 def finding_move(request: HttpRequest, pk: int) -> HttpResponse:
     finding = get_object_or_404(findings_for_principal(principal_of(request)), pk=pk)
-    try:
-        finding_transition(
-            finding=finding,
-            to=request.POST.get("to", ""),
-            actor=request.user,  # type: ignore[arg-type]
-            reason=request.POST.get("reason", ""),
+    form = FindingMoveForm(request.POST)
+    if form.is_valid():
+        to = form.cleaned_data["to"]
+        run_service(
+            request,
+            lambda: finding_transition(
+                finding=finding,
+                to=to,
+                actor=request.user,  # type: ignore[arg-type]
+                reason=form.cleaned_data["reason"],
+            ),
+            success=MOVED[to],
+            form=form,
         )
-    except (DomainError, ValueError) as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("线索状态已更新。"))
+    if form.errors:
+        return _finding_page(request, finding, form)
     return redirect("supervision:detail", pk=pk)
 
 

@@ -22,7 +22,6 @@ NOT_YET = {
     "patients.RetentionEvent",
     "pharmacies.StaffFilingEvent",
     "inventory.StocktakeEvent",
-    "supervision.FindingEvent",
 }
 
 

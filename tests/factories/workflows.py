@@ -30,9 +30,29 @@ def _designation() -> Designation:
     )
 
 
+def _finding() -> models.Model:
+    from accounts.models import Organisation, OrganisationKind
+    from supervision.models import FindingKind
+    from supervision.services import finding_raise
+    from tests.factories import region
+
+    organisation = Organisation.objects.create(
+        kind=OrganisationKind.PHARMACY, name="线索测试药房", region=region()
+    )
+    finding, _ = finding_raise(
+        rule_id="HY-E06",
+        organisation=organisation,
+        kind=FindingKind.OTHER,
+        summary="walk",
+        dedupe_key=f"walk-{organisation.pk}",
+    )
+    return finding
+
+
 # Workflow label ("app_label.Model") → maker. A registered workflow without a maker fails the
 # transition test: add one here when you register a workflow.
 MAKERS: dict[str, Callable[[], models.Model]] = {
     "accreditation.Application": _application,
     "accreditation.Designation": _designation,
+    "supervision.Finding": _finding,
 }

@@ -119,3 +119,21 @@ def test_findings_api_is_scoped_to_the_region(
     outsider = login(Client(), outsider_bureau_admin)
     assert outsider.get("/api/v1/findings/").json()["count"] == 0
     assert outsider.get(f"/api/v1/findings/{finding.pk}/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_move_the_table_refuses_or_an_unknown_status_is_shown_on_the_page(
+    client: Client, pharmacy_org: Any, personas: dict[str, User]
+) -> None:
+    finding, _ = raise_one(pharmacy_org)
+    login(client, personas[Role.BUREAU_REVIEWER])
+    url = f"/supervision/findings/{finding.pk}/move/"
+    unknown = client.post(url, {"to": "lost", "reason": "x"})
+    assert unknown.status_code == 200 and "变更为：" in unknown.content.decode()
+    closed = client.post(url, {"to": "closed", "reason": "已核查"}, follow=True).content.decode()
+    assert "线索已办结" in closed
+    refused = client.post(url, {"to": "in_review"})
+    assert refused.status_code == 200 and "不能转为" in refused.content.decode()
+    finding.refresh_from_db()
+    assert finding.status == FindingStatus.CLOSED
+    assert finding.events.order_by("-pk")[0].rule_id == "HY-E06"
