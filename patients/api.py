@@ -137,13 +137,7 @@ class FilingViewSet(
         if v.get("reviewing_hospital_id"):
             reviewing = expert_hospitals().filter(pk=v["reviewing_hospital_id"]).first()
         filing = services.filing_lodge(
-            patient=services.PatientDetails(
-                resident_id=v["resident_id"],
-                name=v["name"],
-                insured_type=v["insured_type"],
-                social_security_card_no=v["social_security_card_no"],
-                phone=v["phone"],
-            ),
+            patient=services.PatientDetails.of(v),
             disease=disease,
             window=principal.organisation,
             reviewing_hospital=reviewing,

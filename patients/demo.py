@@ -159,48 +159,56 @@ def _card_left(patient: Patient, pharmacy: Organisation, manager: User) -> None:
         opened(RETENTION, retention, actor=manager, rule_id="HY-E08")
 
 
+# The demo filings: (person, disease, window, lodged on, clerk, chosen institution and day).
+# Enrolled in the April 2026 round: hypertension at the demo pharmacy, diabetes (and now in
+# hospital, HY-G08). Pending from the October 2026 round: awaiting the preliminary review.
+FILINGS: list[tuple[str, str, str, date, str, tuple[str, date] | None]] = [
+    (
+        "wang",
+        "TM101",
+        "hy_hospital",
+        date(2026, 4, 8),
+        "hy_window",
+        ("hy_pharmacy", date(2026, 5, 6)),
+    ),
+    (
+        "li",
+        "TM102",
+        "hy_township",
+        date(2026, 4, 15),
+        "hy_township_clerk",
+        ("hy_hospital", date(2026, 5, 10)),
+    ),
+    ("chen", "TM103", "hy_township", date(2026, 10, 15), "hy_township_clerk", None),
+    ("liu", "TM104", "hy_hospital", date(2026, 10, 20), "hy_window", None),
+]
+
+
 def seed(ctx: dict[str, Any]) -> None:
     reference.ensure()
     orgs: dict[str, Organisation] = ctx["organisations"]
     users: dict[str, User] = ctx["users"]
-    hospital, township, bureau = orgs["hy_hospital"], orgs["hy_township"], orgs["hy_bureau"]
+    hospital = orgs["hy_hospital"]
     people = _people(hospital.region)
     # The 特门 programme of the demo county's region (the one whose diseases may be filed).
     programme = hospital.region.programmes.filter(diseases__isnull=False).distinct().get()
     diseases = {d.code: d for d in Disease.objects.filter(programme=programme)}
-    clerk, expert, township_clerk = (
-        users["hy_window"],
-        users["hy_expert"],
-        users["hy_township_clerk"],
-    )
-    # Enrolled in the April 2026 round: hypertension at the demo pharmacy; diabetes, and now
-    # in hospital (HY-G08).
-    for key, code, window, lodged_on, by, chosen in (
-        ("wang", "TM101", hospital, date(2026, 4, 8), clerk, (orgs["hy_pharmacy"], 6)),
-        ("li", "TM102", township, date(2026, 4, 15), township_clerk, (hospital, 10)),
-    ):
+    for key, code, window, lodged_on, clerk, chosen in FILINGS:
         filing = _filing(
             people[key],
             diseases[code],
-            window=window,
+            window=orgs[window],
             reviewing=hospital,
             lodged_on=lodged_on,
-            clerk=by,
+            clerk=users[clerk],
         )
-        enrolment = _approved(filing, starts_on=date(2026, 5, 1), expert=expert, bureau=bureau)
-        _choose(enrolment, chosen[0], date(2026, 5, chosen[1]), clerk)
-    _in_hospital(people["li"], hospital, clerk)
-    # Pending from the October 2026 round: awaiting the hospital's preliminary review.
-    for key, code, window, lodged_on, by in (
-        ("chen", "TM103", township, date(2026, 10, 15), township_clerk),
-        ("liu", "TM104", hospital, date(2026, 10, 20), clerk),
-    ):
-        _filing(
-            people[key],
-            diseases[code],
-            window=window,
-            reviewing=hospital,
-            lodged_on=lodged_on,
-            clerk=by,
-        )
+        if chosen is not None:
+            enrolment = _approved(
+                filing,
+                starts_on=date(2026, 5, 1),
+                expert=users["hy_expert"],
+                bureau=orgs["hy_bureau"],
+            )
+            _choose(enrolment, orgs[chosen[0]], chosen[1], users["hy_window"])
+    _in_hospital(people["li"], hospital, users["hy_window"])
     _card_left(people["wang"], orgs["hy_pharmacy"], users["hy_manager"])

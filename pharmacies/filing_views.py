@@ -32,7 +32,7 @@ def filing_submit(request: HttpRequest, pk: int) -> HttpResponse:
     run_service(
         request,
         lambda: staff_filing_submit(staff=staff, actor=_user(request)),
-        success=_("已报医保中心备案，待审核；审核结论见本页“备案记录”。"),
+        success=_("已报医保中心备案，待审核；结论见本页“医保中心备案”。"),
     )
     return redirect("pharmacies:staff_detail", pk=staff.pk)
 

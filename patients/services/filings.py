@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
+from dataclasses import fields as dataclass_fields
 from datetime import date
 from typing import Any
 from uuid import uuid4
@@ -55,6 +57,11 @@ class PatientDetails:
     township: str = ""
     phone: str = ""
 
+    @classmethod
+    def of(cls, data: Mapping[str, Any]) -> PatientDetails:
+        """The details from a page's or the API's validated input (fields it lacks stay blank)."""
+        return cls(**{f.name: data[f.name] for f in dataclass_fields(cls) if f.name in data})
+
 
 def _number(prefix: str, on: date, pk: int) -> str:
     return f"{prefix}{on:%Y%m%d}{pk:06d}"
@@ -69,8 +76,10 @@ def _move(
     reason: str = "",
     rule_id: str = "",
     fields: dict[str, Any] | None = None,
+    notify: Callable[[], Any] | None = None,
 ) -> Filing:
-    """One filing move (core.transitions), recorded with the acting organisation."""
+    """One filing move (core.transitions), recorded with the acting organisation; `notify`
+    runs once the move is committed."""
     return transition(
         FILING,
         filing,
@@ -80,6 +89,7 @@ def _move(
         rule_id=rule_id,
         fields=fields,
         event_fields={"organisation": organisation},
+        on_commit=[notify] if notify else [],
     )
 
 
@@ -313,25 +323,21 @@ def filing_assign(
         organisation__region=organisation.region,
     ).exists():
         raise DomainError(_("所选人员不是本区划的评审专家。"))
-    with transaction.atomic():
-        locked = _move(
-            filing,
-            FilingStatus.ASSIGNED,
-            actor=actor,
-            organisation=organisation,
-            reason=_("分配给 %s") % expert.display_name,
-            fields={"expert": expert},
-        )
-        link = reverse("patients:filing_detail", args=[locked.pk])
-        transaction.on_commit(
-            lambda: notification_send(
-                recipients=[expert],
-                key=f"filing-assigned-{locked.pk}-{expert.pk}",
-                subject=_("请评审特门申报 %s") % locked.number,
-                link=link,
-            )
-        )
-    return locked
+    link = reverse("patients:filing_detail", args=[filing.pk])
+    return _move(
+        filing,
+        FilingStatus.ASSIGNED,
+        actor=actor,
+        organisation=organisation,
+        reason=_("分配给 %s") % expert.display_name,
+        fields={"expert": expert},
+        notify=lambda: notification_send(
+            recipients=[expert],
+            key=f"filing-assigned-{filing.pk}-{expert.pk}",
+            subject=_("请评审特门申报 %s") % filing.number,
+            link=link,
+        ),
+    )
 
 
 def _enrol(filing: Filing, *, starts_on: date, actor: User, rule_id: str) -> Enrolment:
@@ -342,17 +348,16 @@ def _enrol(filing: Filing, *, starts_on: date, actor: User, rule_id: str) -> Enr
     return enrolment
 
 
-def _notify_window(filing: Filing) -> None:
+def _window_notice(filing: Filing, new: str) -> Callable[[], Any]:
+    """The window that lodged the filing hears of the decision (to tell the patient)."""
     clerks = active_members(Role.WINDOW_CLERK, organisation=filing.window)
     link = reverse("patients:filing_detail", args=[filing.pk])
-    transaction.on_commit(
-        lambda: notification_send(
-            recipients=clerks,
-            key=f"filing-decided-{filing.pk}",
-            subject=_("特门申报 %(number)s：%(status)s")
-            % {"number": filing.number, "status": filing.get_status_display()},
-            link=link,
-        )
+    subject = _("特门申报 %(number)s：%(status)s") % {
+        "number": filing.number,
+        "status": FilingStatus(new).label,
+    }
+    return lambda: notification_send(
+        recipients=clerks, key=f"filing-decided-{filing.pk}", subject=subject, link=link
     )
 
 
@@ -409,10 +414,10 @@ def _decide(
             "benefit_starts_on": starts_on if approve else None,
             "decided_at": timezone.now(),
         },
+        notify=_window_notice(locked, new),
     )
     if starts_on is not None and approve:
         _enrol(decided, starts_on=starts_on, actor=actor, rule_id=rule_id)
-    _notify_window(decided)
     return decided
 
 

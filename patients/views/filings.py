@@ -93,14 +93,7 @@ def _looked_up(request: HttpRequest) -> tuple[bool, str, Any, dict[str, Any]]:
 
 def _lodge(request: HttpRequest, principal: Principal, data: dict[str, Any]) -> Filing:
     return services.filing_lodge(
-        patient=services.PatientDetails(
-            resident_id=data["resident_id"],
-            name=data["name"],
-            insured_type=data["insured_type"],
-            social_security_card_no=data["social_security_card_no"],
-            township=data["township"],
-            phone=data["phone"],
-        ),
+        patient=services.PatientDetails.of(data),
         disease=data["disease"],
         window=principal.organisation,
         reviewing_hospital=data["reviewing_hospital"],
