@@ -22,7 +22,7 @@ from core.validators import validate_single_line_text
 from patients import services
 from patients.models import Filing, HospitalStay, MaterialKind
 from patients.permissions import access_stay_for_principal, assert_may_record_stays
-from patients.selectors import expert_hospitals, filings_for_principal
+from patients.selectors import expert_hospitals, filing_programme_for, filings_for_principal
 from programmes.models import Disease, InsuredType
 
 
@@ -127,33 +127,24 @@ class FilingViewSet(
         data = FilingLodgeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
+        # The programme filed under is the caller's region's, not a code written here.
         disease = Disease.objects.filter(
-            programme__code="HY-TM", code=v["disease_code"], is_active=True
+            programme=filing_programme_for(principal), code=v["disease_code"], is_active=True
         ).first()
         if disease is None:
             raise serializers.ValidationError({"disease_code": "未知病种"})
         reviewing: Organisation | None = None
         if v.get("reviewing_hospital_id"):
             reviewing = expert_hospitals().filter(pk=v["reviewing_hospital_id"]).first()
-        actor = _actor(principal)
-        patient = services.patient_register(
-            resident_id=v["resident_id"],
-            name=v["name"],
-            insured_type=v["insured_type"],
-            social_security_card_no=v["social_security_card_no"],
-            phone=v["phone"],
-            organisation=principal.organisation,
-            actor=actor,
-        )
         filing = services.filing_lodge(
-            patient=patient,
+            patient=services.PatientDetails.of(v),
             disease=disease,
             window=principal.organisation,
             reviewing_hospital=reviewing,
             records_hospital=v["records_hospital"],
             records_hospital_level=v["records_hospital_level"],
             materials_received=v["materials_received"],
-            actor=actor,
+            actor=_actor(principal),
         )
         return Response(FilingSerializer(filing).data, status=201)
 

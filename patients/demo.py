@@ -1,7 +1,8 @@
 """Demo patients (idempotent): enrolled patients, one in hospital, filings pending at the
 windows from the October 2026 round, and a card-retention application awaiting the centre.
 
-Past events are written as rows with their historical dates (the services act "today")."""
+Past filings and choices are created with their historical dates (the services act "today");
+their status moves and event rows go through the workflows (patients.transitions)."""
 
 from __future__ import annotations
 
@@ -10,28 +11,24 @@ from typing import Any
 
 from stdnum.cn import ric
 
-from accounts.models import Organisation, User
+from accounts.models import Organisation, Region, User
 from core.crypto import blind_index
+from core.transitions import transition
 from patients import reference
 from patients.models import (
     CardRetention,
-    ChoiceEvent,
-    ChoiceStatus,
     Enrolment,
-    EnrolmentEvent,
     Filing,
-    FilingEvent,
     FilingPath,
     FilingStatus,
     HospitalStay,
     InstitutionChoice,
     MaterialKind,
     Patient,
-    RetentionEvent,
     RetentionReason,
-    RetentionStatus,
     StaySource,
 )
+from patients.transitions import CHOICE, ENROLMENT, FILING, RETENTION, opened
 from programmes.models import Disease
 
 
@@ -77,39 +74,35 @@ def _filing(
         lodged_by=clerk,
         lodged_on=lodged_on,
     )
-    FilingEvent.objects.create(
-        filing=filing,
-        new_status=FilingStatus.LODGED,
+    opened(
+        FILING,
+        filing,
         actor=clerk,
-        organisation=window,
         rule_id="HY-G03",
         reason="演示数据",
+        event_fields={"organisation": window},
     )
     return filing
 
 
 def _approved(filing: Filing, *, starts_on: date, expert: User, bureau: Organisation) -> Enrolment:
     if filing.status != FilingStatus.APPROVED:
-        FilingEvent.objects.create(
-            filing=filing,
-            old_status=filing.status,
-            new_status=FilingStatus.APPROVED,
+        transition(
+            FILING,
+            filing,
+            FilingStatus.APPROVED,
             actor=expert,
-            organisation=bureau,
-            rule_id="HY-G04",
             reason="演示数据：2026年4月批次评审通过",
-        )
-        Filing.objects.filter(pk=filing.pk).update(
-            status=FilingStatus.APPROVED, expert=expert, benefit_starts_on=starts_on
+            rule_id="HY-G04",
+            fields={"expert": expert, "benefit_starts_on": starts_on},
+            event_fields={"organisation": bureau},
         )
     enrolment, created = Enrolment.objects.get_or_create(
         filing=filing,
         defaults={"patient": filing.patient, "disease": filing.disease, "starts_on": starts_on},
     )
     if created:
-        EnrolmentEvent.objects.create(
-            enrolment=enrolment, new_status=enrolment.status, actor=expert, rule_id="HY-G04"
-        )
+        opened(ENROLMENT, enrolment, actor=expert, rule_id="HY-G04")
     return enrolment
 
 
@@ -120,17 +113,10 @@ def _choose(enrolment: Enrolment, organisation: Organisation, on: date, actor: U
         choice = InstitutionChoice.objects.create(
             enrolment=enrolment, organisation=organisation, chosen_on=on, chosen_by=actor
         )
-        ChoiceEvent.objects.create(
-            choice=choice, new_status=ChoiceStatus.ACTIVE, actor=actor, rule_id="HY-G05"
-        )
+        opened(CHOICE, choice, actor=actor, rule_id="HY-G05")
 
 
-def seed(ctx: dict[str, Any]) -> None:
-    reference.ensure()
-    orgs: dict[str, Organisation] = ctx["organisations"]
-    users: dict[str, User] = ctx["users"]
-    hospital, township = orgs["hy_hospital"], orgs["hy_township"]
-    region = hospital.region
+def _people(region: Region) -> dict[str, Patient]:
     people: dict[str, Patient] = {}
     for key, name, born, seq, insured, town, phone in PEOPLE:
         people[key], _ = Patient.objects.get_or_create(
@@ -145,71 +131,84 @@ def seed(ctx: dict[str, Any]) -> None:
                 "social_security_card_no": f"H43042{seq}88",
             },
         )
-    diseases = {d.code: d for d in Disease.objects.filter(programme__code="HY-TM")}
-    clerk, expert = users["hy_window"], users["hy_expert"]
-    # Enrolled in the April 2026 round: hypertension at the demo pharmacy.
-    wang = _filing(
-        people["wang"],
-        diseases["TM101"],
-        window=hospital,
-        reviewing=hospital,
-        lodged_on=date(2026, 4, 8),
-        clerk=clerk,
-    )
-    wang_enrolment = _approved(
-        wang, starts_on=date(2026, 5, 1), expert=expert, bureau=orgs["hy_bureau"]
-    )
-    _choose(wang_enrolment, orgs["hy_pharmacy"], date(2026, 5, 6), clerk)
-    # Enrolled for diabetes, currently in hospital (HY-G08).
-    li = _filing(
-        people["li"],
-        diseases["TM102"],
-        window=township,
-        reviewing=hospital,
-        lodged_on=date(2026, 4, 15),
-        clerk=users["hy_township_clerk"],
-    )
-    li_enrolment = _approved(
-        li, starts_on=date(2026, 5, 1), expert=expert, bureau=orgs["hy_bureau"]
-    )
-    _choose(li_enrolment, hospital, date(2026, 5, 10), clerk)
-    if not HospitalStay.objects.filter(patient=people["li"]).exists():
+    return people
+
+
+def _in_hospital(patient: Patient, hospital: Organisation, clerk: User) -> None:
+    """HY-G08: admitted and not discharged."""
+    if not HospitalStay.objects.filter(patient=patient).exists():
         HospitalStay.objects.create(
-            patient=people["li"],
+            patient=patient,
             hospital=hospital,
             admitted_on=date(2026, 11, 20),
             source=StaySource.HOSPITAL,
             recorded_by=clerk,
         )
-    # Pending from the October 2026 round: awaiting the hospital's preliminary review.
-    _filing(
-        people["chen"],
-        diseases["TM103"],
-        window=township,
-        reviewing=hospital,
-        lodged_on=date(2026, 10, 15),
-        clerk=users["hy_township_clerk"],
-    )
-    _filing(
-        people["liu"],
-        diseases["TM104"],
-        window=hospital,
-        reviewing=hospital,
-        lodged_on=date(2026, 10, 20),
-        clerk=clerk,
-    )
-    # The pharmacy asked the centre to let it keep 王建华's card (HY-E08).
-    if not CardRetention.objects.filter(patient=people["wang"]).exists():
+
+
+def _card_left(patient: Patient, pharmacy: Organisation, manager: User) -> None:
+    """HY-E08: the pharmacy asked the centre to let it keep the patient's card."""
+    if not CardRetention.objects.filter(patient=patient).exists():
         retention = CardRetention.objects.create(
-            patient=people["wang"],
-            pharmacy=orgs["hy_pharmacy"],
+            patient=patient,
+            pharmacy=pharmacy,
             reason_category=RetentionReason.IMMOBILE,
             application_text="本人行动不便，申请将社保卡留存在康民大药房，由家属凭处方代购。",
-            applied_by=users["hy_manager"],
+            applied_by=manager,
         )
-        RetentionEvent.objects.create(
-            retention=retention,
-            new_status=RetentionStatus.APPLIED,
-            actor=users["hy_manager"],
-            rule_id="HY-E08",
+        opened(RETENTION, retention, actor=manager, rule_id="HY-E08")
+
+
+# The demo filings: (person, disease, window, lodged on, clerk, chosen institution and day).
+# Enrolled in the April 2026 round: hypertension at the demo pharmacy, diabetes (and now in
+# hospital, HY-G08). Pending from the October 2026 round: awaiting the preliminary review.
+FILINGS: list[tuple[str, str, str, date, str, tuple[str, date] | None]] = [
+    (
+        "wang",
+        "TM101",
+        "hy_hospital",
+        date(2026, 4, 8),
+        "hy_window",
+        ("hy_pharmacy", date(2026, 5, 6)),
+    ),
+    (
+        "li",
+        "TM102",
+        "hy_township",
+        date(2026, 4, 15),
+        "hy_township_clerk",
+        ("hy_hospital", date(2026, 5, 10)),
+    ),
+    ("chen", "TM103", "hy_township", date(2026, 10, 15), "hy_township_clerk", None),
+    ("liu", "TM104", "hy_hospital", date(2026, 10, 20), "hy_window", None),
+]
+
+
+def seed(ctx: dict[str, Any]) -> None:
+    reference.ensure()
+    orgs: dict[str, Organisation] = ctx["organisations"]
+    users: dict[str, User] = ctx["users"]
+    hospital = orgs["hy_hospital"]
+    people = _people(hospital.region)
+    # The 特门 programme of the demo county's region (the one whose diseases may be filed).
+    programme = hospital.region.programmes.filter(diseases__isnull=False).distinct().get()
+    diseases = {d.code: d for d in Disease.objects.filter(programme=programme)}
+    for key, code, window, lodged_on, clerk, chosen in FILINGS:
+        filing = _filing(
+            people[key],
+            diseases[code],
+            window=orgs[window],
+            reviewing=hospital,
+            lodged_on=lodged_on,
+            clerk=users[clerk],
         )
+        if chosen is not None:
+            enrolment = _approved(
+                filing,
+                starts_on=date(2026, 5, 1),
+                expert=users["hy_expert"],
+                bureau=orgs["hy_bureau"],
+            )
+            _choose(enrolment, orgs[chosen[0]], chosen[1], users["hy_window"])
+    _in_hospital(people["li"], hospital, users["hy_window"])
+    _card_left(people["wang"], orgs["hy_pharmacy"], users["hy_manager"])

@@ -29,6 +29,7 @@ from patients.models import (
     Roster,
 )
 from programmes.models import Disease, InsuredType, Programme
+from programmes.selectors import programmes_for_principal
 
 # Roles that see a patient's full resident ID (each reveal is audited).
 ID_REVEAL_ROLES = frozenset({Role.WINDOW_CLERK, Role.BENEFITS_OFFICER})
@@ -50,6 +51,19 @@ def next_filing_round(*, programme: Programme, on: date) -> tuple[date, date] | 
             if last >= on:
                 return date(year, month, 1), last
     return None
+
+
+def filing_programme_for(principal: Principal) -> Programme | None:
+    """The 特门 programme filed under in the principal's region: the first programme covering
+    it that has diseases to file for (HY-G01). None where no such programme applies."""
+    return programmes_for_principal(principal).filter(diseases__is_active=True).first()
+
+
+def filing_programmes() -> QuerySet[Programme]:
+    """Every programme with diseases to file for (the public page's policy notes)."""
+    return Programme.objects.filter(
+        pk__in=Disease.objects.filter(is_active=True).values("programme")
+    ).order_by("code")
 
 
 def patient_by_resident_id(resident_id: str) -> Patient | None:

@@ -1,3 +1,4 @@
+from importlib import import_module
 from typing import Any
 
 from django.apps import AppConfig
@@ -16,6 +17,7 @@ class PharmaciesConfig(AppConfig):
     verbose_name = _("定点药店")
 
     def ready(self) -> None:
+        import_module("pharmacies.transitions")  # registers the HY-E01 filing workflow
         # A cached API-key lookup (accounts.services) holds its organisation's pharmacy row:
         # pharmacies drops those entries when the row changes (accounts listens to no app above).
         for signal in (post_save, post_delete):

@@ -9,7 +9,9 @@ from django.utils import timezone
 from stdnum.cn import ric, uscc
 
 from accounts.models import Organisation, OrganisationKind, Region, User
+from core.transitions import transition
 from pharmacies.models import FilingStatus, Pharmacy, PremisesTenure, StaffMember, StaffPost
+from pharmacies.transitions import STAFF_FILING
 
 
 def credit_code(body17: str) -> str:
@@ -124,15 +126,27 @@ def _link_logins(key: str, pharmacy: Pharmacy) -> None:
     for staff in pharmacy.staff.all():
         username = STAFF_LOGINS.get((key, staff.name))
         user = User.objects.filter(username=username).first() if username else None
-        changed: list[str] = []
         if user is not None and staff.user_id != user.pk:
-            staff.user, changed = user, [*changed, "user"]
+            staff.user = user
+            staff.save(update_fields=["user"])
         if staff.licensed_pharmacist and staff.filing_status != FilingStatus.FILED:
-            staff.filing_status, changed = FilingStatus.FILED, [*changed, "filing_status"]
-            if staff.filed_on is None:
-                staff.filed_on, changed = timezone.localdate(), [*changed, "filed_on"]
-        if changed:
-            staff.save(update_fields=changed)
+            _filed(staff)
+
+
+def _filed(staff: StaffMember) -> None:
+    """HY-E01: the pharmacist submitted and filed with the centre, through the workflow (the
+    filing date the demo gave, else today)."""
+    filed_on = staff.filed_on or timezone.localdate()
+    for new in (FilingStatus.SUBMITTED, FilingStatus.FILED):
+        if STAFF_FILING.allows(staff.filing_status, new):
+            staff = transition(
+                STAFF_FILING,
+                staff,
+                new,
+                actor=None,
+                reason="演示数据",
+                fields={"filed_on": filed_on if new == FilingStatus.FILED else staff.filed_on},
+            )
 
 
 EXTRA_ORGANISATIONS = {"hy_pharmacy3": "衡阳县百草堂药店", "hy_pharmacy4": "衡阳县福康药房"}

@@ -1,49 +1,35 @@
 """HY-E01: a pharmacist's filing (备案) with the county insurance centre.
 
 The pharmacy submits each licensed pharmacist; the centre's reviewer files (approves) or
-refuses the filing. One service per move, each with an event row; `filing_status` is set
-nowhere else.
+refuses the filing. One service per move, each through core.transitions (STAFF_FILING), which
+writes the event row; `filing_status` is set nowhere else.
 """
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from core.errors import RuleViolation, TransitionNotAllowed
-from pharmacies.models import FILING_TRANSITIONS, FilingStatus, StaffFilingEvent, StaffMember
+from core.errors import RuleViolation
+from core.transitions import transition
+from pharmacies.models import FilingStatus, StaffMember
+from pharmacies.transitions import STAFF_FILING
 
 
 def _move(*, staff: StaffMember, new: str, actor: User, reason: str = "") -> StaffMember:
-    with transaction.atomic():
-        locked = StaffMember.objects.select_for_update().get(pk=staff.pk)
-        old = locked.filing_status
-        if new not in FILING_TRANSITIONS.get(old, frozenset()):
-            raise TransitionNotAllowed(
-                _("备案状态为“%(old)s”，不能改为“%(new)s”。")
-                % {"old": FilingStatus(old).label, "new": FilingStatus(new).label}
-            )
-        locked.filing_status = new
-        fields = ["filing_status"]
-        if new == FilingStatus.FILED:
-            locked.filed_on = timezone.localdate()
-            fields.append("filed_on")
-        elif old == FilingStatus.FILED:
-            locked.filed_on = None
-            fields.append("filed_on")
-        locked._history_user = actor  # type: ignore[attr-defined]
-        locked.save(update_fields=fields)
-        StaffFilingEvent.objects.create(
-            staff=locked,
-            old_status=old,
-            new_status=new,
-            actor=actor,
-            reason=reason,
-            rule_id="HY-E01",
-        )
-    return locked
+    # The filing date is the centre's decision day; any other move (a refusal, a filing
+    # submitted again) leaves the pharmacist unfiled until the centre files anew.
+    filed_on = timezone.localdate() if new == FilingStatus.FILED else None
+    return transition(
+        STAFF_FILING,
+        staff,
+        new,
+        actor=actor,
+        reason=reason,
+        fields={"filed_on": filed_on},
+        history_user=True,
+    )
 
 
 def staff_filing_submit(*, staff: StaffMember, actor: User) -> StaffMember:

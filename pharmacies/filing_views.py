@@ -4,7 +4,6 @@ staff is 404."""
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -12,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Role, User
 from accounts.permissions import principal_of, require_role
-from core.errors import DomainError
+from core.actions import run_service
 from pharmacies.filing import staff_filing_decide, staff_filing_submit
 from pharmacies.forms import FilingDecisionForm
 from pharmacies.models import FilingStatus
@@ -30,12 +29,11 @@ def _user(request: HttpRequest) -> User:
 def filing_submit(request: HttpRequest, pk: int) -> HttpResponse:
     """The pharmacy manager submits a licensed pharmacist's filing (HY-E01)."""
     staff = access_staff(principal_of(request), pk)
-    try:
-        staff_filing_submit(staff=staff, actor=_user(request))
-    except DomainError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("已报医保中心备案，待审核。"))
+    run_service(
+        request,
+        lambda: staff_filing_submit(staff=staff, actor=_user(request)),
+        success=_("已报医保中心备案，待审核；结论见本页“医保中心备案”。"),
+    )
     return redirect("pharmacies:staff_detail", pk=staff.pk)
 
 
@@ -59,17 +57,18 @@ def filing_detail(request: HttpRequest, pk: int) -> HttpResponse:
     staff = get_object_or_404(filings_for_principal(principal_of(request)), pk=pk)
     form = FilingDecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            staff_filing_decide(
+        decided = run_service(
+            request,
+            lambda: staff_filing_decide(
                 staff=staff,
                 approve=form.cleaned_data["decision"] == "file",
                 reason=form.cleaned_data["reason"],
                 actor=_user(request),
-            )
-        except DomainError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, _("备案审核结论已保存。"))
+            ),
+            success=_("备案审核结论已保存，药店在人员页可见。"),
+            form=form,
+        )
+        if decided is not None:
             return redirect("pharmacies:filing_detail", pk=staff.pk)
     return render(
         request,

@@ -11,8 +11,21 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, User
+from core.errors import DomainError
 from core.uploads import sniff_upload
 from pharmacies.models import EvidenceKind, Pharmacy, StaffEvidence, StaffMember
+
+
+def _full_clean(obj: Pharmacy | StaffMember) -> None:
+    """The model's own checks (each message led by its field's label), refused as the one
+    domain error: on the field when only one is wrong."""
+    try:
+        obj.full_clean()
+    except ValidationError as exc:
+        fields = list(exc.message_dict)
+        field = fields[0] if len(fields) == 1 and fields[0] != "__all__" else None
+        raise DomainError("；".join(exc.messages), field=field) from exc
+
 
 PROFILE_FIELDS = [
     "address",
@@ -50,7 +63,7 @@ def pharmacy_update_profile(*, pharmacy: Pharmacy, data: dict[str, Any], actor: 
         changed = [f for f in PROFILE_FIELDS if f in data]
         for name in changed:
             setattr(locked, name, data[name])
-        locked.full_clean()
+        _full_clean(locked)
         locked._change_reason = f"profile by {actor.username}"  # type: ignore[attr-defined]
         locked.save(update_fields=changed)
     return locked
@@ -94,8 +107,8 @@ def staff_member_save(
                 user_id=staff.user_id, organisation_id=pharmacy.organisation_id, is_active=True
             ).exists()
         ):
-            raise ValidationError({"user": _("平台账号须是本店在职的账号。")})
-        staff.full_clean()
+            raise DomainError(_("平台账号须是本店在职的账号。"), field="user")
+        _full_clean(staff)
         staff.save()
     return staff
 
@@ -110,7 +123,8 @@ def staff_evidence_upload(
 ) -> StaffEvidence:
     """Store a labour contract, payroll sheet or bank statement (HY-D05, HY-E01)."""
     content_type = sniff_upload(upload)
-    EvidenceKind(kind)
+    if kind not in EvidenceKind.values:
+        raise DomainError(_("未知的材料类型。"), field="kind")
     with transaction.atomic():
         return StaffEvidence.objects.create(
             staff=staff,

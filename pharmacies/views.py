@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -12,7 +10,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit
 from accounts.models import Role, User
 from accounts.permissions import principal_of, require_role
-from core.errors import DomainError
+from core.actions import run_service
 from core.models import AuditAction
 from core.uploads import private_file_response
 from pharmacies import services
@@ -36,14 +34,15 @@ def profile(request: HttpRequest) -> HttpResponse:
     can_edit = principal.has_role(Role.PHARMACY_MANAGER)
     form = ProfileForm(request.POST or None, instance=pharmacy)
     if request.method == "POST" and can_edit and form.is_valid():
-        try:
-            services.pharmacy_update_profile(
+        saved = run_service(
+            request,
+            lambda: services.pharmacy_update_profile(
                 pharmacy=pharmacy, data=form.cleaned_data, actor=_user(request)
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("药店资料已保存。"))
+            ),
+            success=_("药店资料已保存，定点申请的条件核对按此资料进行。"),
+            form=form,
+        )
+        if saved is not None:
             return redirect("pharmacies:profile")
     return render(
         request,
@@ -58,14 +57,15 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     pharmacy = own_pharmacy(principal)
     form = StaffForm(request.POST or None, pharmacy=pharmacy)
     if request.method == "POST" and principal.has_role(Role.PHARMACY_MANAGER) and form.is_valid():
-        try:
-            services.staff_member_save(
+        added = run_service(
+            request,
+            lambda: services.staff_member_save(
                 pharmacy=pharmacy, data=form.cleaned_data, actor=_user(request)
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("人员已添加。"))
+            ),
+            success=_("人员已添加；执业药师请在其人员页报医保中心备案。"),
+            form=form,
+        )
+        if added is not None:
             return redirect("pharmacies:staff")
     months = max((p.payroll_evidence_months or 0 for p in Programme.objects.all()), default=0)
     # HY-E01 concerns pharmacists hired once the pharmacy is designated (reverse relation:
@@ -104,31 +104,33 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
             evidence_form = EvidenceForm(request.POST, request.FILES, prefix="ev")
             form = StaffEditForm(instance=staff, prefix="staff", pharmacy=staff.pharmacy)
             if evidence_form.is_valid():
-                try:
-                    services.staff_evidence_upload(
+                uploaded = run_service(
+                    request,
+                    lambda: services.staff_evidence_upload(
                         staff=staff,
                         kind=evidence_form.cleaned_data["kind"],
                         month=evidence_form.cleaned_data["month"],
                         upload=evidence_form.cleaned_data["file"],
                         actor=_user(request),
-                    )
-                except DomainError as exc:
-                    evidence_form.add_error("file", str(exc.message))
-                else:
-                    messages.success(request, _("材料已上传。"))
+                    ),
+                    success=_("材料已上传，列在本页“证明材料”中。"),
+                    form=evidence_form,
+                )
+                if uploaded is not None:
                     return redirect("pharmacies:staff_detail", pk=staff.pk)
         elif form.is_valid():
-            try:
-                services.staff_member_save(
+            saved = run_service(
+                request,
+                lambda: services.staff_member_save(
                     pharmacy=staff.pharmacy,
                     staff=staff,
                     data=form.cleaned_data,
                     actor=_user(request),
-                )
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            else:
-                messages.success(request, _("人员信息已保存。"))
+                ),
+                success=_("人员信息已保存。"),
+                form=form,
+            )
+            if saved is not None:
                 return redirect("pharmacies:staff_detail", pk=staff.pk)
     return render(
         request,

@@ -16,6 +16,7 @@ from patients.services.enrolments import (
     enrolment_end,
 )
 from patients.services.filings import (
+    PatientDetails,
     filing_assign,
     filing_decide,
     filing_decide_immediately,
@@ -43,6 +44,7 @@ from patients.services.stays import (
 __all__ = [
     "SPECIAL_CATEGORIES",
     "STAY_ADMISSION_MAX_AGE_DAYS",
+    "PatientDetails",
     "choices_mark_institution_revoked",
     "enrolment_choose_institution",
     "enrolment_end",

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -14,10 +13,9 @@ from accounts.models import (
     OrganisationKind,
     User,
 )
-from core.errors import RuleViolation, TransitionNotAllowed
-from core.validators import normalise_resident_id, validate_resident_id
+from core.errors import DomainError, RuleViolation, TransitionNotAllowed
+from core.transitions import transition
 from patients.models import (
-    RETENTION_TRANSITIONS,
     CardRetention,
     Enrolment,
     EnrolmentStatus,
@@ -25,10 +23,11 @@ from patients.models import (
     ProxyAuthorisation,
     ProxyGround,
     ProxyMethod,
-    RetentionEvent,
     RetentionReason,
     RetentionStatus,
 )
+from patients.services.common import checked_resident_id
+from patients.transitions import RETENTION, opened
 from programmes.models import DiseaseCategory
 
 # --- Retained cards (HY-E08) and proxies (HY-G09) ---------------------------------------------
@@ -51,7 +50,7 @@ def retention_apply(
     if not application_text.strip():
         raise RuleViolation("HY-E08", _("须有患者本人的书面申请。"))
     if pharmacy.kind != OrganisationKind.PHARMACY:
-        raise ValidationError(_("社保卡只能留存在定点药店。"))
+        raise DomainError(_("社保卡只能留存在定点药店。"))
     with transaction.atomic():
         retention = CardRetention.objects.create(
             patient=patient,
@@ -60,38 +59,19 @@ def retention_apply(
             application_text=application_text,
             applied_by=actor,
         )
-        RetentionEvent.objects.create(
-            retention=retention, new_status=retention.status, actor=actor, rule_id="HY-E08"
-        )
+        opened(RETENTION, retention, actor=actor)
     return retention
 
 
 def _retention_move(
     retention: CardRetention, new: str, *, actor: User, reason: str = "", **fields: Any
 ) -> CardRetention:
-    with transaction.atomic():
-        locked = CardRetention.objects.select_for_update().get(pk=retention.pk)
-        if (
-            locked.status not in RETENTION_TRANSITIONS
-            or new not in RETENTION_TRANSITIONS[locked.status]
-        ):
-            if new == RetentionStatus.RETAINED:
-                raise RuleViolation("HY-E08", _("留存社保卡须事前经县医保中心同意。"))
-            raise TransitionNotAllowed(_("当前状态不允许此操作。"))
-        old = locked.status
-        locked.status = new
-        for name, value in fields.items():
-            setattr(locked, name, value)
-        locked.save(update_fields=["status", *fields])
-        RetentionEvent.objects.create(
-            retention=locked,
-            old_status=old,
-            new_status=new,
-            actor=actor,
-            reason=reason,
-            rule_id="HY-E08",
-        )
-    return locked
+    try:
+        return transition(RETENTION, retention, new, actor=actor, reason=reason, fields=fields)
+    except TransitionNotAllowed as exc:
+        if new == RetentionStatus.RETAINED:
+            raise RuleViolation("HY-E08", _("留存社保卡须事前经县医保中心同意。")) from exc
+        raise
 
 
 def retention_decide(
@@ -146,15 +126,14 @@ def proxy_authorise(
     if method == ProxyMethod.PROXY:
         if not proxy_name.strip() or not proxy_resident_id.strip():
             raise RuleViolation("HY-G09", _("代购须登记代购人姓名和身份证号。"))
-        proxy_resident_id = normalise_resident_id(proxy_resident_id)
-        validate_resident_id(proxy_resident_id)
+        proxy_resident_id = checked_resident_id(proxy_resident_id, field="proxy_resident_id")
     elif method == ProxyMethod.POST:
         if not postal_address.strip():
-            raise ValidationError(_("邮寄须填写邮寄地址。"))
+            raise DomainError(_("邮寄须填写邮寄地址。"), field="postal_address")
     else:
-        raise ValidationError(_("未知的方式。"))
+        raise DomainError(_("未知的方式。"), field="method")
     if valid_until and valid_until < valid_from:
-        raise ValidationError(_("截止日期不能早于生效日期。"))
+        raise DomainError(_("截止日期不能早于生效日期。"), field="valid_until")
     proxy = ProxyAuthorisation(
         patient=patient,
         ground=ground,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,53 +19,48 @@ from accounts.models import (
 )
 from core.errors import DomainError, RuleViolation
 from core.notifications import notification_send
+from core.transitions import transition
 from patients.choice_rules import assert_pharmacy_designated
-from patients.models import (
-    CHOICE_TRANSITIONS,
-    ENROLMENT_TRANSITIONS,
-    ChoiceEvent,
-    ChoiceStatus,
-    Enrolment,
-    EnrolmentEvent,
-    EnrolmentStatus,
-    InstitutionChoice,
-)
-from patients.services.common import active_members, check_move
+from patients.models import ChoiceStatus, Enrolment, EnrolmentStatus, InstitutionChoice
+from patients.selectors import CHOSEN_STATUSES
+from patients.services.common import active_members
+from patients.transitions import CHOICE, ENROLMENT, opened
 
 # --- Enrolment and institution choice --------------------------------------------------------
 
 
-def _choice_move(
-    choice: InstitutionChoice, new: str, *, actor: User | None, reason: str, rule_id: str
+def _end_choices(
+    choices: QuerySet[InstitutionChoice], *, on: date, actor: User, reason: str, rule_id: str = ""
 ) -> None:
-    check_move(CHOICE_TRANSITIONS, choice.status, new)
-    old = choice.status
-    choice.status = new
-    ChoiceEvent.objects.create(
-        choice=choice, old_status=old, new_status=new, actor=actor, reason=reason, rule_id=rule_id
-    )
+    """The choices end on `on` (the patient moved, or the benefit ended)."""
+    for choice in choices:
+        transition(
+            CHOICE,
+            choice,
+            ChoiceStatus.ENDED,
+            actor=actor,
+            reason=reason,
+            rule_id=rule_id,
+            fields={"ended_on": on},
+            history_user=True,
+        )
 
 
 def enrolment_end(*, enrolment: Enrolment, ended_on: date, reason: str, actor: User) -> Enrolment:
     """End a patient's benefit for a disease (e.g. moved away, deceased); its choices end too."""
     if not reason.strip():
-        raise ValidationError(_("终止待遇须填写原因。"))
+        raise DomainError(_("终止待遇须填写原因。"), field="reason")
     with transaction.atomic():
-        locked = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
-        check_move(ENROLMENT_TRANSITIONS, locked.status, EnrolmentStatus.ENDED)
-        old = locked.status
-        locked.status = EnrolmentStatus.ENDED
-        locked._history_user = actor  # type: ignore[attr-defined]
-        locked.save(update_fields=["status"])
-        EnrolmentEvent.objects.create(
-            enrolment=locked, old_status=old, new_status=locked.status, actor=actor, reason=reason
+        locked = transition(
+            ENROLMENT,
+            enrolment,
+            EnrolmentStatus.ENDED,
+            actor=actor,
+            reason=reason,
+            history_user=True,
         )
-        for choice in InstitutionChoice.objects.select_for_update().filter(
-            enrolment=locked, status__in=[ChoiceStatus.ACTIVE, ChoiceStatus.REVOKED_INSTITUTION]
-        ):
-            _choice_move(choice, ChoiceStatus.ENDED, actor=actor, reason=reason, rule_id="")
-            choice.ended_on = ended_on
-            choice.save(update_fields=["status", "ended_on"])
+        current = InstitutionChoice.objects.filter(enrolment=locked, status__in=CHOSEN_STATUSES)
+        _end_choices(current, on=ended_on, actor=actor, reason=reason)
     return locked
 
 
@@ -83,7 +78,9 @@ def enrolment_choose_institution(
     institution."""
     today = timezone.localdate()
     if (organisation is None) == (not outside_institution.strip()):
-        raise ValidationError(_("请选择县内定点机构，或填写县外定点医药机构名称（二选一）。"))
+        raise DomainError(
+            _("请选择县内定点机构，或填写县外定点医药机构名称（二选一）。"), field="organisation"
+        )
     if organisation is not None and (
         organisation.kind not in (OrganisationKind.HOSPITAL, OrganisationKind.PHARMACY)
         or not organisation.is_active
@@ -96,28 +93,23 @@ def enrolment_choose_institution(
         if organisation is not None:
             programme = locked.disease.programme
             assert_pharmacy_designated(organisation=organisation, programme=programme, on=today)
-        current = InstitutionChoice.objects.select_for_update().filter(
-            enrolment=locked, status__in=[ChoiceStatus.ACTIVE, ChoiceStatus.REVOKED_INSTITUTION]
-        )
+        current = InstitutionChoice.objects.filter(enrolment=locked, status__in=CHOSEN_STATUSES)
         if (
             organisation is not None
             and current.filter(organisation=organisation, status=ChoiceStatus.ACTIVE).exists()
         ):
             raise DomainError(_("已选择该机构。"))
-        for old in current:
-            # A patient who chooses anew has moved off a revoked institution (HY-G06).
-            if old.status == ChoiceStatus.REVOKED_INSTITUTION or (
-                replaces is not None and old.pk == replaces.pk
-            ):
-                _choice_move(
-                    old,
-                    ChoiceStatus.ENDED,
-                    actor=actor,
-                    reason=_("患者重新选择定点机构"),
-                    rule_id="HY-G06",
-                )
-                old.ended_on = today
-                old.save(update_fields=["status", "ended_on"])
+        # A patient who chooses anew has moved off a revoked institution (HY-G06).
+        moved = Q(status=ChoiceStatus.REVOKED_INSTITUTION)
+        if replaces is not None:
+            moved |= Q(pk=replaces.pk)
+        _end_choices(
+            current.filter(moved).order_by("id"),
+            on=today,
+            actor=actor,
+            reason=_("患者重新选择定点机构"),
+            rule_id="HY-G06",
+        )
         choice = InstitutionChoice.objects.create(
             enrolment=locked,
             organisation=organisation,
@@ -125,9 +117,7 @@ def enrolment_choose_institution(
             chosen_on=today,
             chosen_by=actor,
         )
-        ChoiceEvent.objects.create(
-            choice=choice, new_status=ChoiceStatus.ACTIVE, actor=actor, rule_id="HY-G05"
-        )
+        opened(CHOICE, choice, actor=actor)
     return choice
 
 
@@ -138,67 +128,81 @@ def choices_mark_institution_revoked(
     until `settle_until` unless they move, and never from `effective_from`; the window and
     benefits staff are told (once)."""
     with transaction.atomic():
-        affected = list(
+        active = (
             InstitutionChoice.objects.select_for_update()
             .filter(
                 organisation_id=organisation_id,
                 status=ChoiceStatus.ACTIVE,
                 enrolment__disease__programme__code=programme_code,
             )
-            .select_related("enrolment__patient", "enrolment__disease", "enrolment__filing")
             .order_by("id")
         )
-        for choice in affected:
-            _choice_move(
+        affected = [
+            transition(
+                CHOICE,
                 choice,
                 ChoiceStatus.REVOKED_INSTITUTION,
                 actor=None,
                 reason=_("机构取消定点"),
                 rule_id="HY-G06",
+                fields={"settle_until": settle_until, "revoked_from": effective_from},
             )
-            choice.settle_until = settle_until
-            choice.revoked_from = effective_from
-            choice.save(update_fields=["status", "settle_until", "revoked_from"])
-        all_marked = list(
-            InstitutionChoice.objects.filter(
-                organisation_id=organisation_id,
-                status=ChoiceStatus.REVOKED_INSTITUTION,
-                enrolment__disease__programme__code=programme_code,
-                revoked_from=effective_from,
-            ).select_related("enrolment__patient", "enrolment__filing__window")
+            for choice in active
+        ]
+        _notify_revoked(
+            organisation_id=organisation_id,
+            programme_code=programme_code,
+            settle_until=settle_until,
+            effective_from=effective_from,
         )
-        if all_marked:
-            organisation = Organisation.objects.get(pk=organisation_id)
-            windows = {c.enrolment.filing.window_id for c in all_marked}
-            staff = User.objects.filter(
-                pk__in=Membership.objects.filter(is_active=True)
-                .filter(role=Role.WINDOW_CLERK, organisation_id__in=windows)
-                .values("user_id")
-            ) | active_members(Role.BENEFITS_OFFICER, region_id=organisation.region_id)
-            names = "、".join(sorted({c.enrolment.patient.name for c in all_marked}))
-            subject = _("%(name)s 取消定点：%(count)s 名特门患者需重新选择定点机构") % {
-                "name": organisation.name,
-                "count": len(all_marked),
-            }
-            body = _(
-                "%(until)s 前未转出的患者仍在原机构结算，"
-                "自 %(from)s 起只能在新选择的机构结算。患者：%(names)s"
-            ) % {
-                "until": settle_until.isoformat(),
-                "from": effective_from.isoformat(),
-                "names": names,
-            }
-            link = reverse("patients:revoked_choices", args=[organisation_id])
-            key = f"institution-revoked-{organisation_id}-{programme_code}-{effective_from}"
-            recipients = list(staff.distinct())
-            transaction.on_commit(
-                lambda: notification_send(
-                    recipients=recipients,
-                    key=key,
-                    subject=subject,
-                    body=body,
-                    link=link,
-                    rule_id="HY-G06",
-                )
-            )
     return affected
+
+
+def _notify_revoked(
+    *, organisation_id: int, programme_code: str, settle_until: date, effective_from: date
+) -> None:
+    """HY-G06: tell the windows and the benefits officers once which patients must choose
+    again (every patient marked by this revocation, also by an earlier run)."""
+    all_marked = list(
+        InstitutionChoice.objects.filter(
+            organisation_id=organisation_id,
+            status=ChoiceStatus.REVOKED_INSTITUTION,
+            enrolment__disease__programme__code=programme_code,
+            revoked_from=effective_from,
+        ).select_related("enrolment__patient", "enrolment__filing__window")
+    )
+    if not all_marked:
+        return
+    organisation = Organisation.objects.get(pk=organisation_id)
+    windows = {c.enrolment.filing.window_id for c in all_marked}
+    staff = User.objects.filter(
+        pk__in=Membership.objects.filter(is_active=True)
+        .filter(role=Role.WINDOW_CLERK, organisation_id__in=windows)
+        .values("user_id")
+    ) | active_members(Role.BENEFITS_OFFICER, region_id=organisation.region_id)
+    names = "、".join(sorted({c.enrolment.patient.name for c in all_marked}))
+    subject = _("%(name)s 取消定点：%(count)s 名特门患者需重新选择定点机构") % {
+        "name": organisation.name,
+        "count": len(all_marked),
+    }
+    body = _(
+        "%(until)s 前未转出的患者仍在原机构结算，"
+        "自 %(from)s 起只能在新选择的机构结算。患者：%(names)s"
+    ) % {
+        "until": settle_until.isoformat(),
+        "from": effective_from.isoformat(),
+        "names": names,
+    }
+    link = reverse("patients:revoked_choices", args=[organisation_id])
+    key = f"institution-revoked-{organisation_id}-{programme_code}-{effective_from}"
+    recipients = list(staff.distinct())
+    transaction.on_commit(
+        lambda: notification_send(
+            recipients=recipients,
+            key=key,
+            subject=subject,
+            body=body,
+            link=link,
+            rule_id="HY-G06",
+        )
+    )

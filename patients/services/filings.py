@@ -2,33 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from dataclasses import fields as dataclass_fields
 from datetime import date
+from typing import Any
 from uuid import uuid4
 
-from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import (
-    Membership,
-    Organisation,
-    OrganisationKind,
-    Role,
-    User,
-)
+from accounts.models import Membership, Organisation, OrganisationKind, Role, User
 from core.errors import DomainError, RuleViolation, TransitionNotAllowed
 from core.notifications import notification_send
+from core.transitions import transition
 from core.uploads import sniff_upload
 from patients.models import (
-    FILING_TRANSITIONS,
     Enrolment,
-    EnrolmentEvent,
-    EnrolmentStatus,
     Filing,
-    FilingEvent,
     FilingMaterial,
     FilingPath,
     FilingStatus,
@@ -42,39 +36,88 @@ from patients.selectors import (
     next_filing_round,
     open_filing_statuses,
 )
-from patients.services.common import LEVEL_II_PLUS, active_members, check_move
-from programmes.models import Disease, DiseaseCategory, Programme
+from patients.services.common import LEVEL_II_PLUS, active_members
+from patients.services.registry import patient_register
+from patients.transitions import ENROLMENT, FILING, opened
+from programmes.models import Disease, DiseaseCategory
 from programmes.services import programme_assert_in_force
 
 # --- Filings ---------------------------------------------------------------------------------
 
 
-def _filing_event(
-    filing: Filing,
-    old: str,
-    new: str,
-    *,
-    actor: User | None,
-    organisation: Organisation,
-    reason: str = "",
-    rule_id: str = "",
-) -> None:
-    FilingEvent.objects.create(
-        filing=filing,
-        old_status=old,
-        new_status=new,
-        actor=actor,
-        organisation=organisation,
-        reason=reason,
-        rule_id=rule_id,
-    )
+@dataclass(frozen=True)
+class PatientDetails:
+    """The person as the window takes them down; registered (or their contact details
+    updated) in the same transaction as the filing."""
+
+    resident_id: str
+    name: str
+    insured_type: str
+    social_security_card_no: str = ""
+    township: str = ""
+    phone: str = ""
+
+    @classmethod
+    def of(cls, data: Mapping[str, Any]) -> PatientDetails:
+        """The details from a page's or the API's validated input (fields it lacks stay blank)."""
+        return cls(**{f.name: data[f.name] for f in dataclass_fields(cls) if f.name in data})
 
 
 def _number(prefix: str, on: date, pk: int) -> str:
     return f"{prefix}{on:%Y%m%d}{pk:06d}"
 
 
+def _move(
+    filing: Filing,
+    new: str,
+    *,
+    actor: User,
+    organisation: Organisation,
+    reason: str = "",
+    rule_id: str = "",
+    fields: dict[str, Any] | None = None,
+    notify: Callable[[], Any] | None = None,
+) -> Filing:
+    """One filing move (core.transitions), recorded with the acting organisation; `notify`
+    runs once the move is committed."""
+    return transition(
+        FILING,
+        filing,
+        new,
+        actor=actor,
+        reason=reason,
+        rule_id=rule_id,
+        fields=fields,
+        event_fields={"organisation": organisation},
+        on_commit=[notify] if notify else [],
+    )
+
+
+def _assert_eligible(patient: Patient, disease: Disease) -> None:
+    """HY-G01: insured in a region of the disease's programme, of an eligible insured type."""
+    if not disease.programme.regions.filter(pk=patient.region_id).exists():
+        raise RuleViolation("HY-G01", _("患者参保地不在本政策适用区划内。"))
+    if patient.insured_type not in (disease.eligible_insured_types or []):
+        raise RuleViolation(
+            "HY-G01",
+            _("“%(disease)s”不在%(type)s的特门纳入标准内。")
+            % {"disease": disease.name, "type": patient.get_insured_type_display()},
+        )
+
+
+def _assert_materials(materials_received: list[str], records_hospital_level: str) -> None:
+    """HY-G02: every material, the inpatient records from a Level II+ hospital."""
+    missing = [
+        str(label) for value, label in MaterialKind.choices if value not in materials_received
+    ]
+    if missing:
+        raise RuleViolation("HY-G02", _("申报材料不全，缺少：%s。") % "、".join(missing))
+    if records_hospital_level not in LEVEL_II_PLUS:
+        raise RuleViolation("HY-G02", _("住院资料须由二级以上（含二级）医院出具。"))
+
+
 def _assert_window(window: Organisation, disease: Disease) -> None:
+    """HY-G03 windows; HY-G04: the immediate diseases only at the county centre."""
     if window.kind == OrganisationKind.HOSPITAL:
         profile = getattr(window, "tm_profile", None)
         if window.hospital_level not in LEVEL_II_PLUS or profile is None:
@@ -95,9 +138,52 @@ def _assert_window(window: Organisation, disease: Disease) -> None:
         )
 
 
+def _round_label(disease: Disease, today: date) -> str:
+    """HY-G04: a normal disease is lodged in a filing month of its programme (the round's
+    label); the others any day (no label)."""
+    if disease.category != DiseaseCategory.NORMAL:
+        return ""
+    programme = disease.programme
+    if not filing_round_open(programme=programme, on=today):
+        upcoming = next_filing_round(programme=programme, on=today)
+        when = (
+            _("下一批受理时间：%(start)s 至 %(end)s。")
+            % {"start": upcoming[0].isoformat(), "end": upcoming[1].isoformat()}
+            if upcoming
+            else ""
+        )
+        raise RuleViolation("HY-G04", _("普通病种每年集中申报，今天不在申报期内。") + when)
+    return f"{today:%Y-%m}"
+
+
+def _reviewing_hospital(
+    window: Organisation, disease: Disease, chosen: Organisation | None
+) -> Organisation | None:
+    """HY-F01: an expert-qualified hospital reviews first — the window itself when it is one;
+    immediate diseases are not reviewed by a hospital."""
+    if disease.category == DiseaseCategory.IMMEDIATE:
+        return None
+    if window.kind == OrganisationKind.HOSPITAL and getattr(
+        getattr(window, "tm_profile", None), "has_expert_qualification", False
+    ):
+        return window
+    profile = getattr(chosen, "tm_profile", None) if chosen else None
+    if profile is None or not profile.has_expert_qualification:
+        raise RuleViolation("HY-F01", _("请选择具有慢特病专家资质的二级以上医院进行初审。"))
+    return chosen
+
+
+def _registered(patient: Patient | PatientDetails, *, window: Organisation, actor: User) -> Patient:
+    """The patient, registered first when the window took down their details; locked, so
+    that two windows cannot lodge the same disease at once."""
+    if isinstance(patient, PatientDetails):
+        patient = patient_register(**asdict(patient), organisation=window, actor=actor)
+    return Patient.objects.select_for_update().get(pk=patient.pk)
+
+
 def filing_lodge(
     *,
-    patient: Patient,
+    patient: Patient | PatientDetails,
     disease: Disease,
     window: Organisation,
     records_hospital: str,
@@ -107,52 +193,17 @@ def filing_lodge(
     reviewing_hospital: Organisation | None = None,
 ) -> Filing:
     """HY-G01 eligibility, HY-G02 materials, HY-G03 windows, HY-G04 rounds and the immediate
-    path, HY-F01 reviewing hospital, HY-H01 programme in force."""
+    path, HY-F01 reviewing hospital, HY-H01 programme (the disease's) in force. One
+    transaction: a person the window took down is registered only with their filing."""
     today = timezone.localdate()
-    programme: Programme = disease.programme
-    programme_assert_in_force(programme=programme, on=today, action=_("特门申报"))
-    if not programme.regions.filter(pk=patient.region_id).exists():
-        raise RuleViolation("HY-G01", _("患者参保地不在本政策适用区划内。"))
-    if patient.insured_type not in (disease.eligible_insured_types or []):
-        raise RuleViolation(
-            "HY-G01",
-            _("“%(disease)s”不在%(type)s的特门纳入标准内。")
-            % {"disease": disease.name, "type": patient.get_insured_type_display()},
-        )
-    missing = [
-        str(label) for value, label in MaterialKind.choices if value not in materials_received
-    ]
-    if missing:
-        raise RuleViolation("HY-G02", _("申报材料不全，缺少：%s。") % "、".join(missing))
-    if records_hospital_level not in LEVEL_II_PLUS:
-        raise RuleViolation("HY-G02", _("住院资料须由二级以上（含二级）医院出具。"))
-    _assert_window(window, disease)
-    immediate = disease.category == DiseaseCategory.IMMEDIATE
-    round_label = ""
-    if not immediate and disease.category == DiseaseCategory.NORMAL:
-        if not filing_round_open(programme=programme, on=today):
-            upcoming = next_filing_round(programme=programme, on=today)
-            when = (
-                _("下一批受理时间：%(start)s 至 %(end)s。")
-                % {"start": upcoming[0].isoformat(), "end": upcoming[1].isoformat()}
-                if upcoming
-                else ""
-            )
-            raise RuleViolation("HY-G04", _("普通病种每年集中申报，今天不在申报期内。") + when)
-        round_label = f"{today:%Y-%m}"
-    if immediate:
-        reviewing_hospital = None
-    else:
-        if window.kind == OrganisationKind.HOSPITAL and getattr(
-            getattr(window, "tm_profile", None), "has_expert_qualification", False
-        ):
-            reviewing_hospital = window
-        profile = getattr(reviewing_hospital, "tm_profile", None) if reviewing_hospital else None
-        if profile is None or not profile.has_expert_qualification:
-            raise RuleViolation("HY-F01", _("请选择具有慢特病专家资质的二级以上医院进行初审。"))
+    programme_assert_in_force(programme=disease.programme, on=today, action=_("特门申报"))
     with transaction.atomic():
-        # Lock the patient so two windows cannot lodge the same disease at once.
-        Patient.objects.select_for_update().get(pk=patient.pk)
+        patient = _registered(patient, window=window, actor=actor)
+        _assert_eligible(patient, disease)
+        _assert_materials(materials_received, records_hospital_level)
+        _assert_window(window, disease)
+        round_label = _round_label(disease, today)
+        reviewing_hospital = _reviewing_hospital(window, disease, reviewing_hospital)
         if Filing.objects.filter(
             patient=patient, disease=disease, status__in=open_filing_statuses()
         ).exists():
@@ -163,7 +214,11 @@ def filing_lodge(
             number=f"tmp-{uuid4().hex[:24]}",
             patient=patient,
             disease=disease,
-            path=FilingPath.IMMEDIATE if immediate else FilingPath.ROUND,
+            path=(
+                FilingPath.IMMEDIATE
+                if disease.category == DiseaseCategory.IMMEDIATE
+                else FilingPath.ROUND
+            ),
             round_label=round_label,
             window=window,
             reviewing_hospital=reviewing_hospital,
@@ -175,9 +230,7 @@ def filing_lodge(
         )
         filing.number = _number("TM", today, filing.pk)
         filing.save(update_fields=["number"])
-        _filing_event(
-            filing, "", FilingStatus.LODGED, actor=actor, organisation=window, rule_id="HY-G03"
-        )
+        opened(FILING, filing, actor=actor, rule_id="HY-G03", event_fields={"organisation": window})
     return filing
 
 
@@ -191,28 +244,23 @@ def filing_preliminary_review(
     """HY-F01: the expert-qualified hospital reviews the filing first."""
     new = FilingStatus.PRELIMINARY_PASSED if passed else FilingStatus.PRELIMINARY_REJECTED
     if not passed and not reason.strip():
-        raise ValidationError(_("初审不通过须填写原因。"))
+        raise DomainError(_("初审不通过须填写原因。"), field="reason")
     with transaction.atomic():
         locked = _lock_filing(filing)
         if locked.reviewing_hospital_id != organisation.pk:
             raise RuleViolation("HY-F01", _("只有指定的初审医院可以初审此申报。"))
-        check_move(FILING_TRANSITIONS, locked.status, new)
+        FILING.check(locked.status, new)
         if locked.path != FilingPath.ROUND and locked.disease.category == DiseaseCategory.IMMEDIATE:
             raise TransitionNotAllowed(_("即时办理的申报不经医院初审。"))
-        old = locked.status
-        locked.status = new
-        locked.decision_reason = reason
-        locked.save(update_fields=["status", "decision_reason"])
-        _filing_event(
+        return _move(
             locked,
-            old,
             new,
             actor=actor,
             organisation=organisation,
             reason=reason,
             rule_id="HY-F01",
+            fields={"decision_reason": reason},
         )
-    return locked
 
 
 def roster_submit(*, hospital: Organisation, actor: User) -> Roster:
@@ -241,12 +289,13 @@ def roster_submit(*, hospital: Organisation, actor: User) -> Roster:
         roster.number = _number("MC", timezone.localdate(), roster.pk)
         roster.save(update_fields=["number"])
         for filing in filings:
-            old = filing.status
-            filing.status = FilingStatus.ROSTERED
-            filing.roster = roster
-            filing.save(update_fields=["status", "roster"])
-            _filing_event(
-                filing, old, filing.status, actor=actor, organisation=hospital, rule_id="HY-F01"
+            _move(
+                filing,
+                FilingStatus.ROSTERED,
+                actor=actor,
+                organisation=hospital,
+                rule_id="HY-F01",
+                fields={"roster": roster},
             )
         officers = active_members(Role.BENEFITS_OFFICER, region_id=hospital.region_id)
         link = reverse("patients:roster_detail", args=[roster.pk])
@@ -274,54 +323,41 @@ def filing_assign(
         organisation__region=organisation.region,
     ).exists():
         raise DomainError(_("所选人员不是本区划的评审专家。"))
-    with transaction.atomic():
-        locked = _lock_filing(filing)
-        check_move(FILING_TRANSITIONS, locked.status, FilingStatus.ASSIGNED)
-        old = locked.status
-        locked.status = FilingStatus.ASSIGNED
-        locked.expert = expert
-        locked.save(update_fields=["status", "expert"])
-        _filing_event(
-            locked,
-            old,
-            locked.status,
-            actor=actor,
-            organisation=organisation,
-            reason=_("分配给 %s") % expert.display_name,
-        )
-        link = reverse("patients:filing_detail", args=[locked.pk])
-        transaction.on_commit(
-            lambda: notification_send(
-                recipients=[expert],
-                key=f"filing-assigned-{locked.pk}-{expert.pk}",
-                subject=_("请评审特门申报 %s") % locked.number,
-                link=link,
-            )
-        )
-    return locked
+    link = reverse("patients:filing_detail", args=[filing.pk])
+    return _move(
+        filing,
+        FilingStatus.ASSIGNED,
+        actor=actor,
+        organisation=organisation,
+        reason=_("分配给 %s") % expert.display_name,
+        fields={"expert": expert},
+        notify=lambda: notification_send(
+            recipients=[expert],
+            key=f"filing-assigned-{filing.pk}-{expert.pk}",
+            subject=_("请评审特门申报 %s") % filing.number,
+            link=link,
+        ),
+    )
 
 
 def _enrol(filing: Filing, *, starts_on: date, actor: User, rule_id: str) -> Enrolment:
     enrolment = Enrolment.objects.create(
         patient=filing.patient, disease=filing.disease, filing=filing, starts_on=starts_on
     )
-    EnrolmentEvent.objects.create(
-        enrolment=enrolment, new_status=EnrolmentStatus.ACTIVE, actor=actor, rule_id=rule_id
-    )
+    opened(ENROLMENT, enrolment, actor=actor, rule_id=rule_id)
     return enrolment
 
 
-def _notify_window(filing: Filing) -> None:
+def _window_notice(filing: Filing, new: str) -> Callable[[], Any]:
+    """The window that lodged the filing hears of the decision (to tell the patient)."""
     clerks = active_members(Role.WINDOW_CLERK, organisation=filing.window)
     link = reverse("patients:filing_detail", args=[filing.pk])
-    transaction.on_commit(
-        lambda: notification_send(
-            recipients=clerks,
-            key=f"filing-decided-{filing.pk}",
-            subject=_("特门申报 %(number)s：%(status)s")
-            % {"number": filing.number, "status": filing.get_status_display()},
-            link=link,
-        )
+    subject = _("特门申报 %(number)s：%(status)s") % {
+        "number": filing.number,
+        "status": FilingStatus(new).label,
+    }
+    return lambda: notification_send(
+        recipients=clerks, key=f"filing-decided-{filing.pk}", subject=subject, link=link
     )
 
 
@@ -361,25 +397,28 @@ def _decide(
     rule_id: str,
 ) -> Filing:
     new = FilingStatus.APPROVED if approve else FilingStatus.REJECTED
-    check_move(FILING_TRANSITIONS, locked.status, new)
+    FILING.check(locked.status, new)
     if approve and starts_on is None:
-        raise ValidationError(_("评审通过须填写待遇开始日期。"))
+        raise DomainError(_("评审通过须填写待遇开始日期。"), field="starts_on")
     if not approve and not reason.strip():
-        raise ValidationError(_("评审不通过须填写原因，供窗口打印给患者。"))
-    old = locked.status
-    locked.status = new
-    locked.decision_reason = reason
-    locked.benefit_starts_on = starts_on if approve else None
-    locked.decided_at = timezone.now()
-    locked.save(update_fields=["status", "decision_reason", "benefit_starts_on", "decided_at"])
-    _filing_event(
-        locked, old, new, actor=actor, organisation=organisation, reason=reason, rule_id=rule_id
+        raise DomainError(_("评审不通过须填写原因，供窗口打印给患者。"), field="reason")
+    decided = _move(
+        locked,
+        new,
+        actor=actor,
+        organisation=organisation,
+        reason=reason,
+        rule_id=rule_id,
+        fields={
+            "decision_reason": reason,
+            "benefit_starts_on": starts_on if approve else None,
+            "decided_at": timezone.now(),
+        },
+        notify=_window_notice(locked, new),
     )
-    if approve:
-        assert starts_on is not None
-        _enrol(locked, starts_on=starts_on, actor=actor, rule_id=rule_id)
-    _notify_window(locked)
-    return locked
+    if starts_on is not None and approve:
+        _enrol(decided, starts_on=starts_on, actor=actor, rule_id=rule_id)
+    return decided
 
 
 def filing_decide_immediately(
@@ -413,7 +452,7 @@ def filing_material_upload(
 ) -> FilingMaterial:
     """HY-G02: a scanned material, size-limited and type-sniffed from its content."""
     if kind not in MaterialKind.values:
-        raise ValidationError(_("未知的材料类型。"))
+        raise DomainError(_("未知的材料类型。"), field="kind")
     content_type = sniff_upload(upload)
     size = upload.size or 0
     return FilingMaterial.objects.create(

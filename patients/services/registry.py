@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -13,17 +12,15 @@ from accounts.models import (
 )
 from core.audit import audit_record
 from core.crypto import blind_index
-from core.errors import DomainError
+from core.errors import DomainError, RuleViolation
 from core.models import AuditAction
-from core.validators import normalise_resident_id, validate_resident_id
 from patients.models import (
     HospitalProfile,
     Patient,
     ResidentIdReveal,
 )
-from patients.selectors import (
-    ID_REVEAL_ROLES,
-)
+from patients.selectors import ID_REVEAL_ROLES
+from patients.services.common import checked_resident_id, full_clean_or_refuse
 from programmes.models import InsuredType, Programme
 
 # --- Patients ------------------------------------------------------------------------------
@@ -42,8 +39,7 @@ def patient_register(
     address: str = "",
 ) -> Patient:
     """Create the one record of a person (by resident ID), or update its contact details."""
-    resident_id = normalise_resident_id(resident_id)
-    validate_resident_id(resident_id)
+    resident_id = checked_resident_id(resident_id)
     with transaction.atomic():
         patient = (
             Patient.objects.select_for_update()
@@ -58,7 +54,7 @@ def patient_register(
         patient.township = township or patient.township
         patient.phone = phone or patient.phone
         patient.address = address or patient.address
-        patient.full_clean()
+        full_clean_or_refuse(patient)
         patient._history_user = actor  # type: ignore[attr-defined]
         patient.save()
     return patient
@@ -76,44 +72,37 @@ def outpatient_person_register(
     """Register an insured person at a general-outpatient pharmacy's counter (GY-PT): name,
     GB 11643 resident ID, insured type; the region is the pharmacy's. Only the programme's
     insured types (GY-D01: 职工). Never changes an existing record (a person found elsewhere
-    belongs to that region). Field errors as a dict; all or nothing."""
-    errors: dict[str, list[str]] = {}
-    resident_id = normalise_resident_id(resident_id)
-    name = (name or "").strip()
-    if not name:
-        errors.setdefault("name", []).append(_("请填写姓名。"))
-    try:
-        validate_resident_id(resident_id)
-    except ValidationError as exc:
-        errors.setdefault("resident_id", []).extend(exc.messages)
-    if insured_type not in InsuredType.values:
-        errors.setdefault("insured_type", []).append(_("请选择参保类型。"))
-    elif insured_type not in (programme.outpatient_insured_types or []):
-        errors.setdefault("insured_type", []).append(
-            _("[GY-D01] %(type)s参保人员不在“%(programme)s”保障范围内，无需登记。")
-            % {"type": InsuredType(insured_type).label, "programme": programme.short_name}
-        )
+    belongs to that region). The first refusal names its field; all or nothing."""
     if not programme.regions.filter(pk=organisation.region_id).exists():
         raise DomainError(_("本店不在“%s”的统筹区内，不能登记参保人员。") % programme.short_name)
-    if (
-        "resident_id" not in errors
-        and Patient.objects.filter(resident_id_index=blind_index(resident_id)).exists()
-    ):
-        errors.setdefault("resident_id", []).append(
-            _("该身份证号已在平台登记（可能属于其他统筹区），不能重复登记；请核对证件。")
+    name = (name or "").strip()
+    if not name:
+        raise DomainError(_("请填写姓名。"), field="name")
+    resident_id = checked_resident_id(resident_id)
+    if insured_type not in InsuredType.values:
+        raise DomainError(_("请选择参保类型。"), field="insured_type")
+    if insured_type not in (programme.outpatient_insured_types or []):
+        raise RuleViolation(
+            "GY-D01",
+            _("%(type)s参保人员不在“%(programme)s”保障范围内，无需登记。")
+            % {"type": InsuredType(insured_type).label, "programme": programme.short_name},
+            field="insured_type",
         )
-    if errors:
-        raise ValidationError(errors)
+    if Patient.objects.filter(resident_id_index=blind_index(resident_id)).exists():
+        raise DomainError(
+            _("该身份证号已在平台登记（可能属于其他统筹区），不能重复登记；请核对证件。"),
+            field="resident_id",
+        )
     patient = Patient(
         resident_id=resident_id, name=name, insured_type=insured_type, region=organisation.region
     )
-    patient.full_clean()
+    full_clean_or_refuse(patient)
     patient._history_user = actor  # type: ignore[attr-defined]
     try:
         with transaction.atomic():
             patient.save()
     except IntegrityError as exc:  # registered at the same moment at another counter
-        raise ValidationError({"resident_id": [_("该身份证号刚刚已被登记，请重新查询。")]}) from exc
+        raise DomainError(_("该身份证号刚刚已被登记，请重新查询。"), field="resident_id") from exc
     return patient
 
 

@@ -9,6 +9,9 @@ from datetime import date
 from django.db import models
 
 from accreditation.models import Application, Designation, DesignationStatus
+from patients.models import CardRetention, Enrolment, Filing, InstitutionChoice, RetentionReason
+from pharmacies.models import StaffMember
+from tests.factories import member
 
 
 def _application() -> Application:
@@ -49,10 +52,69 @@ def _finding() -> models.Model:
     return finding
 
 
+def _filing() -> Filing:
+    from tests.factories.patients import ALL_MATERIALS, clerk, disease, hospital, patient
+
+    window = hospital()
+    return Filing.objects.create(
+        number="TM-WALK",
+        patient=patient(),
+        disease=disease(),
+        path="round",
+        window=window,
+        reviewing_hospital=window,
+        records_hospital=window.name,
+        records_hospital_level="2",
+        materials_received=ALL_MATERIALS,
+        lodged_by=clerk(window),
+        lodged_on=date(2026, 4, 8),
+    )
+
+
+def _enrolment() -> Enrolment:
+    filing = _filing()
+    return Enrolment.objects.create(
+        patient=filing.patient, disease=filing.disease, filing=filing, starts_on=date(2026, 5, 1)
+    )
+
+
+def _choice() -> InstitutionChoice:
+    enrolment = _enrolment()
+    return InstitutionChoice.objects.create(
+        enrolment=enrolment, organisation=enrolment.filing.window, chosen_on=date(2026, 5, 6)
+    )
+
+
+def _retention() -> CardRetention:
+    from tests.factories.patients import patient, pharmacy_org
+
+    pharmacy = pharmacy_org("衡阳县康民大药房")
+    return CardRetention.objects.create(
+        patient=patient(),
+        pharmacy=pharmacy,
+        reason_category=RetentionReason.IMMOBILE,
+        application_text="本人行动不便",
+        applied_by=member("pharmacy_manager", organisation=pharmacy),
+    )
+
+
+def _staff_filing() -> StaffMember:
+    from tests.factories.accreditation import pharmacy
+
+    staff = pharmacy().staff.filter(licensed_pharmacist=True).first()
+    assert staff is not None  # the helper's pharmacy has two licensed pharmacists
+    return staff
+
+
 # Workflow label ("app_label.Model") → maker. A registered workflow without a maker fails the
 # transition test: add one here when you register a workflow.
 MAKERS: dict[str, Callable[[], models.Model]] = {
     "accreditation.Application": _application,
     "accreditation.Designation": _designation,
     "supervision.Finding": _finding,
+    "patients.CardRetention": _retention,
+    "patients.Enrolment": _enrolment,
+    "patients.Filing": _filing,
+    "patients.InstitutionChoice": _choice,
+    "pharmacies.StaffMember": _staff_filing,
 }

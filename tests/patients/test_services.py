@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 import time_machine
-from django.core.exceptions import ValidationError
 
 from accounts.models import OrganisationKind, Role
 from core.errors import DomainError, RuleViolation, TransitionNotAllowed
@@ -257,10 +256,11 @@ def test_preliminary_rejection_is_final() -> None:
     h = hospital()
     with time_machine.travel(APRIL, tick=False):
         filing = lodge(patient())
-        with pytest.raises(ValidationError):
+        with pytest.raises(DomainError) as refused_on:
             filing_preliminary_review(
                 filing=filing, passed=False, reason=" ", actor=clerk(h), organisation=h
             )
+        assert refused_on.value.field == "reason"
         filing_preliminary_review(
             filing=filing, passed=False, reason="资料不符", actor=clerk(h), organisation=h
         )
@@ -519,8 +519,9 @@ def test_enrolment_end_stops_settlement_and_is_final() -> None:
         e = enrol(patient())
         actor = clerk(hospital())
         enrolment_choose_institution(enrolment=e, organisation=pharmacy, actor=actor)
-        with pytest.raises(ValidationError):
+        with pytest.raises(DomainError) as refused_on:
             enrolment_end(enrolment=e, ended_on=date(2027, 6, 30), reason="", actor=actor)
+        assert refused_on.value.field == "reason"
         enrolment_end(enrolment=e, ended_on=date(2027, 6, 30), reason="迁出本县", actor=actor)
         with pytest.raises(TransitionNotAllowed):
             enrolment_end(enrolment=e, ended_on=date(2027, 7, 1), reason="重复", actor=actor)

@@ -35,8 +35,9 @@ def test_staff_resident_id_is_checked_and_shown_masked() -> None:
         "hired_on": date(2026, 1, 5),
         "licensed_pharmacist": True,
     }
-    with pytest.raises(ValidationError):
+    with pytest.raises(DomainError) as refused:
         services.staff_member_save(pharmacy=pharmacy, data=data, actor=manager)
+    assert refused.value.field == "resident_id" and "居民身份证号" in str(refused.value)
     data["resident_id"] = h.resident_id(123).lower()
     staff = services.staff_member_save(pharmacy=pharmacy, data=data, actor=manager)
     assert staff.masked_resident_id == staff.resident_id[:6] + "********" + staff.resident_id[-4:]
