@@ -21,7 +21,6 @@ NOT_YET = {
     "patients.ChoiceEvent",
     "patients.RetentionEvent",
     "pharmacies.StaffFilingEvent",
-    "inventory.StocktakeEvent",
     "supervision.FindingEvent",
 }
 

@@ -9,6 +9,7 @@ from datetime import date
 from django.db import models
 
 from accreditation.models import Application, Designation, DesignationStatus
+from inventory.models import Stocktake
 
 
 def _application() -> Application:
@@ -30,9 +31,22 @@ def _designation() -> Designation:
     )
 
 
+def _stocktake() -> Stocktake:
+    from tests.accreditation.helpers import hy, pharmacy
+
+    return Stocktake.objects.create(
+        pharmacy=pharmacy(),
+        programme=hy(),
+        period_start=date(2026, 4, 1),
+        period_end=date(2026, 6, 30),
+        due_on=date(2026, 7, 10),
+    )
+
+
 # Workflow label ("app_label.Model") → maker. A registered workflow without a maker fails the
 # transition test: add one here when you register a workflow.
 MAKERS: dict[str, Callable[[], models.Model]] = {
     "accreditation.Application": _application,
     "accreditation.Designation": _designation,
+    "inventory.Stocktake": _stocktake,
 }
