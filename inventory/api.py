@@ -7,7 +7,6 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
@@ -29,6 +28,7 @@ from inventory.models import (
     Stocktake,
 )
 from inventory.selectors import (
+    drug_for_code,
     imports_for_principal,
     movements_filter,
     movements_for_principal,
@@ -245,13 +245,7 @@ class MovementCreateSerializer(serializers.Serializer):
             )
 
     def validate_insurance_code(self, value: str) -> Drug | None:
-        value = value.strip()
-        if not value:
-            return None
-        drug = Drug.objects.filter(insurance_code=value, is_active=True).first()
-        if drug is None:
-            raise serializers.ValidationError(_("药品目录中没有该编码：%s") % value)
-        return drug
+        return drug_for_code(value)
 
 
 class MovementFilterSerializer(serializers.Serializer):

@@ -11,7 +11,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.calendar import WorkingCalendar, load_calendar
-from inventory.models import Stocktake, StocktakeEvent, StocktakeStatus
+from core.transitions import note
+from inventory.models import Stocktake, StocktakeStatus
+from inventory.transitions import STOCKTAKE
 
 
 def stocktake_due_dates_recompute(*, year: int, actor: User | None) -> int:
@@ -42,14 +44,12 @@ def stocktake_due_dates_recompute(*, year: int, actor: User | None) -> int:
                 continue
             stocktake.due_on = new
             stocktake.save(update_fields=["due_on"])
-            StocktakeEvent.objects.create(
-                stocktake=stocktake,
-                old_status=stocktake.status,
-                new_status=stocktake.status,
+            note(
+                STOCKTAKE,
+                stocktake,
                 actor=actor,
                 reason=_("%(year)s 年节假日安排已录入，报送截止日由 %(old)s 重算为 %(new)s。")
                 % {"year": year, "old": old.isoformat(), "new": new.isoformat()},
-                rule_id="HY-E06",
             )
             moved += 1
     return moved

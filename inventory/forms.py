@@ -16,7 +16,7 @@ from inventory.models import (
     PriceCap,
     StockBatch,
 )
-from inventory.selectors import stock_batches
+from inventory.selectors import drug_for_code, stock_batches
 from pharmacies.models import Pharmacy
 
 
@@ -30,7 +30,10 @@ class CountSheetForm(forms.Form):
 
 class ReviewForm(forms.Form):
     reason = forms.CharField(
-        label=_("审核意见"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("审核意见"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
@@ -285,13 +288,7 @@ class MovementForm(forms.Form):
         return sale
 
     def clean_insurance_code(self) -> Drug | None:
-        code = (self.cleaned_data.get("insurance_code") or "").strip()
-        if not code:
-            return None
-        drug = Drug.objects.filter(insurance_code=code, is_active=True).first()
-        if drug is None:
-            raise forms.ValidationError(_("药品目录中没有该编码：%s") % code)
-        return drug
+        return drug_for_code(self.cleaned_data.get("insurance_code"))
 
     def clean_traceability_codes(self) -> list[str]:
         return split_codes(self.cleaned_data.get("traceability_codes", ""))

@@ -462,12 +462,7 @@ class StocktakeStatus(models.TextChoices):
     ACCEPTED = "accepted", _("已审核")
 
 
-STOCKTAKE_TRANSITIONS: dict[str, frozenset[str]] = {
-    StocktakeStatus.OPEN: frozenset({StocktakeStatus.SUBMITTED}),
-    # The bureau accepts, or returns the sheet for a recount.
-    StocktakeStatus.SUBMITTED: frozenset({StocktakeStatus.ACCEPTED, StocktakeStatus.OPEN}),
-}
-STOCKTAKE_FINAL = frozenset({StocktakeStatus.ACCEPTED})
+# The allowed moves: inventory/transitions.py (the stocktake workflow).
 
 
 class Stocktake(models.Model):

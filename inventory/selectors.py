@@ -328,3 +328,19 @@ def pharmacy_metrics(*, pharmacy: Pharmacy, programme: Programme) -> list[tuple[
         ),
         (_("售价超限价笔数"), sale_prices_over_cap(pharmacy=pharmacy, programme=programme)),
     ]
+
+
+def drug_for_code(code: str | None) -> Drug | None:
+    """The active catalogue drug a pharmacy names by its national insurance code (pages and
+    API alike); None for a blank code. An unknown code is refused as bad input (the form or
+    serializer shows it on the field)."""
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    code = (code or "").strip()
+    if not code:
+        return None
+    drug = Drug.objects.filter(insurance_code=code, is_active=True).first()
+    if drug is None:
+        raise ValidationError(_("药品目录中没有该编码：%s") % code)
+    return drug

@@ -23,7 +23,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 import psycopg
 from django.db import DatabaseError, connection, transaction
@@ -322,170 +322,15 @@ class PurchaseStage:
     ) -> tuple[list[str], list[Any]]:
         """SELECTs of (line, column, step, sub, kind, text param, number param). `step` and
         `sub` order the errors of one cell as a user reads them (the order of the checks)."""
-        c = {key: CELLS[n] for key, n in S.items()}
-        h = dict(imports.COLUMNS)
-        # Checks of one row: (condition, column, step, kind, text param, number param).
-        checks: list[tuple[str, str, int, str, str, str]] = []
-        for key, header in imports.COLUMNS:
-            if key in imports.REQUIRED:
-                checks.append((f"{c[key]} = ''", header, 1, "'required'", "NULL", "NULL"))
-        for slot, header, max_length in imports.text_limits():
-            checks.append(
-                (
-                    f"length({CELLS[slot]}) > {int(max_length)}",
-                    header,
-                    2,
-                    "'too_long'",
-                    "NULL",
-                    str(int(max_length)),
-                )
-            )
-        code = h["insurance_code"]
-        checks.append(
-            (
-                f"drug_id IS NULL AND {c['insurance_code']} <> ''",
-                code,
-                3,
-                "'unknown_drug'",
-                "NULL",
-                "NULL",
-            )
-        )
-        if approval_only:
-            allowed = ", ".join(f"'{v}'" for v in sorted(str(v) for v in APPROVAL_ONLY_ALLOWED))
-            checks.append((f"category NOT IN ({allowed})", code, 4, "'hy_b01'", "category", "NULL"))
-        checks.append(
-            (
-                f"{c['approval_number']} <> drug_approval "
-                "AND (NOT approval_ok OR drug_approval <> '')",
-                h["approval_number"],
-                5,
-                "CASE WHEN approval_ok THEN 'approval_mismatch' ELSE 'approval_format' END",
-                "NULL",
-                "NULL",
-            )
-        )
-        for key, parsed in (
-            ("production_date", "produced"),
-            ("expiry_date", "expires"),
-            ("purchase_date", "purchased"),
-        ):
-            checks.append(
-                (f"{c[key]} <> '' AND {parsed} IS NULL", h[key], 6, "'date_format'", "NULL", "NULL")
-            )
-        checks.append(
-            ("expires <= produced", h["expiry_date"], 7, "'expiry_order'", "NULL", "NULL")
-        )
-        # HY-E06 and today: the window's dates and label are the portal's, not the file's.
-        if window.closed_through:
-            label = window.closed_label
-            assert re.fullmatch(r"[0-9: -]*", label)
-            checks.append(
-                (
-                    f"purchased <= DATE '{window.closed_through.isoformat()}'",
-                    h["purchase_date"],
-                    7,
-                    "'closed_period'",
-                    f"'{label}'",
-                    "NULL",
-                )
-            )
-        if window.latest:
-            checks.append(
-                (
-                    f"purchased > DATE '{window.latest.isoformat()}'"
-                    + (
-                        f" AND purchased > DATE '{window.closed_through.isoformat()}'"
-                        if window.closed_through
-                        else ""
-                    ),
-                    h["purchase_date"],
-                    7,
-                    "'future_date'",
-                    "NULL",
-                    "NULL",
-                )
-            )
-        checks.append(
-            ("quantity_err IS NOT NULL", h["quantity"], 8, "quantity_err", "NULL", "NULL")
-        )
-        checks.append(("price_err IS NOT NULL", h["unit_price"], 9, "price_err", "NULL", "NULL"))
-        traced = h["traceability_codes"]
-        checks.append(("code_count > quantity", traced, 11, "'code_count'", "NULL", "NULL"))
-        # One scan finds the rows with any error; only those are taken apart.
+        parts: list[str] = []
         params: list[Any] = []
-        values = []
-        for condition, header, step, kind, text, number in checks:
-            values.append(
-                f"(coalesce({condition}, false), %s, {step}, {kind}, {text}::text, "
-                f"{number}::integer)"
-            )
-            params.append(header)
-        parts = [
-            "SELECT r.line, e.col, e.step, 0, e.kind, e.p, e.n "
-            f"FROM (SELECT * FROM {CHECKED} WHERE "
-            + " OR ".join(f"coalesce({condition}, false)" for condition, *_rest in checks)
-            + ") r CROSS JOIN LATERAL (VALUES "
-            + ", ".join(values)
-            + ") AS e(bad, col, step, kind, p, n) WHERE e.bad"
-        ]
-
-        def add(sql: str, *values: Any) -> None:
+        for sql, values in (
+            _row_error_query(_row_checks(approval_only, window)),
+            _batch_date_query(pharmacy_id),
+            *_code_queries(),
+        ):
             parts.append(sql)
             params.extend(values)
-
-        # One production and expiry date per batch: the pharmacy's batch's, else those of the
-        # batch's first row in the file. Only batches that could disagree are taken apart:
-        # the pharmacy has them already, or their rows carry more than one date (one hash
-        # aggregate finds both).
-        batch = c["batch_no"]
-        add(
-            "SELECT line, col, 12, 0, "
-            "CASE WHEN known THEN 'batch_date_known' ELSE 'batch_date_file' END, "
-            "to_char(expected, 'YYYY-MM-DD'), CASE WHEN known THEN NULL ELSE first END "
-            "FROM (SELECT r.line, x.col, x.value, x.expected, s.known, s.first FROM ("
-            "SELECT g.drug_id, g.batch_no, g.first, b.id IS NOT NULL AS known, "
-            "b.production_date AS known_produced, b.expiry_date AS known_expires FROM ("
-            f"SELECT drug_id, {batch} AS batch_no, min(line) AS first, "
-            "min(produced) <> max(produced) OR min(expires) <> max(expires) AS differ "
-            f"FROM {CHECKED} WHERE drug_id IS NOT NULL AND {batch} <> '' GROUP BY 1, 2) g "
-            "LEFT JOIN inventory_stockbatch b ON b.pharmacy_id = %s "
-            "AND b.drug_id = g.drug_id AND b.batch_no = g.batch_no "
-            "WHERE b.id IS NOT NULL OR g.differ) s "
-            f"JOIN {CHECKED} r ON r.drug_id = s.drug_id AND r.{batch} = s.batch_no "
-            f"JOIN {CHECKED} f ON f.line = s.first "
-            "CROSS JOIN LATERAL (VALUES "
-            "(%s, r.produced, CASE WHEN s.known THEN s.known_produced ELSE f.produced END), "
-            "(%s, r.expires, CASE WHEN s.known THEN s.known_expires ELSE f.expires END)"
-            ") AS x(col, value, expected)) d WHERE value <> expected",
-            pharmacy_id,
-            h["production_date"],
-            h["expiry_date"],
-        )
-        add(
-            f"SELECT line, %s, 10, ord, 'code_format', left(code, %s), NULL FROM {CODES} "
-            "WHERE NOT ok",
-            traced,
-            imports.CODE_SHOWN,
-        )
-        # A code seen before (in an earlier row, or earlier in the same row) is a duplicate
-        # of its first occurrence.
-        add(
-            "SELECT line, %s, 10, ord, 'code_duplicate', code, first_line FROM ("
-            "SELECT line, ord, code, min(line) OVER w AS first_line, "
-            "row_number() OVER (w ORDER BY line, ord) AS k "
-            f"FROM {CODES} WHERE ok AND code IN ("
-            f"SELECT code FROM {CODES} WHERE ok GROUP BY code HAVING count(*) > 1) "
-            "WINDOW w AS (PARTITION BY code)) x WHERE k > 1",
-            traced,
-        )
-        add(
-            "SELECT line, %s, 12, ord, 'code_known', code, NULL FROM ("
-            "SELECT DISTINCT ON (k.code) k.line, k.ord, k.code "
-            f"FROM {CODES} k JOIN {KNOWN} t ON t.code = k.code "
-            "WHERE NOT t.may_arrive ORDER BY k.code, k.line, k.ord) known",
-            traced,
-        )
         return parts, params
 
     def _known_codes(self) -> None:
@@ -610,6 +455,179 @@ class PurchaseStage:
             [pharmacy_id],
         )
         return int(booked)
+
+
+class _Check(NamedTuple):
+    """A check of one staged row: where `condition` holds, the row has error `kind` (an SQL
+    expression) in `column`, with its text and number params (SQL expressions)."""
+
+    condition: str
+    column: str
+    step: int
+    kind: str
+    text: str = "NULL"
+    number: str = "NULL"
+
+
+_CELL = {key: CELLS[n] for key, n in S.items()}
+_HEADER = dict(imports.COLUMNS)
+
+
+def _cell_checks(approval_only: bool) -> list[_Check]:
+    """The checks of the cells themselves: required, length, the catalogue (HY-B01 and the
+    approval number), dates and their order."""
+    c, h = _CELL, _HEADER
+    checks = [
+        _Check(f"{c[key]} = ''", header, 1, "'required'")
+        for key, header in imports.COLUMNS
+        if key in imports.REQUIRED
+    ]
+    checks += [
+        _Check(
+            f"length({CELLS[slot]}) > {int(limit)}",
+            header,
+            2,
+            "'too_long'",
+            "NULL",
+            str(int(limit)),
+        )
+        for slot, header, limit in imports.text_limits()
+    ]
+    code = h["insurance_code"]
+    checks.append(
+        _Check(f"drug_id IS NULL AND {c['insurance_code']} <> ''", code, 3, "'unknown_drug'")
+    )
+    if approval_only:
+        allowed = ", ".join(f"'{v}'" for v in sorted(str(v) for v in APPROVAL_ONLY_ALLOWED))
+        checks.append(_Check(f"category NOT IN ({allowed})", code, 4, "'hy_b01'", "category"))
+    checks.append(
+        _Check(
+            f"{c['approval_number']} <> drug_approval AND (NOT approval_ok OR drug_approval <> '')",
+            h["approval_number"],
+            5,
+            "CASE WHEN approval_ok THEN 'approval_mismatch' ELSE 'approval_format' END",
+        )
+    )
+    for key, parsed in (
+        ("production_date", "produced"),
+        ("expiry_date", "expires"),
+        ("purchase_date", "purchased"),
+    ):
+        checks.append(_Check(f"{c[key]} <> '' AND {parsed} IS NULL", h[key], 6, "'date_format'"))
+    checks.append(_Check("expires <= produced", h["expiry_date"], 7, "'expiry_order'"))
+    return checks
+
+
+def _window_checks(window: imports.DateWindow) -> list[_Check]:
+    """HY-E06 and today: the window's dates and label are the portal's, not the file's."""
+    checks = []
+    column = _HEADER["purchase_date"]
+    if window.closed_through:
+        label = window.closed_label
+        assert re.fullmatch(r"[0-9: -]*", label)
+        checks.append(
+            _Check(
+                f"purchased <= DATE '{window.closed_through.isoformat()}'",
+                column,
+                7,
+                "'closed_period'",
+                f"'{label}'",
+            )
+        )
+    if window.latest:
+        condition = f"purchased > DATE '{window.latest.isoformat()}'"
+        if window.closed_through:
+            condition += f" AND purchased > DATE '{window.closed_through.isoformat()}'"
+        checks.append(_Check(condition, column, 7, "'future_date'"))
+    return checks
+
+
+def _row_checks(approval_only: bool, window: imports.DateWindow) -> list[_Check]:
+    h = _HEADER
+    return [
+        *_cell_checks(approval_only),
+        *_window_checks(window),
+        _Check("quantity_err IS NOT NULL", h["quantity"], 8, "quantity_err"),
+        _Check("price_err IS NOT NULL", h["unit_price"], 9, "price_err"),
+        _Check("code_count > quantity", h["traceability_codes"], 11, "'code_count'"),
+    ]
+
+
+def _row_error_query(checks: list[_Check]) -> tuple[str, list[Any]]:
+    """One scan finds the rows with any error; only those are taken apart."""
+    values = [
+        f"(coalesce({check.condition}, false), %s, {check.step}, {check.kind}, "
+        f"{check.text}::text, {check.number}::integer)"
+        for check in checks
+    ]
+    return (
+        "SELECT r.line, e.col, e.step, 0, e.kind, e.p, e.n "
+        f"FROM (SELECT * FROM {CHECKED} WHERE "
+        + " OR ".join(f"coalesce({check.condition}, false)" for check in checks)
+        + ") r CROSS JOIN LATERAL (VALUES "
+        + ", ".join(values)
+        + ") AS e(bad, col, step, kind, p, n) WHERE e.bad",
+        [check.column for check in checks],
+    )
+
+
+def _batch_date_query(pharmacy_id: int | None) -> tuple[str, list[Any]]:
+    """One production and expiry date per batch: the pharmacy's batch's, else those of the
+    batch's first row in the file. Only batches that could disagree are taken apart: the
+    pharmacy has them already, or their rows carry more than one date (one hash aggregate
+    finds both)."""
+    batch = _CELL["batch_no"]
+    return (
+        "SELECT line, col, 12, 0, "
+        "CASE WHEN known THEN 'batch_date_known' ELSE 'batch_date_file' END, "
+        "to_char(expected, 'YYYY-MM-DD'), CASE WHEN known THEN NULL ELSE first END "
+        "FROM (SELECT r.line, x.col, x.value, x.expected, s.known, s.first FROM ("
+        "SELECT g.drug_id, g.batch_no, g.first, b.id IS NOT NULL AS known, "
+        "b.production_date AS known_produced, b.expiry_date AS known_expires FROM ("
+        f"SELECT drug_id, {batch} AS batch_no, min(line) AS first, "
+        "min(produced) <> max(produced) OR min(expires) <> max(expires) AS differ "
+        f"FROM {CHECKED} WHERE drug_id IS NOT NULL AND {batch} <> '' GROUP BY 1, 2) g "
+        "LEFT JOIN inventory_stockbatch b ON b.pharmacy_id = %s "
+        "AND b.drug_id = g.drug_id AND b.batch_no = g.batch_no "
+        "WHERE b.id IS NOT NULL OR g.differ) s "
+        f"JOIN {CHECKED} r ON r.drug_id = s.drug_id AND r.{batch} = s.batch_no "
+        f"JOIN {CHECKED} f ON f.line = s.first "
+        "CROSS JOIN LATERAL (VALUES "
+        "(%s, r.produced, CASE WHEN s.known THEN s.known_produced ELSE f.produced END), "
+        "(%s, r.expires, CASE WHEN s.known THEN s.known_expires ELSE f.expires END)"
+        ") AS x(col, value, expected)) d WHERE value <> expected",
+        [pharmacy_id, _HEADER["production_date"], _HEADER["expiry_date"]],
+    )
+
+
+def _code_queries() -> list[tuple[str, list[Any]]]:
+    """HY-B03: malformed codes; a code seen before (in an earlier row, or earlier in the same
+    row) is a duplicate of its first occurrence; a code registered before that may not arrive
+    here."""
+    traced = _HEADER["traceability_codes"]
+    return [
+        (
+            f"SELECT line, %s, 10, ord, 'code_format', left(code, %s), NULL FROM {CODES} "
+            "WHERE NOT ok",
+            [traced, imports.CODE_SHOWN],
+        ),
+        (
+            "SELECT line, %s, 10, ord, 'code_duplicate', code, first_line FROM ("
+            "SELECT line, ord, code, min(line) OVER w AS first_line, "
+            "row_number() OVER (w ORDER BY line, ord) AS k "
+            f"FROM {CODES} WHERE ok AND code IN ("
+            f"SELECT code FROM {CODES} WHERE ok GROUP BY code HAVING count(*) > 1) "
+            "WINDOW w AS (PARTITION BY code)) x WHERE k > 1",
+            [traced],
+        ),
+        (
+            "SELECT line, %s, 12, ord, 'code_known', code, NULL FROM ("
+            "SELECT DISTINCT ON (k.code) k.line, k.ord, k.code "
+            f"FROM {CODES} k JOIN {KNOWN} t ON t.code = k.code "
+            "WHERE NOT t.may_arrive ORDER BY k.code, k.line, k.ord) known",
+            [traced],
+        ),
+    ]
 
 
 def _params(kind: str, text: str | None, number: int | None) -> dict[str, Any] | None:

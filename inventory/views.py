@@ -1,24 +1,28 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
+from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.audit import audit
 from accounts.models import BUREAU_ROLES, Role
 from accounts.permissions import principal_of, require_role
+from core.actions import run_service
 from core.errors import DomainError
 from core.exports import csv_response, xlsx_response
 from core.models import AuditAction
 from core.responses import XLSX, download_response, pdf_response
-from core.uploads import StoredFileMissing, missing_file_response, read_stored_file
+from core.uploads import private_file_response
 from inventory import imports, sheets
 from inventory.files import sniff_spreadsheet
 from inventory.forms import (
@@ -40,6 +44,7 @@ from inventory.models import (
     MovementKind,
     PriceCap,
     PurchaseImportStatus,
+    Stocktake,
     StocktakeStatus,
 )
 from inventory.permissions import (
@@ -137,19 +142,20 @@ def movement_create(request: HttpRequest, kind: str) -> HttpResponse:
         initial["batch"] = int(request.GET["batch"])
     form = MovementForm(request.POST or None, kind=kind, pharmacy=pharmacy, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
-            movement = stock_movement_enter(
+        movement = run_service(
+            request,
+            lambda: stock_movement_enter(
                 pharmacy=pharmacy,
                 actor=request.user,  # type: ignore[arg-type]
                 **form.service_kwargs(),
+            ),
+            success=_(
+                "已登记%(kind)s，库存已随之更新。请核对下面这笔记录；可返回进销存明细继续登记。"
             )
-        except DomainError as exc:
-            field = exc.field if exc.field in form.fields else None
-            if exc.field == "insurance_code" and "insurance_code" not in form.fields:
-                field = "batch"
-            form.add_error(field, str(exc))
-        else:
-            messages.success(request, _("已登记%(kind)s。") % {"kind": movement.get_kind_display()})
+            % {"kind": MovementKind(kind).label},
+            form=form,
+        )
+        if movement is not None:
             return redirect("inventory:movement", pk=movement.pk)
     return render(
         request,
@@ -188,17 +194,21 @@ def import_list(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        try:
-            record = purchase_import_create(
+        record = run_service(
+            request,
+            lambda: purchase_import_create(
                 pharmacy=pharmacy,
                 name=upload.name,
                 data=upload.read(),
                 actor=request.user,  # type: ignore[arg-type]
-            )
-        except DomainError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, _("文件已上传，正在后台校验导入。"))
+            ),
+            success=_(
+                "文件已上传，正在后台逐行校验：本页显示进度；全部无误才入账，有错误将按行列出，"
+                "一行也不导入。"
+            ),
+            form=form,
+        )
+        if record is not None:
             return redirect("inventory:import", pk=record.pk)
     return render(
         request,
@@ -218,11 +228,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def import_file(request: HttpRequest, pk: int) -> HttpResponse:
     record = access_import_for_principal(principal_of(request), pk)
     audit(request, action=AuditAction.FILE_DOWNLOAD, obj=record, detail=record.original_name)
-    try:
-        content = read_stored_file(record.file)
-    except StoredFileMissing:
-        return missing_file_response()
-    return download_response(content, record.original_name, "application/octet-stream")
+    return private_file_response(record.file, "application/octet-stream", record.original_name)
 
 
 @require_role(*PHARMACY_ROLES)
@@ -296,17 +302,16 @@ def stocktake_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def stocktake_blind(request: HttpRequest, pk: int) -> HttpResponse:
     """The bureau chooses a blind count sheet, or one with the system quantities (HY-E06)."""
     stocktake = access_stocktake_for_principal(principal_of(request), pk)
-    try:
-        stocktake_blind_set(
+    run_service(
+        request,
+        lambda: stocktake_blind_set(
             stocktake=stocktake,
             blind=request.POST.get("blind") == "1",
             actor=request.user,  # type: ignore[arg-type]
             reason=request.POST.get("reason", "")[:200],
-        )
-    except DomainError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("已保存盘底表方式，已通知药店。"))
+        ),
+        success=_("已保存盘底表方式并通知药店：药店须重新下载盘底表后盘点。"),
+    )
     return redirect("inventory:stocktake", pk=pk)
 
 
@@ -327,21 +332,20 @@ def stocktake_upload(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("inventory:stocktake", pk=pk)
     upload = form.cleaned_data["file"]
     data = upload.read()
-    try:
+
+    def submit() -> Stocktake:
         if sniff_spreadsheet(upload.name, data) != "xlsx":
             raise DomainError(_("盘底表须为 .xlsx 文件。"))
         counted_at, counts = sheets.parse_count_sheet(data)
-        stocktake_submit_service(
+        return stocktake_submit_service(
             stocktake=stocktake,
             counts=counts,
             counted_at=counted_at,
             actor=request.user,  # type: ignore[arg-type]
             sheet=(f"stocktake-{stocktake.pk}.xlsx", data),
         )
-    except DomainError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("盘点表已提交，等待医保中心审核。"))
+
+    run_service(request, submit, success=_("盘点表已提交，等待医保中心审核；审核结果将通知您。"))
     return redirect("inventory:stocktake", pk=pk)
 
 
@@ -350,18 +354,8 @@ def stocktake_counted_file(request: HttpRequest, pk: int) -> HttpResponse:
     stocktake = access_stocktake_for_principal(principal_of(request), pk)
     if not stocktake.sheet:
         raise Http404
-    audit(
-        request,
-        action=AuditAction.FILE_DOWNLOAD,
-        obj=stocktake,
-        region_id=stocktake.pharmacy.organisation.region_id,
-        detail="counted sheet",
-    )
-    try:
-        content = read_stored_file(stocktake.sheet)
-    except StoredFileMissing:
-        return missing_file_response()
-    return download_response(content, "实盘表.xlsx", XLSX)
+    _audit_stocktake(request, stocktake, AuditAction.FILE_DOWNLOAD, "counted sheet")
+    return private_file_response(stocktake.sheet, XLSX, "实盘表.xlsx")
 
 
 @require_POST
@@ -369,16 +363,23 @@ def stocktake_counted_file(request: HttpRequest, pk: int) -> HttpResponse:
 def stocktake_review(request: HttpRequest, pk: int) -> HttpResponse:
     stocktake = access_stocktake_for_principal(principal_of(request), pk)
     form = ReviewForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    try:
-        if request.POST.get("decision") == "return":
-            stocktake_return(stocktake=stocktake, actor=request.user, reason=reason)  # type: ignore[arg-type]
-            messages.success(request, _("已退回药店重新盘点。"))
-        else:
-            stocktake_accept(stocktake=stocktake, actor=request.user, reason=reason)  # type: ignore[arg-type]
-            messages.success(request, _("已审核通过，差异已记为盘盈盘亏。"))
-    except DomainError as exc:
-        messages.error(request, str(exc))
+    if not form.is_valid():
+        messages.error(request, _("审核意见有误，请重新填写。"))
+        return redirect("inventory:stocktake", pk=pk)
+    actor: Any = request.user
+    reason = form.cleaned_data["reason"]
+    if request.POST.get("decision") == "return":
+        run_service(
+            request,
+            lambda: stocktake_return(stocktake=stocktake, actor=actor, reason=reason),
+            success=_("已退回药店重新盘点；药店重新提交后，本盘点会再回到待审核列表。"),
+        )
+    else:
+        run_service(
+            request,
+            lambda: stocktake_accept(stocktake=stocktake, actor=actor, reason=reason),
+            success=_("已审核通过，差异已记为盘盈盘亏；本期盘点完成，账面库存已按实盘调整。"),
+        )
     return redirect("inventory:stocktake", pk=pk)
 
 
@@ -398,14 +399,19 @@ def stocktake_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         {"stocktake": stocktake, "lines": lines, "rows": rows, "printed": timezone.localtime()},
         f"盘点表-{stocktake.pk}.pdf",
     )
+    _audit_stocktake(request, stocktake, AuditAction.DOCUMENT, "stocktake pdf")
+    return response
+
+
+def _audit_stocktake(request: HttpRequest, stocktake: Stocktake, action: str, detail: str) -> None:
+    """An audit row for a stocktake document, in the pharmacy's region (the bureau reads it)."""
     audit(
         request,
-        action=AuditAction.DOCUMENT,
+        action=action,
         obj=stocktake,
         region_id=stocktake.pharmacy.organisation.region_id,
-        detail="stocktake pdf",
+        detail=detail,
     )
-    return response
 
 
 # Who edits what of the catalogue: a region's bureau edits its programmes' policy (disease
@@ -427,20 +433,27 @@ def catalogue(request: HttpRequest) -> HttpResponse:
             raise Http404
         if form.is_valid():
             upload = form.cleaned_data["file"]
-            try:
-                errors = drug_catalogue_import(
+            result = run_service(
+                request,
+                lambda: drug_catalogue_import(
                     name=upload.name,
                     data=upload.read(),
                     programmes=list(programmes_for_principal(principal)),
                     actor=request.user,  # type: ignore[arg-type]
+                ),
+                form=form,
+            )
+            if result == []:
+                messages.success(
+                    request,
+                    _("药品目录已导入，每个条目的修改记录已留存；可在下方目录中查询核对。"),
                 )
-            except DomainError as exc:
-                messages.error(request, str(exc))
-            else:
-                if not errors:
-                    messages.success(request, _("药品目录已导入。"))
-                    return redirect("inventory:catalogue")
-                messages.error(request, _("目录文件有错误，未导入任何一行。"))
+                return redirect("inventory:catalogue")
+            if result:
+                messages.error(
+                    request, _("目录文件有错误，未导入任何一行；请按下表改正后重新上传。")
+                )
+                errors = result
     drugs = Drug.objects.filter(is_active=True)
     query = request.GET.get("q", "").strip()
     if query:
@@ -460,13 +473,95 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     )
 
 
+# What a saved catalogue edit did and what follows, by the form posted.
+DRUG_SAVED = {
+    "drug": gettext_lazy("已保存药品信息，修改原因已记入下方修改记录。"),
+    "scope": gettext_lazy("已保存用药范围，原因已记入修改记录；此后的处方和配药按新范围审核。"),
+    "cap": gettext_lazy("已登记限价，原因已记入修改记录；自执行日期起按此校验销售价格。"),
+}
+
+
+def _drug_forms(
+    request: HttpRequest, drug: Drug, diseases: list[Disease], programmes: Any
+) -> tuple[str, dict[str, forms.BaseForm]]:
+    """The posted action ("drug", "scope" or "cap"; "" on GET) and the three forms, the
+    posted one bound."""
+    action = request.POST.get("action", "drug") if request.method == "POST" else ""
+    links = DiseaseDrug.objects.filter(drug=drug, disease__in=diseases)
+    current = {link.disease_id: link.is_basic_drug for link in links}
+
+    def data(name: str) -> Any:
+        return request.POST if action == name else None
+
+    return action, {
+        "drug": DrugForm(data("drug"), instance=Drug.objects.get(pk=drug.pk)),
+        "scope": DrugScopeForm(data("scope"), diseases=diseases, current=current, prefix="scope"),
+        "cap": PriceCapForm(data("cap"), programmes=programmes, prefix="cap"),
+    }
+
+
+def _drug_save(
+    request: HttpRequest, action: str, form: Any, drug: Drug, diseases: list[Disease]
+) -> bool:
+    """Run the service of the posted form; True when it saved."""
+    if not form.is_valid():
+        return False
+    actor: Any = request.user
+    data = form.cleaned_data
+    save: Callable[[], Any]
+    if action == "drug":
+        changes = {n: data[n] for n in form.changed_data if n != "reason"}
+        save = partial(drug_update, drug=drug, changes=changes, actor=actor, reason=data["reason"])
+    elif action == "scope":
+        save = partial(
+            drug_scope_set,
+            drug=drug,
+            diseases=diseases,
+            scope=form.scope(),
+            actor=actor,
+            reason=data["reason"],
+        )
+    else:
+        save = partial(
+            price_cap_set,
+            drug=drug,
+            programme=data["programme"],
+            price=data["price"],
+            source=data["source"],
+            effective_on=data["effective_on"],
+            actor=actor,
+            reason=data["reason"],
+        )
+    return run_service(request, save, success=DRUG_SAVED[action], form=form) is not None
+
+
+def _drug_history(drug: Drug, diseases: list[Disease], programmes: Any) -> dict[str, Any]:
+    """The entry's edits, and the scope and caps of the editor's programmes only (another
+    region's are its own bureau's business)."""
+    return {
+        "history": drug.history.select_related("history_user").order_by("-history_date")[:50],
+        "scope_history": DiseaseDrug.history.filter(
+            drug_id=drug.pk, disease_id__in=[d.pk for d in diseases]
+        )
+        .select_related("history_user", "disease")
+        .order_by("-history_date")[:50],
+        "caps": PriceCap.objects.filter(drug=drug, programme__in=programmes).select_related(
+            "programme"
+        ),
+        "cap_history": PriceCap.history.filter(
+            drug_id=drug.pk, programme_id__in=programmes.values("pk")
+        )
+        .select_related("history_user")
+        .order_by("-history_date")[:50],
+    }
+
+
 @require_role(*CATALOGUE_EDITORS)
 def drug_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """A catalogue entry: its fields, its scope and basic-drug flags for the diseases of the
     editor's programmes (HY-A09), its price caps (HY-B02 / GY-C01); each edit with a reason,
     kept in the history."""
     drug = get_object_or_404(Drug, pk=pk)
-    actor = request.user
     principal = principal_of(request)
     programmes = programmes_for_principal(principal)
     national = principal.has_role(*NATIONAL_CATALOGUE_EDITORS)
@@ -475,84 +570,21 @@ def drug_edit(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("programme")
         .order_by("programme__code", "code")
     )
-    links = DiseaseDrug.objects.filter(drug=drug, disease__in=diseases)
-    current = {link.disease_id: link.is_basic_drug for link in links}
-    action = request.POST.get("action", "drug") if request.method == "POST" else ""
-    form = DrugForm(request.POST if action == "drug" else None, instance=Drug.objects.get(pk=pk))
-    scope_form = DrugScopeForm(
-        request.POST if action == "scope" else None,
-        diseases=diseases,
-        current=current,
-        prefix="scope",
-    )
-    cap_form = PriceCapForm(
-        request.POST if action == "cap" else None, programmes=programmes, prefix="cap"
-    )
+    action, forms_by_action = _drug_forms(request, drug, diseases, programmes)
     if action == "drug" and not national:
         raise Http404  # the national catalogue's fields: the catalogue administrator only
-    try:
-        if action == "drug" and form.is_valid():
-            changes = {n: form.cleaned_data[n] for n in form.changed_data if n != "reason"}
-            drug_update(
-                drug=drug,
-                changes=changes,
-                actor=actor,  # type: ignore[arg-type]
-                reason=form.cleaned_data["reason"],
-            )
-        elif action == "scope" and scope_form.is_valid():
-            drug_scope_set(
-                drug=drug,
-                diseases=diseases,
-                scope=scope_form.scope(),
-                actor=actor,  # type: ignore[arg-type]
-                reason=scope_form.cleaned_data["reason"],
-            )
-        elif action == "cap" and cap_form.is_valid():
-            data = cap_form.cleaned_data
-            price_cap_set(
-                drug=drug,
-                programme=data["programme"],
-                price=data["price"],
-                source=data["source"],
-                effective_on=data["effective_on"],
-                actor=actor,  # type: ignore[arg-type]
-                reason=data["reason"],
-            )
-        else:
-            action = ""
-    except ValidationError as exc:
-        {"drug": form, "scope": scope_form, "cap": cap_form}[action].add_error(None, exc)
-    except DomainError as exc:
-        messages.error(request, str(exc))
-    else:
-        if action:
-            messages.success(request, _("已保存，修改记录已留存。"))
-            return redirect("inventory:drug", pk=pk)
-    history = drug.history.select_related("history_user").order_by("-history_date")[:50]
-    scope_history = (
-        # The scope of the editor's programmes' diseases only (another region's is its own).
-        DiseaseDrug.history.filter(drug_id=drug.pk, disease_id__in=[d.pk for d in diseases])
-        .select_related("history_user", "disease")
-        .order_by("-history_date")[:50]
-    )
-    # The region's own caps only (another region's are its bureau's business).
-    caps = PriceCap.objects.filter(drug=drug, programme__in=programmes).select_related("programme")
-    cap_history = (
-        PriceCap.history.filter(drug_id=drug.pk, programme_id__in=programmes.values("pk"))
-        .select_related("history_user")
-        .order_by("-history_date")[:50]
-    )
+    if action in forms_by_action and _drug_save(
+        request, action, forms_by_action[action], drug, diseases
+    ):
+        return redirect("inventory:drug", pk=pk)
     return render(
         request,
         "inventory/drug_edit.html",
         {
             "drug": drug,
-            "form": form if national else None,
-            "scope_form": scope_form,
-            "cap_form": cap_form,
-            "caps": caps,
-            "history": history,
-            "scope_history": scope_history,
-            "cap_history": cap_history,
+            "form": forms_by_action["drug"] if national else None,
+            "scope_form": forms_by_action["scope"],
+            "cap_form": forms_by_action["cap"],
+            **_drug_history(drug, diseases, programmes),
         },
     )

@@ -6,18 +6,29 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.errors import DomainError
+from inventory.catalogue import validate_catalogue
 from inventory.files import sniff_spreadsheet
-from inventory.models import (
-    Drug,
-)
-from programmes.models import Programme
+from inventory.models import DiseaseDrug, Drug, PriceCap
+from programmes.models import Disease, Programme
 
 # --- Catalogue ------------------------------------------------------------------------------
+
+
+def _full_clean(obj: models.Model) -> None:
+    """The model's own checks (field validators, Drug.clean), refused as one domain error: on
+    the field they name, or on the whole entry when they name several."""
+    try:
+        obj.full_clean()
+    except ValidationError as exc:
+        fields = list(exc.message_dict)
+        field = fields[0] if len(fields) == 1 and fields[0] != NON_FIELD_ERRORS else None
+        raise DomainError("；".join(exc.messages), field=field) from exc
 
 
 def drug_catalogue_import(
@@ -27,10 +38,6 @@ def drug_catalogue_import(
     price caps with source and date); all rows or none; returns the errors, empty on success.
     The drug's own fields are the national catalogue's (callers: the catalogue administrator);
     scope and caps are written for `programmes` only (the importer's region)."""
-    from inventory.catalogue import validate_catalogue
-    from inventory.models import DiseaseDrug, PriceCap
-    from programmes.models import Disease
-
     file_format = sniff_spreadsheet(name, data)
     diseases = {d.code: d for d in Disease.objects.filter(programme__in=programmes)}
     result = validate_catalogue(data, file_format, disease_codes=set(diseases))
@@ -88,8 +95,6 @@ def drug_scope_set(
     dispensed for, and those it is a basic drug of (HY-A09): `scope` maps a disease id to
     its basic-drug flag. Other programmes' diseases are left alone; history keeps who, when
     and why. Returns how many links changed."""
-    from inventory.models import DiseaseDrug
-
     if not reason.strip():
         raise DomainError(_("请填写修改原因。"), field="reason")
     changed = 0
@@ -132,8 +137,6 @@ def price_cap_set(
     (HY-B02 / GY-C01, on the programme's basis), with its source; the same date again
     corrects it. Callers pass a programme of the editor's region. History keeps who, when
     and why."""
-    from inventory.models import PriceCap
-
     if not reason.strip():
         raise DomainError(_("请填写修改原因。"), field="reason")
     if price is None or price <= 0:
@@ -144,7 +147,7 @@ def price_cap_set(
         ).first() or PriceCap(drug=drug, programme=programme, effective_on=effective_on)
         cap.basis = programme.price_cap_basis
         cap.price, cap.source = price, source
-        cap.full_clean()
+        _full_clean(cap)
         cap._history_user = actor  # type: ignore[attr-defined]
         cap._change_reason = reason  # type: ignore[attr-defined]
         cap.save()
@@ -158,7 +161,7 @@ def drug_update(*, drug: Drug, changes: dict[str, Any], actor: User, reason: str
         locked = Drug.objects.select_for_update().get(pk=drug.pk)
         for key, value in changes.items():
             setattr(locked, key, value)
-        locked.full_clean()
+        _full_clean(locked)
         locked._history_user = actor  # type: ignore[attr-defined]
         locked._change_reason = reason  # type: ignore[attr-defined]
         locked.save()

@@ -28,6 +28,11 @@ def register_codes(
     )
 
 
+# Codes of the batch not yet sold and still here (not transferred out, returned to the
+# supplier, lost or destroyed: `left_in`) are marked sold; codes never received (the
+# pharmacy did not register them on purchase) are recorded as sold now. Whatever is missing
+# from the result was sold already, has left the pharmacy, belongs to another batch, or is
+# being sold by another counter (the unique index makes that insert wait and then skip it).
 _SELL_CODES = (
     "WITH sold AS ("  # noqa: S608
     f" UPDATE {TraceabilityCode._meta.db_table} SET sold_in_id = %(m)s"
@@ -114,10 +119,6 @@ def codes_check_on_hand(batch: StockBatch, codes: list[str]) -> dict[str, Tracea
     return known
 
 
-# A code that left by these kinds may arrive at another pharmacy; lost or destroyed ones not.
-_CODE_MAY_RETURN = CODE_MAY_RETURN_KINDS
-
-
 def codes_check_receivable(codes: list[str]) -> dict[str, TraceabilityCode]:
     """Transfer in: a known code must have left its pharmacy by transfer or return (HY-B03)."""
     known = _codes_known(codes)
@@ -127,7 +128,7 @@ def codes_check_receivable(codes: list[str]) -> dict[str, TraceabilityCode]:
             continue
         if row.sold_in_id is not None:
             raise RuleViolation("HY-B03", _("追溯码 %s 已售出，不能调入。") % code, field=CODES)
-        if row.left_in is None or row.left_in.kind not in _CODE_MAY_RETURN:
+        if row.left_in is None or row.left_in.kind not in CODE_MAY_RETURN_KINDS:
             raise RuleViolation(
                 "HY-B03",
                 _("追溯码 %s 已在其他药店或批次登记（在库、报损或销毁），不能调入。") % code,

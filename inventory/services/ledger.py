@@ -247,13 +247,6 @@ def _stock_take(*, pharmacy: Pharmacy, drug: Drug, batch_id: int | None, quantit
     )
 
 
-# Codes of the batch not yet sold and still here (not transferred out, returned to the
-# supplier, lost or destroyed: `left_in`) are marked sold; codes never received (the
-# pharmacy did not register them on purchase) are recorded as sold now. Whatever is missing
-# from the result was sold already, has left the pharmacy, belongs to another batch, or is
-# being sold by another counter (the unique index makes that insert wait and then skip it).
-
-
 def stock_sale_reverse(*, sale: Movement, actor: User | None, returned_at: datetime) -> Movement:
     """Book the return of a whole sale: the same batch back in stock and its traceability
     codes sellable again (HY-B03); used when a dispensing is returned."""
@@ -309,6 +302,182 @@ def stocktakes_lock(pharmacy: Pharmacy) -> None:
     )
 
 
+@dataclass(frozen=True)
+class _Entry:
+    """A movement entered by hand, its text stripped and its fields checked for its kind."""
+
+    kind: str
+    quantity: int
+    occurred_at: datetime
+    unit_price: Decimal | None
+    supplier: str
+    counterparty_kind: str
+    counterparty: str
+    reason: str
+    reference: str
+    codes: list[str]
+
+
+def _check_kind_fields(entry: _Entry) -> None:
+    """What each kind must name: a purchase return its supplier, a transfer its counterparty
+    and order (HY-E06 keeps transfer orders), a loss its reason, a sale its price."""
+    kind = entry.kind
+    if kind == MovementKind.PURCHASE_RETURN and not entry.supplier:
+        raise DomainError(_("采购退货须填写供货单位（退货对象）。"), field="supplier")
+    if kind in (MovementKind.TRANSFER_IN, MovementKind.TRANSFER_OUT):
+        if entry.counterparty_kind not in CounterpartyKind.values:
+            raise DomainError(_("调拨须选择对方类型。"), field="counterparty_kind")
+        if not entry.counterparty:
+            raise DomainError(_("调拨须填写对方单位。"), field="counterparty")
+        if not entry.reference:
+            raise DomainError(_("调拨须填写调拨单号（HY-E06 留存调拨单）。"), field="reference")
+    if kind in (MovementKind.LOSS, MovementKind.DESTRUCTION) and not entry.reason:
+        raise DomainError(_("报损、销毁须填写原因。"), field="reason")
+    if kind == MovementKind.SALE and entry.unit_price is None:
+        raise DomainError(_("销售须填写单价。"), field="unit_price")
+    if kind == MovementKind.SALE and entry.unit_price is not None and entry.unit_price <= 0:
+        raise DomainError(_("单价：销售单价须大于 0 元。"), field="unit_price")
+
+
+def _check_entry_date(pharmacy: Pharmacy, occurred_at: datetime) -> None:
+    """Not before the pharmacy opened (nor an implausible date)."""
+    occurred_on = timezone.localdate(occurred_at)
+    if occurred_on < EARLIEST_DATE:
+        raise DomainError(_("发生时间：日期不合理。"), field="occurred_at")
+    if pharmacy.opened_on is not None and occurred_on < pharmacy.opened_on:
+        raise DomainError(
+            _("发生时间：不能早于本药店的正式经营日期 %s。") % pharmacy.opened_on.isoformat(),
+            field="occurred_at",
+        )
+
+
+def _check_transfer_expiry(batch: StockBatch | None, new_batch: NewBatch | None) -> None:
+    """An expired batch is not transferred in."""
+    expiry = new_batch.expiry_date if batch is None and new_batch is not None else None
+    expiry = batch.expiry_date if batch is not None else expiry
+    if expiry is not None and expiry < timezone.localdate():
+        raise DomainError(
+            _("有效期至：该批次已于 %s 过期，不能调入。") % expiry.isoformat(),
+            field="expiry_date" if batch is None else "batch",
+        )
+
+
+def _check_ledger_open(pharmacy: Pharmacy, occurred_at: datetime) -> None:
+    """HY-E06: nothing is booked at or before a submitted stocktake's count time (under the
+    stocktakes' lock, so a submission running now is seen)."""
+    stocktakes_lock(pharmacy)
+    closed = stock_closed_until(pharmacy)
+    if closed is not None and occurred_at <= closed:
+        raise RuleViolation(
+            "HY-E06",
+            _("发生时间须晚于已提交盘点的实盘时间 %s：此前的账目已盘点对账，不能补录。")
+            % timezone.localtime(closed).strftime("%Y-%m-%d %H:%M"),
+            field="occurred_at",
+        )
+
+
+def _entry_batch(
+    pharmacy: Pharmacy, entry: _Entry, batch: StockBatch | None, new_batch: NewBatch | None
+) -> StockBatch:
+    """The batch the entry moves, locked: a batch new to the pharmacy is created by a transfer
+    in; incoming stock is checked against HY-B01, outgoing against the stock on hand."""
+    if entry.kind == MovementKind.TRANSFER_IN and batch is None and new_batch is not None:
+        if not new_batch.batch_no.strip():
+            raise DomainError(_("调入新批次须填写批号。"), field="batch_no")
+        _assert_may_stock(pharmacy, new_batch.drug, field="insurance_code")
+        batch = stock_batch_get_or_create(
+            pharmacy=pharmacy,
+            drug=new_batch.drug,
+            batch_no=new_batch.batch_no.strip(),
+            production_date=new_batch.production_date,
+            expiry_date=new_batch.expiry_date,
+        )
+    if batch is None:
+        raise DomainError(_("请选择批次。"), field="batch")
+    if batch.pharmacy_id != pharmacy.pk:
+        raise DomainError(_("批次不属于本药店。"), field="batch")
+    locked = StockBatch.objects.select_for_update().select_related("drug").get(pk=batch.pk)
+    if MOVEMENT_SIGN[entry.kind] > 0:
+        _assert_may_stock(pharmacy, locked.drug, field="batch")
+    elif entry.quantity > locked.quantity:
+        raise DomainError(
+            _("数量 %(qty)s 超过批次 %(batch)s 的库存 %(stock)s，不能出库。")
+            % {"qty": entry.quantity, "batch": locked, "stock": locked.quantity},
+            field="quantity",
+        )
+    return locked
+
+
+def _cash_sale_enter(
+    pharmacy: Pharmacy, batch: StockBatch, entry: _Entry, actor: User | None
+) -> Movement:
+    """A sale without insurance settlement, booked as a counter sale is; its return is
+    recorded by hand too."""
+    codes_check_on_hand(batch, entry.codes)
+    assert entry.unit_price is not None
+    movement = stock_sale_book(
+        pharmacy=pharmacy,
+        drug=batch.drug,
+        batch=batch,
+        quantity=entry.quantity,
+        unit_price=entry.unit_price,
+        traceability_codes=entry.codes,
+        sold_at=entry.occurred_at,
+        actor=actor,
+        reference=entry.reference,
+    )
+    Movement.objects.filter(pk=movement.pk).update(entered_by_hand=True, reason=entry.reason)
+    movement.entered_by_hand, movement.reason = True, entry.reason
+    return movement
+
+
+def _other_enter(
+    pharmacy: Pharmacy, batch: StockBatch, entry: _Entry, actor: User | None
+) -> Movement:
+    """A purchase return, transfer, loss or destruction: the movement, and its traceability
+    codes moved with the stock (HY-B03: one place at a time)."""
+    sign = MOVEMENT_SIGN[entry.kind]
+    codes = entry.codes
+    known = codes_check_on_hand(batch, codes) if sign < 0 else codes_check_receivable(codes)
+    movement = stock_movement_record(
+        pharmacy=pharmacy,
+        batch=batch,
+        kind=entry.kind,
+        quantity=entry.quantity,
+        occurred_at=entry.occurred_at,
+        actor=actor,
+        unit_price=entry.unit_price,
+        supplier=entry.supplier,
+        reference=entry.reference,
+        traceability_codes=codes,
+        counterparty_kind=entry.counterparty_kind,
+        counterparty=entry.counterparty,
+        reason=entry.reason,
+        entered_by_hand=True,
+    )
+    if not codes:
+        return movement
+    if sign < 0:
+        TraceabilityCode.objects.filter(code__in=list(known)).update(left_in=movement)
+    else:
+        # Codes that left another pharmacy by transfer or return move here.
+        TraceabilityCode.objects.filter(code__in=list(known)).update(
+            pharmacy=pharmacy, batch=batch, received_in=movement, left_in=None
+        )
+    TraceabilityCode.objects.bulk_create(
+        TraceabilityCode(
+            code=c,
+            pharmacy=pharmacy,
+            batch=batch,
+            received_in=movement if sign > 0 else None,
+            left_in=movement if sign < 0 else None,
+        )
+        for c in codes
+        if c not in known
+    )
+    return movement
+
+
 def stock_movement_enter(
     *,
     pharmacy: Pharmacy,
@@ -337,166 +506,44 @@ def stock_movement_enter(
         raise DomainError(_("数量须为正整数。"), field="quantity")
     if unit_price is not None and unit_price < 0:
         raise DomainError(_("单价不能为负数。"), field="unit_price")
-    now = timezone.now()
-    if occurred_at > now:
+    if occurred_at > timezone.now():
         raise DomainError(_("发生时间不能晚于现在。"), field="occurred_at")
-    supplier, counterparty = supplier.strip(), counterparty.strip()
-    reason, reference = reason.strip(), reference.strip()
-    codes = [c.strip() for c in traceability_codes or [] if c.strip()]
-    check_code_format(codes, quantity)
-    if kind == MovementKind.PURCHASE_RETURN and not supplier:
-        raise DomainError(_("采购退货须填写供货单位（退货对象）。"), field="supplier")
-    if kind in (MovementKind.TRANSFER_IN, MovementKind.TRANSFER_OUT):
-        if counterparty_kind not in CounterpartyKind.values:
-            raise DomainError(_("调拨须选择对方类型。"), field="counterparty_kind")
-        if not counterparty:
-            raise DomainError(_("调拨须填写对方单位。"), field="counterparty")
-        if not reference:
-            raise DomainError(_("调拨须填写调拨单号（HY-E06 留存调拨单）。"), field="reference")
-    else:
-        counterparty_kind = counterparty = ""
-    if kind in (MovementKind.LOSS, MovementKind.DESTRUCTION) and not reason:
-        raise DomainError(_("报损、销毁须填写原因。"), field="reason")
-    if kind == MovementKind.SALE and unit_price is None:
-        raise DomainError(_("销售须填写单价。"), field="unit_price")
-    if kind == MovementKind.SALE and unit_price is not None and unit_price <= 0:
-        raise DomainError(_("单价：销售单价须大于 0 元。"), field="unit_price")
-    occurred_on = timezone.localdate(occurred_at)
-    if occurred_on < EARLIEST_DATE:
-        raise DomainError(_("发生时间：日期不合理。"), field="occurred_at")
-    if pharmacy.opened_on is not None and occurred_on < pharmacy.opened_on:
-        raise DomainError(
-            _("发生时间：不能早于本药店的正式经营日期 %s。") % pharmacy.opened_on.isoformat(),
-            field="occurred_at",
-        )
+    transfer = kind in (MovementKind.TRANSFER_IN, MovementKind.TRANSFER_OUT)
+    entry = _Entry(
+        kind=kind,
+        quantity=quantity,
+        occurred_at=occurred_at,
+        unit_price=unit_price,
+        supplier=supplier.strip(),
+        counterparty_kind=counterparty_kind if transfer else "",
+        counterparty=counterparty.strip() if transfer else "",
+        reason=reason.strip(),
+        reference=reference.strip(),
+        codes=[c.strip() for c in traceability_codes or [] if c.strip()],
+    )
+    check_code_format(entry.codes, quantity)
+    _check_kind_fields(entry)
+    _check_entry_date(pharmacy, occurred_at)
     if kind == MovementKind.TRANSFER_IN:
-        expiry = new_batch.expiry_date if batch is None and new_batch is not None else None
-        expiry = batch.expiry_date if batch is not None else expiry
-        if expiry is not None and expiry < timezone.localdate():
-            raise DomainError(
-                _("有效期至：该批次已于 %s 过期，不能调入。") % expiry.isoformat(),
-                field="expiry_date" if batch is None else "batch",
-            )
+        _check_transfer_expiry(batch, new_batch)
     with transaction.atomic():
-        stocktakes_lock(pharmacy)
-        closed = stock_closed_until(pharmacy)
-        if closed is not None and occurred_at <= closed:
-            raise RuleViolation(
-                "HY-E06",
-                _("发生时间须晚于已提交盘点的实盘时间 %s：此前的账目已盘点对账，不能补录。")
-                % timezone.localtime(closed).strftime("%Y-%m-%d %H:%M"),
-                field="occurred_at",
-            )
+        _check_ledger_open(pharmacy, occurred_at)
         if kind == MovementKind.SALE_RETURN:
-            return _sale_return_enter(
-                pharmacy=pharmacy,
-                sale=sale,
-                quantity=quantity,
-                occurred_at=occurred_at,
-                actor=actor,
-                unit_price=unit_price,
-                reason=reason,
-                reference=reference,
-                codes=codes,
-            )
-        if kind == MovementKind.TRANSFER_IN and batch is None and new_batch is not None:
-            if not new_batch.batch_no.strip():
-                raise DomainError(_("调入新批次须填写批号。"), field="batch_no")
-            _assert_may_stock(pharmacy, new_batch.drug, field="insurance_code")
-            batch = stock_batch_get_or_create(
-                pharmacy=pharmacy,
-                drug=new_batch.drug,
-                batch_no=new_batch.batch_no.strip(),
-                production_date=new_batch.production_date,
-                expiry_date=new_batch.expiry_date,
-            )
-        if batch is None:
-            raise DomainError(_("请选择批次。"), field="batch")
-        if batch.pharmacy_id != pharmacy.pk:
-            raise DomainError(_("批次不属于本药店。"), field="batch")
-        locked = StockBatch.objects.select_for_update().select_related("drug").get(pk=batch.pk)
-        sign = MOVEMENT_SIGN[kind]
-        if sign > 0:
-            _assert_may_stock(pharmacy, locked.drug, field="batch")
-        elif quantity > locked.quantity:
-            raise DomainError(
-                _("数量 %(qty)s 超过批次 %(batch)s 的库存 %(stock)s，不能出库。")
-                % {"qty": quantity, "batch": locked, "stock": locked.quantity},
-                field="quantity",
-            )
+            return _sale_return_enter(pharmacy=pharmacy, sale=sale, entry=entry, actor=actor)
+        locked = _entry_batch(pharmacy, entry, batch, new_batch)
         if kind == MovementKind.SALE:
-            codes_check_on_hand(locked, codes)
-            assert unit_price is not None
-            movement = stock_sale_book(
-                pharmacy=pharmacy,
-                drug=locked.drug,
-                batch=locked,
-                quantity=quantity,
-                unit_price=unit_price,
-                traceability_codes=codes,
-                sold_at=occurred_at,
-                actor=actor,
-                reference=reference,
-            )
-            # A cash sale (no insurance settlement): its return is recorded here too.
-            Movement.objects.filter(pk=movement.pk).update(entered_by_hand=True, reason=reason)
-            movement.entered_by_hand, movement.reason = True, reason
-            return movement
-        known = codes_check_on_hand(locked, codes) if sign < 0 else codes_check_receivable(codes)
-        movement = stock_movement_record(
-            pharmacy=pharmacy,
-            batch=locked,
-            kind=kind,
-            quantity=quantity,
-            occurred_at=occurred_at,
-            actor=actor,
-            unit_price=unit_price,
-            supplier=supplier,
-            reference=reference,
-            traceability_codes=codes,
-            counterparty_kind=counterparty_kind,
-            counterparty=counterparty,
-            reason=reason,
-            entered_by_hand=True,
-        )
-        if codes:
-            if sign < 0:
-                TraceabilityCode.objects.filter(code__in=list(known)).update(left_in=movement)
-            else:
-                # Codes that left another pharmacy by transfer or return move here.
-                TraceabilityCode.objects.filter(code__in=list(known)).update(
-                    pharmacy=pharmacy, batch=locked, received_in=movement, left_in=None
-                )
-            TraceabilityCode.objects.bulk_create(
-                TraceabilityCode(
-                    code=c,
-                    pharmacy=pharmacy,
-                    batch=locked,
-                    received_in=movement if sign > 0 else None,
-                    left_in=movement if sign < 0 else None,
-                )
-                for c in codes
-                if c not in known
-            )
-    return movement
+            return _cash_sale_enter(pharmacy, locked, entry, actor)
+        return _other_enter(pharmacy, locked, entry, actor)
 
 
 def _sale_return_enter(
-    *,
-    pharmacy: Pharmacy,
-    sale: Movement | None,
-    quantity: int,
-    occurred_at: datetime,
-    actor: User | None,
-    unit_price: Decimal | None,
-    reason: str,
-    reference: str,
-    codes: list[str],
+    *, pharmacy: Pharmacy, sale: Movement | None, entry: _Entry, actor: User | None
 ) -> Movement:
     """A cash sale returned, wholly or partly: never more than sold less returned; its
     codes sellable again (HY-B03). Insurance sales are returned with their dispensing."""
     if sale is None:
         raise DomainError(_("销售退货须选择原销售记录。"), field="sale")
+    quantity, codes = entry.quantity, entry.codes
     # The sale row is the lock that keeps two returns from exceeding it together.
     original = (
         Movement.objects.select_for_update()
@@ -510,7 +557,7 @@ def _sale_return_enter(
         raise DomainError(
             _("医保结算的销售须在“购药结算记录”中办理退货，不能在此登记。"), field="sale"
         )
-    if occurred_at < original.occurred_at:
+    if entry.occurred_at < original.occurred_at:
         raise DomainError(_("退货时间不能早于原销售时间。"), field="occurred_at")
     returned = (
         Movement.objects.filter(returns_of=original).aggregate(total=Sum("quantity"))["total"] or 0
@@ -544,12 +591,12 @@ def _sale_return_enter(
         batch=original.batch,
         kind=MovementKind.SALE_RETURN,
         quantity=quantity,
-        occurred_at=occurred_at,
+        occurred_at=entry.occurred_at,
         actor=actor,
-        unit_price=original.unit_price if unit_price is None else unit_price,
-        reference=reference or original.reference,
+        unit_price=original.unit_price if entry.unit_price is None else entry.unit_price,
+        reference=entry.reference or original.reference,
         traceability_codes=codes,
-        reason=reason,
+        reason=entry.reason,
         returns_of=original,
         entered_by_hand=True,
     )

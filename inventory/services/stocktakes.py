@@ -16,12 +16,11 @@ from accounts.models import Membership, Organisation, Role, User
 from core.calendar import WorkingCalendar, calendar_period, load_calendar
 from core.errors import DomainError, RuleViolation, TransitionNotAllowed
 from core.notifications import notification_send
+from core.transitions import note, transition
 from inventory.models import (
-    STOCKTAKE_TRANSITIONS,
     MovementKind,
     StockBatch,
     Stocktake,
-    StocktakeEvent,
     StocktakeLine,
     StocktakeStatus,
 )
@@ -30,33 +29,13 @@ from inventory.selectors import (
     local_start,
 )
 from inventory.services.ledger import stock_movement_record
+from inventory.transitions import STOCKTAKE
 from pharmacies.models import Pharmacy
 from programmes.models import PeriodUnit, Programme
 from supervision.models import FindingKind, FindingPriority
 from supervision.services import finding_raise
 
 # --- Stocktakes -----------------------------------------------------------------------------
-
-
-def _stocktake_move(
-    stocktake: Stocktake, to: str, *, actor: User | None, reason: str = "", fields: list[str]
-) -> None:
-    if to not in STOCKTAKE_TRANSITIONS.get(stocktake.status, frozenset()):
-        raise TransitionNotAllowed(
-            _("盘点状态“%(old)s”不能变更为“%(new)s”。")
-            % {"old": stocktake.get_status_display(), "new": StocktakeStatus(to).label}
-        )
-    old = stocktake.status
-    stocktake.status = to
-    stocktake.save(update_fields=["status", *fields])
-    StocktakeEvent.objects.create(
-        stocktake=stocktake,
-        old_status=old,
-        new_status=to,
-        actor=actor,
-        reason=reason,
-        rule_id="HY-E06",
-    )
 
 
 def period_bounds(day: date, unit: str) -> tuple[date, date]:
@@ -84,7 +63,7 @@ def stocktakes_open_for_period(
         return 0
     period_start, period_end = period
     days = programme.stocktake_due_working_days
-    calendars: dict[int, WorkingCalendar] = {}  # one per region: the pharmacy's calendar
+    calendars: dict[int, WorkingCalendar] = {}
     region_of = dict(
         Organisation.objects.filter(pk__in=[p.organisation_id for p in pharmacies]).values_list(
             "pk", "region_id"
@@ -92,17 +71,14 @@ def stocktakes_open_for_period(
     )
     created = 0
     for pharmacy in pharmacies:
-        region_id = region_of[pharmacy.organisation_id]
-        if region_id not in calendars:
-            calendars[region_id] = load_calendar(region_id=region_id)
-        due_on = calendars[region_id].add_working_days(period_end, days)
+        calendar = _region_calendar(calendars, region_of[pharmacy.organisation_id])
         _obj, was_created = Stocktake.objects.get_or_create(
             pharmacy=pharmacy,
             programme=programme,
             period_start=period_start,
             defaults={
                 "period_end": period_end,
-                "due_on": due_on,
+                "due_on": calendar.add_working_days(period_end, days),
                 "blind": programme.stocktake_blind,
             },
         )
@@ -110,8 +86,8 @@ def stocktakes_open_for_period(
     return created
 
 
-def _region_calendar(calendars: dict[int, WorkingCalendar], pharmacy: Pharmacy) -> WorkingCalendar:
-    region_id = pharmacy.organisation.region_id
+def _region_calendar(calendars: dict[int, WorkingCalendar], region_id: int) -> WorkingCalendar:
+    """The working-day calendar of a pharmacy's region, loaded once per region."""
     if region_id not in calendars:
         calendars[region_id] = load_calendar(region_id=region_id)
     return calendars[region_id]
@@ -128,66 +104,89 @@ def _pharmacy_managers(pharmacy: Pharmacy) -> Any:
     )
 
 
+def _period(stocktake: Stocktake) -> dict[str, str]:
+    return {"start": stocktake.period_start.isoformat(), "end": stocktake.period_end.isoformat()}
+
+
+def _finding(
+    stocktake: Stocktake,
+    *,
+    kind: str,
+    priority: str,
+    summary: str,
+    key: str,
+    details: dict[str, Any],
+    actor: User | None = None,
+) -> None:
+    """A HY-E06 finding on the stocktake's pharmacy, raised once per key."""
+    finding_raise(
+        rule_id="HY-E06",
+        organisation=stocktake.pharmacy.organisation,
+        pharmacy=stocktake.pharmacy,
+        kind=kind,
+        priority=priority,
+        summary=summary,
+        dedupe_key=key,
+        details={"stocktake": stocktake.pk, **details},
+        actor=actor,
+    )
+
+
+def _tell_managers(stocktake: Stocktake, *, key: str, subject: str, body: str) -> int:
+    """Notify the pharmacy's managers about their stocktake (HY-E06); returns how many new."""
+    return notification_send(
+        recipients=_pharmacy_managers(stocktake.pharmacy),
+        key=key,
+        subject=subject,
+        body=body,
+        link=reverse("inventory:stocktake", args=[stocktake.pk]),
+        rule_id="HY-E06",
+    )
+
+
+def _escalate_overdue(stocktake: Stocktake, now: datetime) -> None:
+    """HY-E06: an overdue stocktake becomes a finding, and the pharmacy is told too: it is the
+    one that must still submit."""
+    _finding(
+        stocktake,
+        kind=FindingKind.STOCKTAKE_OVERDUE,
+        priority=FindingPriority.NORMAL,
+        summary=_("%(pharmacy)s 逾期未报送 %(start)s 至 %(end)s 的盘点表")
+        % {"pharmacy": stocktake.pharmacy.name, **_period(stocktake)},
+        key=f"stocktake-overdue-{stocktake.pk}",
+        details={"due_on": stocktake.due_on.isoformat()},
+    )
+    _tell_managers(
+        stocktake,
+        key=f"stocktake-overdue-{stocktake.pk}",
+        subject=_("季度盘点表已逾期未报送（截止日 %(due)s），已报医保部门核查")
+        % {"due": stocktake.due_on.isoformat()},
+        body=_("盘点期 %(start)s 至 %(end)s。请尽快完成盘点并上传实盘表。") % _period(stocktake),
+    )
+    Stocktake.objects.filter(pk=stocktake.pk).update(escalated_at=now)
+
+
 def stocktakes_remind_and_escalate(*, today: date) -> tuple[int, int]:
     """HY-E06: remind pharmacies before a stocktake falls due; raise a finding when overdue."""
-    calendars: dict[int, WorkingCalendar] = {}  # one per region: the pharmacy's calendar
+    calendars: dict[int, WorkingCalendar] = {}
     reminded = escalated = 0
     now = timezone.now()
     for stocktake in Stocktake.objects.filter(status=StocktakeStatus.OPEN).select_related(
         "pharmacy__organisation", "programme"
     ):
         lead = stocktake.programme.stocktake_reminder_working_days or 0
-        link = reverse("inventory:stocktake", args=[stocktake.pk])
         if today > stocktake.due_on:
             if stocktake.escalated_at is None:
-                finding_raise(
-                    rule_id="HY-E06",
-                    organisation=stocktake.pharmacy.organisation,
-                    pharmacy=stocktake.pharmacy,
-                    kind=FindingKind.STOCKTAKE_OVERDUE,
-                    priority=FindingPriority.NORMAL,
-                    summary=_("%(pharmacy)s 逾期未报送 %(start)s 至 %(end)s 的盘点表")
-                    % {
-                        "pharmacy": stocktake.pharmacy.name,
-                        "start": stocktake.period_start.isoformat(),
-                        "end": stocktake.period_end.isoformat(),
-                    },
-                    dedupe_key=f"stocktake-overdue-{stocktake.pk}",
-                    details={"stocktake": stocktake.pk, "due_on": stocktake.due_on.isoformat()},
-                )
-                # The pharmacy is told too: it is the one that must still submit.
-                notification_send(
-                    recipients=_pharmacy_managers(stocktake.pharmacy),
-                    key=f"stocktake-overdue-{stocktake.pk}",
-                    subject=_("季度盘点表已逾期未报送（截止日 %(due)s），已报医保部门核查")
-                    % {"due": stocktake.due_on.isoformat()},
-                    body=_("盘点期 %(start)s 至 %(end)s。请尽快完成盘点并上传实盘表。")
-                    % {
-                        "start": stocktake.period_start.isoformat(),
-                        "end": stocktake.period_end.isoformat(),
-                    },
-                    link=link,
-                    rule_id="HY-E06",
-                )
-                Stocktake.objects.filter(pk=stocktake.pk).update(escalated_at=now)
+                _escalate_overdue(stocktake, now)
                 escalated += 1
-        elif (
-            _region_calendar(calendars, stocktake.pharmacy).working_days_between(
-                today, stocktake.due_on
-            )
-            <= lead
-        ):
-            sent = notification_send(
-                recipients=_pharmacy_managers(stocktake.pharmacy),
+            continue
+        calendar = _region_calendar(calendars, stocktake.pharmacy.organisation.region_id)
+        if calendar.working_days_between(today, stocktake.due_on) <= lead:
+            sent = _tell_managers(
+                stocktake,
                 key=f"stocktake-reminder-{stocktake.pk}",
                 subject=_("请于 %(due)s 前报送季度盘点表") % {"due": stocktake.due_on.isoformat()},
-                body=_("盘点期 %(start)s 至 %(end)s。")
-                % {
-                    "start": stocktake.period_start.isoformat(),
-                    "end": stocktake.period_end.isoformat(),
-                },
-                link=link,
-                rule_id="HY-E06",
+                body=_("盘点期 %(start)s 至 %(end)s。") % _period(stocktake),
             )
             if stocktake.reminded_at is None:
                 Stocktake.objects.filter(pk=stocktake.pk).update(reminded_at=now)
@@ -209,23 +208,116 @@ def stocktake_blind_set(
         locked.blind = blind
         locked.save(update_fields=["blind"])
         what = _("改为盲盘（盘底表不显示账面数量）") if blind else _("改为显示账面数量")
-        StocktakeEvent.objects.create(
-            stocktake=locked,
-            old_status=locked.status,
-            new_status=locked.status,
-            actor=actor,
-            reason=f"{what} {reason.strip()}".strip(),
-            rule_id="HY-E06",
-        )
-        notification_send(
-            recipients=_pharmacy_managers(locked.pharmacy),
+        note(STOCKTAKE, locked, actor=actor, reason=f"{what} {reason.strip()}".strip())
+        _tell_managers(
+            locked,
             key=f"stocktake-blind-{locked.pk}-{timezone.now():%Y%m%d%H%M%S%f}",
             subject=_("季度盘点的盘底表已%(what)s，请重新下载") % {"what": what},
             body=str(locked),
-            link=reverse("inventory:stocktake", args=[locked.pk]),
-            rule_id="HY-E06",
         )
     return locked
+
+
+def _check_count_time(stocktake: Stocktake, counted_at: datetime, now: datetime) -> None:
+    """HY-E06: a stocktake is submitted once, counted after its period and not in the future."""
+    if stocktake.status != StocktakeStatus.OPEN:
+        raise TransitionNotAllowed(_("该盘点已提交，不能再次提交。"))
+    if counted_at > now:
+        raise DomainError(_("实盘时间不能晚于现在。"))
+    if counted_at < local_start(stocktake.period_end + timedelta(days=1)):
+        raise DomainError(_("实盘时间须在盘点期结束之后。"))
+
+
+def _count_lines(
+    stocktake: Stocktake,
+    counts: dict[int, tuple[int, str]],
+    counted_at: datetime,
+    tolerance: int,
+) -> tuple[list[StocktakeLine], dict[int, StockBatch]]:
+    """HY-E06: one line per batch held or counted, the count against the ledger up to the
+    count time (stock that moves afterwards is not lost). Refuses a batch of another pharmacy,
+    a held batch left uncounted, a negative count, and a difference beyond `tolerance` without
+    a reason. Returns the lines and their batches."""
+    ledger = ledger_reconciliation(
+        pharmacy=stocktake.pharmacy, period_start=stocktake.period_start, until=counted_at
+    )
+    own = set(
+        StockBatch.objects.filter(pharmacy=stocktake.pharmacy, pk__in=counts).values_list(
+            "pk", flat=True
+        )
+    )
+    unknown = set(counts) - own
+    if unknown:
+        raise DomainError(_("盘点表中有不属于本店的批次：%s") % sorted(unknown))
+    missing: list[int] = []
+    needs_reason: list[str] = []
+    lines = []
+    batches = StockBatch.objects.in_bulk(set(ledger) | set(counts))
+    for batch_id in sorted(set(ledger) | set(counts)):
+        values = ledger.get(batch_id) or {"expected": 0}
+        if batch_id not in counts:
+            if values["expected"]:
+                missing.append(batch_id)
+            continue
+        counted, reason = counts[batch_id]
+        if counted < 0:
+            raise DomainError(_("实盘数量不能为负数。"))
+        line = StocktakeLine(
+            stocktake=stocktake,
+            batch_id=batch_id,
+            counted=counted,
+            difference=counted - values["expected"],
+            reason=reason.strip()[:200],
+            opening=values.get("opening", 0),
+            **{k: v for k, v in values.items() if k not in ("opening", "counted")},
+        )
+        if abs(line.difference) > tolerance and not line.reason:
+            needs_reason.append(str(batches[batch_id]))
+        lines.append(line)
+    if missing:
+        raise DomainError(
+            _("以下批次有账面库存但未填写实盘数量：%s")
+            % "、".join(str(batches[b]) for b in missing)
+        )
+    if needs_reason:
+        raise RuleViolation(
+            "HY-E06",
+            _("差异超过允许范围（%(tol)s）须说明原因：%(items)s")
+            % {"tol": tolerance, "items": "、".join(needs_reason)},
+        )
+    return lines, batches
+
+
+def _imbalance_finding(
+    stocktake: Stocktake,
+    imbalanced: list[StocktakeLine],
+    batches: dict[int, StockBatch],
+    *,
+    actor: User | None,
+    now: datetime,
+) -> None:
+    """HY-E06: a ledger that does not balance is flagged for priority inspection."""
+    _finding(
+        stocktake,
+        kind=FindingKind.STOCK_IMBALANCE,
+        priority=FindingPriority.PRIORITY_INSPECTION,
+        summary=_("%(pharmacy)s 进销存不平衡：%(n)s 个批次账实不符")
+        % {"pharmacy": stocktake.pharmacy.name, "n": len(imbalanced)},
+        key=f"stocktake-imbalance-{stocktake.pk}-{now:%Y%m%d%H%M%S}",
+        details={
+            "lines": [
+                {
+                    "batch": str(batches[line.batch_id]),
+                    "expected": line.expected,
+                    "counted": line.counted,
+                    "difference": line.difference,
+                    "reason": line.reason,
+                }
+                for line in imbalanced
+            ],
+        },
+        actor=actor,
+    )
 
 
 def stocktake_submit(
@@ -236,109 +328,35 @@ def stocktake_submit(
     actor: User | None,
     sheet: tuple[str, bytes] | None = None,
 ) -> Stocktake:
-    """HY-E06: reconcile the count against the ledger up to the count time (stock that moves
-    afterwards is not lost), require reasons beyond tolerance, flag an imbalance for priority
-    inspection."""
+    """HY-E06: reconcile the count against the ledger up to the count time, require reasons
+    beyond tolerance, flag an imbalance for priority inspection."""
     with transaction.atomic():
         locked = (
             Stocktake.objects.select_for_update()
             .select_related("programme", "pharmacy__organisation")
             .get(pk=stocktake.pk)
         )
-        if locked.status != StocktakeStatus.OPEN:
-            raise TransitionNotAllowed(_("该盘点已提交，不能再次提交。"))
         now = timezone.now()
-        if counted_at > now:
-            raise DomainError(_("实盘时间不能晚于现在。"))
-        if counted_at < local_start(locked.period_end + timedelta(days=1)):
-            raise DomainError(_("实盘时间须在盘点期结束之后。"))
-        ledger = ledger_reconciliation(
-            pharmacy=locked.pharmacy, period_start=locked.period_start, until=counted_at
-        )
-        own = set(
-            StockBatch.objects.filter(pharmacy=locked.pharmacy, pk__in=counts).values_list(
-                "pk", flat=True
-            )
-        )
-        unknown = set(counts) - own
-        if unknown:
-            raise DomainError(_("盘点表中有不属于本店的批次：%s") % sorted(unknown))
+        _check_count_time(locked, counted_at, now)
         tolerance = locked.programme.stocktake_tolerance_units or 0
-        missing: list[int] = []
-        needs_reason: list[str] = []
-        lines = []
-        batches = StockBatch.objects.in_bulk(set(ledger) | set(counts))
-        for batch_id in sorted(set(ledger) | set(counts)):
-            values = ledger.get(batch_id) or {"expected": 0}
-            if batch_id not in counts:
-                if values["expected"]:
-                    missing.append(batch_id)
-                continue
-            counted, reason = counts[batch_id]
-            if counted < 0:
-                raise DomainError(_("实盘数量不能为负数。"))
-            difference = counted - values["expected"]
-            if abs(difference) > tolerance and not reason.strip():
-                needs_reason.append(str(batches[batch_id]))
-            lines.append(
-                StocktakeLine(
-                    stocktake=locked,
-                    batch_id=batch_id,
-                    counted=counted,
-                    difference=difference,
-                    reason=reason.strip()[:200],
-                    opening=values.get("opening", 0),
-                    **{k: v for k, v in values.items() if k not in ("opening", "counted")},
-                )
-            )
-        if missing:
-            raise DomainError(
-                _("以下批次有账面库存但未填写实盘数量：%s")
-                % "、".join(str(batches[b]) for b in missing)
-            )
-        if needs_reason:
-            raise RuleViolation(
-                "HY-E06",
-                _("差异超过允许范围（%(tol)s）须说明原因：%(items)s")
-                % {"tol": tolerance, "items": "、".join(needs_reason)},
-            )
+        lines, batches = _count_lines(locked, counts, counted_at, tolerance)
         StocktakeLine.objects.filter(stocktake=locked).delete()
         StocktakeLine.objects.bulk_create(lines)
         imbalanced = [line for line in lines if abs(line.difference) > tolerance]
-        locked.is_imbalanced = bool(imbalanced)
-        locked.counted_at = counted_at
-        locked.submitted_at = now
-        fields = ["is_imbalanced", "counted_at", "submitted_at"]
+        fields: dict[str, Any] = {
+            "is_imbalanced": bool(imbalanced),
+            "counted_at": counted_at,
+            "submitted_at": now,
+        }
         if sheet is not None:
             locked.sheet.save(sheet[0], ContentFile(sheet[1]), save=False)
-            fields.append("sheet")
-        _stocktake_move(locked, StocktakeStatus.SUBMITTED, actor=actor, fields=fields)
+            fields["sheet"] = locked.sheet.name
+        submitted = transition(
+            STOCKTAKE, locked, StocktakeStatus.SUBMITTED, actor=actor, fields=fields
+        )
         if imbalanced:
-            finding_raise(
-                rule_id="HY-E06",
-                organisation=locked.pharmacy.organisation,
-                pharmacy=locked.pharmacy,
-                kind=FindingKind.STOCK_IMBALANCE,
-                priority=FindingPriority.PRIORITY_INSPECTION,
-                summary=_("%(pharmacy)s 进销存不平衡：%(n)s 个批次账实不符")
-                % {"pharmacy": locked.pharmacy.name, "n": len(imbalanced)},
-                dedupe_key=f"stocktake-imbalance-{locked.pk}-{now:%Y%m%d%H%M%S}",
-                details={
-                    "stocktake": locked.pk,
-                    "lines": [
-                        {
-                            "batch": str(batches[line.batch_id]),
-                            "expected": line.expected,
-                            "counted": line.counted,
-                            "difference": line.difference,
-                            "reason": line.reason,
-                        }
-                        for line in imbalanced
-                    ],
-                },
-                actor=actor,
-            )
-    return locked
+            _imbalance_finding(locked, imbalanced, batches, actor=actor, now=now)
+    return submitted
 
 
 def stocktake_accept(*, stocktake: Stocktake, actor: User, reason: str = "") -> Stocktake:
@@ -349,8 +367,7 @@ def stocktake_accept(*, stocktake: Stocktake, actor: User, reason: str = "") -> 
         if locked.status != StocktakeStatus.SUBMITTED:
             raise TransitionNotAllowed(_("只有已提交的盘点可以审核。"))
         assert locked.counted_at is not None
-        lines = list(locked.lines.exclude(difference=0).select_related("batch__drug"))
-        for line in lines:
+        for line in locked.lines.exclude(difference=0).select_related("batch__drug"):
             kind = (
                 MovementKind.STOCKTAKE_GAIN if line.difference > 0 else MovementKind.STOCKTAKE_LOSS
             )
@@ -363,16 +380,14 @@ def stocktake_accept(*, stocktake: Stocktake, actor: User, reason: str = "") -> 
                 actor=actor,
                 reference=f"ST{locked.pk}",
             )
-        locked.reviewed_at = timezone.now()
-        locked.reviewed_by = actor
-        _stocktake_move(
+        return transition(
+            STOCKTAKE,
             locked,
             StocktakeStatus.ACCEPTED,
             actor=actor,
             reason=reason,
-            fields=["reviewed_at", "reviewed_by"],
+            fields={"reviewed_at": timezone.now(), "reviewed_by": actor},
         )
-    return locked
 
 
 def stocktake_return(*, stocktake: Stocktake, actor: User, reason: str) -> Stocktake:
@@ -382,5 +397,4 @@ def stocktake_return(*, stocktake: Stocktake, actor: User, reason: str) -> Stock
     with transaction.atomic():
         locked = Stocktake.objects.select_for_update().get(pk=stocktake.pk)
         locked.lines.all().delete()
-        _stocktake_move(locked, StocktakeStatus.OPEN, actor=actor, reason=reason, fields=[])
-    return locked
+        return transition(STOCKTAKE, locked, StocktakeStatus.OPEN, actor=actor, reason=reason)

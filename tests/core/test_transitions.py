@@ -13,22 +13,13 @@ from tests.factories import member
 from tests.factories.workflows import MAKERS
 
 WORKFLOWS = registered()
-# Event models whose workflow is not yet declared through core.transitions (issue 14.2 moves
-# them one app at a time; this set must end empty).
-NOT_YET = {
-    "inventory.StocktakeEvent",
-}
 
 
 def test_every_stateful_model_with_a_transition_table_registers_its_workflow() -> None:
     # A model whose event model derives from core's TransitionEvent has a workflow.
     from core.models import TransitionEvent
 
-    event_models = {
-        m._meta.label
-        for m in apps.get_models()
-        if issubclass(m, TransitionEvent) and m._meta.label not in NOT_YET
-    }
+    event_models = {m._meta.label for m in apps.get_models() if issubclass(m, TransitionEvent)}
     assert event_models <= {w.event_model._meta.label for w in WORKFLOWS}
     assert set(MAKERS) >= {w.label for w in WORKFLOWS}, "a workflow has no maker"
 

@@ -9,6 +9,7 @@ from datetime import date
 from django.db import models
 
 from accreditation.models import Application, Designation, DesignationStatus
+from inventory.models import Stocktake
 from patients.models import CardRetention, Enrolment, Filing, InstitutionChoice, RetentionReason
 from pharmacies.models import StaffMember
 from tests.factories import member
@@ -106,6 +107,18 @@ def _staff_filing() -> StaffMember:
     return staff
 
 
+def _stocktake() -> Stocktake:
+    from tests.factories.accreditation import hy, pharmacy
+
+    return Stocktake.objects.create(
+        pharmacy=pharmacy(),
+        programme=hy(),
+        period_start=date(2026, 4, 1),
+        period_end=date(2026, 6, 30),
+        due_on=date(2026, 7, 10),
+    )
+
+
 # Workflow label ("app_label.Model") → maker. A registered workflow without a maker fails the
 # transition test: add one here when you register a workflow.
 MAKERS: dict[str, Callable[[], models.Model]] = {
@@ -117,4 +130,5 @@ MAKERS: dict[str, Callable[[], models.Model]] = {
     "patients.Filing": _filing,
     "patients.InstitutionChoice": _choice,
     "pharmacies.StaffMember": _staff_filing,
+    "inventory.Stocktake": _stocktake,
 }

@@ -443,7 +443,7 @@ def test_upload_page_runs_the_import_in_the_background_and_shows_progress(
 
 
 @pytest.mark.django_db
-def test_upload_page_shows_a_rejected_file_as_a_message(
+def test_upload_page_shows_a_rejected_file_on_the_form(
     client: Client, manager: User, pharmacy: Pharmacy
 ) -> None:
     login(client, manager)

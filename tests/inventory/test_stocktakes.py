@@ -525,3 +525,49 @@ def test_hy_e06_a_sale_earlier_in_the_minute_of_the_download_is_no_discrepancy(
     stocktake.refresh_from_db()
     assert k2[7] == 40
     assert stocktake.status == StocktakeStatus.SUBMITTED and not stocktake.is_imbalanced
+
+
+@pytest.mark.django_db
+def test_hy_e06_the_bureau_returns_a_submitted_stocktake_for_a_recount(
+    client: Client,
+    hy: Programme,
+    pharmacy: Pharmacy,
+    catalogue: dict[str, Drug],
+    reviewer: User,
+) -> None:
+    # Given a submitted stocktake
+    batch = hand_built_ledger(pharmacy, catalogue["amlodipine"])
+    stocktake = open_q3(hy, pharmacy)
+    with time_machine.travel(datetime(2026, 10, 10, 9, 0)):
+        stocktake_submit(
+            stocktake=stocktake,
+            counts={batch.pk: (119, "")},
+            counted_at=at(date(2026, 10, 9), 9),
+            actor=None,
+        )
+    login(client, reviewer)
+    review = f"/inventory/stocktakes/{stocktake.pk}/review/"
+    # When the reviewer returns it without a reason, or with an over-long one, it stays
+    page = client.post(review, {"decision": "return", "reason": ""}, follow=True)
+    assert "退回须说明原因" in page.content.decode()
+    page = client.post(review, {"decision": "return", "reason": "复" * 1001}, follow=True)
+    assert "审核意见有误" in page.content.decode()
+    stocktake.refresh_from_db()
+    assert stocktake.status == StocktakeStatus.SUBMITTED and stocktake.lines.exists()
+    # When it is returned with a reason, it is open again without its lines, the move recorded
+    page = client.post(review, {"decision": "return", "reason": "请复盘 B1"}, follow=True)
+    assert "已退回药店重新盘点" in page.content.decode()
+    stocktake.refresh_from_db()
+    assert stocktake.status == StocktakeStatus.OPEN and not stocktake.lines.exists()
+    event = stocktake.events.order_by("-pk").first()
+    assert event is not None
+    assert (event.old_status, event.new_status, event.reason, event.rule_id, event.actor) == (
+        StocktakeStatus.SUBMITTED,
+        StocktakeStatus.OPEN,
+        "请复盘 B1",
+        "HY-E06",
+        reviewer,
+    )
+    # Then it cannot be accepted until it is submitted again
+    with pytest.raises(TransitionNotAllowed):
+        stocktake_accept(stocktake=stocktake, actor=reviewer)
