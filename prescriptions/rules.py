@@ -65,8 +65,7 @@ def prescription_in_use_within_month(
     for earlier in candidates:
         if not period_applies(issued_on, period_last_day(earlier.issued_on, months=months)):
             continue
-        valid_until = earlier.issued_on + timedelta(days=earlier.valid_days - 1)
-        if earlier.dispensed or issued_on <= valid_until:
+        if earlier.dispensed or issued_on <= earlier.valid_until:
             return earlier
     return None
 
