@@ -83,58 +83,60 @@ from prescriptions.selectors import (
     quota_status,
 )
 from prescriptions.services import (
-    ItemInput,
     delivery_record,
     dispensing_return,
     dispensing_submit,
     prescription_create,
 )
-from programmes.models import Disease, InsuredType, Programme
+from programmes.models import InsuredType
 
 PHARMACY_ROLES = (Role.PHARMACY_MANAGER, Role.PHARMACIST)
 
 
-def _lookup_says(
+def _lookup(
     request: HttpRequest,
-    lookup: CounterLookup,
+    pharmacy: Pharmacy | None,
     *,
     not_found: str,
     unregistered: str,
     level: int = messages.INFO,
-) -> None:
-    """Why a lookup by resident ID found no one to serve: the GY-D01 refusal, no such person
-    in the portal (`unregistered`, at `level`), or no patient the caller serves (`not_found`).
-    Nothing when it found someone or nothing was asked."""
+) -> CounterLookup:
+    """The page's lookup by resident ID (prescriptions.selectors.counter_lookup; `pharmacy`:
+    its counter, None: a hospital's physician), saying why it found no one to serve: the GY-D01
+    refusal, no such person in the portal (`unregistered`, at `level`), or no patient the
+    caller serves (`not_found`)."""
+    lookup = counter_lookup(
+        principal=principal_of(request),
+        resident_id=_looked_up_resident_id(request),
+        on=timezone.localdate(),
+        pharmacy=pharmacy,
+    )
     if lookup.patient is not None or not lookup.resident_id:
-        return
+        return lookup
     if lookup.refusal is not None:
         messages.error(request, str(lookup.refusal))
     elif lookup.may_register:
         messages.add_message(request, level, unregistered)
     else:
         messages.error(request, not_found)
+    return lookup
 
 
-def _counter_context(
-    request: HttpRequest, pharmacy: Pharmacy, resident_id: str, **extra: Any
-) -> dict[str, Any]:
+def _counter_context(request: HttpRequest, pharmacy: Pharmacy) -> dict[str, Any]:
     today = timezone.localdate()
-    lookup = counter_lookup(
-        principal=principal_of(request), resident_id=resident_id, on=today, pharmacy=pharmacy
+    lookup = _lookup(
+        request,
+        pharmacy,
+        not_found=_("未找到该身份证号的特门患者，或患者未选择本店：请核对身份证号。"),
+        unregistered=_("平台中没有该身份证号的参保人员：核对有效身份证件后，可在下方登记。"),
     )
+    resident_id = lookup.resident_id
     context: dict[str, Any] = {
         "pharmacy": pharmacy,
         "resident_id": resident_id,
         # One key per rendered form: a double click or a resubmit never charges twice.
         "idempotency_key": uuid.uuid4().hex,
-        **extra,
     }
-    _lookup_says(
-        request,
-        lookup,
-        not_found=_("未找到该身份证号的特门患者，或患者未选择本店：请核对身份证号。"),
-        unregistered=_("平台中没有该身份证号的参保人员：核对有效身份证件后，可在下方登记。"),
-    )
     if lookup.may_register:
         context["register_form"] = OutpatientPersonForm(
             initial={"resident_id": resident_id, "insured_type": InsuredType.EMPLOYEE}
@@ -192,7 +194,7 @@ def counter(request: HttpRequest) -> HttpResponse:
     employee of the region, registered here when new), see quota or the year's fund use and
     the open prescriptions, dispense."""
     pharmacy = pharmacy_of_principal(principal_of(request))
-    context = _counter_context(request, pharmacy, _looked_up_resident_id(request))
+    context = _counter_context(request, pharmacy)
     patient = context.get("patient")
     if patient is not None:  # a look-up by resident ID that found someone: a record read
         audit_patient_record(
@@ -429,11 +431,8 @@ def _chosen_enrolment(request: HttpRequest, enrolments: tuple[Enrolment, ...]) -
     return next((e for e in enrolments if str(e.pk) == raw), None)
 
 
-# What a prescription page's service call gets: the programme, the patient and the disease
-# (None: general outpatient), the header form's data and the items.
-Create = Callable[
-    [Programme, Patient, Disease | None, dict[str, Any], list[ItemInput]], Prescription
-]
+# A prescription page's own arguments of prescription_create, from its header form's data.
+Header = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 def _prescription_page(
@@ -442,7 +441,7 @@ def _prescription_page(
     *,
     template: str,
     form_class: type[IssueForm] | type[RecordForm],
-    create: Create,
+    header: Header,
     done: Callable[[Prescription], HttpResponse],
 ) -> HttpResponse:
     """The shared flow: patient by ID → enrolment (disease and programme) → header + items.
@@ -474,7 +473,18 @@ def _prescription_page(
         if post and form.is_valid() and formset.is_valid():
             data, items = form.cleaned_data, formset.items()
             prescription = run_service(
-                request, lambda: create(programme, person, disease, data, items), form=form
+                request,
+                lambda: prescription_create(
+                    programme=programme,
+                    patient=person,
+                    disease=disease,
+                    kind=data["kind"],
+                    items=items,
+                    valid_days=data["valid_days"],
+                    actor=cast(User, request.user),
+                    **header(data),
+                ),
+                form=form,
             )
             if prescription is not None:
                 return done(prescription)
@@ -487,37 +497,20 @@ def prescription_issue(request: HttpRequest) -> HttpResponse:
     """A physician of a designated hospital prescribes for an enrolled patient (free of
     charge, HY-F04; days HY-E02; drug scope HY-G10)."""
     principal = principal_of(request)
-    user = cast(User, request.user)
-    lookup = counter_lookup(
-        principal=principal, resident_id=_looked_up_resident_id(request), on=timezone.localdate()
-    )
-    _lookup_says(
+    lookup = _lookup(
         request,
-        lookup,
+        None,
         not_found=_("未找到该身份证号的在享特门待遇患者（本院所在统筹区）：请核对身份证号。"),
         unregistered=_("平台中没有该身份证号的参保人员，请核对身份证号。"),
         level=messages.ERROR,
     )
 
-    def create(
-        programme: Programme,
-        patient: Patient,
-        disease: Disease | None,
-        data: dict[str, Any],
-        items: list[ItemInput],
-    ) -> Prescription:
-        return prescription_create(
-            programme=programme,
-            patient=patient,
-            disease=disease,
-            source=PrescriptionSource.PORTAL,
-            kind=data["kind"],
-            items=items,
-            issued_on=timezone.localdate(),
-            valid_days=data["valid_days"],
-            actor=user,
-            institution=principal.organisation,
-        )
+    def header(data: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "source": PrescriptionSource.PORTAL,
+            "issued_on": timezone.localdate(),
+            "institution": principal.organisation,
+        }
 
     def done(prescription: Prescription) -> HttpResponse:
         if prescription.disease_id is None:
@@ -536,7 +529,7 @@ def prescription_issue(request: HttpRequest) -> HttpResponse:
         lookup,
         template="prescriptions/prescription_issue.html",
         form_class=IssueForm,
-        create=create,
+        header=header,
         done=done,
     )
 
@@ -547,44 +540,24 @@ def prescription_record(request: HttpRequest) -> HttpResponse:
     (trace code) for a patient who chose it (GY-D02), then dispenses it at the counter."""
     principal = principal_of(request)
     pharmacy = pharmacy_of_principal(principal)
-    user = cast(User, request.user)
-    lookup = counter_lookup(
-        principal=principal,
-        resident_id=_looked_up_resident_id(request),
-        on=timezone.localdate(),
-        pharmacy=pharmacy,
-    )
-    _lookup_says(
+    lookup = _lookup(
         request,
-        lookup,
+        pharmacy,
         not_found=_("未找到该身份证号的特门患者，或患者未选择本店：请核对身份证号。"),
         unregistered=_("平台中没有该身份证号的参保人员：请先在“配药结算”登记。"),
     )
 
-    def create(
-        programme: Programme,
-        patient: Patient,
-        disease: Disease | None,
-        data: dict[str, Any],
-        items: list[ItemInput],
-    ) -> Prescription:
+    def header(data: dict[str, Any]) -> dict[str, Any]:
         paper = data["source"] == PrescriptionSource.PAPER
-        return prescription_create(
-            programme=programme,
-            patient=patient,
-            disease=disease,
-            source=data["source"],
-            kind=data["kind"],
-            items=items,
-            issued_on=data["issued_on"],
-            valid_days=data["valid_days"],
-            actor=user,
-            institution_name=data["institution_name"],
-            physician_name=data["physician_name"],
-            seal_image=data["seal_image"] if paper else None,
-            trace_code="" if paper else data["trace_code"],
-            pharmacy=pharmacy,
-        )
+        return {
+            "source": data["source"],
+            "issued_on": data["issued_on"],
+            "institution_name": data["institution_name"],
+            "physician_name": data["physician_name"],
+            "seal_image": data["seal_image"] if paper else None,
+            "trace_code": "" if paper else data["trace_code"],
+            "pharmacy": pharmacy,
+        }
 
     def done(prescription: Prescription) -> HttpResponse:
         messages.success(
@@ -598,7 +571,7 @@ def prescription_record(request: HttpRequest) -> HttpResponse:
         lookup,
         template="prescriptions/prescription_record.html",
         form_class=RecordForm,
-        create=create,
+        header=header,
         done=done,
     )
 
