@@ -240,7 +240,8 @@ def _proxy(data: dict[str, Any]) -> ProxyInput | None:
             raw = base64.b64decode(data["purchase_list_photo_base64"], validate=True)
         except (binascii.Error, ValueError) as exc:
             raise DomainError(
-                _("购药清单照片不是有效的 base64，请重新编码后提交。"), field="purchase_list_photo"
+                _("购药清单照片不是有效的 base64，请重新编码后提交。"),
+                field="purchase_list_photo_base64",
             ) from exc
         photo = SimpleUploadedFile("list", raw)
     return ProxyInput(data["proxy_name"], data["proxy_resident_id"], photo)

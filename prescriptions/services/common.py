@@ -1,5 +1,6 @@
-"""What the prescription and dispensing services share: money rounding, the price rule of a
-programme, image uploads, a prescription's validity."""
+"""What the prescription and dispensing services share: the counter's inputs (a line, a
+proxy), money rounding, the price rule of a programme, image uploads, a prescription's
+validity."""
 
 from __future__ import annotations
 
