@@ -1,4 +1,4 @@
-"""Prescription rules kept out of prescriptions.services (which is already long).
+"""Prescription rules beside the services that apply them (prescriptions.services.issue).
 
 HY 五(二) "处方原则上一月开一次，若因病情需要开具长期处方的，长期处方不得超过3个月" — the catalogue
 has no ID of its own for "once a month"; its nearest is HY-E02 ("a prescription normally covers
