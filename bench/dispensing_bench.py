@@ -11,7 +11,6 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import random
 import runpy
 import signal
 import socket
@@ -20,8 +19,6 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import date, timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -31,18 +28,19 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from bench._db import bench_database
+from bench._dispensing_county import (
+    HISTORY_QUARTERS,
+    IN_PROCESS,
+    PATIENTS,
+    PHARMACIES,
+    WARM_UP,
+    Job,
+    generate,
+)
 
 BENCH_DB = "dingdian_bench_dispensing"
-PHARMACIES = int(os.environ.get("BENCH_PHARMACIES", 500))
-PATIENTS = int(os.environ.get("BENCH_PATIENTS", 50_000))
-HISTORY_QUARTERS = 4  # a year of history: one dispensing per patient per past quarter
 CLIENTS = 8
-REQUESTS = int(os.environ.get("BENCH_REQUESTS", 1_600))
-WARM_UP = int(os.environ.get("BENCH_WARM_UP", 200))
-# Dispensings served in this process through the portal's WSGI application (its middleware,
-# no network) to measure Django's own CPU per dispensing; BENCH_PROFILE=1 prints
-# where it goes.
-IN_PROCESS = int(os.environ.get("BENCH_IN_PROCESS", 200))
+# BENCH_PROFILE=1 prints where the CPU of the in-process dispensings goes.
 # gunicorn as the portal is served (config/gunicorn.py: a threaded worker per core, keep-alive);
 # BENCH_WORKERS / BENCH_THREADS override its figures, BENCH_THREADS=0 for synchronous workers.
 GUNICORN_CONFIG = Path(__file__).resolve().parent.parent / "config" / "gunicorn.py"
@@ -51,245 +49,7 @@ WORKERS = int(os.environ.get("BENCH_WORKERS", _served["workers"]))
 THREADS = int(os.environ.get("BENCH_THREADS", _served["threads"]))
 
 
-def _resident_id(n: int) -> str:
-    from stdnum.cn import ric
-
-    born = date(1940, 1, 1) + timedelta(days=n // 1000)
-    base = f"430421{born:%Y%m%d}{n % 1000:03d}"
-    return base + ric.calc_check_digit(base + "0")
-
-
-def generate(today: date) -> dict[str, Any]:
-    """The county: pharmacies (designated, stocked), patients enrolled for hypertension who
-    each chose one pharmacy, and a year of dispensing history (bulk rows)."""
-    from stdnum.cn import uscc
-
-    from accounts.models import Membership, Organisation, OrganisationKind, Region, Role, User
-    from accounts.services import api_key_create
-    from accreditation.models import Designation
-    from inventory.models import DiseaseDrug, Drug, PriceCap, StockBatch
-    from patients.models import Enrolment, Filing, InstitutionChoice, Patient
-    from pharmacies.models import Pharmacy
-    from prescriptions.models import Dispensing, Prescription, PrescriptionItem
-    from programmes.models import Disease, Programme
-
-    region = Region.objects.get(code="430421")
-    hy = Programme.objects.get(code="HY-TM")
-    disease = Disease.objects.get(programme=hy, code="TM101")
-    hospital = Organisation.objects.create(
-        kind=OrganisationKind.HOSPITAL, name="衡阳县人民医院", region=region, hospital_level="2"
-    )
-    clerk = User.objects.create_user(username="bench_clerk", password="x")
-    physician = User.objects.create_user(username="bench_physician", password="x")
-    Membership.objects.create(user=clerk, organisation=hospital, role=Role.WINDOW_CLERK)
-    Membership.objects.create(user=physician, organisation=hospital, role=Role.PHYSICIAN)
-    drug = Drug.objects.create(
-        insurance_code="XC09AAA010A001",
-        generic_name="卡托普利片",
-        dosage_form="片剂",
-        approval_number="国药准字H32023750",
-    )
-    DiseaseDrug.objects.create(disease=disease, drug=drug, is_basic_drug=True)
-    PriceCap.objects.create(
-        drug=drug,
-        programme=Programme.objects.get(code="HY-TM"),
-        basis="hospital_listed",
-        price=Decimal("6.80"),
-        source="bench",
-        effective_on=date(2020, 1, 1),
-    )
-    orgs = Organisation.objects.bulk_create(
-        Organisation(kind=OrganisationKind.PHARMACY, name=f"基准药店{i:04d}", region=region)
-        for i in range(PHARMACIES)
-    )
-    pharmacies = Pharmacy.objects.bulk_create(
-        Pharmacy(
-            organisation=o,
-            credit_code=(b := f"9143042100{i:07d}") + uscc.calc_check_digit(b),
-        )
-        for i, o in enumerate(orgs)
-    )
-    Designation.objects.bulk_create(
-        Designation(
-            pharmacy=p,
-            programme=hy,
-            starts_on=today - timedelta(days=400),
-            ends_on=today + timedelta(days=365),
-        )
-        for p in pharmacies
-    )
-    StockBatch.objects.bulk_create(
-        StockBatch(
-            pharmacy=p,
-            drug=drug,
-            batch_no="B1",
-            expiry_date=today + timedelta(days=700),
-            quantity=100_000,
-        )
-        for p in pharmacies
-    )
-    pharmacists = []
-    for i in range(len(orgs)):
-        u = User(username=f"bench_ph{i:04d}")
-        u.set_unusable_password()
-        pharmacists.append(u)
-    User.objects.bulk_create(pharmacists)
-    Membership.objects.bulk_create(
-        Membership(user=u, organisation=o, role=Role.PHARMACIST)
-        for u, o in zip(pharmacists, orgs, strict=True)
-    )
-    patients = Patient.objects.bulk_create(
-        (
-            Patient(
-                resident_id=_resident_id(n), name=f"患者{n}", insured_type="employee", region=region
-            )
-            for n in range(PATIENTS)
-        ),
-        batch_size=5000,
-    )
-    filings = Filing.objects.bulk_create(
-        (
-            Filing(
-                number=f"BF{n:08d}",
-                patient=p,
-                disease=disease,
-                path="round",
-                window=hospital,
-                records_hospital="衡阳县人民医院",
-                records_hospital_level="2",
-                materials_received=[],
-                status="approved",
-                lodged_by=clerk,
-                lodged_on=date(2025, 4, 1),
-            )
-            for n, p in enumerate(patients)
-        ),
-        batch_size=5000,
-    )
-    enrolments = Enrolment.objects.bulk_create(
-        (
-            Enrolment(patient=f.patient, disease=disease, filing=f, starts_on=date(2025, 5, 1))
-            for f in filings
-        ),
-        batch_size=5000,
-    )
-    InstitutionChoice.objects.bulk_create(
-        (
-            InstitutionChoice(
-                enrolment=e, organisation=orgs[n % PHARMACIES], chosen_on=date(2025, 5, 1)
-            )
-            for n, e in enumerate(enrolments)
-        ),
-        batch_size=5000,
-    )
-    # A year of history: one settled prescription per patient per past quarter.
-    past = timezone.now() - timedelta(days=10)
-    for q in range(1, HISTORY_QUARTERS + 1):
-        when = past - timedelta(days=91 * q)
-        prescriptions = Prescription.objects.bulk_create(
-            (
-                Prescription(
-                    number=f"BH{q}{n:08d}",
-                    programme=hy,
-                    patient=p,
-                    disease=disease,
-                    source="portal",
-                    institution=hospital,
-                    institution_name="衡阳县人民医院",
-                    physician=physician,
-                    physician_name="张医生",
-                    issued_on=when.date(),
-                    valid_days=30,
-                    recorded_by=physician,
-                )
-                for n, p in enumerate(patients)
-            ),
-            batch_size=5000,
-        )
-        PrescriptionItem.objects.bulk_create(
-            (
-                PrescriptionItem(
-                    prescription=pr,
-                    drug=drug,
-                    dosage_form="片剂",
-                    dose="qd",
-                    quantity=30,
-                    days=30,
-                    dispensed_quantity=30,
-                )
-                for pr in prescriptions
-            ),
-            batch_size=5000,
-        )
-        Dispensing.objects.bulk_create(
-            (
-                Dispensing(
-                    number=f"BD{q}{n:08d}",
-                    pharmacy=pharmacies[n % PHARMACIES],
-                    programme=hy,
-                    patient=pr.patient,
-                    disease=disease,
-                    enrolment=enrolments[n],
-                    prescription=pr,
-                    pharmacist=pharmacists[n % PHARMACIES],
-                    dispensed_at=when,
-                    total=Decimal("193.80"),
-                    fund_share=Decimal("135.66"),
-                    personal_share=Decimal("58.14"),
-                )
-                for n, pr in enumerate(prescriptions)
-            ),
-            batch_size=5000,
-        )
-    # Earlier purchases this quarter opened each patient's quota account (steady state).
-    from prescriptions.models import QuotaAccount
-    from prescriptions.selectors import quota_period_bounds
-
-    start, end = quota_period_bounds(programme=hy, on=today)
-    QuotaAccount.objects.bulk_create(
-        (
-            QuotaAccount(enrolment=e, period_start=start, period_end=end, quota=Decimal("300.00"))
-            for e in enrolments
-        ),
-        batch_size=5000,
-    )
-    # Today's prescriptions for the patients the clients will serve (distinct patients).
-    served = random.Random(5).sample(  # noqa: S311 — reproducible sample, not a secret
-        range(PATIENTS), REQUESTS + WARM_UP + 1 + IN_PROCESS
-    )
-    jobs = []
-    keys: dict[int, str] = {}
-    for n in served:
-        p = patients[n]
-        pharmacy_index = n % PHARMACIES
-        pr = Prescription.objects.create(
-            number=f"BT{n:08d}",
-            programme=hy,
-            patient=p,
-            disease=disease,
-            source="portal",
-            institution=hospital,
-            institution_name="衡阳县人民医院",
-            physician=physician,
-            physician_name="张医生",
-            issued_on=today,
-            valid_days=30,
-            recorded_by=physician,
-        )
-        item = PrescriptionItem.objects.create(
-            prescription=pr, drug=drug, dosage_form="片剂", dose="qd", quantity=30, days=30
-        )
-        if pharmacy_index not in keys:
-            keys[pharmacy_index] = api_key_create(
-                organisation=orgs[pharmacy_index], name="POS", actor=pharmacists[pharmacy_index]
-            )[1]
-        jobs.append((keys[pharmacy_index], pharmacists[pharmacy_index].username, pr.pk, item.pk, n))
-    with connections["default"].cursor() as cursor:
-        cursor.execute("ANALYZE")
-    return {"jobs": jobs}
-
-
-def _body(job: tuple[str, str, int, int, int], qty: int = 2) -> dict[str, Any]:
+def _body(job: Job, qty: int = 2) -> dict[str, Any]:
     _key, pharmacist, prescription, item, n = job
     return {
         "prescription": prescription,
@@ -308,7 +68,7 @@ def _body(job: tuple[str, str, int, int, int], qty: int = 2) -> dict[str, Any]:
     }
 
 
-def queries_per_dispensing(job: tuple[str, str, int, int, int]) -> int:
+def queries_per_dispensing(job: Job) -> int:
     from django.db import connection
     from rest_framework.test import APIClient
 
@@ -330,7 +90,7 @@ def queries_per_dispensing(job: tuple[str, str, int, int, int]) -> int:
     return len(ctx.captured_queries)
 
 
-def cpu_per_dispensing(jobs: list[tuple[str, str, int, int, int]]) -> float:
+def cpu_per_dispensing(jobs: list[Job]) -> float:
     """CPU time of this process per dispensing served by the portal's WSGI application
     (middleware, DRF, checks, booking, psycopg; PostgreSQL's own CPU is not counted), in ms."""
     import cProfile
@@ -343,7 +103,7 @@ def cpu_per_dispensing(jobs: list[tuple[str, str, int, int, int]]) -> float:
 
     application = PortalHandler()  # what config.wsgi serves
 
-    def call(job: tuple[str, str, int, int, int]) -> None:
+    def call(job: Job) -> None:
         payload = json.dumps(_body(job)).encode()
         environ = {
             "REQUEST_METHOD": "POST",
@@ -396,7 +156,7 @@ def cpu_per_dispensing(jobs: list[tuple[str, str, int, int, int]]) -> float:
     return spent * 1000 / len(measured)
 
 
-def load(jobs: list[tuple[str, str, int, int, int]]) -> tuple[float, list[float], int]:
+def load(jobs: list[Job]) -> tuple[float, list[float], int]:
     queue = list(jobs)
     lock = threading.Lock()
     latencies: list[float] = []
@@ -436,7 +196,7 @@ def load(jobs: list[tuple[str, str, int, int, int]]) -> tuple[float, list[float]
     return time.perf_counter() - began, latencies, failures
 
 
-def capture_sale(job: tuple[str, str, int, int, int]) -> list[tuple[str, Any, bool]]:
+def capture_sale(job: Job) -> list[tuple[str, Any, bool]]:
     """The statements of one sale as the portal runs them — (SQL, parameters, prepared) —
     taken in process and rolled back (nothing is booked). The job is sold twice, the first
     sale undone, and the second sale's statements kept: its API key is then cached, as it is
@@ -572,17 +332,112 @@ def _free_port() -> int:
 PORT = _free_port()
 
 
+def _floor_jobs(jobs: list[Job]) -> list[Job]:
+    """The floor's sales: one per client, each of another pharmacy (so they lock different
+    batches and quotas), taken from the end of the measured load."""
+    floor_jobs: list[Job] = []
+    for job in reversed(jobs[1 + WARM_UP :]):
+        if len(floor_jobs) < CLIENTS and job[0] not in {j[0] for j in floor_jobs}:
+            floor_jobs.append(job)
+    return floor_jobs
+
+
+def _serve(db_name: str) -> subprocess.Popen[bytes]:
+    """gunicorn as the portal is served, on the bench database, in its own process group."""
+    env = {
+        **os.environ,
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "bench-only",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "DATABASE_URL": _database_url(db_name),
+        # The keys the county was generated (encrypted, indexed) with, in this process.
+        "DINGDIAN_FIELD_KEYS": ",".join(settings.DINGDIAN_FIELD_KEYS),
+        "DINGDIAN_BLIND_INDEX_KEY": settings.DINGDIAN_BLIND_INDEX_KEY,
+    }
+    return subprocess.Popen(  # noqa: S603 — our own interpreter and gunicorn
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi",
+            "-c",
+            str(GUNICORN_CONFIG),
+            "--bind",
+            f"127.0.0.1:{PORT}",
+            "--workers",
+            str(WORKERS),
+            *(["--threads", str(THREADS)] if THREADS else ["--worker-class", "sync"]),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=GUNICORN_CONFIG.parent.parent,
+        start_new_session=True,  # its own process group: stopped by id with its workers
+    )
+
+
+def _measure_load(db_name: str, jobs: list[Job]) -> tuple[float, list[float]]:
+    """Serve the load through gunicorn after a warm-up; print it with its CPU split."""
+    server = _serve(db_name)
+    try:
+        _wait_for_server(jobs[0][0])
+        # Warm-up, not measured: every worker has imported its code, opened its database
+        # connection and prepared its statements, as a server does after its first minute.
+        _elapsed, _latencies, failures = load(jobs[1 : 1 + WARM_UP])
+        assert not failures, "warm-up dispensings failed"
+        cpu_before, own_before = _cpu_ticks(server.pid, db_name), time.process_time()
+        elapsed, latencies, failures = load(jobs[1 + WARM_UP :])
+        cpu_after, own_after = _cpu_ticks(server.pid, db_name), time.process_time()
+    finally:
+        _stop(server)
+    latencies.sort()
+    p95 = latencies[int(len(latencies) * 0.95) - 1]
+    print(
+        f"POS dispensing, {CLIENTS} clients, gunicorn {WORKERS} "
+        f"{f'gthread workers × {THREADS} threads' if THREADS else 'sync workers'}: "
+        f"{len(latencies)} requests, "
+        f"{len(latencies) / elapsed:.0f} dispensings/s, "
+        f"p50 {statistics.median(latencies) * 1000:.0f} ms, "
+        f"p95 {p95 * 1000:.0f} ms, failures {failures}"
+    )
+    split = _cpu_split(cpu_before, cpu_after, own_after - own_before, len(latencies))
+    print(f"  CPU ms per dispensing during the load: {split}")
+    return elapsed, latencies
+
+
+def _compare_with_floor(
+    db_name: str, sales: list[list[tuple[str, Any, bool]]], elapsed: float, latencies: list[float]
+) -> None:
+    """Run the floor for as many sales as the load served; print it and the ratio."""
+    floor_elapsed, floor_latencies = floor(db_name, sales, len(latencies))
+    floor_latencies.sort()
+    p95 = latencies[int(len(latencies) * 0.95) - 1]
+    floor_p95 = floor_latencies[int(len(floor_latencies) * 0.95) - 1]
+    print(
+        f"  floor: the sale's own {len(sales[0])} statements as plain SQL (psycopg, prepared "
+        f"as the portal prepares them, each sale rolled back), {CLIENTS} clients: "
+        f"{len(floor_latencies) / floor_elapsed:.0f} sales/s, "
+        f"p50 {statistics.median(floor_latencies) * 1000:.1f} ms, "
+        f"p95 {floor_p95 * 1000:.1f} ms"
+    )
+    rate, floor_rate = len(latencies) / elapsed, len(floor_latencies) / floor_elapsed
+    # The figure to compare between runs and machines (README "Hot path").
+    print(
+        f"  ratio to the SQL floor: {rate / floor_rate:.0%} of its sales/s, "
+        f"p95 {p95 / floor_p95:.1f}× its p95 (switches: {_switches()})"
+    )
+
+
 def run() -> None:
     today = timezone.localdate()
     with bench_database(BENCH_DB) as db_name:
         started = time.perf_counter()
-        data = generate(today)
+        jobs: list[Job] = generate(today)["jobs"]
         print(
             f"generated county: {PHARMACIES} pharmacies, {PATIENTS} enrolled patients, "
             f"{HISTORY_QUARTERS * PATIENTS} past dispensings "
             f"in {time.perf_counter() - started:.0f} s"
         )
-        jobs = data["jobs"]
         print(f"SQL queries per dispensing (API, in process): {queries_per_dispensing(jobs[0])}")
         if IN_PROCESS:
             cpu = cpu_per_dispensing(jobs[-IN_PROCESS:])
@@ -590,84 +445,12 @@ def run() -> None:
             jobs = jobs[:-IN_PROCESS]
         if len(jobs) < 2:
             return  # BENCH_REQUESTS=0: the in-process figures only
-        # The floor's sales: one per client, each of another pharmacy (so they lock different
-        # batches and quotas), taken out of the load and captured now (rolled back).
-        floor_jobs: list[tuple[str, str, int, int, int]] = []
-        for job in reversed(jobs[1 + WARM_UP :]):
-            if len(floor_jobs) < CLIENTS and job[0] not in {j[0] for j in floor_jobs}:
-                floor_jobs.append(job)
+        floor_jobs = _floor_jobs(jobs)
         jobs = [j for j in jobs if j not in floor_jobs]
-        sales = [capture_sale(job) for job in floor_jobs]
+        sales = [capture_sale(job) for job in floor_jobs]  # captured now, rolled back
         connections.close_all()
-        env = {
-            **os.environ,
-            "DJANGO_DEBUG": "0",
-            "DJANGO_SECRET_KEY": "bench-only",
-            "DJANGO_SECURE_SSL_REDIRECT": "0",
-            "DATABASE_URL": _database_url(db_name),
-            # The keys the county was generated (encrypted, indexed) with, in this process.
-            "DINGDIAN_FIELD_KEYS": ",".join(settings.DINGDIAN_FIELD_KEYS),
-            "DINGDIAN_BLIND_INDEX_KEY": settings.DINGDIAN_BLIND_INDEX_KEY,
-        }
-        server = subprocess.Popen(  # noqa: S603 — our own interpreter and gunicorn
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "config.wsgi",
-                "-c",
-                str(GUNICORN_CONFIG),
-                "--bind",
-                f"127.0.0.1:{PORT}",
-                "--workers",
-                str(WORKERS),
-                *(["--threads", str(THREADS)] if THREADS else ["--worker-class", "sync"]),
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-            cwd=GUNICORN_CONFIG.parent.parent,
-            start_new_session=True,  # its own process group: stopped by id with its workers
-        )
-        try:
-            _wait_for_server(jobs[0][0])
-            # Warm-up, not measured: every worker has imported its code, opened its database
-            # connection and prepared its statements, as a server does after its first minute.
-            _elapsed, _latencies, failures = load(jobs[1 : 1 + WARM_UP])
-            assert not failures, "warm-up dispensings failed"
-            cpu_before, own_before = _cpu_ticks(server.pid, db_name), time.process_time()
-            elapsed, latencies, failures = load(jobs[1 + WARM_UP :])
-            cpu_after, own_after = _cpu_ticks(server.pid, db_name), time.process_time()
-        finally:
-            _stop(server)
-        latencies.sort()
-        p95 = latencies[int(len(latencies) * 0.95) - 1]
-        print(
-            f"POS dispensing, {CLIENTS} clients, gunicorn {WORKERS} "
-            f"{f'gthread workers × {THREADS} threads' if THREADS else 'sync workers'}: "
-            f"{len(latencies)} requests, "
-            f"{len(latencies) / elapsed:.0f} dispensings/s, "
-            f"p50 {statistics.median(latencies) * 1000:.0f} ms, "
-            f"p95 {p95 * 1000:.0f} ms, failures {failures}"
-        )
-        split = _cpu_split(cpu_before, cpu_after, own_after - own_before, len(latencies))
-        print(f"  CPU ms per dispensing during the load: {split}")
-        floor_elapsed, floor_latencies = floor(db_name, sales, len(latencies))
-        floor_latencies.sort()
-        floor_p95 = floor_latencies[int(len(floor_latencies) * 0.95) - 1]
-        print(
-            f"  floor: the sale's own {len(sales[0])} statements as plain SQL (psycopg, prepared "
-            f"as the portal prepares them, each sale rolled back), {CLIENTS} clients: "
-            f"{len(floor_latencies) / floor_elapsed:.0f} sales/s, "
-            f"p50 {statistics.median(floor_latencies) * 1000:.1f} ms, "
-            f"p95 {floor_p95 * 1000:.1f} ms"
-        )
-        rate, floor_rate = len(latencies) / elapsed, len(floor_latencies) / floor_elapsed
-        # The figure to compare between runs and machines (README "Hot path").
-        print(
-            f"  ratio to the SQL floor: {rate / floor_rate:.0%} of its sales/s, "
-            f"p95 {p95 / floor_p95:.1f}× its p95 (switches: {_switches()})"
-        )
+        elapsed, latencies = _measure_load(db_name, jobs)
+        _compare_with_floor(db_name, sales, elapsed, latencies)
 
 
 def _switches() -> str:

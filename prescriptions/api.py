@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -22,37 +23,34 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.api import ScopedViewSetMixin
-from accounts.audit import audit
 from accounts.models import ApiKeyScope, OrganisationKind, User
 from accounts.principal import Principal
-from core.crypto import blind_index
 from core.errors import DomainError
 from core.models import AuditAction
-from core.responses import pdf_response
 from inventory.selectors import pharmacy_of_principal
 from patients.selectors import (
-    enrolments_for_patient,
-    outpatient_assert_covered,
-    outpatient_person,
     patient_hospitalised_on,
     patient_may_settle_at,
     patients_for_principal,
 )
-from prescriptions.models import Dispensing
+from pharmacies.models import Pharmacy
+from prescriptions.documents import audit_patient_record, slip_response
+from prescriptions.models import Dispensing, Prescription
 from prescriptions.permissions import access_prescription_for_counter
 from prescriptions.review import VideoRef
 from prescriptions.selectors import (
+    CounterChecks,
+    CounterLookup,
+    counter_lookup,
     counter_read,
     dispensings_for_principal,
     on_duty_memberships,
     open_prescriptions,
-    outpatient_programme_for_pharmacy,
     outpatient_status,
     pharmacy_of,
     quota_status,
 )
 from prescriptions.services import LineInput, ProxyInput, dispensing_return, dispensing_submit
-from prescriptions.views import _slip_context
 
 NO_PHARMACIST = "请填写本店在岗药师的账号（pharmacist）。"
 
@@ -206,6 +204,49 @@ class ReturnSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
+def _counter_sale(
+    principal: Principal, pharmacy: Pharmacy, data: dict[str, Any], now: datetime
+) -> tuple[Prescription, CounterChecks | None, User]:
+    """The prescription (404 when the counter may not open it), the counter checks and the
+    pharmacist on duty. A pharmacy's call reads them in one statement (`counter_read`)."""
+    if principal.organisation.kind != OrganisationKind.PHARMACY:
+        prescription = access_prescription_for_counter(principal, data["prescription"])
+        return prescription, None, _pharmacist(principal, data["pharmacist"])
+    # One statement: the prescription, the counter's access to it (else 404, as
+    # access_prescription_for_counter), the on-duty pharmacist and every check.
+    read = counter_read(
+        pharmacy=pharmacy,
+        prescription_id=data["prescription"],
+        on=timezone.localdate(now),
+        idempotency_key=data["idempotency_key"],
+        pharmacist=data["pharmacist"] if principal.user is None else None,
+    )
+    if read is None or not read.accessible:
+        raise NotFound
+    if principal.user is not None:
+        return read.prescription, read.checks, principal.user
+    if read.pharmacist is None:
+        raise DomainError(NO_PHARMACIST, field="pharmacist")
+    return read.prescription, read.checks, read.pharmacist
+
+
+def _proxy(data: dict[str, Any]) -> ProxyInput | None:
+    """The proxy buying for the patient (HY-E07), with the signed list's photo in base64."""
+    if not (data["proxy_name"] or data["proxy_resident_id"]):
+        return None
+    photo = None
+    if data["purchase_list_photo_base64"]:
+        try:
+            raw = base64.b64decode(data["purchase_list_photo_base64"], validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise DomainError(
+                _("购药清单照片不是有效的 base64，请重新编码后提交。"),
+                field="purchase_list_photo_base64",
+            ) from exc
+        photo = SimpleUploadedFile("list", raw)
+    return ProxyInput(data["proxy_name"], data["proxy_resident_id"], photo)
+
+
 class DispensingViewSet(
     ScopedViewSetMixin,
     mixins.CreateModelMixin,
@@ -235,39 +276,7 @@ class DispensingViewSet(
             raise NotFound
         data = dispensing_body(request.data)
         now = timezone.now()
-        checks = None
-        on_duty: User | None = None
-        if principal.organisation.kind == OrganisationKind.PHARMACY:
-            # One statement: the prescription, the counter's access to it (else 404, as
-            # access_prescription_for_counter), the on-duty pharmacist and every check.
-            read = counter_read(
-                pharmacy=pharmacy,
-                prescription_id=data["prescription"],
-                on=timezone.localdate(now),
-                idempotency_key=data["idempotency_key"],
-                pharmacist=data["pharmacist"] if principal.user is None else None,
-            )
-            if read is None or not read.accessible:
-                raise NotFound
-            prescription, checks, on_duty = read.prescription, read.checks, read.pharmacist
-        else:
-            prescription = access_prescription_for_counter(principal, data["prescription"])
-        proxy = None
-        if data["proxy_name"] or data["proxy_resident_id"]:
-            photo = None
-            if data["purchase_list_photo_base64"]:
-                try:
-                    raw = base64.b64decode(data["purchase_list_photo_base64"], validate=True)
-                except (binascii.Error, ValueError) as exc:
-                    raise DomainError("购药清单照片不是有效的 base64。") from exc
-                photo = SimpleUploadedFile("list", raw)
-            proxy = ProxyInput(data["proxy_name"], data["proxy_resident_id"], photo)
-        if checks is not None and principal.user is None:
-            if on_duty is None:
-                raise DomainError(NO_PHARMACIST, field="pharmacist")
-            actor = on_duty
-        else:
-            actor = _pharmacist(principal, data["pharmacist"])
+        prescription, checks, actor = _counter_sale(principal, pharmacy, data, now)
         dispensing = dispensing_submit(
             pharmacy=pharmacy,
             prescription=prescription,
@@ -284,7 +293,7 @@ class DispensingViewSet(
             actor=actor,
             identity_confirmed=data["identity_confirmed"],
             patient_signed=data["patient_signed"],
-            proxy=proxy,
+            proxy=_proxy(data),
             personal_paid=data.get("personal_paid"),
             idempotency_key=data["idempotency_key"],
             checks=checks,
@@ -314,21 +323,7 @@ class DispensingViewSet(
     @action(detail=True, methods=["get"])
     def slip(self, request: Request, pk: str | None = None) -> HttpResponse:
         """The settlement slip PDF the patient signs (GY-D02)."""
-        dispensing = self.get_object()
-        response = pdf_response(
-            "prescriptions/slip_pdf.html",
-            _slip_context(dispensing),
-            f"{dispensing.number}.pdf",
-            inline=True,
-        )
-        audit(
-            request,
-            action=AuditAction.DOCUMENT,
-            obj=dispensing,
-            region_id=dispensing.patient.region_id,
-            detail=f"slip {dispensing.number} (api)",
-        )
-        return response
+        return slip_response(request, self.get_object(), via="api")
 
 
 class QuotaSerializer(serializers.Serializer):
@@ -407,92 +402,101 @@ class EligibilityViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
         pharmacy = pharmacy_of_principal(principal)
         query = EligibilityQuerySerializer(data=request.data)
         query.is_valid(raise_exception=True)
-        resident_id = query.validated_data["resident_id"]
         today = timezone.localdate()
-        patient = self.get_queryset().filter(resident_id_index=blind_index(resident_id)).first()
-        outpatient = outpatient_programme_for_pharmacy(pharmacy, today) if patient is None else None
+        lookup = counter_lookup(
+            principal=principal,
+            resident_id=query.validated_data["resident_id"],
+            on=today,
+            pharmacy=pharmacy,
+        )
+        patient = lookup.patient
         if patient is None:
-            # GY-PT: an insured person of the programme's regions; only its insured types
-            # (employees) are covered — anyone else is refused with GY-D01.
-            if outpatient is None:
-                raise NotFound
-            patient = outpatient_person(programme=outpatient, resident_id=resident_id)
-            if patient is None:
-                raise NotFound
-            outpatient_assert_covered(patient=patient, programme=outpatient)
-        audit(
+            # GY-PT: an insured person of the programme's regions whose insured type the
+            # programme does not cover is refused with GY-D01; anyone else is not found.
+            if lookup.refusal is not None and not lookup.elsewhere:
+                raise lookup.refusal
+            raise NotFound
+        audit_patient_record(
             request,
+            patient,
+            patient=patient,
             action=AuditAction.RECORD_READ,
-            obj=patient,
-            region_id=patient.region_id,
             detail="pos eligibility",
         )
-        quotas = []
-        for e in enrolments_for_patient(patient) if outpatient is None else []:
-            if e.status != "active":
-                continue
-            q = quota_status(enrolment=e, on=today)
-            quotas.append(
-                {
-                    "disease_code": e.disease.code,
-                    "disease_name": e.disease.name,
-                    "benefit_starts_on": e.starts_on,
-                    "may_settle_here": patient_may_settle_at(
-                        patient=patient,
-                        disease=e.disease,
-                        organisation=pharmacy.organisation,
-                        on=today,
-                    ),
-                    "period_start": q.period_start,
-                    "period_end": q.period_end,
-                    "quota": q.quota,
-                    "used": q.used,
-                    "remaining": q.remaining,
-                }
-            )
-        prescriptions = [
-            {
-                "id": p.pk,
-                "number": p.number,
-                "issued_on": p.issued_on,
-                "valid_days": p.valid_days,
-                "items": [
-                    {
-                        "item": i.pk,
-                        "drug": i.drug_id,
-                        "insurance_code": i.drug.insurance_code,
-                        "generic_name": i.drug.generic_name,
-                        "remaining": i.remaining,
-                    }
-                    for i in p.items.all()
-                    if i.remaining
-                ],
-            }
-            for p in open_prescriptions(
-                patient=patient, on=today, pharmacy=pharmacy, outpatient=outpatient
-            )
-        ]
-        general = None
-        if outpatient is not None:
-            st = outpatient_status(patient=patient, programme=outpatient, on=today)
-            general = {
-                "programme": outpatient.code,
-                "insured_type": patient.insured_type,
-                "year": st.year,
-                "spent": st.spent,
-                "deductible": st.deductible,
-                "deductible_used": st.deductible_used,
-                "fund_share_pct": st.fund_share_pct,
-                "fund_paid": st.fund_paid,
-                "annual_cap": st.annual_cap,
-                "cap_left": st.cap_left,
-                "amounts_are_demo": st.amounts_are_demo,
-            }
         data = {
             "name": patient.name,
             "hospitalised": patient_hospitalised_on(patient=patient, on=today),
-            "quotas": quotas,
-            "outpatient": general,
-            "prescriptions": prescriptions,
+            "quotas": _quotas(lookup, pharmacy, today),
+            "outpatient": _outpatient(lookup, today),
+            "prescriptions": [
+                {
+                    "id": p.pk,
+                    "number": p.number,
+                    "issued_on": p.issued_on,
+                    "valid_days": p.valid_days,
+                    "items": [
+                        {
+                            "item": i.pk,
+                            "drug": i.drug_id,
+                            "insurance_code": i.drug.insurance_code,
+                            "generic_name": i.drug.generic_name,
+                            "remaining": i.remaining,
+                        }
+                        for i in p.items.all()
+                        if i.remaining
+                    ],
+                }
+                for p in open_prescriptions(
+                    patient=patient, on=today, pharmacy=pharmacy, outpatient=lookup.outpatient
+                )
+            ],
         }
         return Response(EligibilitySerializer(data).data)
+
+
+def _quotas(lookup: CounterLookup, pharmacy: Pharmacy, on: date) -> list[dict[str, Any]]:
+    """特门: each active enrolment's quota this period and whether it may settle here."""
+    assert lookup.patient is not None
+    quotas = []
+    for e in lookup.enrolments:
+        q = quota_status(enrolment=e, on=on)
+        quotas.append(
+            {
+                "disease_code": e.disease.code,
+                "disease_name": e.disease.name,
+                "benefit_starts_on": e.starts_on,
+                "may_settle_here": patient_may_settle_at(
+                    patient=lookup.patient,
+                    disease=e.disease,
+                    organisation=pharmacy.organisation,
+                    on=on,
+                ),
+                "period_start": q.period_start,
+                "period_end": q.period_end,
+                "quota": q.quota,
+                "used": q.used,
+                "remaining": q.remaining,
+            }
+        )
+    return quotas
+
+
+def _outpatient(lookup: CounterLookup, on: date) -> dict[str, Any] | None:
+    """GY-PT: this calendar year's use against the programme's parameters; None for 特门."""
+    programme, patient = lookup.outpatient, lookup.patient
+    if programme is None or patient is None:
+        return None
+    st = outpatient_status(patient=patient, programme=programme, on=on)
+    return {
+        "programme": programme.code,
+        "insured_type": patient.insured_type,
+        "year": st.year,
+        "spent": st.spent,
+        "deductible": st.deductible,
+        "deductible_used": st.deductible_used,
+        "fund_share_pct": st.fund_share_pct,
+        "fund_paid": st.fund_paid,
+        "annual_cap": st.annual_cap,
+        "cap_left": st.cap_left,
+        "amounts_are_demo": st.amounts_are_demo,
+    }

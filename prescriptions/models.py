@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.validators import MinValueValidator
@@ -75,6 +76,11 @@ class Prescription(models.Model):
     def __str__(self) -> str:
         return self.number
 
+    @property
+    def valid_until(self) -> date:
+        """The last day of its validity (the issue day counts as the first, GY-D02)."""
+        return self.issued_on + timedelta(days=self.valid_days - 1)
+
 
 class PrescriptionItem(models.Model):
     prescription = models.ForeignKey(Prescription, on_delete=models.CASCADE, related_name="items")
@@ -106,13 +112,6 @@ class PrescriptionItem(models.Model):
 class DispensingStatus(models.TextChoices):
     SETTLED = "settled", _("已结算")
     RETURNED = "returned", _("已退药")
-
-
-DISPENSING_TRANSITIONS: dict[str, frozenset[str]] = {
-    "": frozenset({DispensingStatus.SETTLED}),
-    DispensingStatus.SETTLED: frozenset({DispensingStatus.RETURNED}),
-}
-DISPENSING_FINAL = frozenset({DispensingStatus.RETURNED})
 
 
 def purchase_list_upload_to(instance: Dispensing, filename: str) -> str:

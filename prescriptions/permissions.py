@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -17,6 +18,15 @@ from prescriptions.selectors import (
 
 def access_dispensing_for_principal(principal: Principal, pk: int) -> Dispensing:
     return get_object_or_404(dispensings_for_principal(principal), pk=pk)
+
+
+def access_dispensing_for_counter(principal: Principal, pk: int) -> Dispensing:
+    """A dispensing of the caller's own pharmacy, to return it or register its delivery
+    (bureau staff, who see their region's, act on none of them); else 404."""
+    dispensing = access_dispensing_for_principal(principal, pk)
+    if dispensing.pharmacy.organisation_id != principal.organisation.pk:
+        raise Http404
+    return dispensing
 
 
 def access_prescription_for_counter(principal: Principal, pk: int) -> Prescription:

@@ -1,4 +1,4 @@
-"""What the counter records beside a sale, kept out of prescriptions.services:
+"""What the counter records beside a sale (read by prescriptions.services.dispensing):
 
 - 审方 — the reviewing pharmacist (HY 一(三) "提供处方审核", GY 一(四), HY-E01 / GY-A04): a staff
   member of this pharmacy, a licensed pharmacist (with a certificate number), employed and on

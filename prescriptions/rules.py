@@ -1,4 +1,4 @@
-"""Prescription rules kept out of prescriptions.services (which is already long).
+"""Prescription rules beside the services that apply them (prescriptions.services.issue).
 
 HY 五(二) "处方原则上一月开一次，若因病情需要开具长期处方的，长期处方不得超过3个月" — the catalogue
 has no ID of its own for "once a month"; its nearest is HY-E02 ("a prescription normally covers
@@ -65,8 +65,7 @@ def prescription_in_use_within_month(
     for earlier in candidates:
         if not period_applies(issued_on, period_last_day(earlier.issued_on, months=months)):
             continue
-        valid_until = earlier.issued_on + timedelta(days=earlier.valid_days - 1)
-        if earlier.dispensed or issued_on <= valid_until:
+        if earlier.dispensed or issued_on <= earlier.valid_until:
             return earlier
     return None
 

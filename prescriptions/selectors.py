@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, cast
@@ -19,6 +19,7 @@ from django.db.models import (
     Sum,
 )
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Organisation, OrganisationKind, Role, User
 from accounts.principal import Principal
@@ -29,12 +30,15 @@ from accreditation.selectors import (
     settling_designations,
 )
 from core.crypto import blind_index
+from core.errors import RuleViolation
 from core.prepared import PreparedQuery, partial_instance, sentinel_date, sentinel_id, sentinel_text
 from inventory.models import DiseaseDrug, Drug, ItemCategory, PriceCap
 from patients.models import Enrolment, EnrolmentStatus, Patient
 from patients.selectors import (
     choices_of_patients_of,
     hospital_stays_on,
+    outpatient_assert_covered,
+    outpatient_person,
     patients_for_principal,
     settling_choices,
 )
@@ -89,10 +93,6 @@ def quota_and_standard(
     return Decimal("0.00"), standard
 
 
-def quota_for_period(*, enrolment: Enrolment, start: date, end: date) -> Decimal:
-    return quota_and_standard(enrolment=enrolment, start=start, end=end)[0]
-
-
 @dataclass(frozen=True)
 class QuotaStatus:
     period_start: date
@@ -111,9 +111,8 @@ def quota_status(*, enrolment: Enrolment, on: date) -> QuotaStatus:
     account = QuotaAccount.objects.filter(enrolment=enrolment, period_start=start).first()
     if account is not None:
         return QuotaStatus(start, end, account.quota, account.used)
-    return QuotaStatus(
-        start, end, quota_for_period(enrolment=enrolment, start=start, end=end), Decimal("0.00")
-    )
+    quota, _standard = quota_and_standard(enrolment=enrolment, start=start, end=end)
+    return QuotaStatus(start, end, quota, Decimal("0.00"))
 
 
 def listed_prices(*, programme: Programme, on: date) -> QuerySet[PriceCap]:
@@ -468,38 +467,8 @@ def open_prescriptions(
         .order_by("-issued_on", "-id")[:20]
     )
     return [
-        p
-        for p in candidates
-        if p.issued_on + timedelta(days=p.valid_days - 1) >= on
-        and any(i.remaining > 0 for i in p.items.all())
+        p for p in candidates if p.valid_until >= on and any(i.remaining for i in p.items.all())
     ]
-
-
-def prescriber_patient(principal: Principal, resident_id: str) -> Patient | None:
-    """The patient a hospital's physician may prescribe for: found by the full resident ID,
-    with an active enrolment in a programme of the hospital's region."""
-    return (
-        Patient.objects.filter(
-            resident_id_index=blind_index(resident_id),
-            enrolments__status=EnrolmentStatus.ACTIVE,
-            enrolments__disease__programme__regions=principal.organisation.region_id,
-        )
-        .distinct()
-        .first()
-    )
-
-
-def prescribable_enrolments(patient: Patient, organisation: Organisation) -> list[Enrolment]:
-    """The patient's active enrolments in programmes of the organisation's region."""
-    return list(
-        Enrolment.objects.filter(
-            patient=patient,
-            status=EnrolmentStatus.ACTIVE,
-            disease__programme__regions=organisation.region_id,
-        )
-        .select_related("disease__programme")
-        .order_by("disease__code")
-    )
 
 
 def prescription_list_for_principal(principal: Principal) -> QuerySet[Prescription]:
@@ -715,3 +684,107 @@ def outpatient_status(*, patient: Patient, programme: Programme, on: date) -> Ou
         fund_share_pct=programme.outpatient_fund_share_pct,
         amounts_are_demo=programme.outpatient_amounts_are_demo,
     )
+
+
+# --- The counter lookup: whom a resident ID names, for the page or the POS call asking -------
+
+
+def prescriber_patient(principal: Principal, resident_id: str) -> Patient | None:
+    """The patient a hospital's physician may prescribe for: found by the full resident ID,
+    with an active enrolment in a programme of the hospital's region."""
+    return (
+        Patient.objects.filter(
+            resident_id_index=blind_index(resident_id),
+            enrolments__status=EnrolmentStatus.ACTIVE,
+            enrolments__disease__programme__regions=principal.organisation.region_id,
+        )
+        .distinct()
+        .first()
+    )
+
+
+def prescribable_enrolments(patient: Patient, organisation: Organisation) -> list[Enrolment]:
+    """The patient's active enrolments in programmes of the organisation's region."""
+    return list(
+        Enrolment.objects.filter(
+            patient=patient,
+            status=EnrolmentStatus.ACTIVE,
+            disease__programme__regions=organisation.region_id,
+        )
+        .select_related("disease__programme")
+        .order_by("disease__code")
+    )
+
+
+@dataclass(frozen=True)
+class CounterLookup:
+    """Whom a resident ID names for the caller: a 特门 patient the caller serves (with the
+    active enrolments of its region's programmes), or — when there is none and the caller's
+    general-outpatient programme (GY-PT) applies — an insured person of that programme."""
+
+    resident_id: str
+    # The person the caller may serve (dispense to, prescribe for); None: see below.
+    patient: Patient | None = None
+    # GY-PT: the general-outpatient programme the person was looked up in (no enrolment).
+    outpatient: Programme | None = None
+    # 特门: the patient's active enrolments in programmes of the caller's region.
+    enrolments: tuple[Enrolment, ...] = ()
+    # GY-D01: the person is in the portal but not covered here (why, with the rule ID).
+    refusal: RuleViolation | None = None
+    # With `refusal`: insured outside the programme's regions (the POS API answers 404).
+    elsewhere: bool = False
+
+    @property
+    def may_register(self) -> bool:
+        """GY-PT: no one in the portal has this resident ID; a pharmacy may register them."""
+        return self.patient is None and self.outpatient is not None and self.refusal is None
+
+
+def _outpatient_lookup(lookup: CounterLookup, programme: Programme) -> CounterLookup:
+    """GY-PT: the insured person of the programme's regions, covered by its insured types."""
+    person = outpatient_person(programme=programme, resident_id=lookup.resident_id)
+    if person is None:
+        index = blind_index(lookup.resident_id)
+        if not Patient.objects.filter(resident_id_index=index).exists():
+            return replace(lookup, outpatient=programme)
+        refusal = RuleViolation(
+            "GY-D01",
+            _("该身份证号的参保地不在“%(p)s”统筹区，不能按普通门诊待遇结算。")
+            % {"p": programme.short_name},
+        )
+        return replace(lookup, outpatient=programme, refusal=refusal, elsewhere=True)
+    try:
+        outpatient_assert_covered(patient=person, programme=programme)
+    except RuleViolation as refusal:
+        return replace(lookup, outpatient=programme, refusal=refusal)
+    return replace(lookup, outpatient=programme, patient=person)
+
+
+def counter_lookup(
+    *, principal: Principal, resident_id: str, on: date, pharmacy: Pharmacy | None = None
+) -> CounterLookup:
+    """The one lookup of a patient by resident ID, for the pharmacy's counter and its POS API
+    (`pharmacy`: 特门 patients who chose it, else its general-outpatient programme) and for
+    a hospital's physician (no `pharmacy`: patients enrolled in a programme of its region,
+    else the region's general-outpatient programme)."""
+    lookup = CounterLookup(resident_id=resident_id)
+    if not resident_id:
+        return lookup
+    organisation = principal.organisation
+    if pharmacy is None:
+        patient = prescriber_patient(principal, resident_id)
+    else:
+        patient = (
+            patients_for_principal(principal)
+            .filter(resident_id_index=blind_index(resident_id))
+            .first()
+        )
+    if patient is not None:
+        enrolments = tuple(prescribable_enrolments(patient, organisation))
+        return replace(lookup, patient=patient, enrolments=enrolments)
+    outpatient = (
+        outpatient_programme_for_region(organisation.region_id)
+        if pharmacy is None
+        else outpatient_programme_for_pharmacy(pharmacy, on)
+    )
+    return lookup if outpatient is None else _outpatient_lookup(lookup, outpatient)

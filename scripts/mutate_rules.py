@@ -70,10 +70,13 @@ TARGETS: list[tuple[str, list[str]]] = [
         ["tests/accreditation/test_designation_lifecycle.py", "-k", "c05 or e10"],
     ),
     # Counter checks (HY-G05/G07/G08, HY-C06, GY-D02) and the quota period
-    ("prescriptions.services._eligibility", [_DISPENSING, "-k", "g05 or g07 or g08 or c06"]),
-    ("prescriptions.services._prescription_valid", [_DISPENSING, "-k", "d02"]),
     (
-        "prescriptions.records._assert_retention_over",
+        "prescriptions.services.dispensing._eligibility",
+        [_DISPENSING, "-k", "g05 or g07 or g08 or c06"],
+    ),
+    ("prescriptions.services.common.prescription_valid", [_DISPENSING, "-k", "d02"]),
+    (
+        "prescriptions.services.records._assert_retention_over",
         ["tests/prescriptions/test_records.py", "-k", "e03 or a08"],
     ),
     ("prescriptions.selectors.quota_period_bounds", [_DISPENSING, "-k", "g07"]),

@@ -4,7 +4,8 @@ workflow's model, in any state; tests/core/test_transitions.py puts it in every 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
+from decimal import Decimal
 
 from django.db import models
 
@@ -12,6 +13,7 @@ from accreditation.models import Application, Designation, DesignationStatus
 from inventory.models import Stocktake
 from patients.models import CardRetention, Enrolment, Filing, InstitutionChoice, RetentionReason
 from pharmacies.models import StaffMember
+from prescriptions.models import Dispensing, Prescription, PrescriptionSource
 from tests.factories import member
 
 
@@ -119,6 +121,40 @@ def _stocktake() -> Stocktake:
     )
 
 
+def _dispensing() -> Dispensing:
+    """A settled sale of the prescriptions world (its pharmacy, patient and pharmacist); the
+    rows only: the walk moves its status, not its quota or stock."""
+    from tests.factories.prescriptions import world
+
+    w = world()
+    prescription = Prescription.objects.create(
+        number="CF-WALK",
+        programme=w.hy,
+        patient=w.patient,
+        disease=w.enrolment.disease,
+        source=PrescriptionSource.PORTAL,
+        institution_name="衡阳县人民医院",
+        physician_name="张医生",
+        issued_on=date(2027, 5, 3),
+        valid_days=3,
+        recorded_by=w.physician,
+    )
+    return Dispensing.objects.create(
+        number="JS-WALK",
+        pharmacy=w.pharmacy,
+        programme=w.hy,
+        patient=w.patient,
+        disease=w.enrolment.disease,
+        enrolment=w.enrolment,
+        prescription=prescription,
+        pharmacist=w.pharmacist,
+        dispensed_at=datetime(2027, 5, 3, 2, 0, tzinfo=UTC),
+        total=Decimal("19.00"),
+        fund_share=Decimal("13.30"),
+        personal_share=Decimal("5.70"),
+    )
+
+
 # Workflow label ("app_label.Model") → maker. A registered workflow without a maker fails the
 # transition test: add one here when you register a workflow.
 MAKERS: dict[str, Callable[[], models.Model]] = {
@@ -131,4 +167,5 @@ MAKERS: dict[str, Callable[[], models.Model]] = {
     "patients.InstitutionChoice": _choice,
     "pharmacies.StaffMember": _staff_filing,
     "inventory.Stocktake": _stocktake,
+    "prescriptions.Dispensing": _dispensing,
 }

@@ -19,9 +19,16 @@ from prescriptions.models import (
     PrescriptionKind,
     QuotaEvent,
 )
-from prescriptions.records import delivery_record, dispensing_delete, prescription_delete
 from prescriptions.selectors import fund_statement, outpatient_archive
-from prescriptions.services import LineInput, ProxyInput, dispensing_return, dispensing_submit
+from prescriptions.services import (
+    LineInput,
+    ProxyInput,
+    delivery_record,
+    dispensing_delete,
+    dispensing_return,
+    dispensing_submit,
+    prescription_delete,
+)
 from tests.factories.prescriptions import World, codes, png, world
 from tests.prescriptions.test_gy_counter import gy, gy_id, paper
 

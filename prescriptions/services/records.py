@@ -1,5 +1,5 @@
-"""Record keeping of prescriptions and sales, kept out of prescriptions.services: deletion
-only after the retention period (HY-E03 / GY-A08) and the delivery register (GY-A09)."""
+"""Record keeping of prescriptions and sales: deletion only after the retention period
+(HY-E03 / GY-A08) and the delivery register (GY-A09)."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def prescription_delete(*, prescription: Prescription, actor: User) -> None:
     today = timezone.localdate()
     _assert_retention_over(prescription.programme, prescription.issued_on, today)
     if prescription.dispensings.exists():
-        raise DomainError(_("该处方有购药记录，请先删除到期的购药记录。"))
+        raise DomainError(_("该处方有购药记录，请先删除到期的购药记录，再删除处方。"))
     prescription.seal_image.delete(save=False)
     prescription._history_user = actor  # type: ignore[attr-defined]
     prescription.delete()
@@ -73,7 +73,7 @@ def delivery_record(
     with transaction.atomic():
         Dispensing.objects.select_for_update().get(pk=dispensing.pk)
         if Delivery.objects.filter(dispensing=dispensing).exists():
-            raise DomainError(_("该结算已登记配送。"))
+            raise DomainError(_("该结算已登记配送，不能重复登记；已登记的配送见本页“配送登记”。"))
         delivery = Delivery(
             dispensing=dispensing,
             method=method,
