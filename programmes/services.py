@@ -6,7 +6,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from core.errors import RuleViolation
@@ -16,7 +16,7 @@ from programmes.parameters import EDITABLE_FIELDS
 
 # The reason of the history row that keeps a state written without one (a data migration, a
 # seed) before the first recorded change after it (core.history.history_catch_up).
-UNRECORDED = _lazy("此前未经记录的修改（如数据迁移）")
+UNRECORDED = gettext_lazy("此前未经记录的修改（如数据迁移）")
 
 
 def programme_update_parameters(
