@@ -14,7 +14,7 @@ class ProgrammesConfig(AppConfig):
         from programmes.features import features_changed, features_remember_at_login
         from programmes.models import Programme
 
-        for sender in ("programmes.Programme", "programmes.Disease", "accounts.Organisation"):
+        for sender in ("programmes.Programme", "programmes.Disease"):
             post_save.connect(features_changed, sender=sender, weak=False)
             post_delete.connect(features_changed, sender=sender, weak=False)
         user_logged_in.connect(features_remember_at_login, weak=False)

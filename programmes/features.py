@@ -7,8 +7,8 @@ centre has a filing review (HY-E01). Guiyang's GY-PT sets none of these, so its 
 
 The answer is computed at login and kept in the session with a generation number held in the
 cache: pages ask the database nothing for it (list pages pin their queries), and any change to
-a programme, its regions, its diseases or an organisation bumps the generation, so the next
-page asks again.
+a programme, its regions or its diseases bumps the generation, so the next page asks again
+(an organisation moved to another region is asked anew by its session key).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.http import HttpRequest
 
@@ -29,8 +29,13 @@ STOCKTAKE = "stocktake"
 PHARMACIST_FILING = "pharmacist_filing"
 FEATURES = frozenset({TM, STOCKTAKE, PHARMACIST_FILING})
 
-GENERATION_KEY = "programmes:features:generation"
 SESSION_KEY = "programme_features"
+
+
+def _generation_key() -> str:
+    # The generation describes one database's rows: processes on another database sharing the
+    # cache (a test worker, a second deployment) must not move it.
+    return f"programmes:features:generation:{connection.settings_dict['NAME']}"
 
 
 def features_for_principal(principal: Principal) -> frozenset[str]:
@@ -54,7 +59,12 @@ def features_for_principal(principal: Principal) -> frozenset[str]:
 
 
 def _generation() -> int:
-    return int(cache.get(GENERATION_KEY) or 0)
+    return int(cache.get(_generation_key()) or 0)
+
+
+def _session_key(membership_pk: int, principal: Principal) -> str:
+    # With the region: an organisation moved to another region gets its features anew.
+    return f"{membership_pk}:{principal.organisation.region_id}"
 
 
 def features_of_request(request: HttpRequest, principal: Principal) -> frozenset[str]:
@@ -68,7 +78,7 @@ def features_of_request(request: HttpRequest, principal: Principal) -> frozenset
     if not stored or stored[0] != generation:
         stored = [generation, {}]
     by_membership: dict[str, list[str]] = stored[1]
-    key = str(membership.pk)
+    key = _session_key(membership.pk, principal)
     if key not in by_membership:
         by_membership[key] = sorted(features_for_principal(principal))
         session[SESSION_KEY] = stored
@@ -83,25 +93,25 @@ def features_remember_at_login(sender: Any, request: Any, user: Any, **kwargs: A
         return
     from accounts.selectors import memberships_for_user
 
-    session[SESSION_KEY] = [
-        _generation(),
-        {
-            str(m.pk): sorted(features_for_principal(Principal.from_membership(m)))
-            for m in memberships_for_user(user)
-        },
-    ]
+    by_membership: dict[str, list[str]] = {}
+    for membership in memberships_for_user(user):
+        principal = Principal.from_membership(membership)
+        key = _session_key(membership.pk, principal)
+        by_membership[key] = sorted(features_for_principal(principal))
+    session[SESSION_KEY] = [_generation(), by_membership]
 
 
 def _bump() -> None:
+    key = _generation_key()
     try:
-        cache.incr(GENERATION_KEY)
+        cache.incr(key)
     except ValueError:  # not set yet (or evicted): any new value differs from the sessions'
-        cache.add(GENERATION_KEY, _generation() + 1, timeout=None)
+        cache.add(key, _generation() + 1, timeout=None)
 
 
 def features_changed(**kwargs: Any) -> None:
-    """Signal receiver: a programme, its regions, a disease or an organisation changed. Bumped
-    now (this request sees it) and again after the commit (so that a page computed between the
-    two from the old rows is not kept)."""
+    """Signal receiver: a programme, its regions or a disease changed. Bumped now (this request
+    sees it) and again after the commit (so that a page computed between the two from the old
+    rows is not kept)."""
     _bump()
     transaction.on_commit(_bump)
