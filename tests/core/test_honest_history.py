@@ -8,9 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 
 from accounts.models import Role, User
+from core.history import history_catch_up
 from inventory.models import Drug
 from programmes.models import Programme
 from programmes.services import UNRECORDED
@@ -83,18 +84,41 @@ def test_a_change_written_without_history_is_kept_apart_from_the_next_edit(
     assert silent.history_user is None and silent.history_change_reason == str(UNRECORDED)
 
 
-def test_fresh_database_history_rows_claim_only_their_own_changes() -> None:
-    """Every change the migrations made to a programme has its own row naming it."""
-    for programme in Programme.objects.all():
-        records = list(programme.history.order_by("history_date", "history_id"))
-        for record in records[1:]:
-            assert _changes(record), (programme.code, record.history_change_reason)
-        current = records[-1]
-        assert not [
-            f.name
-            for f in type(current).tracked_fields
-            if getattr(current, f.attname) != getattr(programme, f.attname)
-        ], programme.code
+def test_migration_0005_writes_a_row_for_the_parameters_it_sets() -> None:
+    """Migration 0005 set five HY-TM parameters with update() and no history row, so the next
+    row (0010's, or a person's first edit) claimed them; now it writes its own."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("programmes.migrations.0005_issue6_parameters")
+    hy = Programme.objects.get(code="HY-TM")
+    # Given HY-TM as it was before 0005, with its history up to date
+    Programme.objects.filter(pk=hy.pk).update(
+        stocktake_due_working_days=None,
+        stocktake_reminder_working_days=None,
+        stocktake_tolerance_units=None,
+        near_expiry_days=None,
+        approval_number_only=False,
+    )
+    before = Programme.objects.get(pk=hy.pk)
+    assert history_catch_up(before, reason="测试前的状态")
+    rows = hy.history.count()
+    # When the migration's data step runs (its historical models send no history signals)
+    with override_settings(SIMPLE_HISTORY_ENABLED=False):
+        migration.set_values(apps, None)
+    # Then its row names exactly what it set
+    assert hy.history.count() == rows + 1
+    record = hy.history.order_by("-history_date", "-history_id").first()
+    assert record is not None and record.history_user is None
+    assert record.history_change_reason == "补充盘点、近效期、准字号经营和目录配备参数"
+    assert _changes(record) == [
+        "approval_number_only",
+        "near_expiry_days",
+        "stocktake_due_working_days",
+        "stocktake_reminder_working_days",
+        "stocktake_tolerance_units",
+    ]
 
 
 def test_editing_one_catalogue_field_records_exactly_that_change(
