@@ -12,6 +12,7 @@ from accounts.models import Region, Role
 from accounts.permissions import principal_of, require_role
 from core.models import AuditAction
 from core.selectors import audit_events_for_regions
+from core.widgets import DateInput
 
 
 class AuditFilterForm(forms.Form):
@@ -19,12 +20,8 @@ class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(
         label=_("操作"), required=False, choices=[("", _("全部")), *AuditAction.choices]
     )
-    since = forms.DateField(
-        label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = forms.DateField(
-        label=_("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    since = forms.DateField(label=_("起始日期"), required=False, widget=DateInput())
+    until = forms.DateField(label=_("截止日期"), required=False, widget=DateInput())
 
 
 @require_role(Role.BUREAU_ADMIN)

@@ -1,4 +1,7 @@
-"""Each role's workspace: its title, what it is for, and its navigation (URL names)."""
+"""Each role's workspace: its title, what it is for, and its navigation (URL names).
+
+An item tied to a programme feature (特门, stocktakes, pharmacist filing) is shown only where a
+programme of the principal's region provides it (programmes.context_processors)."""
 
 from __future__ import annotations
 
@@ -15,6 +18,9 @@ from accounts.models import Role
 class NavItem:
     label: str | Promise
     url_name: str
+    # Shown only where a programme of the principal's region provides this feature (the names
+    # of programmes.features; accounts sits below programmes and names them by string).
+    feature: str | None = None
 
     def url(self) -> str | None:
         try:
@@ -30,6 +36,11 @@ class Workspace:
     nav: tuple[NavItem, ...]
 
 
+# The programme features an item needs (programmes.features names the same).
+TM = "tm"  # 特门: filings, rosters, patients, stays, retained cards, diseases (HY 第三章)
+STOCKTAKE = "stocktake"  # HY-E06
+PHARMACIST_FILING = "pharmacist_filing"  # HY-E01
+
 HOME = NavItem(_("工作台"), "accounts:workspace")
 NOTIFICATIONS = NavItem(_("消息"), "core:notifications")
 PROGRAMMES = NavItem(_("政策参数"), "programmes:list")
@@ -38,23 +49,23 @@ API_KEYS = NavItem(_("接口密钥"), "accounts:api_keys")
 AUDIT_LOG = NavItem(_("安全审计"), "accounts:audit_log")
 PHARMACY_PROFILE = NavItem(_("药店资料"), "pharmacies:profile")
 PHARMACY_STAFF = NavItem(_("人员与证明材料"), "pharmacies:staff")
-PHARMACIST_FILINGS = NavItem(_("药师备案审核"), "pharmacies:filings")
+PHARMACIST_FILINGS = NavItem(_("药师备案审核"), "pharmacies:filings", PHARMACIST_FILING)
 APPLICATIONS = NavItem(_("定点申请"), "accreditation:applications")
 DESIGNATIONS = NavItem(_("定点资格"), "accreditation:designations")
 REVIEW = NavItem(_("定点申请工作清单"), "accreditation:review")
 NOTICES = NavItem(_("公示与定点名单"), "public:notices")
-TM_FILINGS = NavItem(_("特门申报"), "patients:filing_list")
-TM_LODGE = NavItem(_("受理申报"), "patients:filing_lodge")
-TM_ROSTERS = NavItem(_("初审名册"), "patients:roster_list")
-TM_PATIENTS = NavItem(_("特门患者"), "patients:patient_list")
-TM_STAYS = NavItem(_("住院登记"), "patients:stay_list")
-TM_CARDS = NavItem(_("留存社保卡"), "patients:retention_list")
-TM_DISEASES = NavItem(_("病种"), "patients:disease_index")
-TM_WINDOW = NavItem(_("本院特门窗口"), "patients:hospital_window")
+TM_FILINGS = NavItem(_("特门申报"), "patients:filing_list", TM)
+TM_LODGE = NavItem(_("受理申报"), "patients:filing_lodge", TM)
+TM_ROSTERS = NavItem(_("初审名册"), "patients:roster_list", TM)
+TM_PATIENTS = NavItem(_("特门患者"), "patients:patient_list", TM)
+TM_STAYS = NavItem(_("住院登记"), "patients:stay_list", TM)
+TM_CARDS = NavItem(_("留存社保卡"), "patients:retention_list", TM)
+TM_DISEASES = NavItem(_("病种"), "patients:disease_index", TM)
+TM_WINDOW = NavItem(_("本院特门窗口"), "patients:hospital_window", TM)
 STOCK = NavItem(_("进销存"), "inventory:stock")
 MOVEMENTS = NavItem(_("出入库登记"), "inventory:movements")
 PURCHASE_IMPORTS = NavItem(_("进货导入"), "inventory:imports")
-STOCKTAKES = NavItem(_("季度盘点"), "inventory:stocktakes")
+STOCKTAKES = NavItem(_("季度盘点"), "inventory:stocktakes", STOCKTAKE)
 FINDINGS = NavItem(_("核查线索"), "supervision:findings")
 CATALOGUE = NavItem(_("药品目录"), "inventory:catalogue")
 COUNTER = NavItem(_("配药结算"), "prescriptions:counter")
@@ -185,3 +196,13 @@ WORKSPACES: dict[str, Workspace] = {
         ),
     ),
 }
+
+# What a visitor who is not logged in can open: the login and the public pages (HY-C03 notices,
+# the designated list of GY-E01, the hospitals' 特门 windows of HY-F02/F03/F05), each linking
+# to the others.
+PUBLIC_NAV: tuple[NavItem, ...] = (
+    NavItem(_("登录"), "accounts:login"),
+    NavItem(_("定点药店评估结果公示"), "public:notices"),
+    NavItem(_("定点药店名单"), "public:designated"),
+    NavItem(_("特门服务窗口"), "patients:public_hospitals"),
+)

@@ -144,7 +144,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "accounts.context_processors.workspace",
+                "programmes.context_processors.workspace",
             ],
         },
     },
@@ -311,6 +311,8 @@ ANONYMOUS_USER_NAME = None
 # --- Internationalisation: Chinese first, English available
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+# ISO dates first in every language (core/formats): forms render dates as <input type="date"> keeps.
+FORMAT_MODULE_PATH = ["core.formats"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True

@@ -1,8 +1,11 @@
-"""Who a django-simple-history row names, for every historied model of ours."""
+"""Who a django-simple-history row names, for every historied model of ours, and history rows
+that claim only the changes they made."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from django.utils import timezone
 
 
 def history_user(instance: Any = None, request: Any = None, **kwargs: Any) -> Any:
@@ -15,3 +18,34 @@ def history_user(instance: Any = None, request: Any = None, **kwargs: Any) -> An
     if user is None or not user.is_authenticated:
         return None
     return getattr(user, "history_user", user)
+
+
+def history_catch_up(instance: Any, *, reason: str) -> bool:
+    """Before a recorded change of `instance` (locked, as read from the database): when the row
+    differs from its last history row — or has none — because something wrote it without one
+    (a data migration's `update()`, a seed), first keep its present state as a row of its own,
+    by no one, with `reason`. The change's own row then shows only what that change changed,
+    instead of also claiming what was written silently before it. Returns whether it wrote."""
+    last = instance.history.order_by("-history_date", "-history_id").first()
+    manager = type(instance).history
+    if last is not None and not any(
+        getattr(last, field.attname) != getattr(instance, field.attname)
+        for field in manager.model.tracked_fields
+    ):
+        return False
+    # Not bulk_history_create: it would name the logged-in user (simple_history's request
+    # middleware), who did not make these changes.
+    manager.model.objects.create(
+        history_date=timezone.now(),
+        history_user=None,
+        history_change_reason=reason,
+        history_type="~" if last is not None else "+",
+        **{f.attname: getattr(instance, f.attname) for f in manager.model.tracked_fields},
+    )
+    return True
+
+
+def changed_values(instance: Any, changes: dict[str, Any]) -> dict[str, Any]:
+    """The entries of `changes` whose value differs from the instance's: a form posts back every
+    field, and an unchanged one is no change (nor a line in the history)."""
+    return {name: value for name, value in changes.items() if getattr(instance, name) != value}

@@ -6,30 +6,41 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from core.errors import RuleViolation
+from core.history import changed_values, history_catch_up
 from programmes.models import Disease, Programme
 from programmes.parameters import EDITABLE_FIELDS
+
+# The reason of the history row that keeps a state written without one (a data migration, a
+# seed) before the first recorded change after it (core.history.history_catch_up).
+UNRECORDED = gettext_lazy("此前未经记录的修改（如数据迁移）")
 
 
 def programme_update_parameters(
     *, programme: Programme, actor: User, changes: dict[str, Any], reason: str = ""
 ) -> Programme:
-    """Change parameters after validating the whole profile; history keeps who, when and why."""
+    """Change parameters after validating the whole profile; history keeps who, when and why,
+    and exactly the parameters whose value changed (none changed: nothing is written)."""
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError(_("不可修改的参数：%s") % ", ".join(sorted(unknown)))
     with transaction.atomic():
         locked = Programme.objects.select_for_update().get(pk=programme.pk)
-        for name, value in changes.items():
+        changed = changed_values(locked, changes)
+        if not changed:
+            return locked
+        history_catch_up(locked, reason=str(UNRECORDED))
+        for name, value in changed.items():
             setattr(locked, name, value)
         locked.full_clean()
         locked._history_user = actor  # type: ignore[attr-defined]
         # The reason goes in with the history row: history rows are append-only (no
         # update_change_reason afterwards; core.immutability).
         locked._change_reason = reason or None  # type: ignore[attr-defined]
-        locked.save()
+        locked.save(update_fields=[*changed, "updated_at"])
     return locked
 
 
@@ -119,12 +130,12 @@ def disease_save(
             locked = Disease(programme=programme)
         else:
             locked = Disease.objects.select_for_update().get(pk=disease.pk, programme=programme)
-            if not locked.history.exists():
-                # Seeded rows have no history yet: keep the state before the first change so
-                # that the history page can show what changed.
-                Disease.history.bulk_history_create(
-                    [locked], default_change_reason=_("修改前的状态")
-                )
+            changes = changed_values(locked, changes)
+            if not changes:
+                return locked
+            # Seeded rows have no history yet: keep the state before the first change so that
+            # the history page shows what this change changed.
+            history_catch_up(locked, reason=_("修改前的状态"))
         for name, value in changes.items():
             setattr(locked, name, value)
         locked.full_clean()

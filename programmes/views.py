@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import BUREAU_ROLES, Role
 from accounts.permissions import principal_of, require_role
 from core.calendar import YearStatus, load_calendar
+from core.history import changed_values
 from core.selectors import (
     holiday_override_history,
     holiday_overrides_inherited,
@@ -92,10 +93,17 @@ def programme_edit(request: HttpRequest, code: str) -> HttpResponse:
     programme = _access_programme(request, code)
     form = ProgrammeParametersForm(request.POST or None, instance=programme)
     if request.method == "POST" and form.is_valid():
-        changes = {name: form.cleaned_data[name] for name in form.changed_data if name != "reason"}
+        sent = {name: form.cleaned_data[name] for name in form.changed_data if name != "reason"}
+        # Against the stored row: validating the form has already written the sent values
+        # onto `programme`.
+        current = Programme.objects.get(pk=programme.pk)
+        changes = changed_values(current, sent)
+        if not changes:
+            messages.info(request, _("参数没有变化，未作修改，也未留下修改记录。"))
+            return redirect("programmes:detail", code=programme.code)
         try:
             programme_update_parameters(
-                programme=Programme.objects.get(pk=programme.pk),
+                programme=current,
                 actor=request.user,  # type: ignore[arg-type]
                 changes=changes,
                 reason=form.cleaned_data["reason"],
@@ -104,7 +112,12 @@ def programme_edit(request: HttpRequest, code: str) -> HttpResponse:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
-            messages.success(request, _("参数已保存，修改记录已留存。"))
+            names = "、".join(str(_field(name).verbose_name) for name in changes)
+            messages.success(
+                request,
+                _("已修改 %(count)s 项参数：%(names)s。修改人、时间和原因已记入修改记录。")
+                % {"count": len(changes), "names": names},
+            )
             return redirect("programmes:detail", code=programme.code)
     return render(request, "programmes/edit.html", {"programme": programme, "form": form})
 

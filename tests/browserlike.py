@@ -37,7 +37,8 @@ class _FormReader(HTMLParser):
         name = a.get("name", "")
         if tag == "input" and name:
             kind = a.get("type", "text").lower()
-            value = a.get("value", "")
+            # A checked box without a value attribute is sent as "on".
+            value = a.get("value", "on" if kind in ("checkbox", "radio") else "")
             if kind in ("checkbox", "radio") and "checked" not in a:
                 return
             if kind in ("submit", "button", "file", "image", "reset"):

@@ -18,13 +18,29 @@ ISSUE6_FIELDS = [
 
 
 def set_values(apps, schema_editor):
-    """Existing programme rows get the values reference.py seeds for new databases."""
+    """Existing programme rows get the values reference.py seeds for new databases, each change
+    with a history row (without one, the next row claimed these changes too: issue 16.7)."""
+    from django.utils import timezone
+
     from programmes.reference import PROGRAMMES
 
     Programme = apps.get_model("programmes", "Programme")
+    HistoricalProgramme = apps.get_model("programmes", "HistoricalProgramme")
     for spec in PROGRAMMES:
-        Programme.objects.filter(code=spec["code"]).update(
-            **{name: spec[name] for name in ISSUE6_FIELDS}
+        values = {name: spec[name] for name in ISSUE6_FIELDS}
+        programme = Programme.objects.filter(code=spec["code"]).first()
+        if programme is None or all(getattr(programme, k) == v for k, v in values.items()):
+            continue
+        for name, value in values.items():
+            setattr(programme, name, value)
+        programme.save()
+        fields = {f.attname: getattr(programme, f.attname) for f in Programme._meta.concrete_fields}
+        fields.pop("updated_at", None)
+        HistoricalProgramme.objects.create(
+            **fields,
+            history_date=timezone.now(),
+            history_type="~",
+            history_change_reason="补充盘点、近效期、准字号经营和目录配备参数",
         )
 
 
