@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 import time_machine
-from django.test import Client
 
 from accounts.models import Membership, Role
 from accounts.principal import Principal
