@@ -123,8 +123,11 @@ def test_overdue_and_due_soon_badges_follow_working_days(
     reviewer = member(Role.BUREAU_REVIEWER)
 
     with time_machine.travel(f"{today} 09:00 +0800", tick=False):
-        page = client_of(reviewer).get("/dashboards/").content.decode()
+        response = client_of(reviewer).get("/dashboards/")
         got = items(reviewer)["applications_accepted"]
+
+    assert response.status_code == 200
+    page = response.content.decode()
 
     assert (got.overdue, got.due_soon) == (overdue, soon)
     assert ('data-testid="overdue"' in page) == bool(overdue)
@@ -158,3 +161,18 @@ def test_a_stocktake_is_due_soon_by_its_programmes_reminder_lead(shop: Any, sett
     )  # 3 working days, not 1
     assert items(manager, date(2027, 3, 4))["stocktakes_open"].due_soon == 0
     assert items(manager, date(2027, 3, 11))["stocktakes_open"].overdue == 1
+
+
+def test_in_english_the_dashboard_speaks_english(shop: Any) -> None:
+    application(shop, A.ACCEPTED, evaluation_due_on=DUE)
+    reviewer = member(Role.BUREAU_REVIEWER)
+
+    with time_machine.travel("2027-03-11 09:00 +0800", tick=False):
+        client = client_of(reviewer)
+        client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+        page = client.get("/dashboards/").content.decode()
+
+    assert "What waits for you" in page and "Applications under evaluation" in page
+    assert "1 overdue" in page
+    assert "Fund share by month" in page
+    assert "待办" not in page and "逾期" not in page
