@@ -69,10 +69,15 @@ def chart_svg(table: ChartTable) -> bytes:
         no_data_text=_("暂无数据"),
         print_values=False,
         explicit_size=False,
+        include_x_axis=True,  # amounts and counts start from 0
     )
-    chart.x_labels = table.x_labels
+    # pygal draws a horizontal bar chart's first category at the bottom: the largest first
+    # reads from the top.
+    flip = table.kind == "hbar"
+    chart.x_labels = list(reversed(table.x_labels)) if flip else table.x_labels
     for name, values in table.series:
-        chart.add(str(name), [_number(v) for v in values])
+        numbers = [_number(v) for v in values]
+        chart.add(str(name), list(reversed(numbers)) if flip else numbers)
     chart.add_xml_filter(_without_scripts)
     svg: bytes = chart.render()
     return svg
