@@ -20,7 +20,7 @@ from accreditation.selectors import applications_for_principal, designations_for
 from core.calendar import add_months
 from dashboards.selectors import RUNNING, Clock
 from inventory.models import StocktakeStatus
-from inventory.selectors import stocktakes_for_principal
+from inventory.selectors import local_start, stocktakes_for_principal
 from patients.models import FilingPath, FilingStatus
 from patients.selectors import filings_for_principal, patients_for_principal
 from prescriptions.models import DispensingStatus, QuotaAccount
@@ -178,8 +178,9 @@ def filings_chart(principal: Principal, clock: Clock) -> ChartTable:
 
 def _settled_since(principal: Principal, clock: Clock) -> Any:
     first = add_months(clock.today.replace(day=1), -(SPEND_MONTHS - 1))
+    # From local midnight (a range on the column, so its index can serve it).
     return dispensings_for_principal(principal).filter(
-        status=DispensingStatus.SETTLED, dispensed_at__date__gte=first
+        status=DispensingStatus.SETTLED, dispensed_at__gte=local_start(first)
     )
 
 
@@ -214,48 +215,55 @@ def spend_month_chart(principal: Principal, clock: Clock) -> ChartTable:
     )
 
 
-def spend_disease_chart(principal: Principal, clock: Clock) -> ChartTable:
+def _spend_by(
+    principal: Principal, clock: Clock, name: str, code: str, other: Label = ""
+) -> list[list[Any]]:
+    """Fund share and sales of the last months grouped by `name` (and `code`), largest first."""
     grouped = (
         _settled_since(principal, clock)
         .order_by()
-        .values("disease__code", "disease__name")
+        .values(code, name)
         .annotate(fund=Sum("fund_share"), n=Count("pk"))
-        .order_by(F("fund").desc(nulls_last=True), "disease__code")
+        .order_by(F("fund").desc(nulls_last=True), name)
     )
-    rows = [
-        [r["disease__name"] or str(_("普通门诊（不按病种）")), _money(r["fund"]), r["n"]]
-        for r in grouped
-    ]
+    return [[r[name] or str(other), _money(r["fund"]), r["n"]] for r in grouped]
+
+
+def _spend_table(
+    key: str, title: Label, what: Label, rows: list[list[Any]], description: Label
+) -> ChartTable:
+    fund = _("统筹基金支付（元）")
     return ChartTable(
-        key="spend_disease",
-        title=_("统筹基金支付：按病种"),
-        headers=[_("病种"), _("统筹基金支付（元）"), _("结算笔数")],
+        key=key,
+        title=title,
+        headers=[what, fund, _("结算笔数")],
         rows=rows,
         x_labels=[r[0] for r in rows[:PAGE_ROWS]],
-        series=[(_("统筹基金支付（元）"), [r[1] for r in rows[:PAGE_ROWS]])],
+        series=[(fund, [r[1] for r in rows[:PAGE_ROWS]])],
         kind="hbar",
-        description=_("近 12 个月已结算购药的统筹基金支付金额，按病种"),
+        description=description,
+    )
+
+
+def spend_disease_chart(principal: Principal, clock: Clock) -> ChartTable:
+    rows = _spend_by(principal, clock, "disease__name", "disease__code", _("普通门诊（不按病种）"))
+    return _spend_table(
+        "spend_disease",
+        _("统筹基金支付：按病种"),
+        _("病种"),
+        rows,
+        _("近 12 个月已结算购药的统筹基金支付金额，按病种"),
     )
 
 
 def spend_pharmacy_chart(principal: Principal, clock: Clock) -> ChartTable:
-    grouped = (
-        _settled_since(principal, clock)
-        .order_by()
-        .values("pharmacy_id", "pharmacy__organisation__name")
-        .annotate(fund=Sum("fund_share"), n=Count("pk"))
-        .order_by(F("fund").desc(nulls_last=True), "pharmacy__organisation__name")
-    )
-    rows = [[r["pharmacy__organisation__name"], _money(r["fund"]), r["n"]] for r in grouped]
-    return ChartTable(
-        key="spend_pharmacy",
-        title=_("统筹基金支付：按药店"),
-        headers=[_("药店"), _("统筹基金支付（元）"), _("结算笔数")],
-        rows=rows,
-        x_labels=[r[0] for r in rows[:PAGE_ROWS]],
-        series=[(_("统筹基金支付（元）"), [r[1] for r in rows[:PAGE_ROWS]])],
-        kind="hbar",
-        description=_("近 12 个月统筹基金支付金额最高的药店"),
+    rows = _spend_by(principal, clock, "pharmacy__organisation__name", "pharmacy_id")
+    return _spend_table(
+        "spend_pharmacy",
+        _("统筹基金支付：按药店"),
+        _("药店"),
+        rows,
+        _("近 12 个月统筹基金支付金额最高的药店"),
     )
 
 

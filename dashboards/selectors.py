@@ -147,63 +147,32 @@ def _application_counts(principal: Principal, clock: Clock) -> dict[str, Any]:
     )
 
 
+# (step, worklist parameters, label, due date the badges count from, rule ID)
+REVIEWER_STEPS: tuple[tuple[str, dict[str, str], Any, Any, str], ...] = (
+    ("submitted", {}, _("待受理的定点申请"), "", "HY-C01"),
+    ("accepted", {"sort": "due"}, _("评估中的定点申请"), _("评估截止日"), "HY-C02"),
+    ("inspection", {"sort": "due"}, _("待现场查勘的定点申请"), _("评估截止日"), "HY-C02"),
+    ("supplement", {}, _("补充材料中（评估期限暂停）"), "", ""),
+    ("passed", {}, _("公示中或公示期满待签订协议"), _("公示结束日"), "HY-C03"),
+    ("failed", {}, _("评估不合格，待发出结果反馈函"), _("结果反馈截止日"), "HY-C04"),
+)
+
+
 def _reviewer_applications(principal: Principal, clock: Clock) -> list[Waiting]:
     agg = _application_counts(principal, clock)
-    url = "accreditation:review"
     return [
         _item(
             "applications",
-            "submitted",
+            step,
             agg,
-            _link(url, status="submitted"),
-            _("待受理的定点申请"),
-            rule_id="HY-C01",
-        ),
-        _item(
-            "applications",
-            "accepted",
-            agg,
-            _link(url, status="accepted", sort="due"),
-            _("评估中的定点申请"),
-            clock=_("评估截止日"),
-            rule_id="HY-C02",
-        ),
-        _item(
-            "applications",
-            "inspection",
-            agg,
-            _link(url, status="inspection", sort="due"),
-            _("待现场查勘的定点申请"),
-            clock=_("评估截止日"),
-            rule_id="HY-C02",
-        ),
-        _item(
-            "applications",
-            "supplement",
-            agg,
-            _link(url, status="supplement"),
-            _("补充材料中（评估期限暂停）"),
-        ),
-        _item(
-            "applications",
-            "passed",
-            agg,
-            _link(url, status="passed"),
-            _("公示中或公示期满待签订协议"),
-            clock=_("公示结束日"),
-            rule_id="HY-C03",
-        ),
-        _item(
-            "applications",
-            "failed",
-            agg,
-            _link(url, status="failed"),
-            _("评估不合格，待发出结果反馈函"),
-            clock=_("结果反馈截止日"),
-            rule_id="HY-C04",
-            # The list shows every failed application, letters already sent included.
-            filtered=False,
-        ),
+            _link("accreditation:review", status=step, **params),
+            label,
+            clock=due,
+            rule_id=rule_id,
+            # The worklist shows every failed application, letters already sent included.
+            filtered=step != ApplicationStatus.FAILED,
+        )
+        for step, params, label, due, rule_id in REVIEWER_STEPS
     ]
 
 
