@@ -36,7 +36,12 @@ def test_the_dashboard_shows_what_waits_and_the_bureaus_charts_load(
         context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": 900})
         page = context.new_page()
         problems: list[str] = []
-        page.on("console", lambda m, p=problems: p.append(m.text) if "Content" in m.text else None)
+
+        def on_console(message: Any, problems: list[str] = problems) -> None:
+            if "Content Security Policy" in message.text:
+                problems.append(message.text)
+
+        page.on("console", on_console)
         browser_login(page, live_server, personas[role].username, PASSWORD)
         page.goto(f"{live_server.url}/dashboards/")
         expect(page.get_by_test_id("waiting")).to_be_visible()
