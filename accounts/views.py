@@ -37,7 +37,7 @@ from accounts.services import (
     totp_device_confirm,
     totp_device_start,
 )
-from accounts.workspaces import WORKSPACES
+from accounts.workspaces import WORKSPACES, workspace_panels
 from core.calendar import load_calendar, years_needing_arrangement
 from core.models import Notification
 
@@ -88,6 +88,7 @@ def workspace_role(request: HttpRequest, role: str) -> HttpResponse:
     today = timezone.localdate()
     context = {
         "ws": WORKSPACES[role],
+        "panels": workspace_panels(request, principal),
         "recent": Notification.objects.filter(recipient=_user(request)).order_by("-created_at")[:5],
         "calendar_years": (
             years_needing_arrangement(

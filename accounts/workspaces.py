@@ -5,7 +5,9 @@ programme of the principal's region provides it (programmes.context_processors).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
@@ -206,3 +208,20 @@ PUBLIC_NAV: tuple[NavItem, ...] = (
     NavItem(_("定点药店名单"), "public:designated"),
     NavItem(_("特门服务窗口"), "patients:public_hospitals"),
 )
+
+
+# Panels on a role's home page, from apps above accounts (which accounts cannot import: the
+# layers point one way). Each app registers its panel in its AppConfig.ready; a panel is a
+# callable (request, principal) -> context dict with a "template" key, or None to show nothing.
+WorkspacePanel = Callable[[Any, Any], dict[str, Any] | None]
+WORKSPACE_PANELS: list[WorkspacePanel] = []
+
+
+def register_workspace_panel(panel: WorkspacePanel) -> WorkspacePanel:
+    if panel not in WORKSPACE_PANELS:
+        WORKSPACE_PANELS.append(panel)
+    return panel
+
+
+def workspace_panels(request: Any, principal: Any) -> list[dict[str, Any]]:
+    return [p for panel in WORKSPACE_PANELS if (p := panel(request, principal)) is not None]

@@ -80,6 +80,7 @@ DINGDIAN_APPS = [
     "inventory",
     "prescriptions",
     "supervision",
+    "dashboards",
 ]
 INSTALLED_APPS += DINGDIAN_APPS
 
@@ -199,6 +200,10 @@ else:
 # (inventory.services.purchase_imports_recover); after this many attempts it fails.
 DINGDIAN_IMPORT_STALE_SECONDS = env.int("DINGDIAN_IMPORT_STALE_SECONDS", default=300)
 DINGDIAN_IMPORT_MAX_ATTEMPTS = env.int("DINGDIAN_IMPORT_MAX_ATTEMPTS", default=2)
+
+# Dashboards (issue 16.1): a clock is "due soon" within this many working days of today
+# (a stocktake uses its programme's own reminder lead, stocktake_reminder_working_days).
+DINGDIAN_DUE_SOON_WORKING_DAYS = env.int("DINGDIAN_DUE_SOON_WORKING_DAYS", default=5)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_EXPIRES = timedelta(days=1)

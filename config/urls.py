@@ -67,6 +67,7 @@ urlpatterns = [
     path("inventory/", include("inventory.urls")),
     path("supervision/", include("supervision.urls")),
     path("dispensing/", include("prescriptions.urls")),
+    path("dashboards/", include("dashboards.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("favicon.ico", FaviconView.as_view(), name="favicon"),
     path("admin/", admin.site.urls),
