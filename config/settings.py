@@ -62,7 +62,6 @@ INSTALLED_APPS = [
     "guardian",
     "simple_history",
     "axes",
-    "django_htmx",
     "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -102,7 +101,6 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "accounts.middleware.ActiveMembershipMiddleware",
     # Second factor and forced password change before anything else (accounts.middleware).
@@ -111,7 +109,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 # Requests to /api/ signed with an API key (a POS or HIS system) skip what only a browser
-# needs — static files, session, CSRF, login, messages, htmx, login lockout (core.handlers).
+# needs — static files, session, CSRF, login, messages, login lockout (core.handlers).
 API_KEY_MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",

@@ -2,7 +2,7 @@
 middleware.
 
 A POS or HIS system calling `/api/` with `Authorization: Api-Key …` has no session, no
-cookie-borne login, no CSRF token, no flash messages, no htmx and no login form to lock, so
+cookie-borne login, no CSRF token, no flash messages and no login form to lock, so
 those middleware only cost CPU on the busiest path (the counter's dispensing). Such requests
 go through `settings.API_KEY_MIDDLEWARE`, a subset of `settings.MIDDLEWARE` in the same
 order; everything else — pages, static files, session-authenticated API calls — through the

@@ -192,6 +192,10 @@ def ledger_reconciliation(
 # --- Metrics -------------------------------------------------------------------------------
 
 
+# Metrics that count cases (must equal the threshold, usually 0) rather than a percentage.
+COUNT_RULES = frozenset({"HY-B01", "HY-B02", "GY-C01"})
+
+
 @dataclass(frozen=True)
 class Metric:
     rule_id: str
@@ -200,6 +204,11 @@ class Metric:
     numerator: int
     denominator: int
     passed: bool | None  # None: the programme sets no such rule
+
+    @property
+    def is_count(self) -> bool:
+        """A count that must equal its threshold (no share of a whole)."""
+        return self.rule_id in COUNT_RULES
 
     @property
     def percent(self) -> Decimal | None:

@@ -535,16 +535,26 @@ def _drug_save(
     return run_service(request, save, success=DRUG_SAVED[action], form=form) is not None
 
 
+def _scope_change(h: Any) -> str:
+    """What a historical DiseaseDrug row did to the drug's scope."""
+    if h.history_type == "-":
+        return _("移出用药范围")
+    return _("基本药物") if h.is_basic_drug else _("用药范围")
+
+
 def _drug_history(drug: Drug, diseases: list[Disease], programmes: Any) -> dict[str, Any]:
     """The entry's edits, and the scope and caps of the editor's programmes only (another
     region's are its own bureau's business)."""
     return {
         "history": drug.history.select_related("history_user").order_by("-history_date")[:50],
-        "scope_history": DiseaseDrug.history.filter(
-            drug_id=drug.pk, disease_id__in=[d.pk for d in diseases]
-        )
-        .select_related("history_user", "disease")
-        .order_by("-history_date")[:50],
+        "scope_history": [
+            (h, _scope_change(h))
+            for h in DiseaseDrug.history.filter(
+                drug_id=drug.pk, disease_id__in=[d.pk for d in diseases]
+            )
+            .select_related("history_user", "disease")
+            .order_by("-history_date")[:50]
+        ],
         "caps": PriceCap.objects.filter(drug=drug, programme__in=programmes).select_related(
             "programme"
         ),

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any, cast
 from urllib.parse import urlencode
 
@@ -60,7 +62,13 @@ from prescriptions.forms import (
     RecordForm,
     item_formset,
 )
-from prescriptions.models import DeliveryMethod, Dispensing, Prescription, PrescriptionSource
+from prescriptions.models import (
+    DeliveryMethod,
+    Dispensing,
+    Prescription,
+    PrescriptionItem,
+    PrescriptionSource,
+)
 from prescriptions.permissions import (
     access_dispensing_for_counter,
     access_dispensing_for_principal,
@@ -122,6 +130,20 @@ def _lookup(
     return lookup
 
 
+@dataclass(frozen=True)
+class CounterRow:
+    """One item still to dispense at the counter, with the price cap that prefills its price."""
+
+    item: PrescriptionItem
+    price: Decimal | None
+
+
+@dataclass(frozen=True)
+class CounterCard:
+    prescription: Prescription
+    rows: list[CounterRow]
+
+
 def _counter_context(request: HttpRequest, pharmacy: Pharmacy) -> dict[str, Any]:
     today = timezone.localdate()
     lookup = _lookup(
@@ -147,11 +169,21 @@ def _counter_context(request: HttpRequest, pharmacy: Pharmacy) -> dict[str, Any]
     prescriptions = open_prescriptions(
         patient=patient, on=today, pharmacy=pharmacy, outpatient=outpatient
     )
-    caps = {
-        item.pk: price_cap_for(drug_id=item.drug_id, programme=p.programme, on=today)
+    # One card per prescription, one row per item still to dispense, its price cap beside it.
+    cards = [
+        CounterCard(
+            prescription=p,
+            rows=[
+                CounterRow(
+                    item=item,
+                    price=price_cap_for(drug_id=item.drug_id, programme=p.programme, on=today),
+                )
+                for item in p.items.all()
+                if item.remaining
+            ],
+        )
         for p in prescriptions
-        for item in p.items.all()
-    }
+    ]
     context.update(
         reviewer_context(
             pharmacy=pharmacy, prescriptions=prescriptions, user=request.user, on=today
@@ -160,7 +192,7 @@ def _counter_context(request: HttpRequest, pharmacy: Pharmacy) -> dict[str, Any]
         masked_id=mask_resident_id(patient.resident_id),
         token=lookup_token(patient.pk),
         prescriptions=prescriptions,
-        caps=caps,
+        cards=cards,
     )
     if outpatient is not None:
         context.update(

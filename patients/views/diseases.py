@@ -180,4 +180,13 @@ def reference_load(request: HttpRequest, code: str) -> HttpResponse:
                     % {"n": version.number, "d": version.effective_from},
                 )
                 return redirect("patients:disease_list", code=programme.code)
-    return render(request, "patients/reference_load.html", {"programme": programme, "form": form})
+    file_help = _(
+        "文件为 UTF-8 CSV，文件头写明方案代码、来源文件和文件日期，须列出全部在用病种；"
+        "有一行出错则整个文件不导入。新版本自施行日期起执行：此前已开始的额度周期和已结算的购药保持原标准。"
+        "同一文件不能导入两次。"
+    )
+    return render(
+        request,
+        "patients/reference_load.html",
+        {"programme": programme, "form": form, "file_help": file_help},
+    )

@@ -131,7 +131,9 @@ def filing_lodge(request: HttpRequest) -> HttpResponse:
             "form": form,
             "found": found,
             "lookup": lookup,
-            "immediate": diseases.filter(category=DiseaseCategory.IMMEDIATE),
+            "immediate_names": "、".join(
+                d.name for d in diseases.filter(category=DiseaseCategory.IMMEDIATE)
+            ),
             "is_county": principal.organisation.kind == OrganisationKind.COUNTY_WINDOW,
             **_round(principal),
         },
