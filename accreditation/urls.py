@@ -35,6 +35,7 @@ urlpatterns = [
 
 public_urlpatterns = [
     path("notices/", views.public_notices, name="notices"),
+    path("notices/<int:pk>.pdf", views.public_notice_pdf, name="notice_pdf"),
     path("designated/", views.public_designated, name="designated"),
     path("designated/<str:code>.xlsx", views.public_designated_xlsx, name="designated_xlsx"),
 ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -386,6 +387,36 @@ def public_notices(request: HttpRequest) -> HttpResponse:
         "accreditation/public_notices.html",
         {"notices": notices_under_way(on=today), "today": today},
     )
+
+
+def _notice_batch(pk: int, on: date) -> list[Application]:
+    """HY-C03: the notice application `pk` is published in, while it is public on `on`: the
+    pharmacies of the same programme and region whose 公示期 is the same. 404 otherwise.
+    The notices running on a day are few: one query reads them all."""
+    running = list(notices_under_way(on=on).order_by("pharmacy__organisation__name", "pk"))
+
+    def batch_of(a: Application) -> tuple[Any, ...]:
+        region = a.pharmacy.organisation.region_id
+        return (a.programme_id, region, a.notice_starts_on, a.notice_ends_on)
+
+    notice = next((a for a in running if a.pk == pk), None)
+    if notice is None:
+        raise Http404
+    return [a for a in running if batch_of(a) == batch_of(notice)]
+
+
+def public_notice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The public notice of evaluation results as a PDF, public like the page while it runs."""
+    batch = _notice_batch(pk, timezone.localdate())
+    first = batch[0]
+    context = {
+        "notices": batch,
+        "programme": first.programme,
+        "agency": agency_name_for(first.pharmacy),
+    }
+    title = _("定点药店评估结果公示")
+    filename = f"{title}-{first.programme.short_name}-{first.notice_starts_on:%Y%m%d}.pdf"
+    return pdf_response("accreditation/pdf/public_notice.html", context, filename)
 
 
 def public_designated(request: HttpRequest) -> HttpResponse:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("lodge/", filings.filing_lodge, name="filing_lodge"),
     path("filings/<int:pk>/", filings.filing_detail, name="filing_detail"),
     path("filings/<int:pk>/receipt/", filings.filing_receipt, name="filing_receipt"),
+    path("filings/<int:pk>/receipt.pdf", filings.filing_receipt_pdf, name="filing_receipt_pdf"),
     path("filings/<int:pk>/preliminary/", filings.filing_preliminary, name="filing_preliminary"),
     path("filings/<int:pk>/immediate/", filings.filing_immediate, name="filing_immediate"),
     path("filings/<int:pk>/assign/", filings.filing_assign, name="filing_assign"),

@@ -17,6 +17,7 @@ from accounts.permissions import principal_of, require_role
 from accounts.principal import Principal
 from core.actions import run_service
 from core.models import AuditAction
+from core.responses import pdf_response
 from core.uploads import missing_file_response
 from patients import services
 from patients.forms import (
@@ -184,17 +185,44 @@ def filing_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "patients/filing_detail.html", ctx)
 
 
-@require_role(*FILING_ROLES)
-def filing_receipt(request: HttpRequest, pk: int) -> HttpResponse:
-    filing = access_filing_for_principal(principal_of(request), pk)
+# A filing that has its decision gets a 结果告知书 (notice of the result), the others a 受理回执.
+DECIDED = (FilingStatus.APPROVED, FilingStatus.REJECTED, FilingStatus.PRELIMINARY_REJECTED)
+
+
+def _audit_receipt(request: HttpRequest, filing: Filing, kind: str) -> None:
+    """A receipt handed out is audited as a document, after it was made."""
     audit(
         request,
         action=AuditAction.DOCUMENT,
         obj=filing,
         region_id=filing.patient.region_id,
-        detail=f"filing {filing.number} receipt",
+        detail=f"filing {filing.number} {kind}",
     )
-    return render(request, "patients/filing_receipt.html", {"filing": filing})
+
+
+@require_role(*FILING_ROLES)
+def filing_receipt(request: HttpRequest, pk: int) -> HttpResponse:
+    filing = access_filing_for_principal(principal_of(request), pk)
+    ctx = {"filing": filing, "decided": filing.status in DECIDED}
+    response = render(request, "patients/filing_receipt.html", ctx)
+    _audit_receipt(request, filing, "receipt")
+    return response
+
+
+@require_role(*FILING_ROLES)
+def filing_receipt_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The receipt (or notice of the result) as a PDF in the house layout, for the same
+    people as the page (404 for the others)."""
+    filing = access_filing_for_principal(principal_of(request), pk)
+    decided = filing.status in DECIDED
+    title = _("特门申报结果告知书") if decided else _("特门申报受理回执")
+    response = pdf_response(
+        "patients/pdf/filing_receipt.html",
+        {"filing": filing, "decided": decided, "printed": timezone.localtime()},
+        f"{title}-{filing.number}.pdf",
+    )
+    _audit_receipt(request, filing, "receipt pdf")
+    return response
 
 
 @require_POST
