@@ -4,7 +4,7 @@ sees. (The API's counterpart is core.api's exception handler.)"""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import messages
@@ -40,3 +40,22 @@ def run_service(
     if success:
         messages.success(request, str(success))
     return result
+
+
+def run_posted(
+    request: HttpRequest,
+    form: forms.BaseForm,
+    action: Callable[[dict[str, Any]], T],
+    *,
+    success: str | Promise | None,
+) -> T | None:
+    """Run `action(cleaned_data)` for a form posted from a page the view then redirects to:
+    an invalid form and a refusal are both shown as page messages (nothing is ignored)."""
+    if not form.is_valid():
+        for name, errors in form.errors.items():
+            label = form.fields[name].label if name in form.fields else ""
+            for error in errors:
+                messages.error(request, f"{label}：{error}" if label else str(error))
+        return None
+    data = form.cleaned_data
+    return run_service(request, lambda: action(data), success=success)
