@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
-from tests.demo import counter, designation, filing, prescription, stock
+from tests.demo import counter, designation, filing, prescription, stock, workspace
 from tests.demo.conftest import Demo, Visitor, visits
 
 pytestmark = [pytest.mark.browser, pytest.mark.demo]
@@ -28,6 +28,8 @@ JOURNEYS: list[Journey] = [
     designation.hy_reviewer_accepts_inspects_passes_and_signs_an_agreement,
     filing.window_lodges_a_filing_and_the_expert_approves_it_with_a_start_date,
     prescription.hy_physician_issues_a_prescription,
+    workspace.reviewer_sees_what_waits_opens_the_charts_and_exports_one,
+    workspace.window_downloads_the_result_notice_of_a_decided_filing,
 ]
 
 
