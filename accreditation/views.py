@@ -34,7 +34,7 @@ from accreditation.checklists import documents_for, inspection_items
 from accreditation.eligibility import eligibility_report
 from accreditation.evidence import evidence_status
 from accreditation.forms import ActionForm, ApplicationCreateForm
-from accreditation.models import Application, ApplicationStatus, Designation
+from accreditation.models import Application, ApplicationStatus, Designation, DesignationStatus
 from accreditation.permissions import access_application, access_designation, access_document
 from accreditation.selectors import (
     agency_name_for,
@@ -47,8 +47,10 @@ from accreditation.selectors import (
 )
 from core.actions import run_service
 from core.exports import xlsx_response
+from core.lists import Filter, Search, list_page
 from core.models import AuditAction
 from core.responses import pdf_response
+from core.tables import Cell, Column
 from core.uploads import private_file_response
 from pharmacies.permissions import own_pharmacy
 from programmes.models import Programme
@@ -329,13 +331,52 @@ def review_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _designation_columns() -> list[Column[Designation]]:
+    def pharmacy(d: Designation) -> Cell:
+        return Cell(d.pharmacy.name, url=reverse("accreditation:designation_detail", args=[d.pk]))
+
+    def status(d: Designation) -> Cell:
+        tone = {DesignationStatus.ACTIVE: "ok", DesignationStatus.RECTIFICATION: "warn"}
+        return Cell(d.get_status_display(), badge=tone.get(d.status, ""))  # type: ignore[call-overload]
+
+    return [
+        Column("pharmacy", _("药店"), pharmacy, "pharmacy__organisation__name"),
+        Column("programme", _("方案"), lambda d: d.programme.code, "programme__code"),
+        Column("status", _("状态"), status, "status"),
+        Column("starts", _("定点起始日"), lambda d: d.starts_on, "starts_on"),
+        Column("ends", _("协议到期日"), lambda d: d.ends_on, "ends_on"),
+        Column("settle", _("过渡期结算截止日"), lambda d: d.settle_until or "—", "settle_until"),
+    ]
+
+
 @require_role(*PHARMACY_ROLES, REVIEWER, Role.BUREAU_ADMIN)
 def designation_list(request: HttpRequest) -> HttpResponse:
     principal = principal_of(request)
-    return render(
+    programmes = programmes_for_principal(principal)
+    result = list_page(
         request,
-        "accreditation/designation_list.html",
-        {"designations": designations_for_principal(principal)},
+        designations_for_principal(principal),
+        _designation_columns(),
+        empty=_("暂无定点资格。"),
+        search=Search(
+            fields=(
+                "pharmacy__organisation__name__icontains",
+                "pharmacy__credit_code__iexact",
+            ),
+            placeholder=_("药店名称或统一社会信用代码"),
+        ),
+        filters=[
+            Filter("status", _("状态"), DesignationStatus.choices, "status"),
+            Filter("programme", _("方案"), [(p.pk, p.name) for p in programmes], "programme_id"),
+        ],
+        default_sort="pharmacy",
+        table_id="designations",
+        export_name=_("定点资格"),
+    )
+    if isinstance(result, HttpResponse):
+        return result
+    return render(
+        request, "accreditation/designation_list.html", {"list": result, "table": result.table}
     )
 
 

@@ -70,6 +70,7 @@ def build_table(
     per_page: int | None = PER_PAGE,
     table_id: str = "",
     caption: Any = "",
+    limit: int | None = None,
 ) -> Table:
     """Sort (querysets only), paginate and compute every cell in the view."""
     sort = sort_key(request, columns, default_sort)
@@ -77,6 +78,8 @@ def build_table(
         column = next(c for c in columns if c.key == sort.lstrip("-"))
         prefix = "-" if sort.startswith("-") else ""
         rows = rows.order_by(f"{prefix}{column.order_by}", "pk")
+    if limit and isinstance(rows, QuerySet):
+        rows = rows[:limit]
     page: Page[Any] | None = None
     objects: Iterable[Any] = rows
     if per_page:

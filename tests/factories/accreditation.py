@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from accounts.models import Organisation, OrganisationKind, Role, User
 from accreditation import services
 from accreditation.checklists import uploadable_kinds
-from accreditation.models import Application
+from accreditation.models import Application, Designation
 from pharmacies.models import Pharmacy, PremisesTenure, StaffPost
 from programmes.models import Programme
 from tests.factories.accounts import member, region
@@ -154,3 +154,17 @@ def soft_failures(application: Application) -> list[str]:
 
     failing = failing_soft_conditions(application, on=timezone.localdate())
     return [c.rule_id for c in failing]
+
+
+def designation(
+    p: Pharmacy, status: str = "active", programme: Programme | None = None, **fields: Any
+) -> Designation:
+    """A designation of `p` (HY-TM unless told) in `status`, for list and dashboard tests."""
+    return Designation.objects.create(
+        pharmacy=p,
+        programme=programme or hy(),
+        status=status,
+        starts_on=fields.pop("starts_on", date(2027, 1, 1)),
+        ends_on=fields.pop("ends_on", date(2027, 12, 31)),
+        **fields,
+    )
