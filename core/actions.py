@@ -32,6 +32,9 @@ def run_service(
     except DomainError as exc:
         if form is None:
             messages.error(request, str(exc))
+        elif len(exc.errors) > 1:
+            for name, errors in exc.errors.items():
+                form.add_error(name if name in form.fields else None, errors)
         elif exc.field and exc.field in form.fields:
             form.add_error(exc.field, str(exc))
         else:

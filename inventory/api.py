@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from accounts.api import ScopedViewSetMixin, acting_user
 from accounts.principal import Principal
+from core.errors import DomainError
 from inventory.models import (
     MANUAL_KINDS,
     PLATFORM_INTERFACE,
@@ -245,7 +246,10 @@ class MovementCreateSerializer(serializers.Serializer):
             )
 
     def validate_insurance_code(self, value: str) -> Drug | None:
-        return drug_for_code(value)
+        try:
+            return drug_for_code(value)
+        except DomainError as exc:
+            raise serializers.ValidationError(str(exc)) from exc
 
 
 class MovementFilterSerializer(serializers.Serializer):

@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import DomainError
 from core.forms import OnlySentFieldsMixin
 from core.widgets import DateInput, DateTimeInput
 from inventory.models import (
@@ -288,7 +289,10 @@ class MovementForm(forms.Form):
         return sale
 
     def clean_insurance_code(self) -> Drug | None:
-        return drug_for_code(self.cleaned_data.get("insurance_code"))
+        try:
+            return drug_for_code(self.cleaned_data.get("insurance_code"))
+        except DomainError as exc:
+            raise forms.ValidationError(str(exc)) from exc
 
     def clean_traceability_codes(self) -> list[str]:
         return split_codes(self.cleaned_data.get("traceability_codes", ""))

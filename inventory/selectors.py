@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from accounts.principal import Principal
 from accounts.selectors import region_ids_for_principal
+from core.errors import DomainError
 from inventory.models import (
     APPROVAL_ONLY_ALLOWED,
     DiseaseDrug,
@@ -343,7 +344,6 @@ def drug_for_code(code: str | None) -> Drug | None:
     """The active catalogue drug a pharmacy names by its national insurance code (pages and
     API alike); None for a blank code. An unknown code is refused as bad input (the form or
     serializer shows it on the field)."""
-    from django.core.exceptions import ValidationError
     from django.utils.translation import gettext as _
 
     code = (code or "").strip()
@@ -351,5 +351,5 @@ def drug_for_code(code: str | None) -> Drug | None:
         return None
     drug = Drug.objects.filter(insurance_code=code, is_active=True).first()
     if drug is None:
-        raise ValidationError(_("药品目录中没有该编码：%s") % code)
+        raise DomainError(_("药品目录中没有该编码：%s") % code, field="insurance_code")
     return drug

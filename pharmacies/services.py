@@ -5,27 +5,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, User
-from core.errors import DomainError
+from core.errors import DomainError, full_clean_or_refuse
 from core.uploads import sniff_upload
 from pharmacies.models import EvidenceKind, Pharmacy, StaffEvidence, StaffMember
-
-
-def _full_clean(obj: Pharmacy | StaffMember) -> None:
-    """The model's own checks (each message led by its field's label), refused as the one
-    domain error: on the field when only one is wrong."""
-    try:
-        obj.full_clean()
-    except ValidationError as exc:
-        fields = list(exc.message_dict)
-        field = fields[0] if len(fields) == 1 and fields[0] != "__all__" else None
-        raise DomainError("；".join(exc.messages), field=field) from exc
-
 
 PROFILE_FIELDS = [
     "address",
@@ -63,7 +50,7 @@ def pharmacy_update_profile(*, pharmacy: Pharmacy, data: dict[str, Any], actor: 
         changed = [f for f in PROFILE_FIELDS if f in data]
         for name in changed:
             setattr(locked, name, data[name])
-        _full_clean(locked)
+        full_clean_or_refuse(locked)
         locked._change_reason = f"profile by {actor.username}"  # type: ignore[attr-defined]
         locked.save(update_fields=changed)
     return locked
@@ -108,7 +95,7 @@ def staff_member_save(
             ).exists()
         ):
             raise DomainError(_("平台账号须是本店在职的账号。"), field="user")
-        _full_clean(staff)
+        full_clean_or_refuse(staff)
         staff.save()
     return staff
 

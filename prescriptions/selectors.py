@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, cast
 
@@ -29,6 +29,7 @@ from accreditation.selectors import (
     programmes_settling_at,
     settling_designations,
 )
+from core.calendar import add_months, calendar_period
 from core.crypto import blind_index
 from core.errors import RuleViolation
 from core.prepared import PreparedQuery, partial_instance, sentinel_date, sentinel_id, sentinel_text
@@ -55,19 +56,9 @@ from programmes.models import DiseaseStandard, PeriodUnit, Programme
 from programmes.selectors import standard_in_force, standards_in_force
 
 
-def _month_after(day: date) -> date:
-    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
-
-
 def quota_period_bounds(*, programme: Programme, on: date) -> tuple[date, date]:
     """The month or calendar quarter (programme's quota period, HY-G07) containing `on`."""
-    months = 3 if programme.quota_period == PeriodUnit.QUARTER else 1
-    first_month = months * ((on.month - 1) // months) + 1
-    start = date(on.year, first_month, 1)
-    end = start
-    for _i in range(months):
-        end = _month_after(end)
-    return start, end - timedelta(days=1)
+    return calendar_period(on, PeriodUnit(programme.quota_period).months)
 
 
 def quota_and_standard(
@@ -522,7 +513,7 @@ def fund_statement(*, pharmacies: QuerySet[Pharmacy], month: date) -> list[State
     """GY-D03: the fund share owed to each pharmacy for a month — settled in the month, less
     returns booked in the month (a return in a later month is deducted then)."""
     start = month.replace(day=1)
-    end = _month_after(start)
+    end = add_months(start, 1)
     settled = {
         row["pharmacy"]: row
         for row in Dispensing.objects.filter(

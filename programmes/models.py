@@ -39,6 +39,11 @@ class PeriodUnit(models.TextChoices):
     MONTH = "month", _("月")
     QUARTER = "quarter", _("季度")
 
+    @property
+    def months(self) -> int:
+        """Its length in calendar months (core.calendar.calendar_period)."""
+        return 3 if self == PeriodUnit.QUARTER else 1
+
 
 def _opt_int(
     verbose: StrOrPromise, help_text: str, *, minimum: int = 1, maximum: int = 1000

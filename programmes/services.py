@@ -3,13 +3,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-from core.errors import RuleViolation
+from core.errors import DomainError, RuleViolation, full_clean_or_refuse
 from core.history import changed_values, history_catch_up
 from programmes.models import Disease, Programme
 from programmes.parameters import EDITABLE_FIELDS
@@ -26,7 +25,7 @@ def programme_update_parameters(
     and exactly the parameters whose value changed (none changed: nothing is written)."""
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
-        raise ValidationError(_("不可修改的参数：%s") % ", ".join(sorted(unknown)))
+        raise DomainError(_("不可修改的参数：%s") % ", ".join(sorted(unknown)))
     with transaction.atomic():
         locked = Programme.objects.select_for_update().get(pk=programme.pk)
         changed = changed_values(locked, changes)
@@ -35,7 +34,7 @@ def programme_update_parameters(
         history_catch_up(locked, reason=str(UNRECORDED))
         for name, value in changed.items():
             setattr(locked, name, value)
-        locked.full_clean()
+        full_clean_or_refuse(locked)
         locked._history_user = actor  # type: ignore[attr-defined]
         # The reason goes in with the history row: history rows are append-only (no
         # update_change_reason afterwards; core.immutability).
@@ -124,7 +123,7 @@ def disease_save(
     """Create or change a programme's disease (benefits section); history keeps who and why."""
     unknown = set(changes) - set(DISEASE_FIELDS)
     if unknown:
-        raise ValidationError(_("不可修改的字段：%s") % ", ".join(sorted(unknown)))
+        raise DomainError(_("不可修改的字段：%s") % ", ".join(sorted(unknown)))
     with transaction.atomic():
         if disease is None:
             locked = Disease(programme=programme)
@@ -138,7 +137,7 @@ def disease_save(
             history_catch_up(locked, reason=_("修改前的状态"))
         for name, value in changes.items():
             setattr(locked, name, value)
-        locked.full_clean()
+        full_clean_or_refuse(locked)
         locked._history_user = actor  # type: ignore[attr-defined]
         # The reason goes in with the history row: history rows are append-only (no
         # update_change_reason afterwards; core.immutability).

@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db.models import Field
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import BUREAU_ROLES, Role
 from accounts.permissions import principal_of, require_role
+from core.actions import run_service
 from core.calendar import YearStatus, load_calendar
 from core.history import changed_values
 from core.selectors import (
@@ -101,23 +101,20 @@ def programme_edit(request: HttpRequest, code: str) -> HttpResponse:
         if not changes:
             messages.info(request, _("参数没有变化，未作修改，也未留下修改记录。"))
             return redirect("programmes:detail", code=programme.code)
-        try:
-            programme_update_parameters(
+        names = "、".join(str(_field(name).verbose_name) for name in changes)
+        done = run_service(
+            request,
+            lambda: programme_update_parameters(
                 programme=current,
                 actor=request.user,  # type: ignore[arg-type]
                 changes=changes,
                 reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            names = "、".join(str(_field(name).verbose_name) for name in changes)
-            messages.success(
-                request,
-                _("已修改 %(count)s 项参数：%(names)s。修改人、时间和原因已记入修改记录。")
-                % {"count": len(changes), "names": names},
-            )
+            ),
+            form=form,
+            success=_("已修改 %(count)s 项参数：%(names)s。修改人、时间和原因已记入修改记录。")
+            % {"count": len(changes), "names": names},
+        )
+        if done is not None:
             return redirect("programmes:detail", code=programme.code)
     return render(request, "programmes/edit.html", {"programme": programme, "form": form})
 

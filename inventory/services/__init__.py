@@ -23,7 +23,6 @@ from inventory.services.ledger import (
     stock_sale_reverse,
 )
 from inventory.services.stocktakes import (
-    period_bounds,
     stocktake_accept,
     stocktake_blind_set,
     stocktake_period_ended,
@@ -38,7 +37,6 @@ __all__ = [
     "drug_catalogue_import",
     "drug_scope_set",
     "drug_update",
-    "period_bounds",
     "price_cap_set",
     "purchase_import_create",
     "purchase_import_process",

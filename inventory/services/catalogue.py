@@ -6,29 +6,18 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import models, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from core.errors import DomainError
+from core.errors import DomainError, full_clean_or_refuse
+from core.history import changed_values, history_catch_up
 from inventory.catalogue import validate_catalogue
 from inventory.files import sniff_spreadsheet
 from inventory.models import DiseaseDrug, Drug, PriceCap
 from programmes.models import Disease, Programme
 
 # --- Catalogue ------------------------------------------------------------------------------
-
-
-def _full_clean(obj: models.Model) -> None:
-    """The model's own checks (field validators, Drug.clean), refused as one domain error: on
-    the field they name, or on the whole entry when they name several."""
-    try:
-        obj.full_clean()
-    except ValidationError as exc:
-        fields = list(exc.message_dict)
-        field = fields[0] if len(fields) == 1 and fields[0] != NON_FIELD_ERRORS else None
-        raise DomainError("；".join(exc.messages), field=field) from exc
 
 
 def drug_catalogue_import(
@@ -147,7 +136,7 @@ def price_cap_set(
         ).first() or PriceCap(drug=drug, programme=programme, effective_on=effective_on)
         cap.basis = programme.price_cap_basis
         cap.price, cap.source = price, source
-        _full_clean(cap)
+        full_clean_or_refuse(cap)
         cap._history_user = actor  # type: ignore[attr-defined]
         cap._change_reason = reason  # type: ignore[attr-defined]
         cap.save()
@@ -156,12 +145,17 @@ def price_cap_set(
 
 def drug_update(*, drug: Drug, changes: dict[str, Any], actor: User, reason: str) -> Drug:
     """Catalogue administrator's edit of a national catalogue entry (callers check the role);
-    history keeps who, when and why."""
+    history keeps who, when and why, and exactly the fields whose value changed (none
+    changed: nothing is written)."""
     with transaction.atomic():
         locked = Drug.objects.select_for_update().get(pk=drug.pk)
+        changes = changed_values(locked, changes)
+        if not changes:
+            return locked
+        history_catch_up(locked, reason=_("修改前的状态"))
         for key, value in changes.items():
             setattr(locked, key, value)
-        _full_clean(locked)
+        full_clean_or_refuse(locked)
         locked._history_user = actor  # type: ignore[attr-defined]
         locked._change_reason = reason  # type: ignore[attr-defined]
         locked.save()

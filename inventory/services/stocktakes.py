@@ -38,19 +38,14 @@ from supervision.services import finding_raise
 # --- Stocktakes -----------------------------------------------------------------------------
 
 
-def period_bounds(day: date, unit: str) -> tuple[date, date]:
-    """The calendar month or quarter (PeriodUnit) containing `day`."""
-    return calendar_period(day, 3 if unit == PeriodUnit.QUARTER else 1)
-
-
 def stocktake_period_ended(programme: Programme, today: date) -> tuple[date, date] | None:
     """HY-E06: the stocktake period (the programme's month or quarter) that ended before the
     one containing `today`; None when the programme sets no stocktakes."""
     if not programme.stocktake_period or programme.stocktake_due_working_days is None:
         return None
-    this_start, _end = period_bounds(today, programme.stocktake_period)
+    this_start, _end = calendar_period(today, PeriodUnit(programme.stocktake_period).months)
     period_end = this_start - timedelta(days=1)
-    return period_bounds(period_end, programme.stocktake_period)[0], period_end
+    return calendar_period(period_end, PeriodUnit(programme.stocktake_period).months)[0], period_end
 
 
 def stocktakes_open_for_period(

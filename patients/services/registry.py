@@ -12,7 +12,7 @@ from accounts.models import (
 )
 from core.audit import audit_record
 from core.crypto import blind_index
-from core.errors import DomainError, RuleViolation
+from core.errors import DomainError, RuleViolation, full_clean_or_refuse
 from core.models import AuditAction
 from patients.models import (
     HospitalProfile,
@@ -20,7 +20,7 @@ from patients.models import (
     ResidentIdReveal,
 )
 from patients.selectors import ID_REVEAL_ROLES
-from patients.services.common import checked_resident_id, full_clean_or_refuse
+from patients.services.common import checked_resident_id
 from programmes.models import InsuredType, Programme
 
 # --- Patients ------------------------------------------------------------------------------

@@ -6,7 +6,6 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db.models import Field
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import BUREAU_ROLES, Role, User
 from accounts.permissions import principal_of, require_role
+from core.actions import run_service
 from core.errors import DomainError
 from core.widgets import DateInput
 from programmes.models import Disease, InsuredType, Programme
@@ -101,19 +101,19 @@ def disease_edit(request: HttpRequest, code: str, pk: int | None = None) -> Http
         changes = {n: form.cleaned_data[n] for n in form.changed_data if n != "reason"}
         if disease is None:
             changes = {n: form.cleaned_data[n] for n in DISEASE_FIELDS}
-        try:
-            disease_save(
+        saved = run_service(
+            request,
+            lambda: disease_save(
                 programme=programme,
                 disease=disease,
                 changes=changes,
                 reason=form.cleaned_data["reason"],
                 actor=cast(User, request.user),
-            )
-        except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            messages.success(request, _("病种已保存，修改记录已留存。"))
+            ),
+            form=form,
+            success=_("病种已保存，修改记录已留存。"),
+        )
+        if saved is not None:
             return redirect("patients:disease_list", code=programme.code)
     return render(
         request,

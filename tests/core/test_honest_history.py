@@ -138,8 +138,12 @@ def test_editing_one_catalogue_field_records_exactly_that_change(
     assert 'name="action" value="drug"' in form
     html = form.replace('<form method="post">', f'<form method="post" action="{url}">', 1)
     data, _raw = form_as_submitted(html, url)
-    data.update({"specification": ["80mg*28粒"], "reason": ["补充规格"]})
     before = drug.history.count()
+    # Posted back unchanged: no change, no history row.
+    unchanged = {**data, "reason": ["只是看看"]}
+    assert client.post(url, unchanged, HTTP_ACCEPT_LANGUAGE="zh-hans").status_code == 302
+    assert drug.history.count() == before
+    data.update({"specification": ["80mg*28粒"], "reason": ["补充规格"]})
     response = client.post(url, data, HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert response.status_code == 302
     assert drug.history.count() == before + 1

@@ -569,22 +569,21 @@ def test_gy_d02_a_guiyang_physician_prescribes_for_an_employee_not_for_a_residen
 
 
 def test_gy_d01_covered_insured_types_are_a_validated_programme_parameter() -> None:
-    from django.core.exceptions import ValidationError
-
+    from core.errors import DomainError
     from programmes.services import programme_update_parameters
 
     programme = Programme.objects.get(code="GY-PT")
     assert programme.outpatient_insured_types == ["employee"]
     assert Programme.objects.get(code="HY-TM").outpatient_insured_types == []
     admin = member(Role.BUREAU_ADMIN)
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(DomainError) as exc:
         programme_update_parameters(
             programme=programme,
             actor=admin,
             changes={"outpatient_insured_types": ["farmer"]},
             reason="x",
         )
-    assert "outpatient_insured_types" in exc.value.message_dict
+    assert "outpatient_insured_types" in exc.value.errors
     changed = programme_update_parameters(
         programme=programme,
         actor=admin,

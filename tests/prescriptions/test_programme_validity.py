@@ -142,12 +142,12 @@ def test_hy_h01_bureau_supersedes_the_programme_and_sales_stop_from_that_date(
 def test_hy_h01_supersede_date_before_the_start_is_refused_naming_the_field(
     personas: dict[str, User],
 ) -> None:
-    from django.core.exceptions import ValidationError
+    from core.errors import DomainError
 
     hy = Programme.objects.get(code="HY-TM")
-    with pytest.raises(ValidationError) as error:
+    with pytest.raises(DomainError) as error:
         _bureau_sets(hy, personas[Role.BUREAU_ADMIN], superseded_from=date(2024, 10, 1))
-    assert "superseded_from" in error.value.message_dict
+    assert "superseded_from" in error.value.errors
     hy.refresh_from_db()
     assert hy.superseded_from is None
 

@@ -6,12 +6,11 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.models import Role, User
-from core.errors import RuleViolation
+from core.errors import DomainError, RuleViolation
 from programmes.models import Programme
 from programmes.selectors import version_in_force
 from programmes.services import programme_assert_in_force, programme_update_parameters
@@ -236,11 +235,11 @@ def test_invalid_parameters_are_refused_and_change_nothing(
 ) -> None:
     hy = Programme.objects.get(code="HY-TM")
     before = hy.history.count()
-    with pytest.raises(ValidationError) as error:
+    with pytest.raises(DomainError) as error:
         programme_update_parameters(
             programme=hy, actor=personas[Role.BUREAU_ADMIN], changes=changes, reason="测试"
         )
-    assert field in error.value.message_dict
+    assert field in error.value.errors
     hy.refresh_from_db()
     assert hy.basic_drug_coverage_pct == Decimal("90") and hy.filing_months == [4, 10]
     assert hy.history.count() == before
