@@ -14,9 +14,9 @@ from playwright.sync_api import Browser, expect
 from accounts.models import Role, User
 from accreditation.models import ApplicationStatus as A
 from tests.browser.conftest import browser_login
-from tests.dashboards.conftest import application, finding, stocktake
 from tests.factories import PASSWORD
 from tests.factories.accreditation import pharmacy
+from tests.factories.dashboards import application, finding, stocktake
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots" / "dashboards"

@@ -4,9 +4,7 @@ session calls go through the whole stack."""
 
 from __future__ import annotations
 
-import io
 import json
-import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,6 +14,7 @@ from django.db import close_old_connections
 
 from accounts.models import Role, User
 from accounts.services import api_key_create
+from tests.factories.wsgi import wsgi_call
 
 pytestmark = pytest.mark.django_db
 
@@ -34,40 +33,6 @@ def application() -> Iterator[Any]:
         signals.request_finished.connect(close_old_connections)
 
 
-def _call(
-    application: Any, path: str, method: str = "GET", body: bytes = b"", **headers: str
-) -> tuple[int, dict[str, list[str]], bytes]:
-    environ = {
-        "REQUEST_METHOD": method,
-        "PATH_INFO": path,
-        "QUERY_STRING": "",
-        "SERVER_NAME": "testserver",
-        "SERVER_PORT": "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "HTTP_HOST": "testserver",
-        "CONTENT_TYPE": "application/json",
-        "CONTENT_LENGTH": str(len(body)),
-        "wsgi.input": io.BytesIO(body),
-        "wsgi.url_scheme": "http",
-        "wsgi.errors": sys.stderr,
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": True,
-        "wsgi.run_once": False,
-        "wsgi.version": (1, 0),
-        **{f"HTTP_{k.upper()}": v for k, v in headers.items()},
-    }
-    answer: dict[str, Any] = {}
-
-    def start_response(status: str, response_headers: list[tuple[str, str]], *_exc: Any) -> None:
-        answer["status"] = int(status.split()[0])
-        answer["headers"] = {}
-        for name, value in response_headers:
-            answer["headers"].setdefault(name.lower(), []).append(value)
-
-    content = b"".join(application(environ, start_response))
-    return answer["status"], answer["headers"], content
-
-
 @pytest.fixture
 def raw_key(personas: dict[str, User]) -> str:
     manager = personas[Role.PHARMACY_MANAGER]
@@ -81,7 +46,9 @@ def test_api_key_call_answers_with_the_security_headers_and_no_cookies(
     application: Any, raw_key: str
 ) -> None:
     raw = raw_key
-    status, headers, content = _call(application, "/api/v1/whoami/", authorization=f"Api-Key {raw}")
+    status, headers, content = wsgi_call(
+        application, "/api/v1/whoami/", authorization=f"Api-Key {raw}"
+    )
     assert status == 200, content
     assert json.loads(content)["via"] == "api_key"
     assert headers["x-content-type-options"] == ["nosniff"]
@@ -89,7 +56,7 @@ def test_api_key_call_answers_with_the_security_headers_and_no_cookies(
     assert headers["content-language"] == ["zh-hans"]
     assert "set-cookie" not in headers  # no session, no CSRF token for a POS
 
-    status, _headers, content = _call(
+    status, _headers, content = wsgi_call(
         application, "/api/v1/whoami/", authorization="Api-Key nope.nope"
     )
     assert status == 401
@@ -99,7 +66,7 @@ def test_api_key_call_answers_with_the_security_headers_and_no_cookies(
 def test_api_key_call_without_trailing_slash_is_redirected_as_before(
     application: Any, raw_key: str
 ) -> None:
-    status, headers, _content = _call(
+    status, headers, _content = wsgi_call(
         application, "/api/v1/whoami", authorization=f"Api-Key {raw_key}"
     )
     assert status == 301
@@ -107,11 +74,11 @@ def test_api_key_call_without_trailing_slash_is_redirected_as_before(
 
 
 def test_pages_and_session_calls_keep_the_whole_stack(application: Any) -> None:
-    status, headers, _content = _call(application, "/accounts/login/")
+    status, headers, _content = wsgi_call(application, "/accounts/login/")
     assert status == 200
     assert any(c.strip().startswith("csrftoken=") for c in headers.get("set-cookie", []))
     # No key: the session path, which refuses an anonymous caller.
-    status, _headers, _content = _call(application, "/api/v1/whoami/")
+    status, _headers, _content = wsgi_call(application, "/api/v1/whoami/")
     assert status in (401, 403)
 
 
@@ -120,7 +87,7 @@ def test_switched_off_an_api_key_call_goes_through_the_whole_stack_with_the_same
 ) -> None:
     # README "Hot path": DINGDIAN_LEAN_API_MIDDLEWARE=0 measures what the lean stack buys.
     settings.DINGDIAN_LEAN_API_MIDDLEWARE = False
-    status, headers, content = _call(
+    status, headers, content = wsgi_call(
         application, "/api/v1/whoami/", authorization=f"Api-Key {raw_key}"
     )
     assert status == 200, content

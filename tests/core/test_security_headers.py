@@ -21,10 +21,10 @@ from django.test import Client
 from accounts.models import Role, User
 from accounts.services import api_key_create
 from patients.models import Filing, Roster
-from tests.core.test_handlers import _call
 from tests.factories.patients import clerk, enrol, hospital, patient
 from tests.factories.pharmacies import PharmacyFactory
 from tests.factories.sessions import login
+from tests.factories.wsgi import wsgi_call
 
 pytestmark = pytest.mark.django_db
 
@@ -85,7 +85,7 @@ def test_every_response_carries_a_permissions_policy(client: Client) -> None:
 # client in a test: a prepared statement after a test-client request fails inside the test's
 # transaction (core.prepared), which is a matter of the test harness, not of the headers.
 def test_api_key_calls_get_the_same_headers_and_no_store(portal: Any, pos_key: str) -> None:
-    status, headers, _ = _call(portal, "/api/v1/whoami/", authorization=f"Api-Key {pos_key}")
+    status, headers, _ = wsgi_call(portal, "/api/v1/whoami/", authorization=f"Api-Key {pos_key}")
     assert status == 200
     assert "camera=()" in headers["permissions-policy"][0]
     assert "script-src 'self'" in headers["content-security-policy"][0]
@@ -94,7 +94,7 @@ def test_api_key_calls_get_the_same_headers_and_no_store(portal: Any, pos_key: s
 
 def test_the_schema_answers_an_api_key(portal: Any, pos_key: str) -> None:
     # A POS or HIS developer's key may fetch the schema.
-    status, headers, content = _call(portal, "/api/schema/", authorization=f"Api-Key {pos_key}")
+    status, headers, content = wsgi_call(portal, "/api/schema/", authorization=f"Api-Key {pos_key}")
     assert status == 200 and b"/api/v1/whoami/" in content
     assert "no-store" in headers["cache-control"][0]
 

@@ -17,8 +17,9 @@ from accounts.models import Organisation, OrganisationKind, Role
 from accreditation.models import DesignationStatus
 from dashboards.charts import CHARTS
 from prescriptions.models import Dispensing, DispensingStatus, QuotaAccount
-from tests.dashboards.conftest import client_of, designation, finding
 from tests.factories.accounts import member, region
+from tests.factories.accreditation import designation
+from tests.factories.dashboards import client_of, finding
 from tests.factories.prescriptions import World, world
 
 pytestmark = pytest.mark.django_db

@@ -14,9 +14,9 @@ from accounts.models import Role
 from accreditation.models import ApplicationStatus as A
 from accreditation.models import DesignationStatus
 from inventory.models import StocktakeStatus
-from tests.dashboards.conftest import application, client_of, designation, finding, stocktake
 from tests.factories.accounts import member
-from tests.factories.accreditation import pharmacy
+from tests.factories.accreditation import designation, pharmacy
+from tests.factories.dashboards import application, client_of, finding, stocktake
 
 pytestmark = pytest.mark.django_db
 

@@ -16,8 +16,9 @@ from accreditation.models import DesignationStatus
 from dashboards.selectors import Waiting, waiting_for
 from inventory.models import StocktakeStatus
 from programmes.models import Programme
-from tests.dashboards.conftest import application, client_of, designation, finding, stocktake
 from tests.factories.accounts import member
+from tests.factories.accreditation import designation
+from tests.factories.dashboards import application, client_of, finding, stocktake
 
 pytestmark = pytest.mark.django_db
 

@@ -4,14 +4,34 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 import factory
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from inventory.models import Drug, ItemCategory, MovementKind, StockBatch
-from inventory.services import stock_batch_get_or_create, stock_movement_record
+from accounts.models import User
+from accounts.services import api_key_create
+from inventory import imports
+from inventory.models import (
+    Drug,
+    ItemCategory,
+    Movement,
+    MovementKind,
+    PurchaseImport,
+    StockBatch,
+    Stocktake,
+)
+from inventory.services import (
+    purchase_import_create,
+    purchase_import_process,
+    stock_batch_get_or_create,
+    stock_movement_enter,
+    stock_movement_record,
+    stocktakes_open_for_period,
+)
 from pharmacies.models import Pharmacy
+from programmes.models import Programme
 
 PURCHASE = MovementKind.PURCHASE
 
@@ -66,3 +86,54 @@ def book(
     )
     batch.refresh_from_db()
     return batch
+
+
+def tc(label: str) -> str:
+    """A well-formed traceability code (20 digits, HY-B03) named by a short label."""
+    return f"{int.from_bytes(label.encode(), 'big') % 10**20:020d}"
+
+
+def row(drug: Drug, **kw: Any) -> list[Any]:
+    values = {
+        "insurance_code": drug.insurance_code,
+        "generic_name": drug.generic_name,
+        "manufacturer": drug.manufacturer,
+        "dosage_form": drug.dosage_form,
+        "specification": drug.specification,
+        "batch_no": "P1",
+        "production_date": "2025-03-01",
+        "expiry_date": "2027-02-28",
+        "approval_number": drug.approval_number,
+        "supplier": "国药控股湖南有限公司",
+        "quantity": "20",
+        "unit_price": "12.50",
+        "purchase_date": "2026-07-03",
+        "invoice_no": "FP001",
+        "delivery_note_no": "SH001",
+        "traceability_codes": f"{tc('C001')};{tc('C002')}",
+    }
+    values.update(kw)
+    return [values[key] for key, _h in imports.COLUMNS]
+
+
+def run_import(pharmacy: Pharmacy, name: str, data: bytes) -> PurchaseImport:
+    record = purchase_import_create(pharmacy=pharmacy, name=name, data=data, actor=None)
+    return purchase_import_process(purchase_import=record)
+
+
+def key_for(pharmacy: Pharmacy, user: User) -> dict[str, str]:
+    _key, raw = api_key_create(organisation=pharmacy.organisation, name="POS", actor=user)
+    return {"HTTP_AUTHORIZATION": f"Api-Key {raw}"}
+
+
+def open_q3(hy: Programme, pharmacy: Pharmacy) -> Stocktake:
+    assert (
+        stocktakes_open_for_period(programme=hy, pharmacies=[pharmacy], today=date(2026, 10, 1))
+        == 1
+    )
+    return Stocktake.objects.get(pharmacy=pharmacy)
+
+
+def enter(pharmacy: Pharmacy, kind: str, quantity: int, day: int = 10, **kw: Any) -> Movement:
+    kw.setdefault("occurred_at", at(date(2026, 8, day)))
+    return stock_movement_enter(pharmacy=pharmacy, kind=kind, quantity=quantity, actor=None, **kw)

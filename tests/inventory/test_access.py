@@ -19,9 +19,8 @@ from inventory.models import Drug, StockBatch, Stocktake, StocktakeStatus
 from inventory.services import purchase_import_create, stocktakes_open_for_period
 from pharmacies.models import Pharmacy
 from programmes.models import Programme
-from tests.factories.inventory import PURCHASE, at, book
+from tests.factories.inventory import PURCHASE, at, book, key_for
 from tests.factories.sessions import login
-from tests.inventory.test_api import key_for
 
 
 @pytest.fixture

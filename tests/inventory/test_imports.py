@@ -37,41 +37,8 @@ from inventory.services import (
 )
 from pharmacies.models import Pharmacy
 from programmes.models import Programme
-from tests.factories.inventory import at, book
+from tests.factories.inventory import at, book, row, run_import, tc
 from tests.factories.sessions import login
-
-
-def tc(label: str) -> str:
-    """A well-formed traceability code (20 digits, HY-B03) named by a short label."""
-    return f"{int.from_bytes(label.encode(), 'big') % 10**20:020d}"
-
-
-def row(drug: Drug, **kw: Any) -> list[Any]:
-    values = {
-        "insurance_code": drug.insurance_code,
-        "generic_name": drug.generic_name,
-        "manufacturer": drug.manufacturer,
-        "dosage_form": drug.dosage_form,
-        "specification": drug.specification,
-        "batch_no": "P1",
-        "production_date": "2025-03-01",
-        "expiry_date": "2027-02-28",
-        "approval_number": drug.approval_number,
-        "supplier": "国药控股湖南有限公司",
-        "quantity": "20",
-        "unit_price": "12.50",
-        "purchase_date": "2026-07-03",
-        "invoice_no": "FP001",
-        "delivery_note_no": "SH001",
-        "traceability_codes": f"{tc('C001')};{tc('C002')}",
-    }
-    values.update(kw)
-    return [values[key] for key, _h in imports.COLUMNS]
-
-
-def run_import(pharmacy: Pharmacy, name: str, data: bytes) -> PurchaseImport:
-    record = purchase_import_create(pharmacy=pharmacy, name=name, data=data, actor=None)
-    return purchase_import_process(purchase_import=record)
 
 
 @pytest.mark.django_db

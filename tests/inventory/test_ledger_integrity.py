@@ -21,8 +21,7 @@ from inventory.services import (
     stock_sale_book,
 )
 from pharmacies.models import Pharmacy
-from tests.factories.inventory import at
-from tests.inventory.test_imports import row, run_import, tc
+from tests.factories.inventory import at, row, run_import, tc
 
 K = MovementKind
 

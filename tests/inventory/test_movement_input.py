@@ -15,8 +15,7 @@ from inventory.models import CounterpartyKind, Drug, MovementKind, StockBatch
 from inventory.services import NewBatch
 from pharmacies.models import Pharmacy
 from programmes.models import Programme
-from tests.factories.inventory import PURCHASE, at, book
-from tests.inventory.test_movements import enter
+from tests.factories.inventory import PURCHASE, at, book, enter
 
 K = MovementKind
 pytestmark = pytest.mark.django_db

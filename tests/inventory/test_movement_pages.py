@@ -15,9 +15,8 @@ from accounts.models import Role, User
 from inventory.models import Drug, Movement, MovementKind, StockBatch
 from inventory.services import stock_movement_enter
 from pharmacies.models import Pharmacy
-from tests.factories.inventory import PURCHASE, at, book
+from tests.factories.inventory import PURCHASE, at, book, key_for
 from tests.factories.sessions import login
-from tests.inventory.test_api import key_for
 
 K = MovementKind
 NOW = datetime(2026, 8, 20, 12, 0)

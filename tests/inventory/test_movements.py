@@ -23,14 +23,13 @@ from inventory.models import (
 from inventory.selectors import ledger_reconciliation
 from inventory.services import (
     NewBatch,
-    stock_movement_enter,
     stock_sale_book,
     stocktake_submit,
     stocktakes_open_for_period,
 )
 from pharmacies.models import Pharmacy
 from programmes.models import Programme
-from tests.factories.inventory import PURCHASE, at, book
+from tests.factories.inventory import PURCHASE, at, book, enter
 
 K = MovementKind
 NOW = datetime(2026, 8, 20, 12, 0)
@@ -38,11 +37,6 @@ NOW = datetime(2026, 8, 20, 12, 0)
 
 def code(n: int) -> str:
     return f"{n:020d}"
-
-
-def enter(pharmacy: Pharmacy, kind: str, quantity: int, day: int = 10, **kw: Any) -> Movement:
-    kw.setdefault("occurred_at", at(date(2026, 8, day)))
-    return stock_movement_enter(pharmacy=pharmacy, kind=kind, quantity=quantity, actor=None, **kw)
 
 
 @pytest.fixture

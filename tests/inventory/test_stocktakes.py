@@ -37,7 +37,7 @@ from inventory.services import (
 from pharmacies.models import Pharmacy
 from programmes.models import Programme
 from supervision.models import Finding, FindingKind, FindingPriority
-from tests.factories.inventory import at, book
+from tests.factories.inventory import at, book, open_q3
 from tests.factories.sessions import login
 
 K = MovementKind
@@ -60,14 +60,6 @@ def hand_built_ledger(pharmacy: Pharmacy, drug: Drug) -> StockBatch:
     ]:
         book(pharmacy, drug, kind, quantity, at(date(2026, 7, day)))
     return StockBatch.objects.get(pharmacy=pharmacy, drug=drug)
-
-
-def open_q3(hy: Programme, pharmacy: Pharmacy) -> Stocktake:
-    assert (
-        stocktakes_open_for_period(programme=hy, pharmacies=[pharmacy], today=date(2026, 10, 1))
-        == 1
-    )
-    return Stocktake.objects.get(pharmacy=pharmacy)
 
 
 @pytest.mark.django_db

@@ -14,7 +14,6 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIClient
 
 from accounts.models import Role, User
-from accounts.services import api_key_create
 from patients.models import ProxyGround, ProxyMethod
 from patients.services import proxy_authorise
 from prescriptions.api import (
@@ -26,35 +25,9 @@ from prescriptions.api import (
 from prescriptions.models import Dispensing, PrescriptionKind, QuotaAccount
 from tests.factories import member
 from tests.factories.patients import county_window, resident_id
-from tests.factories.prescriptions import PNG, World, codes, world
+from tests.factories.prescriptions import MAY, PNG, body, pos, world
 
 pytestmark = pytest.mark.django_db
-MAY = "2027-05-10 10:00 +0800"
-
-
-def pos(w: World) -> APIClient:
-    _key, raw = api_key_create(organisation=w.pharmacy.organisation, name="POS", actor=w.pharmacist)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}")
-    return client
-
-
-def body(w: World, prescription_id: int, item_id: int, qty: int, key: str) -> dict[str, Any]:
-    return {
-        "prescription": prescription_id,
-        "lines": [
-            {
-                "item": item_id,
-                "quantity": qty,
-                "unit_price": "9.50",
-                "traceability_codes": codes(qty),
-            }
-        ],
-        "identity_confirmed": True,
-        "patient_signed": True,
-        "pharmacist": w.pharmacist.username,
-        "idempotency_key": key,
-    }
 
 
 def test_pos_eligibility_dispense_retry_return_and_slip() -> None:

@@ -9,8 +9,7 @@ import time_machine
 
 from core.models import AuditAction, AuditEvent
 from prescriptions.models import Dispensing
-from tests.factories.prescriptions import world
-from tests.prescriptions.test_views import MAY, dispense_post
+from tests.factories.prescriptions import MAY, dispense_post, world
 
 pytestmark = pytest.mark.django_db
 

@@ -16,10 +16,9 @@ from core.errors import DomainError
 from inventory.models import StockBatch
 from prescriptions.models import Dispensing, PrescriptionKind, QuotaAccount
 from prescriptions.services import dispensing_submit
-from tests.factories.prescriptions import World, world
+from tests.factories.prescriptions import MAY, World, world
 
 pytestmark = pytest.mark.django_db(transaction=True)
-MAY = "2027-05-10 10:00 +0800"
 
 
 def race(jobs: list[Callable[[], Any]]) -> list[Any]:
@@ -115,7 +114,7 @@ def test_gy_d03_two_counters_at_once_share_the_yearly_fund_cap() -> None:
     from prescriptions.services import ItemInput, prescription_create
     from programmes.services import programme_update_parameters
     from tests.factories import member
-    from tests.prescriptions.test_gy_programme import gy_hospital, gy_world
+    from tests.factories.prescriptions import gy_hospital, gy_world
 
     w, gy = gy_world()
     gy = programme_update_parameters(

@@ -35,10 +35,9 @@ from prescriptions.selectors import (
     prescriber_memberships,
 )
 from tests.factories.patients import hospital
-from tests.factories.prescriptions import World, world
+from tests.factories.prescriptions import MAY, World, world
 
 pytestmark = pytest.mark.django_db
-MAY = "2027-05-10 10:00 +0800"
 ON = date(2027, 5, 10)
 
 

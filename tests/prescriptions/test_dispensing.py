@@ -38,18 +38,9 @@ from supervision.models import Finding
 from tests.factories import member
 from tests.factories.inventory import DrugFactory
 from tests.factories.patients import county_window, hospital, resident_id
-from tests.factories.prescriptions import World, png, world
+from tests.factories.prescriptions import MAY, World, png, submit, world
 
 pytestmark = pytest.mark.django_db
-MAY = "2027-05-10 10:00 +0800"
-
-
-def submit(w: World, prescription: Prescription, lines: list[LineInput], **kw: Any) -> Dispensing:
-    kw.setdefault("identity_confirmed", True)
-    kw.setdefault("patient_signed", True)
-    return dispensing_submit(
-        pharmacy=w.pharmacy, prescription=prescription, lines=lines, actor=w.pharmacist, **kw
-    )
 
 
 def refused(

@@ -5,7 +5,6 @@ new ones, records paper prescriptions and dispenses them; resident-insured perso
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -16,171 +15,31 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
-from stdnum.cn import ric
 
 from accounts.demo import DEMO_PASSWORD
-from accounts.models import Organisation, OrganisationKind, Region, Role, User
+from accounts.models import Organisation, Role, User
 from accounts.services import api_key_create
-from accreditation.models import Designation
 from core.crypto import blind_index
 from core.errors import RuleViolation
-from inventory.models import Drug, ItemCategory, MovementKind, PriceCap
+from inventory.models import Drug
 from patients.models import Patient
-from pharmacies.models import Pharmacy
 from prescriptions.models import Dispensing, Prescription, PrescriptionSource
 from prescriptions.services import ItemInput, LineInput, dispensing_submit, prescription_create
 from programmes.models import Programme
 from tests.factories import member
-from tests.factories.inventory import DrugFactory, at, book
-from tests.factories.pharmacies import PharmacyFactory
-from tests.factories.prescriptions import codes, licensed_pharmacist, png, world
+from tests.factories.prescriptions import (
+    MAY,
+    codes,
+    dispense_form,
+    gy,
+    gy_id,
+    paper,
+    png,
+    record_form,
+    world,
+)
 
 pytestmark = pytest.mark.django_db
-MAY = "2027-05-10 10:00 +0800"
-
-
-def gy_id(seq: int) -> str:
-    base = f"52010019800101{seq:03d}"
-    return base + ric.calc_check_digit(base + "0")
-
-
-@dataclass
-class GY:
-    programme: Programme
-    pharmacy: Pharmacy
-    pharmacist: User
-    hospital: Organisation
-    physician: User
-    employee: Patient
-    resident: Patient
-    drug: Drug
-    device: Drug
-
-
-def gy(name: str = "贵阳市筑康大药房") -> GY:
-    """A Guiyang pharmacy designated for GY-PT in 2027, stocked, with platform price caps."""
-    programme = Programme.objects.get(code="GY-PT")
-    guiyang = Region.objects.get(code="520100")
-    org, _ = Organisation.objects.get_or_create(
-        kind=OrganisationKind.PHARMACY, name=name, region=guiyang
-    )
-    pharmacy = Pharmacy.objects.filter(organisation=org).first() or PharmacyFactory.create(
-        organisation=org
-    )
-    Designation.objects.get_or_create(
-        pharmacy=pharmacy,
-        programme=programme,
-        defaults={"starts_on": date(2027, 1, 1), "ends_on": date(2027, 12, 31)},
-    )
-    hospital, _ = Organisation.objects.get_or_create(
-        kind=OrganisationKind.HOSPITAL,
-        name="贵阳市第一人民医院",
-        region=guiyang,
-        defaults={"hospital_level": "3"},
-    )
-    drug = Drug.objects.filter(insurance_code="GYDRUG0001").first() or DrugFactory.create(
-        insurance_code="GYDRUG0001"
-    )
-    device = Drug.objects.filter(insurance_code="GYDEV0001").first() or DrugFactory.create(
-        insurance_code="GYDEV0001",
-        category=ItemCategory.DEVICE,
-        approval_number="",
-        generic_name="血糖试纸",
-    )
-    for item in (drug, device):
-        PriceCap.objects.get_or_create(
-            drug=item,
-            programme=Programme.objects.get(code="GY-PT"),
-            basis="platform_listed",
-            defaults={
-                "price": Decimal("8.00"),
-                "source": "集采平台",
-                "effective_on": date(2027, 1, 1),
-            },
-        )
-    book(pharmacy, drug, MovementKind.PURCHASE, 200, at(date(2027, 4, 1)))
-    employee, _ = Patient.objects.get_or_create(
-        resident_id_index=blind_index(gy_id(11)),
-        defaults={
-            "resident_id": gy_id(11),
-            "name": "刘晓东",
-            "insured_type": "employee",
-            "region": guiyang,
-        },
-    )
-    resident, _ = Patient.objects.get_or_create(
-        resident_id_index=blind_index(gy_id(22)),
-        defaults={
-            "resident_id": gy_id(22),
-            "name": "赵大伟",
-            "insured_type": "resident",
-            "region": guiyang,
-        },
-    )
-    pharmacist = member(Role.PHARMACIST, organisation=org)
-    licensed_pharmacist(pharmacy, pharmacist)  # reviews prescriptions (GY-A04)
-    return GY(
-        programme,
-        pharmacy,
-        pharmacist,
-        hospital,
-        member(Role.PHYSICIAN, organisation=hospital),
-        employee,
-        resident,
-        drug,
-        device,
-    )
-
-
-def paper(g: GY, patient: Patient, qty: int = 10, **kw: Any) -> Prescription:
-    return prescription_create(
-        programme=g.programme,
-        patient=patient,
-        disease=None,
-        source=PrescriptionSource.PAPER,
-        items=[ItemInput(kw.pop("drug", g.drug), "片剂", "每日一次", qty, 10)],
-        issued_on=date(2027, 5, 10),
-        valid_days=3,
-        actor=g.pharmacist,
-        institution_name="贵阳市第一人民医院",
-        physician_name="罗医生",
-        seal_image=png("seal.png"),
-        pharmacy=kw.pop("pharmacy", g.pharmacy),
-    )
-
-
-def dispense_form(prescription: Prescription, qty: int, price: str = "8.00") -> dict[str, str]:
-    item = prescription.items.get()
-    return {
-        f"qty_{item.pk}": str(qty),
-        f"price_{item.pk}": price,
-        f"codes_{item.pk}": "\n".join(codes(qty)),
-        "identity_confirmed": "1",
-        "patient_signed": "1",
-    }
-
-
-def record_form(g: GY, patient: Patient, drug: Drug, qty: int = 20) -> dict[str, Any]:
-    return {
-        "resident_id": patient.resident_id,
-        "enrolment": "",
-        "source": "paper",
-        "institution_name": "贵阳市第一人民医院",
-        "physician_name": "罗医生",
-        "issued_on": "2027-05-10",
-        "kind": "normal",
-        "valid_days": "3",
-        "seal_image": png("seal.png"),
-        "items-TOTAL_FORMS": "1",
-        "items-INITIAL_FORMS": "0",
-        "items-MIN_NUM_FORMS": "1",
-        "items-MAX_NUM_FORMS": "10",
-        "items-0-drug": str(drug.pk),
-        "items-0-dosage_form": "",
-        "items-0-dose": "每日一次，每次一片",
-        "items-0-quantity": str(qty),
-        "items-0-days": "10",
-    }
 
 
 # --- Finding the insured person (GY-D01: employees only) -----------------------------------

@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from accounts.models import Organisation, OrganisationKind, Region, Role
+from accounts.models import Role
 from accreditation.models import Designation
 from core.errors import DomainError, RuleViolation
 from inventory.models import ItemCategory, PriceCap
@@ -24,39 +24,9 @@ from prescriptions.services import (
 from programmes.models import Programme
 from programmes.services import programme_update_parameters
 from tests.factories import member
-from tests.factories.prescriptions import World, world
+from tests.factories.prescriptions import MAY, World, gy_hospital, gy_world
 
 pytestmark = pytest.mark.django_db
-MAY = "2027-05-10 10:00 +0800"
-
-
-def gy_hospital() -> Organisation:
-    """A Guiyang hospital: GY-PT prescriptions come from hospitals of its region (GY-D02)."""
-    organisation, _ = Organisation.objects.get_or_create(
-        kind=OrganisationKind.HOSPITAL,
-        name="贵阳市第一人民医院",
-        region=Region.objects.get(code="520100"),
-        defaults={"hospital_level": "3"},
-    )
-    return organisation
-
-
-def gy_world() -> tuple[World, Programme]:
-    w = world()
-    w.physician = member(Role.PHYSICIAN, organisation=gy_hospital())
-    gy = Programme.objects.get(code="GY-PT")
-    Designation.objects.create(
-        pharmacy=w.pharmacy, programme=gy, starts_on=date(2027, 1, 1), ends_on=date(2027, 12, 31)
-    )
-    PriceCap.objects.create(
-        drug=w.drug,
-        programme=gy,
-        basis="platform_listed",
-        price=Decimal("8.00"),
-        source="国家集采平台",
-        effective_on=date(2027, 1, 1),
-    )
-    return w, gy
 
 
 def sell(w: World, gy: Programme, price: str) -> None:

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from pypdf import PdfReader
 
 from accounts.models import Membership, Organisation, OrganisationKind, Region, Role, User
@@ -21,62 +20,9 @@ from prescriptions.services import ItemInput, prescription_create
 from tests.factories import member
 from tests.factories.inventory import DrugFactory
 from tests.factories.patients import hospital, patient
-from tests.factories.prescriptions import PNG, World, codes, png, world
+from tests.factories.prescriptions import MAY, PNG, World, codes, issue, png, record, world
 
 pytestmark = pytest.mark.django_db
-MAY = "2027-05-10 10:00 +0800"
-
-
-def items(w: World, *rows: tuple[int, int, int], prefix: str = "items") -> dict[str, str]:
-    """Formset data: (drug pk, quantity, days) per row."""
-    data = {
-        f"{prefix}-TOTAL_FORMS": str(len(rows)),
-        f"{prefix}-INITIAL_FORMS": "0",
-        f"{prefix}-MIN_NUM_FORMS": "1",
-        f"{prefix}-MAX_NUM_FORMS": "10",
-    }
-    for n, (drug, quantity, days) in enumerate(rows):
-        data.update(
-            {
-                f"{prefix}-{n}-drug": str(drug),
-                f"{prefix}-{n}-dosage_form": "",
-                f"{prefix}-{n}-dose": "每日一次，每次一片",
-                f"{prefix}-{n}-quantity": str(quantity),
-                f"{prefix}-{n}-days": str(days),
-            }
-        )
-    return data
-
-
-def issue(c: Client, w: World, *rows: tuple[int, int, int], kind: str = "normal") -> Any:
-    return c.post(
-        "/dispensing/prescriptions/issue/",
-        {
-            "resident_id": w.patient.resident_id,
-            "enrolment": str(w.enrolment.pk),
-            "kind": kind,
-            "valid_days": "3",
-            **items(w, *rows),
-        },
-        follow=True,
-    )
-
-
-def record(c: Client, w: World, **extra: Any) -> Any:
-    data = {
-        "resident_id": w.patient.resident_id,
-        "enrolment": str(w.enrolment.pk),
-        "source": "paper",
-        "institution_name": "衡阳市第一人民医院",
-        "physician_name": "李医生",
-        "issued_on": "2027-05-09",
-        "kind": "normal",
-        "valid_days": "3",
-        "trace_code": "",
-        **items(w, (w.drug.pk, 20, 20)),
-    }
-    data.update(extra)
-    return c.post("/dispensing/prescriptions/record/", data, follow=True)
 
 
 def second_drug(w: World) -> Any:

@@ -7,8 +7,7 @@ import pytest
 import time_machine
 
 from prescriptions.models import Dispensing
-from tests.factories.prescriptions import world
-from tests.prescriptions.test_api import MAY, body, pos
+from tests.factories.prescriptions import MAY, body, pos, world
 
 pytestmark = pytest.mark.django_db
 

@@ -16,12 +16,21 @@ from accounts.models import Role, User
 from prescriptions.models import Dispensing, Prescription
 from programmes.models import Programme
 from programmes.services import programme_update_parameters
-from tests.factories.prescriptions import World, png, world
+from tests.factories.prescriptions import (
+    World,
+    body,
+    dispense_form,
+    dispense_post,
+    gy,
+    issue,
+    paper,
+    png,
+    pos,
+    record,
+    record_form,
+    world,
+)
 from tests.factories.sessions import login
-from tests.prescriptions.test_api import body, pos
-from tests.prescriptions.test_gy_counter import dispense_form, gy, paper, record_form
-from tests.prescriptions.test_prescription_pages import issue, record
-from tests.prescriptions.test_views import dispense_post
 
 pytestmark = pytest.mark.django_db
 

@@ -29,11 +29,9 @@ from prescriptions.services import (
     dispensing_submit,
     prescription_delete,
 )
-from tests.factories.prescriptions import World, codes, png, world
-from tests.prescriptions.test_gy_counter import gy, gy_id, paper
+from tests.factories.prescriptions import MAY, World, codes, gy, gy_id, paper, png, world
 
 pytestmark = pytest.mark.django_db
-MAY = "2027-05-10 10:00 +0800"
 
 
 def sell(w: World, qty: int = 2) -> Dispensing:

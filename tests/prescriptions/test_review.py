@@ -18,12 +18,17 @@ from prescriptions.review import VideoRef
 from prescriptions.services import dispensing_submit
 from supervision.models import Finding
 from tests.factories import member
-from tests.factories.prescriptions import World, licensed_pharmacist, world
-from tests.prescriptions.test_api import body, pos
-from tests.prescriptions.test_views import dispense_post
+from tests.factories.prescriptions import (
+    MAY,
+    World,
+    body,
+    dispense_post,
+    licensed_pharmacist,
+    pos,
+    world,
+)
 
 pytestmark = pytest.mark.django_db
-MAY = "2027-05-10 10:00 +0800"  # a Monday
 
 
 def sell(w: World, **kw: Any) -> Dispensing:
@@ -125,8 +130,8 @@ def test_hy_e01_pos_api_refuses_an_unfiled_reviewer_and_records_the_filed_one() 
 
 
 def test_gy_a04_gy_counter_refuses_a_reviewer_registered_elsewhere() -> None:
+    from tests.factories.prescriptions import gy, paper
     from tests.prescriptions.test_gy_counter import MAY as GY_MAY
-    from tests.prescriptions.test_gy_counter import gy, paper
 
     g = gy()
     elsewhere = licensed_pharmacist(g.pharmacy, registered_here=False, filing_status="unfiled")

@@ -8,33 +8,16 @@ from typing import Any
 
 import pytest
 import time_machine
-from django.test import Client
 from pypdf import PdfReader
 
 from accounts.models import Role, User
 from patients.services import stay_record
-from prescriptions.models import Dispensing, Prescription, PrescriptionKind
+from prescriptions.models import Dispensing, PrescriptionKind
 from tests.factories import member
 from tests.factories.patients import hospital
-from tests.factories.prescriptions import World, codes, world
+from tests.factories.prescriptions import MAY, dispense_post, world
 
 pytestmark = pytest.mark.django_db
-MAY = "2027-05-10 10:00 +0800"
-
-
-def dispense_post(c: Client, w: World, prescription_pk: int, qty: int, **extra: Any) -> Any:
-
-    p = Prescription.objects.get(pk=prescription_pk)
-    item_pk = p.items.get().pk
-    data = {
-        f"qty_{item_pk}": str(qty),
-        f"price_{item_pk}": "9.50",
-        f"codes_{item_pk}": "\n".join(codes(qty)),
-        "identity_confirmed": "1",
-        "patient_signed": "1",
-        **extra,
-    }
-    return c.post(f"/dispensing/counter/{prescription_pk}/dispense/", data, follow=True)
 
 
 def test_counter_finds_the_patient_shows_quota_and_dispenses(client_for: Any) -> None:

@@ -26,9 +26,8 @@ from programmes.selectors import standard_in_force
 from programmes.standards import load_reference, render_reference
 from tests.factories import member
 from tests.factories.patients import bureau
-from tests.factories.prescriptions import world
+from tests.factories.prescriptions import submit, world
 from tests.factories.sessions import force_login_verified, login
-from tests.prescriptions.test_dispensing import submit
 
 pytestmark = pytest.mark.django_db
 
