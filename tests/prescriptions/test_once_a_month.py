@@ -83,8 +83,7 @@ def test_hy_e02_an_unused_expired_or_fully_returned_prescription_does_not_block(
 
 
 def test_hy_e02_general_outpatient_programme_sets_no_interval() -> None:
-    from tests.factories.prescriptions import gy, paper
-    from tests.prescriptions.test_gy_counter import MAY
+    from tests.factories.prescriptions import MAY, gy, paper
 
     g = gy()
     assert g.programme.prescription_interval_months is None

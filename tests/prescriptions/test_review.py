@@ -130,8 +130,8 @@ def test_hy_e01_pos_api_refuses_an_unfiled_reviewer_and_records_the_filed_one() 
 
 
 def test_gy_a04_gy_counter_refuses_a_reviewer_registered_elsewhere() -> None:
+    from tests.factories.prescriptions import MAY as GY_MAY
     from tests.factories.prescriptions import gy, paper
-    from tests.prescriptions.test_gy_counter import MAY as GY_MAY
 
     g = gy()
     elsewhere = licensed_pharmacist(g.pharmacy, registered_here=False, filing_status="unfiled")
