@@ -180,3 +180,43 @@ def test_a_rectification_needs_a_deadline_and_no_issue_closes_the_findings() -> 
         )
     assert case.violation is None
     assert {f.status for f in case.findings.all()} == {FindingStatus.CLOSED}
+
+
+def test_gy_e04_recovery_and_penalty_need_an_editor_and_an_inspected_case() -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from supervision.case_services import case_penalty_record, case_recovery_record
+    from tests.factories.supervision import sale
+
+    w = world()
+    owner = bureau_reviewer()
+    case = case_on(w, owner)
+    with time_machine.travel("2027-05-10 10:00 +0800", tick=False):
+        d = sale(w, 2)
+    with pytest.raises(DomainError):  # not inspected yet
+        case_recovery_record(
+            case=case, dispensings=[d], amount=Decimal("1.00"), reason="x", actor=owner
+        )
+    case_assign(case=case, inspector=owner, actor=owner)
+    case_schedule(case=case, planned_on=date(2027, 6, 15), actor=owner)
+    case.refresh_from_db()
+    with pytest.raises(DomainError):  # a colleague without the grant
+        case_penalty_record(
+            case=case,
+            kind="warning",
+            basis="x",
+            decided_on=date(2027, 6, 15),
+            actor=member(Role.BUREAU_REVIEWER),
+        )
+    with pytest.raises(DomainError):  # a fine names its amount
+        case_penalty_record(
+            case=case, kind="fine", basis="罚款", decided_on=date(2027, 6, 15), actor=owner
+        )
+    recovery = case_recovery_record(
+        case=case, dispensings=[d], amount=Decimal("13.30"), reason="虚假结算", actor=owner
+    )
+    assert recovery.reference == case.number and list(recovery.dispensings.all()) == [d]
+    with pytest.raises(DomainError):  # evidence is sniffed from its content
+        case_evidence_upload(
+            case=case, upload=SimpleUploadedFile("a.pdf", b"not a pdf"), actor=owner
+        )
