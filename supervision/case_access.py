@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
+from accounts.models import BUREAU_KINDS, User
 from accounts.principal import Principal
 from accounts.selectors import region_ids_for_principal
 from supervision.case_models import InspectionCase, RandomDraw
@@ -42,3 +43,18 @@ def access_case(principal: Principal, pk: int, *, write: bool = False) -> Inspec
 
 def access_draw(principal: Principal, pk: int) -> RandomDraw:
     return get_object_or_404(draws_for_principal(principal), pk=pk)
+
+
+def inspector_candidates(principal: Principal) -> QuerySet[User]:
+    """Bureau staff of the principal's region, to be named inspectors (the service re-checks
+    that each covers the case's pharmacy)."""
+    return (
+        User.objects.filter(
+            is_active=True,
+            memberships__is_active=True,
+            memberships__organisation__kind__in=BUREAU_KINDS,
+            memberships__organisation__region_id__in=region_ids_for_principal(principal),
+        )
+        .distinct()
+        .order_by("full_name", "pk")
+    )

@@ -24,7 +24,12 @@ from core.uploads import private_file_response
 from prescriptions.models import Dispensing
 from supervision import case_forms as f
 from supervision import case_services as s
-from supervision.case_access import access_case, access_draw, cases_for_principal
+from supervision.case_access import (
+    access_case,
+    access_draw,
+    cases_for_principal,
+    inspector_candidates,
+)
 from supervision.case_checklists import case_checklist
 from supervision.case_models import CaseEvidence, CheckResult, InspectionCase
 from supervision.selectors import findings_for_principal
@@ -138,6 +143,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_record_money": may_edit,
         "findings": case.findings.all(),
         "inspectors": case.inspectors.all(),
+        "candidates": inspector_candidates(principal_of(request)) if editable else [],
         "checklist": [(i, checks.get(i.key)) for i in case_checklist(case.programme.code)],
         "results": CheckResult.choices,
         "events": case.events.select_related("actor"),

@@ -49,6 +49,7 @@ def test_inspector_edits_colleague_reads_but_is_refused_outsiders_get_404() -> N
     assert InspectionCase.objects.get(pk=case.pk).status == CaseStatus.OPEN
 
     as_inspector = login(Client(), inspector)
+    assert f'<option value="{colleague.pk}">' in as_inspector.get(page).content.decode()
     response = as_inspector.post(schedule, {"planned_on": "2027-06-20"})
     assert response.status_code == 302
     assert InspectionCase.objects.get(pk=case.pk).planned_on == date(2027, 6, 20)
