@@ -69,6 +69,7 @@ MOVEMENTS = NavItem(_("出入库登记"), "inventory:movements")
 PURCHASE_IMPORTS = NavItem(_("进货导入"), "inventory:imports")
 STOCKTAKES = NavItem(_("季度盘点"), "inventory:stocktakes", STOCKTAKE)
 FINDINGS = NavItem(_("核查线索"), "supervision:findings")
+CASES = NavItem(_("检查案件"), "supervision:cases")
 CATALOGUE = NavItem(_("药品目录"), "inventory:catalogue")
 COUNTER = NavItem(_("配药结算"), "prescriptions:counter")
 DISPENSINGS = NavItem(_("购药结算记录"), "prescriptions:dispensings")
@@ -93,6 +94,7 @@ WORKSPACES: dict[str, Workspace] = {
             CALENDAR,
             CATALOGUE,
             FINDINGS,
+            CASES,
             API_KEYS,
             AUDIT_LOG,
             NOTIFICATIONS,
@@ -112,6 +114,7 @@ WORKSPACES: dict[str, Workspace] = {
             TM_CARDS,
             STOCKTAKES,
             FINDINGS,
+            CASES,
             CATALOGUE,
             NOTIFICATIONS,
         ),

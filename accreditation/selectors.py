@@ -9,7 +9,14 @@ from django.db.models import Q, QuerySet
 
 from accounts.principal import Principal
 from accounts.selectors import region_ids_for_principal
-from accreditation.models import Application, ApplicationStatus, Designation, DesignationStatus
+from accreditation.models import (
+    Application,
+    ApplicationStatus,
+    Designation,
+    DesignationStatus,
+    Violation,
+    ViolationDecision,
+)
 from pharmacies.models import Pharmacy
 from programmes.models import Programme
 
@@ -139,3 +146,22 @@ def agency_name_for(pharmacy: Pharmacy) -> str:
         .first()
     )
     return org.name if org else ""
+
+
+# --- Decisions that reach the money (GY-D03): read by the fund statement (prescriptions)
+
+
+def payment_refusals(*, pharmacy_ids: list[int], start: date, end: date) -> QuerySet[Violation]:
+    """HY-E10: the payment refusals (拒付) decided in [start, end) for these pharmacies; each is
+    deducted in the fund statement of the month it was decided."""
+    return (
+        Violation.objects.filter(
+            pharmacy_id__in=pharmacy_ids,
+            decision=ViolationDecision.REFUSE_PAYMENT,
+            refused_amount__isnull=False,
+            recorded_at__date__gte=start,
+            recorded_at__date__lt=end,
+        )
+        .select_related("programme")
+        .order_by("recorded_at", "id")
+    )

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Organisation, User
+from accreditation.models import Violation
 from core.crypto import EncryptedTextField
 from core.history import history_user
 from inventory.models import Drug, Movement, StockBatch
@@ -353,3 +354,32 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return self.voucher_no
+
+
+class FundRecovery(models.Model):
+    """追回 (GY-E04): fund paid out for misused dispensings, taken back from the pharmacy in the
+    statement of the month it is booked; names the decision (a violation) or the case."""
+
+    pharmacy = models.ForeignKey(Pharmacy, on_delete=models.PROTECT, related_name="fund_recoveries")
+    dispensings = models.ManyToManyField(Dispensing, related_name="recoveries")
+    amount = models.DecimalField(_("追回金额（元）"), max_digits=12, decimal_places=2)
+    booked_on = models.DateField(_("记账日期"))
+    reason = models.TextField(_("追回事由"))
+    reference = models.CharField(_("依据文书"), max_length=60, blank=True)
+    violation = models.ForeignKey(
+        Violation, on_delete=models.PROTECT, null=True, blank=True, related_name="recoveries"
+    )
+    rule_id = models.CharField(_("依据规则"), max_length=10, default="GY-E04")
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["booked_on", "id"]
+        verbose_name = _("基金追回")
+        verbose_name_plural = _("基金追回")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="recovery_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pharmacy} · {self.amount}"

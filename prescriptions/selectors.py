@@ -9,7 +9,6 @@ from typing import Any, cast
 
 from django.db.models import (
     BooleanField,
-    Count,
     Exists,
     ExpressionWrapper,
     OuterRef,
@@ -29,7 +28,7 @@ from accreditation.selectors import (
     programmes_settling_at,
     settling_designations,
 )
-from core.calendar import add_months, calendar_period
+from core.calendar import calendar_period
 from core.crypto import blind_index
 from core.errors import RuleViolation
 from core.prepared import PreparedQuery, partial_instance, sentinel_date, sentinel_id, sentinel_text
@@ -496,61 +495,6 @@ def outpatient_archive(*, patient: Patient, pharmacy: Pharmacy) -> dict[str, obj
     }
 
 
-@dataclass(frozen=True)
-class StatementLine:
-    pharmacy: Pharmacy
-    settled_count: int
-    settled_fund: Decimal
-    returned_count: int
-    returned_fund: Decimal
-
-    @property
-    def fund_owed(self) -> Decimal:
-        return self.settled_fund - self.returned_fund
-
-
-def fund_statement(*, pharmacies: QuerySet[Pharmacy], month: date) -> list[StatementLine]:
-    """GY-D03: the fund share owed to each pharmacy for a month — settled in the month, less
-    returns booked in the month (a return in a later month is deducted then)."""
-    start = month.replace(day=1)
-    end = add_months(start, 1)
-    settled = {
-        row["pharmacy"]: row
-        for row in Dispensing.objects.filter(
-            pharmacy__in=pharmacies, dispensed_at__date__gte=start, dispensed_at__date__lt=end
-        )
-        .values("pharmacy")
-        .annotate(n=Count("id"), fund=Sum("fund_share"))
-    }
-    returned = {
-        row["pharmacy"]: row
-        for row in Dispensing.objects.filter(
-            pharmacy__in=pharmacies,
-            status=DispensingStatus.RETURNED,
-            returned_at__date__gte=start,
-            returned_at__date__lt=end,
-        )
-        .values("pharmacy")
-        .annotate(n=Count("id"), fund=Sum("fund_share"))
-    }
-    lines = []
-    for pharmacy in pharmacies.select_related("organisation").order_by("organisation__name"):
-        s = settled.get(pharmacy.pk, {})
-        r = returned.get(pharmacy.pk, {})
-        if not s and not r:
-            continue
-        lines.append(
-            StatementLine(
-                pharmacy=pharmacy,
-                settled_count=s.get("n") or 0,
-                settled_fund=s.get("fund") or Decimal("0.00"),
-                returned_count=r.get("n") or 0,
-                returned_fund=r.get("fund") or Decimal("0.00"),
-            )
-        )
-    return lines
-
-
 # --- General outpatient at pharmacies (GY-PT): insured persons without a disease enrolment ---
 
 
@@ -779,3 +723,8 @@ def counter_lookup(
         else outpatient_programme_for_pharmacy(pharmacy, on)
     )
     return lookup if outpatient is None else _outpatient_lookup(lookup, outpatient)
+
+
+# The GY-D03 fund statement lives in prescriptions.statements; re-exported for callers.
+from prescriptions.statements import StatementLine as StatementLine  # noqa: E402
+from prescriptions.statements import fund_statement as fund_statement  # noqa: E402

@@ -61,3 +61,14 @@ class Finding(models.Model):
 
 class FindingEvent(TransitionEvent):
     finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="events")
+
+
+# --- Inspection cases (issue 17.2) live in their own module; imported here for Django.
+from supervision.case_models import (  # noqa: E402
+    AdministrativePenalty as AdministrativePenalty,
+)
+from supervision.case_models import CaseCheck as CaseCheck  # noqa: E402
+from supervision.case_models import CaseEvent as CaseEvent  # noqa: E402
+from supervision.case_models import CaseEvidence as CaseEvidence  # noqa: E402
+from supervision.case_models import InspectionCase as InspectionCase  # noqa: E402
+from supervision.case_models import RandomDraw as RandomDraw  # noqa: E402

@@ -20,3 +20,24 @@ FINDING = register(
         event_key="finding",
     )
 )
+
+
+# --- Inspection cases (issue 17.2): opened, scheduled with inspectors, concluded or cancelled.
+from supervision.case_models import CaseEvent, InspectionCase  # noqa: E402
+from supervision.case_models import CaseStatus as C  # noqa: E402
+
+CASE_TRANSITIONS: dict[str, frozenset[str]] = {
+    C.OPEN: frozenset({C.SCHEDULED, C.CANCELLED}),
+    C.SCHEDULED: frozenset({C.CONCLUDED, C.CANCELLED}),
+}
+CASE_FINAL = frozenset({C.CONCLUDED, C.CANCELLED})
+
+CASE = register(
+    Workflow(
+        model=InspectionCase,
+        table=CASE_TRANSITIONS,
+        event_model=CaseEvent,
+        event_key="case",
+        default_rule_id="HY-E10",
+    )
+)

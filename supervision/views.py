@@ -11,6 +11,7 @@ from accounts.models import BUREAU_ROLES, Role
 from accounts.permissions import principal_of, require_role
 from core.actions import run_service
 from core.tables import Cell, Column, build_table
+from programmes.selectors import programmes_for_principal
 from supervision.forms import FindingMoveForm
 from supervision.models import Finding, FindingPriority, FindingStatus
 from supervision.selectors import findings_for_principal, price_compliance_for_principal
@@ -86,6 +87,11 @@ def _finding_page(
             "events": finding.events.select_related("actor"),
             "moves": moves if principal.has_role(Role.BUREAU_REVIEWER) else [],
             "form": form,
+            # Inspection cases (issue 17.2): the finding's page opens one and links to them.
+            "can_open_case": principal.has_role(Role.BUREAU_REVIEWER)
+            and finding.status != FindingStatus.CLOSED
+            and finding.pharmacy_id is not None,
+            "programmes": programmes_for_principal(principal),
         },
     )
 

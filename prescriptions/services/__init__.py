@@ -8,6 +8,7 @@ from prescriptions.services.common import LineInput, ProxyInput
 from prescriptions.services.dispensing import dispensing_submit
 from prescriptions.services.issue import ItemInput, prescription_create
 from prescriptions.services.records import delivery_record, dispensing_delete, prescription_delete
+from prescriptions.services.recoveries import fund_recovery_record
 from prescriptions.services.returns import dispensing_return
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "dispensing_delete",
     "dispensing_return",
     "dispensing_submit",
+    "fund_recovery_record",
     "prescription_create",
     "prescription_delete",
 ]

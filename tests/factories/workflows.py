@@ -157,10 +157,18 @@ def _dispensing() -> Dispensing:
 
 # Workflow label ("app_label.Model") → maker. A registered workflow without a maker fails the
 # transition test: add one here when you register a workflow.
+def _case() -> models.Model:
+    from tests.factories.prescriptions import world
+    from tests.factories.supervision import case_on
+
+    return case_on(world())
+
+
 MAKERS: dict[str, Callable[[], models.Model]] = {
     "accreditation.Application": _application,
     "accreditation.Designation": _designation,
     "supervision.Finding": _finding,
+    "supervision.InspectionCase": _case,
     "patients.CardRetention": _retention,
     "patients.Enrolment": _enrolment,
     "patients.Filing": _filing,
