@@ -20,6 +20,7 @@ from accounts.models import Role, User
 from accreditation.models import ApplicationStatus
 from core.models import Notification
 from core.notifications import notification_send
+from tests.browserlike import form_as_submitted
 from tests.factories.accreditation import hy, manager_of, pharmacy, submitted
 from tests.factories.sessions import login
 
@@ -149,3 +150,23 @@ def test_check_messages_passes_on_the_project() -> None:
     entries = _entries(ROOT)
     assert check_messages.template_problems(ROOT, entries) == []
     assert check_messages.model_label_problems() == []
+
+
+def test_the_parameter_history_shows_flags_and_choices_by_their_labels(
+    personas: dict[str, User],
+) -> None:
+    client = login(Client(), personas[Role.BUREAU_ADMIN])
+    edit = "/programmes/HY-TM/edit/"
+    page = client.get(edit, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    data, _raw = form_as_submitted(page.content.decode(), edit)
+    if "stocktake_blind" in data:
+        del data["stocktake_blind"]
+    else:
+        data["stocktake_blind"] = ["on"]
+    data["reason"] = ["改盘点方式"]
+    assert client.post(edit, data, HTTP_ACCEPT_LANGUAGE="zh-hans").status_code == 302
+    zh = _visible_text(
+        client.get("/programmes/HY-TM/history/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    )
+    assert "是 → 否" in zh or "否 → 是" in zh
+    assert "True" not in zh and "False" not in zh
