@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from django.db.models import QuerySet
 from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
 from accreditation.models import Application, ApplicationStatus, Designation, DesignationStatus
@@ -84,7 +84,8 @@ def _evaluation_reminders(today: date, to: _Recipients) -> int:
             sent += notification_send(
                 recipients=[*to.reviewers(app.pharmacy), *to.admins(app.pharmacy)],
                 key=f"application:{app.pk}:overdue:{due}",
-                subject=_("评估已逾期：%(p)s（截止 %(d)s）") % {"p": app.pharmacy.name, "d": due},
+                message="evaluation_overdue",
+                params={"p": app.pharmacy.name, "d": due},
                 link=_link(app),
                 rule_id="HY-C02",
             )
@@ -94,8 +95,8 @@ def _evaluation_reminders(today: date, to: _Recipients) -> int:
                 sent += notification_send(
                     recipients=to.reviewers(app.pharmacy),
                     key=f"application:{app.pk}:due:{due}:{days}",
-                    subject=_("评估截止日 %(d)s 还剩 %(n)s 天：%(p)s")
-                    % {"d": due, "n": left, "p": app.pharmacy.name},
+                    message="evaluation_due",
+                    params={"d": due, "n": left, "p": app.pharmacy.name},
                     link=_link(app),
                     rule_id="HY-C02",
                 )
@@ -109,7 +110,8 @@ def _decision_reminders(today: date, to: _Recipients) -> int:
         sent += notification_send(
             recipients=to.reviewers(app.pharmacy),
             key=f"application:{app.pk}:notice_over",
-            subject=_("公示期已结束，请签订协议：%(p)s") % {"p": app.pharmacy.name},
+            message="notice_over",
+            params={"p": app.pharmacy.name},
             link=_link(app),
             rule_id="HY-C03",
         )
@@ -121,8 +123,8 @@ def _decision_reminders(today: date, to: _Recipients) -> int:
         sent += notification_send(
             recipients=to.reviewers(app.pharmacy),
             key=f"application:{app.pk}:feedback_due",
-            subject=_("请于 %(d)s 前发出评估结果反馈函：%(p)s")
-            % {"d": app.feedback_due_on, "p": app.pharmacy.name},
+            message="feedback_due",
+            params={"d": app.feedback_due_on, "p": app.pharmacy.name},
             link=_link(app),
             rule_id="HY-C04",
         )
@@ -143,8 +145,8 @@ def _payroll_reminders(today: date, to: _Recipients) -> int:
         sent += notification_send(
             recipients=[*managers_of(pharmacy), *to.reviewers(pharmacy)],
             key=f"payroll:{gap.staff.pk}:{gap.month:%Y-%m}",
-            subject=_("%(p)s 职工 %(s)s %(m)s 工资银行流水未提供")
-            % {"p": pharmacy.name, "s": gap.staff.name, "m": gap.month.strftime("%Y-%m")},
+            message="payroll_missing",
+            params={"p": pharmacy.name, "s": gap.staff.name, "m": gap.month.strftime("%Y-%m")},
             link=reverse("pharmacies:staff_detail", args=[gap.staff.pk]),
             rule_id="HY-E01",
         )
@@ -154,13 +156,13 @@ def _payroll_reminders(today: date, to: _Recipients) -> int:
 def _licence_reminders(today: date) -> int:
     """HY-D02: a licence that expires soon."""
     sent = 0
-    labels = {"business": _("营业执照"), "drug": _("药品经营许可证")}
+    labels = {"business": gettext_lazy("营业执照"), "drug": gettext_lazy("药品经营许可证")}
     for pharmacy, kind, expires in licences_expiring(on=today, within_days=LICENCE_REMINDER_DAYS):
         sent += notification_send(
             recipients=managers_of(pharmacy),
             key=f"licence:{pharmacy.pk}:{kind}:{expires}",
-            subject=_("%(l)s 将于 %(d)s 到期，请及时换证并更新资料")
-            % {"l": labels[kind], "d": expires},
+            message="licence_expiring",
+            params={"l": labels[kind], "d": expires},
             link=reverse("pharmacies:profile"),
             rule_id="HY-D02",
         )
@@ -177,8 +179,8 @@ def _designation_reminders(today: date, to: _Recipients) -> int:
         sent += notification_send(
             recipients=to.reviewers(d.pharmacy),
             key=f"designation:{d.pk}:renewal:{d.ends_on}",
-            subject=_("协议将于 %(d)s 到期，请进行年度考核：%(p)s")
-            % {"d": d.ends_on, "p": d.pharmacy.name},
+            message="designation_renewal",
+            params={"d": d.ends_on, "p": d.pharmacy.name},
             link=reverse("accreditation:designation_detail", args=[d.pk]),
             rule_id="HY-E09",
         )
@@ -188,7 +190,8 @@ def _designation_reminders(today: date, to: _Recipients) -> int:
         sent += notification_send(
             recipients=to.reviewers(d.pharmacy),
             key=f"designation:{d.pk}:rectification_over:{d.rectification_until}",
-            subject=_("整改期已结束，请复查：%(p)s") % {"p": d.pharmacy.name},
+            message="rectification_over",
+            params={"p": d.pharmacy.name},
             link=reverse("accreditation:designation_detail", args=[d.pk]),
             rule_id="HY-C05",
         )

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.urls import reverse
-from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, OrganisationKind, Role, User
-from accreditation.models import Application, Designation
+from accreditation.models import Application, ApplicationStatus, Designation, DesignationStatus
 from core.notifications import notification_send
 from pharmacies.models import Pharmacy
 
@@ -48,8 +47,8 @@ def application_submitted(pk: int) -> None:
     notification_send(
         recipients=reviewers_for(app.pharmacy),
         key=f"application:{pk}:submitted",
-        subject=_("新的定点申请：%(p)s（%(c)s）")
-        % {"p": app.pharmacy.name, "c": app.programme.code},
+        message="application_submitted",
+        params={"p": app.pharmacy.name, "c": app.programme.code},
         link=reverse("accreditation:review_detail", args=[pk]),
         rule_id="HY-C01",
     )
@@ -60,8 +59,8 @@ def application_supplemented(pk: int) -> None:
     notification_send(
         recipients=reviewers_for(app.pharmacy),
         key=f"application:{pk}:supplemented:{app.paused_days}",
-        subject=_("%(p)s 已补充材料，评估截止日 %(d)s")
-        % {"p": app.pharmacy.name, "d": app.evaluation_due_on},
+        message="application_supplemented",
+        params={"p": app.pharmacy.name, "d": app.evaluation_due_on},
         link=reverse("accreditation:review_detail", args=[pk]),
         rule_id="HY-C02",
     )
@@ -73,9 +72,12 @@ def application_status(pk: int) -> None:
     notification_send(
         recipients=managers_of(app.pharmacy),
         key=f"application:{pk}:{app.status}:{suffix}:{app.events.count()}",
-        subject=_("定点申请（%(c)s）状态：%(s)s")
-        % {"c": app.programme.code, "s": app.get_status_display()},
-        body=app.supplement_note if app.status == "supplement" else app.decision_reason,
+        message="application_status",
+        params={
+            "c": app.programme.code,
+            "s": ApplicationStatus(app.status).label,
+            "note": app.supplement_note if app.status == "supplement" else app.decision_reason,
+        },
         link=reverse("accreditation:application_detail", args=[pk]),
     )
 
@@ -85,8 +87,8 @@ def designation_changed(pk: int) -> None:
     notification_send(
         recipients=managers_of(designation.pharmacy),
         key=f"designation:{pk}:{designation.status}",
-        subject=_("定点资格（%(c)s）状态：%(s)s")
-        % {"c": designation.programme.code, "s": designation.get_status_display()},
+        message="designation_status",
+        params={"c": designation.programme.code, "s": DesignationStatus(designation.status).label},
         link=reverse("accreditation:designations"),
         rule_id="HY-C05",
     )

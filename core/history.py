@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 
 def history_user(instance: Any = None, request: Any = None, **kwargs: Any) -> Any:
@@ -49,3 +50,14 @@ def changed_values(instance: Any, changes: dict[str, Any]) -> dict[str, Any]:
     """The entries of `changes` whose value differs from the instance's: a form posts back every
     field, and an unchanged one is no change (nor a line in the history)."""
     return {name: value for name, value in changes.items() if getattr(instance, name) != value}
+
+
+def history_value(field: Any, value: Any) -> Any:
+    """A changed value as the reader sees it: a choice by its label, a flag as 是/否 (in the
+    reader's language), anything else as stored."""
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    choices = dict(getattr(field, "flatchoices", None) or [])
+    if choices and not isinstance(value, (list, dict)) and value in choices:
+        return choices[value]
+    return value

@@ -5,6 +5,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.notification_messages import render as render_message
+
 
 class HolidayOverride(models.Model):
     """A bureau-entered correction to the statutory calendar (e.g. next year's 调休) for one
@@ -55,7 +57,14 @@ class Notification(models.Model):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
-    key = models.CharField(max_length=200, help_text="idempotency key: one message per key")
+    key = models.CharField(
+        _("消息键"), max_length=200, help_text=_("防重复发送：同一消息键只发送一次")
+    )
+    # The message's name in core.notification_messages and its parameters: shown in the
+    # reader's language. `subject`/`body` keep the Chinese text as sent (rows from before
+    # the registry have only these, and are shown as stored).
+    message = models.CharField(_("消息模板"), max_length=60, blank=True)
+    params = models.JSONField(_("消息参数"), default=dict, blank=True)
     subject = models.CharField(_("标题"), max_length=200)
     body = models.TextField(_("内容"), blank=True)
     link = models.CharField(_("链接"), max_length=300, blank=True)
@@ -74,6 +83,18 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+    def _rendered(self) -> tuple[str, str]:
+        return render_message(self.message, self.params) or (self.subject, self.body)
+
+    @property
+    def display_subject(self) -> str:
+        """The subject in the active language (the stored text for an old row)."""
+        return self._rendered()[0]
+
+    @property
+    def display_body(self) -> str:
+        return self._rendered()[1]
 
 
 class TransitionEvent(models.Model):
@@ -99,6 +120,29 @@ class TransitionEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.old_status}→{self.new_status}"
+
+    def _state_label(self, value: str) -> str:
+        from core.transitions import workflow_of_event
+
+        workflow = workflow_of_event(type(self))
+        return workflow.state_label(value) if workflow is not None else value
+
+    @property
+    def old_status_label(self) -> str:
+        """The old state by its label in the active language ("" for the first event)."""
+        return self._state_label(self.old_status) if self.old_status else ""
+
+    @property
+    def new_status_label(self) -> str:
+        return self._state_label(self.new_status)
+
+    @property
+    def change_label(self) -> str:
+        """ "已提交 → 已受理"; a note (no status change) names its state once."""
+        new = self.new_status_label
+        if self.old_status == self.new_status:
+            return new
+        return f"{self.old_status_label or '—'} → {new}"
 
 
 class AuditAction(models.TextChoices):

@@ -80,6 +80,14 @@ def registered() -> list[Workflow]:
     return sorted(_WORKFLOWS.values(), key=lambda w: w.label)
 
 
+def workflow_of_event(event_model: type[models.Model]) -> Workflow | None:
+    """The workflow whose moves `event_model` records (for naming states by their labels)."""
+    for workflow in _WORKFLOWS.values():
+        if workflow.event_model is event_model:
+            return workflow
+    return None
+
+
 def transition(
     workflow: Workflow,
     obj: M,

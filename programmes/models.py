@@ -46,7 +46,7 @@ class PeriodUnit(models.TextChoices):
 
 
 def _opt_int(
-    verbose: StrOrPromise, help_text: str, *, minimum: int = 1, maximum: int = 1000
+    verbose: StrOrPromise, help_text: StrOrPromise, *, minimum: int = 1, maximum: int = 1000
 ) -> Any:
     return models.PositiveSmallIntegerField(
         verbose,
@@ -89,10 +89,10 @@ class Programme(models.Model):
 
     # --- Pharmacy eligibility
     violation_lookback_years = _opt_int(
-        _("无重大违规年限（年）"), "HY-A01: no major violation in the past N years", maximum=20
+        _("无重大违规年限（年）"), _("HY-A01：近 N 年内无重大违规"), maximum=20
     )
     min_months_open = _opt_int(
-        _("正式经营最短月数"), "HY-A02: a new pharmacy has operated ≥ N months", maximum=120
+        _("正式经营最短月数"), _("HY-A02：新开药店正式经营满 N 个月"), maximum=120
     )
     min_licensed_pharmacists = models.PositiveSmallIntegerField(
         _("执业药师最少人数"),
@@ -106,9 +106,9 @@ class Programme(models.Model):
     pharmacist_filing_required = models.BooleanField(
         _("审方药师须经医保中心备案"),
         default=False,
-        help_text="HY-E01: pharmacists are filed with the county centre (GY sets no filing)",
+        help_text=_("HY-E01：审方药师须在县医保中心备案（贵阳不设备案）"),
     )
-    min_lease_months = _opt_int(_("租赁合同最短月数"), "GY-A02: a lease valid ≥ N months")
+    min_lease_months = _opt_int(_("租赁合同最短月数"), _("GY-A02：租赁合同有效期不少于 N 个月"))
     video_retention_days = models.PositiveSmallIntegerField(
         _("监控视频保存天数"),
         validators=[MinValueValidator(1), MaxValueValidator(3660)],
@@ -143,21 +143,21 @@ class Programme(models.Model):
         decimal_places=2,
         default=Decimal("0"),
         validators=PERCENT,
-        help_text="HY-B02: ≥ 5 % below the hospital listed price",
+        help_text=_("HY-B02：低于医院挂网价至少 5%"),
     )
 
     # --- Designation procedure
     evaluation_months = _opt_int(
-        _("评估期限（月）"), "HY-C02: evaluation within N months of acceptance", maximum=24
+        _("评估期限（月）"), _("HY-C02：受理后 N 个月内完成评估"), maximum=24
     )
     notice_working_days = _opt_int(_("公示期（工作日）"), "HY-C03", maximum=60)
     feedback_working_days = _opt_int(_("不合格反馈期限（工作日）"), "HY-C04", maximum=60)
     reapplication_ban_years = _opt_int(_("取消定点后不得申请年限"), "HY-C05", maximum=20)
     termination_ban_years = _opt_int(_("解除协议后不再续签年限"), "HY-E10", maximum=20)
-    agreement_term_years = _opt_int(_("协议期限（年）"), "HY-E09: signed yearly", maximum=10)
+    agreement_term_years = _opt_int(_("协议期限（年）"), _("HY-E09：每年签订一次"), maximum=10)
     payroll_evidence_months = _opt_int(
         _("新聘职工工资银行流水月数"),
-        "HY-E01: first N months of payroll statements of each new hire (all staff)",
+        _("HY-E01：每名新聘职工（全体职工）入职后前 N 个月的工资银行流水"),
         maximum=24,
     )
     record_retention_years = models.PositiveSmallIntegerField(
@@ -166,17 +166,19 @@ class Programme(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(30)],
         help_text="HY-E03 / GY-A08",
     )
-    transition_end_month = _opt_int(_("过渡期截止月"), "HY-C06 / HY-G06: 31 December", maximum=12)
+    transition_end_month = _opt_int(
+        _("过渡期截止月"), _("HY-C06 / HY-G06：12 月 31 日"), maximum=12
+    )
     transition_end_day = _opt_int(_("过渡期截止日"), "HY-C06 / HY-G06", maximum=31)
 
     # --- Prescriptions and benefits
-    normal_prescription_days = _opt_int(_("普通处方最长天数"), "HY-E02: one month", maximum=366)
+    normal_prescription_days = _opt_int(_("普通处方最长天数"), _("HY-E02：一个月"), maximum=366)
     long_term_prescription_days = _opt_int(
-        _("长期处方最长天数"), "HY-E02: at most 3 months", maximum=366
+        _("长期处方最长天数"), _("HY-E02：最长 3 个月"), maximum=366
     )
     prescription_interval_months = _opt_int(
         _("普通处方开具间隔（月）"),
-        "HY-E02 / HY 五(二): an ordinary prescription once a month per patient and disease",
+        _("HY-E02 / HY 五(二)：同一患者同一病种每月开具一次普通处方"),
         maximum=12,
     )
     quota_period = models.CharField(
@@ -184,7 +186,7 @@ class Programme(models.Model):
         max_length=10,
         choices=PeriodUnit.choices,
         blank=True,
-        help_text="HY-G07: quarterly, no roll-over",
+        help_text=_("HY-G07：按季度，不结转"),
     )
 
     # --- Employee general outpatient at pharmacies (GY-PT; the seed leaves the numbers to the
@@ -233,10 +235,10 @@ class Programme(models.Model):
 
     # --- Patient filing
     filing_months = models.JSONField(
-        _("申报月份"), default=list, blank=True, help_text="HY-G04: April and October"
+        _("申报月份"), default=list, blank=True, help_text=_("HY-G04：4 月和 10 月")
     )
     immediate_filing_diseases = models.JSONField(
-        _("即时办理病种"), default=list, blank=True, help_text="HY-G04: five diseases"
+        _("即时办理病种"), default=list, blank=True, help_text=_("HY-G04：五种病种")
     )
 
     # --- Stock
@@ -246,29 +248,27 @@ class Programme(models.Model):
 
     stocktake_due_working_days = _opt_int(
         _("盘点表报送期限（盘点期末后工作日）"),
-        "HY-E06: the stocktake sheet is due N working days after its period (quarter, month) ends",
+        _("HY-E06：盘点期（季度、月）结束后 N 个工作日内报送盘点表"),
         maximum=60,
     )
     stocktake_reminder_working_days = _opt_int(
-        _("盘点提醒提前工作日"), "HY-E06: remind N working days before it is due", maximum=30
+        _("盘点提醒提前工作日"), _("HY-E06：截止前 N 个工作日提醒"), maximum=30
     )
     stocktake_tolerance_units = models.PositiveIntegerField(
         _("盘点允许差异（最小单位）"),
         null=True,
         blank=True,
         validators=[MaxValueValidator(100000)],
-        help_text="HY-E06: a difference above N units per batch needs a reason and is an imbalance",
+        help_text=_("HY-E06：每批次差异超过 N 个单位须说明原因，并记为账实不符"),
     )
     stocktake_blind = models.BooleanField(
         _("盲盘（盘点表不显示账面数量）"), default=False, help_text="HY-E06"
     )
-    near_expiry_days = _opt_int(
-        _("近效期提示天数"), "stock ledger: batches expiring within N days", maximum=1000
-    )
+    near_expiry_days = _opt_int(_("近效期提示天数"), _("库存台账：N 天内到期的批次"), maximum=1000)
     approval_number_only = models.BooleanField(
         _("只经营准字号药品"),
         default=False,
-        help_text="HY-B01: only drugs with an approval number (approved special foods excepted)",
+        help_text=_("HY-B01：只经营有批准文号的药品（经批准的特殊食品除外）"),
     )
     catalogue_stocked_pct = models.DecimalField(
         _("目录内药品配备率（%）"),

@@ -91,11 +91,8 @@ def calendar_remind_missing_arrangements(*, today: date) -> int:
             sent += notification_send(
                 recipients=admins,
                 key=f"calendar-arrangement-{year}",
-                subject=_("请录入 %(year)s 年法定节假日调休安排") % {"year": year},
-                body=_(
-                    "节假日数据包尚未收录 %(year)s 年的调休安排，工作日期限暂按法定节日和周末计算。"
-                )
-                % {"year": year},
+                message="calendar_arrangement",
+                params={"year": year},
                 link=reverse("programmes:calendar"),
             )
     return sent

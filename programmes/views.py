@@ -14,7 +14,7 @@ from accounts.models import BUREAU_ROLES, Role
 from accounts.permissions import principal_of, require_role
 from core.actions import run_service
 from core.calendar import YearStatus, load_calendar
-from core.history import changed_values
+from core.history import changed_values, history_value
 from core.selectors import (
     holiday_override_history,
     holiday_overrides_inherited,
@@ -131,7 +131,13 @@ def programme_history(request: HttpRequest, code: str) -> HttpResponse:
             delta = record.diff_against(previous)
             for change in delta.changes:
                 field = _field(change.field)
-                changes.append({"label": field.verbose_name, "old": change.old, "new": change.new})
+                changes.append(
+                    {
+                        "label": field.verbose_name,
+                        "old": history_value(field, change.old),
+                        "new": history_value(field, change.new),
+                    }
+                )
         entries.append({"record": record, "changes": changes})
     return render(request, "programmes/history.html", {"programme": programme, "entries": entries})
 

@@ -6,7 +6,6 @@ from typing import Any
 
 from django.db import transaction
 from django.urls import reverse
-from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Organisation, Role, User
 from core.notifications import notification_send
@@ -27,8 +26,8 @@ def _notify_reviewers(finding: Finding) -> None:
     notification_send(
         recipients=reviewers,
         key=f"finding-{finding.pk}",
-        subject=_("新的核查线索：%(summary)s") % {"summary": finding.summary},
-        body=str(finding.organisation),
+        message="finding_raised",
+        params={"summary": finding.summary, "organisation": str(finding.organisation)},
         link=reverse("supervision:detail", args=[finding.pk]),
         rule_id=finding.rule_id,
     )

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Membership, Organisation, Role, User
 from core.calendar import WorkingCalendar, calendar_period, load_calendar
@@ -127,13 +128,13 @@ def _finding(
     )
 
 
-def _tell_managers(stocktake: Stocktake, *, key: str, subject: str, body: str) -> int:
+def _tell_managers(stocktake: Stocktake, *, key: str, message: str, params: dict[str, Any]) -> int:
     """Notify the pharmacy's managers about their stocktake (HY-E06); returns how many new."""
     return notification_send(
         recipients=_pharmacy_managers(stocktake.pharmacy),
         key=key,
-        subject=subject,
-        body=body,
+        message=message,
+        params=params,
         link=reverse("inventory:stocktake", args=[stocktake.pk]),
         rule_id="HY-E06",
     )
@@ -154,9 +155,8 @@ def _escalate_overdue(stocktake: Stocktake, now: datetime) -> None:
     _tell_managers(
         stocktake,
         key=f"stocktake-overdue-{stocktake.pk}",
-        subject=_("季度盘点表已逾期未报送（截止日 %(due)s），已报医保部门核查")
-        % {"due": stocktake.due_on.isoformat()},
-        body=_("盘点期 %(start)s 至 %(end)s。请尽快完成盘点并上传实盘表。") % _period(stocktake),
+        message="stocktake_overdue",
+        params={"due": stocktake.due_on.isoformat(), **_period(stocktake)},
     )
     Stocktake.objects.filter(pk=stocktake.pk).update(escalated_at=now)
 
@@ -180,8 +180,8 @@ def stocktakes_remind_and_escalate(*, today: date) -> tuple[int, int]:
             sent = _tell_managers(
                 stocktake,
                 key=f"stocktake-reminder-{stocktake.pk}",
-                subject=_("请于 %(due)s 前报送季度盘点表") % {"due": stocktake.due_on.isoformat()},
-                body=_("盘点期 %(start)s 至 %(end)s。") % _period(stocktake),
+                message="stocktake_reminder",
+                params={"due": stocktake.due_on.isoformat(), **_period(stocktake)},
             )
             if stocktake.reminded_at is None:
                 Stocktake.objects.filter(pk=stocktake.pk).update(reminded_at=now)
@@ -202,13 +202,17 @@ def stocktake_blind_set(
             return locked
         locked.blind = blind
         locked.save(update_fields=["blind"])
-        what = _("改为盲盘（盘底表不显示账面数量）") if blind else _("改为显示账面数量")
+        what = (
+            gettext_lazy("改为盲盘（盘底表不显示账面数量）")
+            if blind
+            else gettext_lazy("改为显示账面数量")
+        )
         note(STOCKTAKE, locked, actor=actor, reason=f"{what} {reason.strip()}".strip())
         _tell_managers(
             locked,
             key=f"stocktake-blind-{locked.pk}-{timezone.now():%Y%m%d%H%M%S%f}",
-            subject=_("季度盘点的盘底表已%(what)s，请重新下载") % {"what": what},
-            body=str(locked),
+            message="stocktake_blind_changed",
+            params={"what": what, "stocktake": str(locked)},
         )
     return locked
 

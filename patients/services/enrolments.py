@@ -181,14 +181,9 @@ def _notify_revoked(
         .values("user_id")
     ) | active_members(Role.BENEFITS_OFFICER, region_id=organisation.region_id)
     names = "、".join(sorted({c.enrolment.patient.name for c in all_marked}))
-    subject = _("%(name)s 取消定点：%(count)s 名特门患者需重新选择定点机构") % {
+    params = {
         "name": organisation.name,
         "count": len(all_marked),
-    }
-    body = _(
-        "%(until)s 前未转出的患者仍在原机构结算，"
-        "自 %(from)s 起只能在新选择的机构结算。患者：%(names)s"
-    ) % {
         "until": settle_until.isoformat(),
         "from": effective_from.isoformat(),
         "names": names,
@@ -200,8 +195,8 @@ def _notify_revoked(
         lambda: notification_send(
             recipients=recipients,
             key=key,
-            subject=subject,
-            body=body,
+            message="institution_revoked",
+            params=params,
             link=link,
             rule_id="HY-G06",
         )

@@ -303,8 +303,8 @@ def roster_submit(*, hospital: Organisation, actor: User) -> Roster:
             lambda: notification_send(
                 recipients=officers,
                 key=f"roster-submitted-{roster.pk}",
-                subject=_("%(hospital)s 报送了初审名册 %(number)s")
-                % {"hospital": hospital.name, "number": roster.number},
+                message="roster_submitted",
+                params={"hospital": hospital.name, "number": roster.number},
                 link=link,
                 rule_id="HY-F01",
             )
@@ -334,7 +334,8 @@ def filing_assign(
         notify=lambda: notification_send(
             recipients=[expert],
             key=f"filing-assigned-{filing.pk}-{expert.pk}",
-            subject=_("请评审特门申报 %s") % filing.number,
+            message="filing_assigned",
+            params={"number": filing.number},
             link=link,
         ),
     )
@@ -352,12 +353,13 @@ def _window_notice(filing: Filing, new: str) -> Callable[[], Any]:
     """The window that lodged the filing hears of the decision (to tell the patient)."""
     clerks = active_members(Role.WINDOW_CLERK, organisation=filing.window)
     link = reverse("patients:filing_detail", args=[filing.pk])
-    subject = _("特门申报 %(number)s：%(status)s") % {
-        "number": filing.number,
-        "status": FilingStatus(new).label,
-    }
+    params = {"number": filing.number, "status": FilingStatus(new).label}
     return lambda: notification_send(
-        recipients=clerks, key=f"filing-decided-{filing.pk}", subject=subject, link=link
+        recipients=clerks,
+        key=f"filing-decided-{filing.pk}",
+        message="filing_decided",
+        params=params,
+        link=link,
     )
 
 

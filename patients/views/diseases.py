@@ -17,6 +17,7 @@ from accounts.models import BUREAU_ROLES, Role, User
 from accounts.permissions import principal_of, require_role
 from core.actions import run_service
 from core.errors import DomainError
+from core.history import history_value
 from core.widgets import DateInput
 from programmes.models import Disease, InsuredType, Programme
 from programmes.selectors import programmes_for_principal, version_in_force
@@ -134,7 +135,8 @@ def disease_history(request: HttpRequest, code: str, pk: int) -> HttpResponse:
             for change in record.diff_against(previous).changes:
                 field = cast(Field[Any, Any], Disease._meta.get_field(change.field))
                 label = field.verbose_name
-                changes.append({"label": label, "old": change.old, "new": change.new})
+                old, new = history_value(field, change.old), history_value(field, change.new)
+                changes.append({"label": label, "old": old, "new": new})
         entries.append({"record": record, "changes": changes})
     return render(
         request,
