@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accreditation.models import ViolationDecision
+from core.widgets import DateInput
 from programmes.models import Programme
 from supervision.case_models import CaseOutcome, PenaltyKind
 
@@ -30,7 +31,7 @@ class AssignForm(forms.Form):
 
 
 class ScheduleForm(forms.Form):
-    planned_on = forms.DateField(label=_("计划检查日期"))
+    planned_on = forms.DateField(label=_("计划检查日期"), widget=DateInput)
 
 
 class EvidenceForm(forms.Form):
@@ -41,7 +42,7 @@ class EvidenceForm(forms.Form):
 class ConcludeForm(forms.Form):
     outcome = forms.ChoiceField(label=_("结论"), choices=CaseOutcome.choices)
     conclusion = forms.CharField(label=_("检查结论"), widget=forms.Textarea)
-    rectify_by = forms.DateField(label=_("整改期限"), required=False)
+    rectify_by = forms.DateField(label=_("整改期限"), required=False, widget=DateInput)
     decision = forms.ChoiceField(
         label=_("处理决定"), choices=[("", "—"), *ViolationDecision.choices], required=False
     )
@@ -50,7 +51,7 @@ class ConcludeForm(forms.Form):
     refused_amount = forms.DecimalField(
         label=_("拒付金额（元）"), max_digits=12, decimal_places=2, required=False
     )
-    suspended_until = forms.DateField(label=_("暂停至"), required=False)
+    suspended_until = forms.DateField(label=_("暂停至"), required=False, widget=DateInput)
 
 
 class RecoveryForm(forms.Form):
@@ -65,4 +66,4 @@ class PenaltyForm(forms.Form):
         label=_("金额（元）"), max_digits=12, decimal_places=2, required=False
     )
     basis = forms.CharField(label=_("处罚依据"), max_length=500)
-    decided_on = forms.DateField(label=_("决定日期"))
+    decided_on = forms.DateField(label=_("决定日期"), widget=DateInput)

@@ -168,6 +168,9 @@ CASES: dict[str, Case] = {
     "inventory.forms.MovementFilterForm": _plain,
     "inventory.forms.MovementForm": _movement,
     "prescriptions.forms.RecordForm": _record,
+    "supervision.case_forms.ScheduleForm": _plain,
+    "supervision.case_forms.ConcludeForm": _plain,
+    "supervision.case_forms.PenaltyForm": _plain,
 }
 
 
