@@ -43,8 +43,9 @@ def refusals_new(
 def refusal_counts_by_month(
     *, rule_ids: list[str], pharmacy_ids: list[int], since: datetime, until: datetime | None = None
 ) -> list[dict[str, Any]]:
-    """Per pharmacy, programme and month from `since`: how many refusals under `rule_ids`
-    and the last one's id (the attempts rules count the months new refusals fall in)."""
+    """Per pharmacy and month from `since`: how many refusals under `rule_ids`, the last
+    one's id and a programme they were under (the attempts rules count the months new
+    refusals fall in, against that programme's threshold)."""
     qs = CounterRefusal.objects.filter(
         rule_id__in=rule_ids, pharmacy_id__in=pharmacy_ids, refused_at__gte=since
     )
@@ -56,10 +57,9 @@ def refusal_counts_by_month(
             "pharmacy_id",
             "pharmacy__organisation__name",
             "pharmacy__organisation_id",
-            "programme_id",
             "month",
         )
-        .annotate(n=Count("id"), last_id=Max("id"))
+        .annotate(n=Count("id"), last_id=Max("id"), programme_id=Max("programme_id"))
         .order_by("pharmacy_id", "month")
     )
 

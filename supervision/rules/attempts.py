@@ -1,8 +1,9 @@
 """Attempts: a counter rule that refuses also counts its refusals; many refusals of one kind
-at one pharmacy in a month are a finding (supervision-rules.md). SV-F02 swaps (HY-G10),
-SV-F05 purchases during a hospital stay (HY-G08), SV-F06 purchases beyond the entitlement or
-quota (HY-G07), SV-F13 prices above the cap (HY-B02 / GY-C01). Threshold: `attempts` per
-pharmacy, programme and month."""
+at one pharmacy in a month are a finding (supervision-rules.md), once per pharmacy and
+month. SV-F02 swaps (HY-G10), SV-F05 purchases during a hospital stay (HY-G08), SV-F06
+purchases beyond the entitlement or quota (HY-G07), SV-F13 prices above the cap (HY-B02 /
+GY-C01). Threshold: `attempts` per pharmacy and month, programme data (the programme of the
+refused prescriptions)."""
 
 from __future__ import annotations
 
@@ -56,7 +57,7 @@ class AttemptsRule(Rule):
             label = f"{month:%Y-%m}"
             hits.append(
                 Hit(
-                    key=f"{group['pharmacy_id']}:{group['programme_id']}:{label}",
+                    key=f"{group['pharmacy_id']}:{label}",
                     organisation_id=group["pharmacy__organisation_id"],
                     pharmacy_id=group["pharmacy_id"],
                     params={
