@@ -59,7 +59,7 @@ def refusal_counts_by_month(
             "pharmacy__organisation_id",
             "month",
         )
-        .annotate(n=Count("id"), last_id=Max("id"), programme_id=Max("programme_id"))
+        .annotate(n=Count("id"), last_id=Max("id"), programme=Max("programme_id"))
         .order_by("pharmacy_id", "month")
     )
 

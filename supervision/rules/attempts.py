@@ -52,7 +52,7 @@ class AttemptsRule(Rule):
             month = _month_start(group["month"])
             if (group["pharmacy_id"], month) not in touched:
                 continue
-            if group["n"] < _threshold(scope, group["programme_id"]):
+            if group["n"] < _threshold(scope, group["programme"]):
                 continue
             label = f"{month:%Y-%m}"
             hits.append(
