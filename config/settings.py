@@ -231,6 +231,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "inventory.stocktakes_scan",
         "schedule": crontab(hour=7, minute=20),
     },
+    # The fund-supervision rules over what changed since their last run (issue 17.1).
+    "supervision-rules-scan": {
+        "task": "supervision.rules_scan",
+        "schedule": crontab(minute="*/15"),
+    },
 }
 
 # --- Authentication and login security

@@ -383,3 +383,35 @@ class FundRecovery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pharmacy} · {self.amount}"
+
+
+class CounterRefusal(models.Model):
+    """A refused counter attempt that must outlive the refused sale (HY-G08, HY-G10, HY-B02 /
+    GY-C01, GY-E02 resold code): written on its own (core.autonomous), so the sale's rollback
+    keeps it; supervision counts these through prescriptions.selectors."""
+
+    rule_id = models.CharField(_("规则编号"), max_length=10, db_index=True)
+    pharmacy = models.ForeignKey(Pharmacy, on_delete=models.PROTECT, related_name="+")
+    programme = models.ForeignKey(
+        Programme, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    prescription = models.ForeignKey(
+        Prescription, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    traceability_code = models.CharField(_("追溯码"), max_length=40, blank=True)
+    actor = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    refused_at = models.DateTimeField(_("拒绝时间"))
+    details = models.JSONField(_("详情"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("柜台拒绝记录")
+        verbose_name_plural = _("柜台拒绝记录")
+
+    def __str__(self) -> str:
+        return f"[{self.rule_id}] {self.refused_at:%Y-%m-%d %H:%M}"

@@ -8,9 +8,10 @@
   so every one needs a reviewing pharmacist; none named → the acting pharmacist's own staff
   record, if eligible; otherwise the sale is refused.
 - GY-B02 — whether the account recording the sale is on the pharmacy's staff list that day
-  (a linked StaffMember in post). Not refused: flagged on the sale and raised as a finding the
-  bureau lists (the portal cannot tell a delegated third party from a colleague whose staff
-  record lacks its account; the bureau finds out on inspection).
+  (a linked StaffMember in post). Not refused: flagged on the sale
+  (Dispensing.recorder_on_staff), which supervision's SV-F14 reads and raises as a finding
+  the bureau lists (the portal cannot tell a delegated third party from a colleague whose
+  staff record lacks its account; the bureau finds out on inspection).
 - GY-E03 — the video reference: camera and time range, which the bureau may request.
 """
 
@@ -27,8 +28,6 @@ from core.errors import RuleViolation
 from pharmacies.models import FilingStatus, Pharmacy, StaffMember
 from pharmacies.selectors import staff_in_post
 from programmes.models import Programme
-from supervision.models import FindingKind
-from supervision.services import finding_raise
 
 # A video reference is a window around the sale, not a day's recording.
 VIDEO_MAX_SPAN = timedelta(hours=12)
@@ -173,24 +172,4 @@ def counter_record(
         ),
         on_staff=own is not None and own.employed_on(on),
         video=video_checked(video, at=now),
-    )
-
-
-def flag_unlisted_recorder(
-    *, record: CounterRecord, pharmacy: Pharmacy, number: str, actor: User
-) -> None:
-    """GY-B02: a sale recorded by an account not on the staff list is raised for the bureau
-    (in the sale's transaction: no sale, no finding)."""
-    if record.on_staff:
-        return
-    finding_raise(
-        rule_id="GY-B02",
-        organisation=pharmacy.organisation,
-        pharmacy=pharmacy,
-        kind=FindingKind.DISPENSING,
-        summary=_("结算 %(n)s 由不在本店人员名单内的账号 %(u)s 录入")
-        % {"n": number, "u": actor.username},
-        dedupe_key=f"GY-B02:unlisted:{number}",
-        details={"dispensing": number, "username": actor.username},
-        actor=actor,
     )

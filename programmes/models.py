@@ -279,6 +279,12 @@ class Programme(models.Model):
         validators=PERCENT,
         help_text="GY-A05",
     )
+    # The fund-supervision rules' thresholds (supervision-rules.md: starting values for the
+    # bureau to tune), keyed by rule ID: {"SV-F04": {"patients": 5, "minutes": 10}, ...}.
+    # Edited on the supervision rules page with a reason; history as for every parameter.
+    supervision_parameters = models.JSONField(
+        _("基金监管规则参数"), default=dict, blank=True, help_text="SV-F01–SV-F14"
+    )
 
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords(excluded_fields=["updated_at"], get_user=history_user)

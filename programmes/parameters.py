@@ -76,3 +76,7 @@ PARAMETER_GROUPS: list[tuple[StrOrPromise, list[str]]] = [
 EDITABLE_FIELDS: list[str] = VALIDITY_FIELDS + [
     f for _g, fields in PARAMETER_GROUPS for f in fields
 ]
+
+# Edited through programme_update_parameters too, but on the supervision rules page (a JSON
+# of thresholds per rule), not on the programme's parameter form.
+SUPERVISION_FIELDS: list[str] = ["supervision_parameters"]

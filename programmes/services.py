@@ -11,7 +11,7 @@ from accounts.models import User
 from core.errors import DomainError, RuleViolation, full_clean_or_refuse
 from core.history import changed_values, history_catch_up
 from programmes.models import Disease, Programme
-from programmes.parameters import EDITABLE_FIELDS
+from programmes.parameters import EDITABLE_FIELDS, SUPERVISION_FIELDS
 
 # The reason of the history row that keeps a state written without one (a data migration, a
 # seed) before the first recorded change after it (core.history.history_catch_up).
@@ -23,7 +23,7 @@ def programme_update_parameters(
 ) -> Programme:
     """Change parameters after validating the whole profile; history keeps who, when and why,
     and exactly the parameters whose value changed (none changed: nothing is written)."""
-    unknown = set(changes) - set(EDITABLE_FIELDS)
+    unknown = set(changes) - set(EDITABLE_FIELDS) - set(SUPERVISION_FIELDS)
     if unknown:
         raise DomainError(_("不可修改的参数：%s") % ", ".join(sorted(unknown)))
     with transaction.atomic():

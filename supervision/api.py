@@ -11,6 +11,7 @@ from supervision.selectors import findings_for_principal
 
 class FindingSerializer(serializers.ModelSerializer):
     organisation = serializers.CharField(source="organisation.name")
+    summary = serializers.CharField(source="display_summary", read_only=True)
 
     class Meta:
         model = Finding

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from accounts.models import Organisation
+from core.history import history_user
 from core.models import TransitionEvent
 from pharmacies.models import Pharmacy
 
@@ -26,6 +28,42 @@ class FindingStatus(models.TextChoices):
     OPEN = "open", _("待处理")
     IN_REVIEW = "in_review", _("核查中")
     CLOSED = "closed", _("已办结")
+
+
+# --- Rules engine (issue 17.1): one row per rule of supervision.rules ----------------------
+
+
+class SupervisionRule(models.Model):
+    """The data of one fund-supervision rule (the code is its module under supervision.rules):
+    whether it runs, its severity, how far the scan has read (watermark per source) and
+    what it found. Its thresholds are programme data (Programme.supervision_parameters)."""
+
+    rule_id = models.CharField(_("规则编号"), max_length=10, unique=True)
+    description = models.CharField(_("说明"), max_length=200)
+    severity = models.CharField(
+        _("严重程度"),
+        max_length=30,
+        choices=FindingPriority.choices,
+        default=FindingPriority.NORMAL,
+    )
+    enabled = models.BooleanField(_("启用"), default=True)
+    watermark = models.JSONField(_("已扫描至"), default=dict, blank=True)
+    last_run_at = models.DateTimeField(_("上次扫描"), null=True, blank=True)
+    last_run_hits = models.PositiveIntegerField(_("上次新增线索"), default=0)
+    hits_total = models.PositiveIntegerField(_("累计线索"), default=0)
+    # Who switched it on or off, when and why; a scan's bookkeeping writes no history row.
+    history = HistoricalRecords(
+        excluded_fields=["watermark", "last_run_at", "last_run_hits", "hits_total"],
+        get_user=history_user,
+    )
+
+    class Meta:
+        ordering = ["rule_id"]
+        verbose_name = _("监管规则")
+        verbose_name_plural = _("监管规则")
+
+    def __str__(self) -> str:
+        return self.rule_id
 
 
 class Finding(models.Model):
@@ -56,7 +94,18 @@ class Finding(models.Model):
         verbose_name_plural = _("核查线索")
 
     def __str__(self) -> str:
-        return f"[{self.rule_id}] {self.summary}"
+        return f"[{self.rule_id}] {self.display_summary()}"
+
+    def display_summary(self) -> str:
+        """The summary in the reader's language: an engine rule's finding keeps its params and
+        is rendered from the rule's template now (issue 16.5); older findings keep their text."""
+        from supervision.rules import RULES  # the rules read this module: import at use
+
+        rule = RULES.get(self.rule_id)
+        params = (self.details or {}).get("params")
+        if rule is None or not isinstance(params, dict):
+            return self.summary
+        return rule.render(params)
 
 
 class FindingEvent(TransitionEvent):

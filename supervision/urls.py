@@ -1,6 +1,6 @@
 from django.urls import path
 
-from supervision import views
+from supervision import rule_views, views
 
 app_name = "supervision"
 
@@ -9,6 +9,13 @@ urlpatterns = [
     path("findings/<int:pk>/", views.finding_detail, name="detail"),
     path("findings/<int:pk>/move/", views.finding_move, name="move"),
     path("prices/", views.price_compliance, name="prices"),
+    path("rules/", rule_views.rule_list, name="rules"),
+    path("rules/<str:rule_id>/toggle/", rule_views.rule_toggle, name="rule_toggle"),
+    path(
+        "rules/<str:rule_id>/programmes/<int:programme_pk>/",
+        rule_views.rule_parameters,
+        name="rule_parameters",
+    ),
 ]
 
 # --- Inspection cases (issue 17.2)

@@ -45,7 +45,7 @@ def _finding_columns() -> list[Column[Finding]]:
         Column(
             "summary",
             _("摘要"),
-            lambda f: Cell(f.summary, url=reverse("supervision:detail", args=[f.pk])),
+            lambda f: Cell(f.display_summary(), url=reverse("supervision:detail", args=[f.pk])),
         ),
         Column("status", _("状态"), lambda f: f.get_status_display(), "status"),
     ]

@@ -33,8 +33,6 @@ from inventory.services.ledger import stock_movement_record
 from inventory.transitions import STOCKTAKE
 from pharmacies.models import Pharmacy
 from programmes.models import PeriodUnit, Programme
-from supervision.models import FindingKind, FindingPriority
-from supervision.services import finding_raise
 
 # --- Stocktakes -----------------------------------------------------------------------------
 
@@ -104,30 +102,6 @@ def _period(stocktake: Stocktake) -> dict[str, str]:
     return {"start": stocktake.period_start.isoformat(), "end": stocktake.period_end.isoformat()}
 
 
-def _finding(
-    stocktake: Stocktake,
-    *,
-    kind: str,
-    priority: str,
-    summary: str,
-    key: str,
-    details: dict[str, Any],
-    actor: User | None = None,
-) -> None:
-    """A HY-E06 finding on the stocktake's pharmacy, raised once per key."""
-    finding_raise(
-        rule_id="HY-E06",
-        organisation=stocktake.pharmacy.organisation,
-        pharmacy=stocktake.pharmacy,
-        kind=kind,
-        priority=priority,
-        summary=summary,
-        dedupe_key=key,
-        details={"stocktake": stocktake.pk, **details},
-        actor=actor,
-    )
-
-
 def _tell_managers(stocktake: Stocktake, *, key: str, message: str, params: dict[str, Any]) -> int:
     """Notify the pharmacy's managers about their stocktake (HY-E06); returns how many new."""
     return notification_send(
@@ -141,17 +115,8 @@ def _tell_managers(stocktake: Stocktake, *, key: str, message: str, params: dict
 
 
 def _escalate_overdue(stocktake: Stocktake, now: datetime) -> None:
-    """HY-E06: an overdue stocktake becomes a finding, and the pharmacy is told too: it is the
-    one that must still submit."""
-    _finding(
-        stocktake,
-        kind=FindingKind.STOCKTAKE_OVERDUE,
-        priority=FindingPriority.NORMAL,
-        summary=_("%(pharmacy)s 逾期未报送 %(start)s 至 %(end)s 的盘点表")
-        % {"pharmacy": stocktake.pharmacy.name, **_period(stocktake)},
-        key=f"stocktake-overdue-{stocktake.pk}",
-        details={"due_on": stocktake.due_on.isoformat()},
-    )
+    """HY-E06: an overdue stocktake is marked escalated (supervision's rule reads the mark and
+    raises the finding), and the pharmacy is told: it is the one that must still submit."""
     _tell_managers(
         stocktake,
         key=f"stocktake-overdue-{stocktake.pk}",
@@ -287,38 +252,6 @@ def _count_lines(
     return lines, batches
 
 
-def _imbalance_finding(
-    stocktake: Stocktake,
-    imbalanced: list[StocktakeLine],
-    batches: dict[int, StockBatch],
-    *,
-    actor: User | None,
-    now: datetime,
-) -> None:
-    """HY-E06: a ledger that does not balance is flagged for priority inspection."""
-    _finding(
-        stocktake,
-        kind=FindingKind.STOCK_IMBALANCE,
-        priority=FindingPriority.PRIORITY_INSPECTION,
-        summary=_("%(pharmacy)s 进销存不平衡：%(n)s 个批次账实不符")
-        % {"pharmacy": stocktake.pharmacy.name, "n": len(imbalanced)},
-        key=f"stocktake-imbalance-{stocktake.pk}-{now:%Y%m%d%H%M%S}",
-        details={
-            "lines": [
-                {
-                    "batch": str(batches[line.batch_id]),
-                    "expected": line.expected,
-                    "counted": line.counted,
-                    "difference": line.difference,
-                    "reason": line.reason,
-                }
-                for line in imbalanced
-            ],
-        },
-        actor=actor,
-    )
-
-
 def stocktake_submit(
     *,
     stocktake: Stocktake,
@@ -328,7 +261,8 @@ def stocktake_submit(
     sheet: tuple[str, bytes] | None = None,
 ) -> Stocktake:
     """HY-E06: reconcile the count against the ledger up to the count time, require reasons
-    beyond tolerance, flag an imbalance for priority inspection."""
+    beyond tolerance, mark an imbalance (supervision's SV-F03 reads it and raises the finding
+    for priority inspection)."""
     with transaction.atomic():
         locked = (
             Stocktake.objects.select_for_update()
@@ -338,7 +272,7 @@ def stocktake_submit(
         now = timezone.now()
         _check_count_time(locked, counted_at, now)
         tolerance = locked.programme.stocktake_tolerance_units or 0
-        lines, batches = _count_lines(locked, counts, counted_at, tolerance)
+        lines, _batches = _count_lines(locked, counts, counted_at, tolerance)
         StocktakeLine.objects.filter(stocktake=locked).delete()
         StocktakeLine.objects.bulk_create(lines)
         imbalanced = [line for line in lines if abs(line.difference) > tolerance]
@@ -353,8 +287,6 @@ def stocktake_submit(
         submitted = transition(
             STOCKTAKE, locked, StocktakeStatus.SUBMITTED, actor=actor, fields=fields
         )
-        if imbalanced:
-            _imbalance_finding(locked, imbalanced, batches, actor=actor, now=now)
     return submitted
 
 

@@ -29,7 +29,7 @@ from prescriptions.models import (
     Prescription,
     PrescriptionItem,
 )
-from prescriptions.review import CounterRecord, flag_unlisted_recorder
+from prescriptions.review import CounterRecord
 from prescriptions.selectors import outpatient_status, quota_period_bounds
 from prescriptions.services.common import ProxyInput, fen
 from prescriptions.services.quota import quota_use
@@ -228,9 +228,6 @@ def book(sale: Sale) -> Dispensing:
     with transaction.atomic():
         fund, personal = _settle(sale, today)
         dispensing = _new_dispensing(sale, fund=fund, personal=personal, on=today)
-        flag_unlisted_recorder(
-            record=sale.record, pharmacy=sale.pharmacy, number=dispensing.number, actor=sale.actor
-        )
         _take_items(sale.lines)
         if sale.enrolment is not None:
             quota_use(

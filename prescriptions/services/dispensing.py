@@ -37,10 +37,9 @@ from prescriptions.services.common import (
     prescription_valid,
     price_rule,
 )
+from prescriptions.services.refusals import counter_refusal_record, refusals_kept
 from programmes.models import Disease, Programme
 from programmes.services import programme_assert_in_force
-from supervision.models import FindingKind, FindingPriority
-from supervision.services import finding_raise
 
 
 def _eligibility(
@@ -242,18 +241,16 @@ def _check_codes(
         done = _earlier_sale(pharmacy, idempotency_key)
         if done is not None:
             raise _RetryDone(done)
-        # The finding is committed on its own: the refused sale rolls back, the alert stays.
+        # The refusal is committed on its own: the refused sale rolls back, the record stays
+        # (supervision's SV-F01 reads it).
         for code in sold:
-            finding_raise(
+            counter_refusal_record(
                 rule_id="GY-E02",
-                organisation=pharmacy.organisation,
                 pharmacy=pharmacy,
-                kind=FindingKind.DISPENSING,
-                priority=FindingPriority.PRIORITY_INSPECTION,
-                summary=_("追溯码 %s 已售出后再次结算") % code,
-                dedupe_key=f"GY-E02:resold:{code}:{pharmacy.pk}:{at:%Y%m%d}",
-                details={"code": code},
+                at=at,
                 actor=actor,
+                code=code,
+                details={"kind": "resold"},
             )
         raise RuleViolation(
             "GY-E02", _("追溯码 %s 已经售出，不能再次销售；已报送核查。") % "、".join(sorted(sold))
@@ -306,23 +303,29 @@ def dispensing_submit(
         )
     if checks.done_id is not None:
         return _same_request(Dispensing.objects.get(pk=checks.done_id), prescription)
-    enrolment = _eligibility(
-        checks=checks, programme=programme, patient=patient, disease=disease, on=today
-    )
-    record = counter_record(
-        pharmacy=pharmacy,
-        programme=programme,
-        reviewer_id=reviewer_id,
-        video=video,
-        actor=actor,
-        now=now,
-        on=today,
-    )
-    _check_buyer(
-        identity_confirmed, patient_signed, proxy=proxy, patient=patient, disease=disease, on=today
-    )
-    _check_prescription(prescription, checks=checks, on=today)
-    priced = _priced(prescription, lines, disease=disease, on=today)
+    with refusals_kept(pharmacy=pharmacy, prescription=prescription, actor=actor, at=now):
+        enrolment = _eligibility(
+            checks=checks, programme=programme, patient=patient, disease=disease, on=today
+        )
+        record = counter_record(
+            pharmacy=pharmacy,
+            programme=programme,
+            reviewer_id=reviewer_id,
+            video=video,
+            actor=actor,
+            now=now,
+            on=today,
+        )
+        _check_buyer(
+            identity_confirmed,
+            patient_signed,
+            proxy=proxy,
+            patient=patient,
+            disease=disease,
+            on=today,
+        )
+        _check_prescription(prescription, checks=checks, on=today)
+        priced = _priced(prescription, lines, disease=disease, on=today)
     try:
         received = _check_codes(
             pharmacy=pharmacy, lines=priced, actor=actor, at=now, idempotency_key=idempotency_key

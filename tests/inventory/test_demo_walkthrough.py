@@ -16,6 +16,7 @@ from accounts.demo import DEMO_PASSWORD
 from accounts.models import User
 from config.celery import app
 from inventory.models import PurchaseImport, PurchaseImportStatus, Stocktake, StocktakeStatus
+from supervision.engine import rules_scan
 from supervision.models import Finding, FindingPriority
 from tests.factories.sessions import login
 
@@ -72,7 +73,8 @@ def test_demo_pharmacy_imports_counts_with_one_discrepancy_and_the_bureau_sees_i
     stocktake.refresh_from_db()
     assert stocktake.status == StocktakeStatus.SUBMITTED
     # The bureau reviewer sees the priority-inspection finding with the reason
-    finding = Finding.objects.get(rule_id="HY-E06", priority=FindingPriority.PRIORITY_INSPECTION)
+    rules_scan()  # the worker's beat runs it every few minutes
+    finding = Finding.objects.get(rule_id="SV-F03", priority=FindingPriority.PRIORITY_INSPECTION)
     reviewer = _login("hy_reviewer")
     assert "重点核查" in reviewer.get("/supervision/findings/").content.decode()
     detail = reviewer.get(f"/supervision/findings/{finding.pk}/").content.decode()

@@ -36,6 +36,7 @@ from inventory.services import (
 )
 from pharmacies.models import Pharmacy
 from programmes.models import Programme
+from supervision.engine import rules_scan
 from supervision.models import Finding, FindingKind, FindingPriority
 from tests.factories.inventory import at, book, open_q3
 from tests.factories.sessions import login
@@ -118,6 +119,8 @@ def test_hy_e06_reminds_before_due_once_and_escalates_when_overdue(
     overdue = date.fromordinal(stocktake.due_on.toordinal() + 1)
     assert stocktakes_remind_and_escalate(today=overdue) == (0, 1)
     assert stocktakes_remind_and_escalate(today=overdue) == (0, 0)
+    rules_scan()  # supervision's HY-E06 rule reads the escalation mark
+    rules_scan()
     finding = Finding.objects.get()
     assert finding.kind == FindingKind.STOCKTAKE_OVERDUE and finding.rule_id == "HY-E06"
 
@@ -182,10 +185,11 @@ def test_hy_e06_difference_beyond_tolerance_needs_a_reason_and_raises_priority_i
         )
     stocktake.refresh_from_db()
     assert stocktake.is_imbalanced
+    rules_scan()  # supervision's SV-F03 reads the imbalance mark
     finding = Finding.objects.get()
-    assert finding.priority == FindingPriority.PRIORITY_INSPECTION
+    assert finding.priority == FindingPriority.PRIORITY_INSPECTION and finding.rule_id == "SV-F03"
     assert finding.kind == FindingKind.STOCK_IMBALANCE and finding.pharmacy == pharmacy
-    assert finding.details["lines"][0]["difference"] == -1
+    assert finding.details["evidence"]["lines"][0]["difference"] == -1
     assert Notification.objects.filter(recipient=reviewer).count() == 0  # on_commit in tests
 
 
@@ -291,6 +295,7 @@ def test_count_sheet_download_upload_and_bureau_review_through_the_pages(
         client = login(Client(), reviewer)
         page = client.get(f"/inventory/stocktakes/{stocktake.pk}/").content.decode()
         assert "两盒破损" in page and "账实不符" in page
+        rules_scan()  # the worker's beat runs supervision's rules every few minutes
         findings = client.get("/supervision/findings/").content.decode()
         assert "进销存不平衡" in findings and "重点核查" in findings
         client.post(f"/inventory/stocktakes/{stocktake.pk}/review/", {"decision": "accept"})
@@ -421,6 +426,7 @@ def test_hy_e06_overdue_escalation_tells_the_pharmacy_and_raises_a_finding_for_r
     stocktakes_remind_and_escalate(today=stocktake.due_on)
     assert not Finding.objects.exists()
     assert stocktakes_remind_and_escalate(today=overdue) == (0, 1)
+    rules_scan()
     finding = Finding.objects.get()
     assert (finding.kind, finding.rule_id, finding.pharmacy) == (
         FindingKind.STOCKTAKE_OVERDUE,

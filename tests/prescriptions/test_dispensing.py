@@ -16,6 +16,7 @@ from inventory.models import DiseaseDrug, ItemCategory, StockBatch, Traceability
 from patients.models import ProxyGround, ProxyMethod
 from patients.services import proxy_authorise, stay_record
 from prescriptions.models import (
+    CounterRefusal,
     Dispensing,
     DispensingStatus,
     Prescription,
@@ -34,7 +35,6 @@ from prescriptions.services import (
     prescription_create,
 )
 from programmes.models import PeriodUnit, Programme
-from supervision.models import Finding
 from tests.factories import member
 from tests.factories.inventory import DrugFactory
 from tests.factories.patients import county_window, hospital, resident_id
@@ -340,7 +340,7 @@ def test_hy_b03_one_well_formed_code_per_unit() -> None:
         submit(w, p, [w.line(p, 2)])
 
 
-def test_gy_e02_a_code_already_sold_is_refused_and_raises_a_finding() -> None:
+def test_gy_e02_a_code_already_sold_is_refused_and_the_attempt_kept() -> None:
     w = world()
     with time_machine.travel(MAY, tick=False):
         p = w.prescription()
@@ -350,9 +350,9 @@ def test_gy_e02_a_code_already_sold_is_refused_and_raises_a_finding() -> None:
         again.traceability_codes = list(first.traceability_codes)
         refused("GY-E02", w, p, [again])
         submit(w, p, [w.line(p, 1)])
-    finding = Finding.objects.get(rule_id="GY-E02")
-    assert first.traceability_codes[0] in finding.summary
-    assert finding.pharmacy == w.pharmacy
+    refusal = CounterRefusal.objects.get(rule_id="GY-E02")
+    assert refusal.traceability_code == first.traceability_codes[0]
+    assert refusal.pharmacy == w.pharmacy
 
 
 def test_stock_cannot_go_negative() -> None:
@@ -419,11 +419,11 @@ def test_a_retry_checked_before_the_first_request_committed_returns_it_not_a_gy_
         first = submit(w, p, lines, idempotency_key="pos-9")
         # ... when it reaches the codes the first request has sold since
         retry = submit(w, p, lines, idempotency_key="pos-9", checks=stale)
-        # Then it returns the first dispensing: no second charge, no resale finding
+        # Then it returns the first dispensing: no second charge, no resale kept
         assert retry.pk == first.pk
-        assert not Finding.objects.filter(rule_id="GY-E02").exists()
+        assert not CounterRefusal.objects.filter(rule_id="GY-E02").exists()
         # and without the key the same codes are a resale (GY-E02)
         with pytest.raises(RuleViolation) as exc:
             submit(w, p, lines)
     assert exc.value.rule_id == "GY-E02"
-    assert Finding.objects.filter(rule_id="GY-E02").exists()
+    assert CounterRefusal.objects.filter(rule_id="GY-E02").exists()

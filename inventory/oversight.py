@@ -1,0 +1,86 @@
+"""Selectors the fund supervision reads (supervision.rules): the stocktakes the ledger marked
+imbalanced or overdue, and the sales of traceability codes. Read-only; supervision is above
+inventory and inventory never imports it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Q
+
+from inventory.models import Stocktake, StocktakeLine, TraceabilityCode
+
+Period = tuple[datetime, datetime]
+
+
+def _stocktake_rows(qs: Any) -> list[dict[str, Any]]:
+    return list(
+        qs.values(
+            "id",
+            "pharmacy_id",
+            "pharmacy__organisation__name",
+            "pharmacy__organisation_id",
+            "programme_id",
+            "period_start",
+            "period_end",
+            "due_on",
+            "submitted_at",
+            "escalated_at",
+        ).order_by("id")
+    )
+
+
+def stocktakes_imbalanced(*, after: datetime | None, period: Period | None) -> list[dict[str, Any]]:
+    """HY-E06 / SV-F03: submitted stocktakes marked imbalanced, submitted after `after` (the
+    rule's watermark) or within `period` (a dry run), with their differing lines."""
+    qs = Stocktake.objects.filter(is_imbalanced=True, submitted_at__isnull=False)
+    if period is not None:
+        qs = qs.filter(submitted_at__gte=period[0], submitted_at__lt=period[1])
+    elif after is not None:
+        qs = qs.filter(submitted_at__gt=after)
+    rows = _stocktake_rows(qs)
+    lines: dict[int, list[dict[str, Any]]] = {}
+    found: Any = (
+        StocktakeLine.objects.filter(stocktake_id__in=[r["id"] for r in rows])
+        .exclude(difference=0)
+        .values(
+            "stocktake_id",
+            "batch__batch_no",
+            "batch__drug__generic_name",
+            "expected",
+            "counted",
+            "difference",
+            "reason",
+        )
+        .order_by("id")
+    )
+    for line in found:
+        row_line = dict(line)
+        lines.setdefault(row_line.pop("stocktake_id"), []).append(row_line)
+    for row in rows:
+        row["lines"] = lines.get(row["id"], [])
+    return rows
+
+
+def stocktakes_escalated(*, after: datetime | None, period: Period | None) -> list[dict[str, Any]]:
+    """HY-E06: stocktakes escalated as overdue (escalated_at set by the daily stocktake scan)
+    after `after`, or overdue within `period` (a dry run: due before its end, still open or
+    escalated in it)."""
+    qs = Stocktake.objects.filter(escalated_at__isnull=False)
+    if period is not None:
+        qs = qs.filter(Q(escalated_at__gte=period[0]) & Q(escalated_at__lt=period[1]))
+    elif after is not None:
+        qs = qs.filter(escalated_at__gt=after)
+    return _stocktake_rows(qs)
+
+
+def code_first_sales(codes: list[str]) -> dict[str, dict[str, Any]]:
+    """GY-E02 / SV-F01: for each code, the sale it went out in (pharmacy and time)."""
+    sold: Any = TraceabilityCode.objects.filter(code__in=codes, sold_in__isnull=False).values(
+        "code",
+        "sold_in__pharmacy_id",
+        "sold_in__pharmacy__organisation__name",
+        "sold_in__occurred_at",
+    )
+    return {row["code"]: dict(row) for row in sold}

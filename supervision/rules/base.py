@@ -1,0 +1,93 @@
+"""What a supervision rule is: code (a `Rule` subclass in a module of this package) plus data
+(its SupervisionRule row: on/off, severity, watermark, hits; its thresholds in each
+programme's `supervision_parameters`). Adding a rule is one small module: subclass `Rule`,
+set its ID, description, summary template and default thresholds, write `scan`, decorate it
+with `register` and import the module in `supervision/rules/__init__.py`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.translation import gettext as _
+from django_stubs_ext import StrOrPromise
+
+from supervision.models import FindingKind, FindingPriority
+
+Period = tuple[datetime, datetime]
+
+
+def json_safe(value: Any) -> Any:
+    """Dates, times and decimals as JSON text (findings keep params and evidence as JSON)."""
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One thing a rule found: raised once per `key` (the finding's dedupe key is the rule ID
+    and the key); `params` fill the rule's summary template, `evidence` is what the
+    catalogue says a finding shows."""
+
+    key: str
+    organisation_id: int
+    pharmacy_id: int | None
+    params: dict[str, Any]
+    evidence: dict[str, Any]
+
+
+@dataclass
+class Scope:
+    """What one run of a rule reads: after its watermark (a scan) or within a period (a dry
+    run, which ignores and keeps the watermark); `parameters(programme_id)` are the rule's
+    thresholds under that programme. The rule records how far it read in `advanced`."""
+
+    watermark: dict[str, Any]
+    period: Period | None
+    parameters: Callable[[int | None], dict[str, Any]]
+    advanced: dict[str, Any] = field(default_factory=dict)
+
+    def after_id(self, source: str) -> int:
+        return int(self.watermark.get(source) or 0)
+
+    def after_time(self, source: str) -> datetime | None:
+        value = self.watermark.get(source)
+        return datetime.fromisoformat(value) if value else None
+
+    def advance(self, source: str, value: int | datetime | None) -> None:
+        if value is None:
+            return
+        self.advanced[source] = value.isoformat() if isinstance(value, datetime) else value
+
+
+class Rule:
+    """A supervision rule's code. `summary` is a Chinese template marked with gettext_noop:
+    the finding stores the params and is rendered in the reader's language at display."""
+
+    rule_id: ClassVar[str]
+    description: ClassVar[StrOrPromise]
+    summary: ClassVar[str]
+    kind: ClassVar[str] = FindingKind.OTHER
+    severity: ClassVar[str] = FindingPriority.NORMAL
+    defaults: ClassVar[dict[str, Any]] = {}
+
+    def scan(self, scope: Scope) -> list[Hit]:
+        raise NotImplementedError
+
+    def render(self, params: dict[str, Any]) -> str:
+        try:
+            return _(self.summary) % params
+        except (KeyError, TypeError, ValueError):
+            return _(self.summary)
+
+
+RULES: dict[str, Rule] = {}
+
+
+def register(cls: type[Rule]) -> type[Rule]:
+    """Add a rule to the engine (one instance per class)."""
+    RULES[cls.rule_id] = cls()
+    return cls
