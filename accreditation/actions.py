@@ -74,6 +74,9 @@ class Action:
     multipart: bool = False
     # The heading of the action's card where it has one of its own (designation page).
     heading: Promise | str = ""
+    # Irreversible or outward-facing: what it leads to (object → text), shown on the page's
+    # confirmation step (core.actions.confirm_page) before it runs. The API has no such step.
+    consequence: Callable[[Any], str] | None = None
 
     def offered(self, obj: Any) -> bool:
         return obj.status in self.states and (self.when is None or self.when(obj))
@@ -105,6 +108,27 @@ def perform(action: Action, obj: Any, *, principal: Principal, actor: User, data
 def offered(actions: Mapping[str, Action], principal: Principal, obj: Any) -> list[Action]:
     """The actions this caller may run on `obj` now, in the table's order."""
     return [a for a in actions.values() if may_act(principal, a.side) and a.offered(obj)]
+
+
+def _days(days: int | None, with_days: str, without: str) -> str:
+    """A consequence with a deadline from a programme parameter (or none where it has none)."""
+    return with_days % {"days": days} if days else without
+
+
+def _fail_consequence(a: Any) -> str:
+    return _days(
+        a.programme.feedback_working_days,
+        _("评估不合格后将出具反馈意见书，%(days)s个工作日内送达药店；申请随之终结，不能撤销。"),
+        _("评估不合格后将出具反馈意见书送达药店；申请随之终结，不能撤销。"),
+    )
+
+
+def _pass_consequence(a: Any) -> str:
+    return _days(
+        a.programme.notice_working_days,
+        _("评估合格后将向社会公示%(days)s个工作日，公示期满后签订定点服务协议；结论不能撤销。"),
+        _("评估合格后即可签订定点服务协议；结论不能撤销。"),
+    )
 
 
 def _table(*actions: Action) -> dict[str, Action]:
@@ -150,6 +174,7 @@ APPLICATION_ACTIONS: dict[str, Action] = _table(
         side=Side.PHARMACY,
         states=frozenset({A.DRAFT}),
         run=lambda a, u, d: services.application_submit(application=a, actor=u),
+        consequence=lambda a: _("申请将提交医保中心受理；提交后不能再修改材料和承诺。"),
         success=gettext_lazy("申请已提交，请等待医保中心受理。"),
     ),
     Action(
@@ -159,6 +184,7 @@ APPLICATION_ACTIONS: dict[str, Action] = _table(
         side=Side.PHARMACY,
         states=frozenset({A.SUPPLEMENT}),
         run=lambda a, u, d: services.application_supplement_done(application=a, actor=u),
+        consequence=lambda a: _("补充材料将提交医保中心，评估期限继续计算；提交后不能再修改。"),
         success=gettext_lazy("补充材料已提交，评估期限继续计算，请等待医保中心评估。"),
     ),
     Action(
@@ -168,6 +194,7 @@ APPLICATION_ACTIONS: dict[str, Action] = _table(
         side=Side.BUREAU,
         states=frozenset({A.SUBMITTED}),
         run=lambda a, u, d: services.application_accept(application=a, actor=u),
+        consequence=lambda a: _("受理后将通知药店，评估期限开始计算。"),
         success=gettext_lazy("申请已受理，评估期限开始计算。下一步：书面审核申请材料。"),
     ),
     Action(
@@ -180,6 +207,7 @@ APPLICATION_ACTIONS: dict[str, Action] = _table(
             application=a, note=d["note"], actor=u
         ),
         success=gettext_lazy("已通知药店补充材料；评估期限暂停，药店提交补充材料后继续计算。"),
+        consequence=lambda a: _("将通知药店补充材料，评估期限暂停至药店提交补充材料。"),
         form=forms.NoteForm,
         serializer=io.NoteSerializer,
         button="",
@@ -216,6 +244,7 @@ APPLICATION_ACTIONS: dict[str, Action] = _table(
         run=lambda a, u, d: services.application_pass(
             application=a, reason=d["note"], acknowledged=d["acknowledged"], actor=u
         ),
+        consequence=_pass_consequence,
         success=gettext_lazy(
             "评估合格已记录。公示期结束后（无需公示的方案即时）签订定点服务协议。"
         ),
@@ -229,6 +258,7 @@ APPLICATION_ACTIONS: dict[str, Action] = _table(
         side=Side.BUREAU,
         states=OPEN_REVIEW,
         run=lambda a, u, d: services.application_fail(application=a, reason=d["note"], actor=u),
+        consequence=_fail_consequence,
         success=gettext_lazy("评估不合格已记录。请在反馈截止日前发出评估结果反馈函。"),
         form=forms.FailForm,
         serializer=io.NoteSerializer,
@@ -242,6 +272,7 @@ APPLICATION_ACTIONS: dict[str, Action] = _table(
         states=frozenset({A.FAILED}),
         when=lambda a: a.feedback_sent_on is None,
         run=lambda a, u, d: services.application_send_feedback(application=a, actor=u),
+        consequence=lambda a: _("评估结果反馈函将发给药店，申请随之办结，不能撤销。"),
         success=gettext_lazy("评估结果反馈函已发出，申请办结；反馈函可在本页下载。"),
     ),
     Action(
@@ -251,6 +282,9 @@ APPLICATION_ACTIONS: dict[str, Action] = _table(
         side=Side.BUREAU,
         states=frozenset({A.PASSED}),
         run=lambda a, u, d: services.application_sign_agreement(application=a, actor=u),
+        consequence=lambda a: _(
+            "签订后定点资格即日生效，药店列入定点药店名单并向社会公开；不能撤销。"
+        ),
         success=gettext_lazy("定点服务协议已签订，定点资格即日生效；协议可在本页下载。"),
     ),
 )
@@ -269,6 +303,9 @@ DESIGNATION_ACTIONS: dict[str, Action] = _table(
             rectification_until=d["rectification_until"],
             actor=u,
         ),
+        consequence=lambda g: _(
+            "考核结果将记入定点资格，其状态随之更新（续签、整改或取消）；不能撤销。"
+        ),
         success=gettext_lazy(
             "考核结果已记录，定点资格状态已随之更新（续签、整改或取消）；详见办理记录。"
         ),
@@ -284,6 +321,9 @@ DESIGNATION_ACTIONS: dict[str, Action] = _table(
         states=frozenset(D.values),
         run=lambda g, u, d: services.violation_record(
             pharmacy=g.pharmacy, programme=g.programme, actor=u, **d
+        ),
+        consequence=lambda g: _(
+            "处理决定即时生效，记入药店的违规记录；重大违规影响今后的定点申请。不能撤销。"
         ),
         success=gettext_lazy("违规处理已记录，处理决定即时生效；详见违规记录和办理记录。"),
         form=forms.ViolationForm,

@@ -18,6 +18,7 @@ from accreditation.models import (
     ViolationDecision,
 )
 from accreditation.passing import failing_soft_conditions
+from core.actions import decision_field
 from core.widgets import DateInput
 from programmes.models import Programme
 
@@ -132,7 +133,7 @@ class InspectionForm(ActionForm):
 
 
 class AssessmentForm(ActionForm):
-    result = forms.ChoiceField(label=_("考核结果"), choices=AssessmentResult.choices)
+    result = decision_field(_("考核结果"), choices=AssessmentResult.choices)
     rectification_until = forms.DateField(
         label=_("整改期截止日（考核不合格时填写）"), required=False, widget=DateInput()
     )
@@ -146,7 +147,7 @@ class ViolationForm(ActionForm):
     finding = forms.CharField(label=_("违规事实"), widget=forms.Textarea(attrs={"rows": 3}))
     rule_id = forms.ChoiceField(label=_("依据规则"), choices=[(r, r) for r in VIOLATION_RULES])
     major = forms.BooleanField(label=_("重大违规（影响今后申请，HY-A01）"), required=False)
-    decision = forms.ChoiceField(label=_("处理决定"), choices=ViolationDecision.choices)
+    decision = decision_field(_("处理决定"), choices=ViolationDecision.choices)
     refused_amount = forms.DecimalField(
         label=_("拒付金额（元）"), required=False, max_digits=12, decimal_places=2
     )

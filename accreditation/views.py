@@ -45,7 +45,7 @@ from accreditation.selectors import (
     notices_under_way,
     worklist,
 )
-from core.actions import run_service
+from core.actions import confirm_page, run_service
 from core.exports import xlsx_response
 from core.lists import Filter, Search, list_page
 from core.models import AuditAction
@@ -108,6 +108,16 @@ def _post_action(
     if form is not None and not form.is_valid():
         return page({action.name: form})
     data = form.cleaned_data if form is not None else {}
+    if action.consequence is not None:
+        asked = confirm_page(
+            request,
+            action=action.label,
+            obj=obj,
+            consequence=action.consequence(obj),
+            back=done["Location"],
+        )
+        if asked is not None:
+            return asked
     run_service(
         request,
         lambda: perform(action, obj, principal=principal, actor=_user(request), data=data),

@@ -8,8 +8,10 @@ from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
 
@@ -62,3 +64,80 @@ def run_posted(
         return None
     data = form.cleaned_data
     return run_service(request, lambda: action(data), success=success)
+
+
+CONFIRMED = "confirmed"
+
+
+def confirmed(request: HttpRequest) -> bool:
+    """The post carries the user's confirmation (the confirmation page's 确认 button, or the
+    browser's dialog: static/js/dingdian.js adds confirmed=1 to a data-confirm form)."""
+    return request.POST.get(CONFIRMED) == "1"
+
+
+def confirm_page(
+    request: HttpRequest,
+    *,
+    action: str | Promise,
+    obj: str | Promise | object,
+    consequence: str | Promise,
+    back: str,
+) -> HttpResponse | None:
+    """The confirmation step of an irreversible or outward-facing action (issue 16.3): None when
+    the post is confirmed (the view goes on), else a page in the portal's layout that names the
+    action, its object and its consequence, with a 确认 button re-posting the same data plus
+    confirmed=1 and a link back. Nothing has changed when this page is shown."""
+    if confirmed(request):
+        return None
+    fields = [
+        (name, value)
+        for name, values in request.POST.lists()
+        if name not in {"csrfmiddlewaretoken", CONFIRMED}
+        for value in values
+    ]
+    return render(
+        request,
+        "includes/confirm.html",
+        {
+            "action": action,
+            "object": obj,
+            "consequence": consequence,
+            "back": back,
+            "post_to": request.get_full_path(),
+            "fields": fields,
+        },
+    )
+
+
+def decision_field(label: Any, choices: Any, **kwargs: Any) -> forms.TypedChoiceField:
+    """A decision (radio buttons, no outcome pre-selected): the user must choose; a post
+    without a choice gets a field error (shown after the decision's label)."""
+    return forms.TypedChoiceField(
+        label=label,
+        choices=choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("未选择：请选择一项，系统不预设结论。")},
+        **kwargs,
+    )
+
+
+def confirm_posted(
+    request: HttpRequest,
+    form: forms.BaseForm,
+    *,
+    action: str | Promise,
+    obj: str | Promise | object,
+    consequence: Callable[[dict[str, Any]], str | Promise],
+    back: str,
+) -> HttpResponse | None:
+    """confirm_page for a posted form, once it is valid (its consequence may depend on the
+    decision chosen); an invalid form goes on to run_posted, which reports it."""
+    if not form.is_valid():
+        return None
+    return confirm_page(
+        request,
+        action=action,
+        obj=obj,
+        consequence=consequence(form.cleaned_data),
+        back=back,
+    )

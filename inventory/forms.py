@@ -25,8 +25,20 @@ class UploadForm(forms.Form):
     file = forms.FileField(label=_("文件（.xlsx 或 .csv）"))
 
 
+SUBMIT_CONSEQUENCE = _(
+    "提交后盘点表交医保中心审核，不能再修改；审核通过后差异记为盘盈盘亏，账面库存按实盘调整。"
+)
+
+
 class CountSheetForm(forms.Form):
     file = forms.FileField(label=_("已填写的盘底表（.xlsx）"))
+    # The confirmation step of this upload (a file cannot be re-posted by a confirmation page):
+    # the post carries confirmed=1 only when the box is ticked (core.actions.confirmed).
+    confirmed = forms.BooleanField(
+        label=SUBMIT_CONSEQUENCE,
+        widget=forms.CheckboxInput(attrs={"value": "1"}),
+        error_messages={"required": _("请勾选确认后再提交。")},
+    )
 
 
 class ReviewForm(forms.Form):

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,7 +18,7 @@ from django.views.decorators.http import require_POST
 from accounts.audit import audit
 from accounts.models import BUREAU_ROLES, Role
 from accounts.permissions import principal_of, require_role
-from core.actions import run_service
+from core.actions import confirm_page, confirmed, run_service
 from core.errors import DomainError
 from core.exports import csv_response, xlsx_response
 from core.models import AuditAction
@@ -26,6 +27,7 @@ from core.uploads import private_file_response
 from inventory import imports, sheets
 from inventory.files import sniff_spreadsheet
 from inventory.forms import (
+    SUBMIT_CONSEQUENCE,
     CountSheetForm,
     DrugForm,
     DrugScopeForm,
@@ -327,8 +329,15 @@ def stocktake_sheet(request: HttpRequest, pk: int) -> HttpResponse:
 def stocktake_upload(request: HttpRequest, pk: int) -> HttpResponse:
     stocktake = access_stocktake_for_principal(principal_of(request), pk)
     form = CountSheetForm(request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(request, _("请选择文件。"))
+    if not form.is_valid() or not confirmed(request):
+        if "file" in form.errors:
+            messages.error(request, _("请选择文件。"))
+        if "confirmed" in form.errors or not confirmed(request):
+            messages.warning(
+                request,
+                _("未提交：请勾选确认（%(consequence)s）后再提交。")
+                % {"consequence": SUBMIT_CONSEQUENCE},
+            )
         return redirect("inventory:stocktake", pk=pk)
     upload = form.cleaned_data["file"]
     data = upload.read()
@@ -358,6 +367,14 @@ def stocktake_counted_file(request: HttpRequest, pk: int) -> HttpResponse:
     return private_file_response(stocktake.sheet, XLSX, "实盘表.xlsx")
 
 
+REVIEW_CONSEQUENCE = {
+    "accept": gettext_lazy(
+        "审核通过后差异记为盘盈盘亏，账面库存按实盘调整，本期盘点完成；不能撤销。"
+    ),
+    "return": gettext_lazy("退回后药店将收到通知，须重新盘点并提交；本次提交的实盘表作废。"),
+}
+
+
 @require_POST
 @require_role(Role.BUREAU_REVIEWER)
 def stocktake_review(request: HttpRequest, pk: int) -> HttpResponse:
@@ -366,9 +383,22 @@ def stocktake_review(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("审核意见有误，请重新填写。"))
         return redirect("inventory:stocktake", pk=pk)
+    decision = request.POST.get("decision")
+    if decision not in REVIEW_CONSEQUENCE:
+        messages.error(request, _("请选择审核结论：审核通过或退回重盘。"))
+        return redirect("inventory:stocktake", pk=pk)
+    asked = confirm_page(
+        request,
+        action=_("审核通过") if decision == "accept" else _("退回重盘"),
+        obj=stocktake,
+        consequence=REVIEW_CONSEQUENCE[decision],
+        back=reverse("inventory:stocktake", kwargs={"pk": pk}),
+    )
+    if asked is not None:
+        return asked
     actor: Any = request.user
     reason = form.cleaned_data["reason"]
-    if request.POST.get("decision") == "return":
+    if decision == "return":
         run_service(
             request,
             lambda: stocktake_return(stocktake=stocktake, actor=actor, reason=reason),

@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import HospitalLevel, Organisation, User
+from core.actions import decision_field
 from core.validators import validate_resident_id, validate_single_line_text
 from core.widgets import DateInput
 from patients.choice_rules import choosable_institutions
@@ -61,8 +62,8 @@ class LodgeForm(forms.Form):
 
 
 class PreliminaryForm(forms.Form):
-    passed = forms.TypedChoiceField(
-        label=_("初审结论"),
+    passed = decision_field(
+        _("初审结论"),
         choices=[("1", _("初审通过")), ("0", _("初审不通过"))],
         coerce=lambda v: v == "1",
     )
@@ -82,8 +83,8 @@ class AssignForm(forms.Form):
 
 
 class DecideForm(forms.Form):
-    approve = forms.TypedChoiceField(
-        label=_("评审结论"),
+    approve = decision_field(
+        _("评审结论"),
         choices=[("1", _("通过")), ("0", _("不通过"))],
         coerce=lambda v: v == "1",
     )
@@ -96,8 +97,8 @@ class DecideForm(forms.Form):
 
 
 class ImmediateForm(forms.Form):
-    approve = forms.TypedChoiceField(
-        label=_("即时办理结论"),
+    approve = decision_field(
+        _("即时办理结论"),
         choices=[("1", _("通过，即日起享受待遇")), ("0", _("不通过"))],
         coerce=lambda v: v == "1",
     )

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role, User
 from accounts.permissions import principal_of, require_role
-from core.actions import run_service
+from core.actions import confirm_page, run_service
 from pharmacies.filing import staff_filing_decide, staff_filing_submit
 from pharmacies.forms import FilingDecisionForm
 from pharmacies.models import FilingStatus
@@ -29,10 +30,19 @@ def _user(request: HttpRequest) -> User:
 def filing_submit(request: HttpRequest, pk: int) -> HttpResponse:
     """The pharmacy manager submits a licensed pharmacist's filing (HY-E01)."""
     staff = access_staff(principal_of(request), pk)
+    asked = confirm_page(
+        request,
+        action=_("报医保中心备案"),
+        obj=staff,
+        consequence=_("备案信息将报送医保中心审核，审核期间不能撤回；结论将显示在本页。"),
+        back=reverse("pharmacies:staff_detail", kwargs={"pk": staff.pk}),
+    )
+    if asked is not None:
+        return asked
     run_service(
         request,
         lambda: staff_filing_submit(staff=staff, actor=_user(request)),
-        success=_("已报医保中心备案，待审核；结论见本页“医保中心备案”。"),
+        success=_("已报医保中心备案，等待医保中心审核；审核结论将显示在本页“医保中心备案”。"),
     )
     return redirect("pharmacies:staff_detail", pk=staff.pk)
 
@@ -57,6 +67,20 @@ def filing_detail(request: HttpRequest, pk: int) -> HttpResponse:
     staff = get_object_or_404(filings_for_principal(principal_of(request)), pk=pk)
     form = FilingDecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        filed = form.cleaned_data["decision"] == "file"
+        asked = confirm_page(
+            request,
+            action=_("予以备案") if filed else _("不予备案"),
+            obj=staff,
+            consequence=_(
+                "予以备案后，该药师列为本药店的备案执业药师，药店在人员页可见；结论不能撤销。"
+            )
+            if filed
+            else _("不予备案后，原因显示在药店的人员页，药店须修改后重新报备；结论不能撤销。"),
+            back=reverse("pharmacies:filing_detail", kwargs={"pk": staff.pk}),
+        )
+        if asked is not None:
+            return asked
         decided = run_service(
             request,
             lambda: staff_filing_decide(
@@ -65,7 +89,9 @@ def filing_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
                 actor=_user(request),
             ),
-            success=_("备案审核结论已保存，药店在人员页可见。"),
+            success=_("予以备案已记录，药店在人员页可见；该药师列为备案执业药师。")
+            if filed
+            else _("不予备案已记录，原因显示在药店的人员页；药店可修改后重新报备。"),
             form=form,
         )
         if decided is not None:

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from core.actions import decision_field
 from core.forms import OnlySentFieldsMixin
 from core.widgets import DateInput
 from pharmacies.models import EvidenceKind, Pharmacy, StaffMember
@@ -43,10 +44,8 @@ class StaffForm(forms.ModelForm):
 class FilingDecisionForm(forms.Form):
     """HY-E01: the centre's reviewer files or refuses a pharmacist's filing."""
 
-    decision = forms.ChoiceField(
-        label=_("审核结论"),
-        choices=[("file", _("予以备案")), ("refuse", _("不予备案"))],
-        widget=forms.RadioSelect,
+    decision = decision_field(
+        _("审核结论"), choices=[("file", _("予以备案")), ("refuse", _("不予备案"))]
     )
     reason = forms.CharField(
         label=_("意见或原因"), required=False, widget=forms.Textarea(attrs={"rows": 2})

@@ -127,7 +127,7 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     data=form.cleaned_data,
                     actor=_user(request),
                 ),
-                success=_("人员信息已保存。"),
+                success=_("人员信息已保存；定点申请的条件核对按此信息进行。"),
                 form=form,
             )
             if saved is not None:

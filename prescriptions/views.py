@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 from accounts.audit import audit
 from accounts.models import BUREAU_ROLES, Role, User
 from accounts.permissions import principal_of, require_role
-from core.actions import run_service
+from core.actions import confirm_page, run_service
 from core.crypto import lookup_token, lookup_token_pk
 from core.models import AuditAction
 from core.responses import pdf_response
@@ -361,6 +361,18 @@ def dispensing_slip(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def dispensing_return_view(request: HttpRequest, pk: int) -> HttpResponse:
     dispensing = access_dispensing_for_counter(principal_of(request), pk)
+    asked = confirm_page(
+        request,
+        action=_("退药"),
+        obj=dispensing,
+        consequence=_(
+            "退药后本次结算作废：统筹基金支付、额度、库存和追溯码全部冲回，"
+            "药品须收回入库；不能撤销。"
+        ),
+        back=reverse("prescriptions:dispensing", kwargs={"pk": pk}),
+    )
+    if asked is not None:
+        return asked
     run_service(
         request,
         lambda: dispensing_return(

@@ -156,7 +156,7 @@ def calendar_overrides(request: HttpRequest) -> HttpResponse:
             name=form.cleaned_data["name"],
             actor=request.user,
         )
-        messages.success(request, _("已保存。"))
+        messages.success(request, _("工作日历已更新；此后计算的工作日期限按新的日历计算。"))
         return redirect("programmes:calendar")
     today = timezone.localdate()
     calendar = load_calendar(region_id=region.pk)

@@ -9,14 +9,14 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import BUREAU_ROLES, Role
 from accounts.permissions import principal_of, require_role
-from core.actions import run_service
+from core.actions import confirm_page, run_service
 from core.tables import Cell, Column, build_table
 from programmes.selectors import programmes_for_principal
 from supervision.forms import FindingMoveForm
 from supervision.models import Finding, FindingPriority, FindingStatus
 from supervision.selectors import findings_for_principal, price_compliance_for_principal
 from supervision.services import finding_transition
-from supervision.transitions import FINDING_TRANSITIONS
+from supervision.transitions import FINDING_FINAL, FINDING_TRANSITIONS
 
 # What the reviewer is told after each move: what happened and what comes next.
 MOVED = {
@@ -110,6 +110,18 @@ def finding_move(request: HttpRequest, pk: int) -> HttpResponse:
     form = FindingMoveForm(request.POST)
     if form.is_valid():
         to = form.cleaned_data["to"]
+        if to in FINDING_FINAL:
+            asked = confirm_page(
+                request,
+                action=FindingStatus(to).label,
+                obj=finding,
+                consequence=_(
+                    "办结后线索不能重新打开，核查经过和说明记入办理记录；如需继续处理，须另立线索。"
+                ),
+                back=reverse("supervision:detail", kwargs={"pk": pk}),
+            )
+            if asked is not None:
+                return asked
         run_service(
             request,
             lambda: finding_transition(

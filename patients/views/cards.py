@@ -9,6 +9,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -17,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import OrganisationKind, Role
 from accounts.permissions import principal_of, require_role
-from core.actions import run_service
+from core.actions import confirm_page, run_service
 from patients import services
 from patients.forms import RetentionForm
 from patients.models import CardRetention
@@ -67,7 +68,8 @@ def retention_list(request: HttpRequest) -> HttpResponse:
 
 
 Act = Callable[[CardRetention, Any, str], Any]
-Action = tuple[Act, Promise]
+# (service, what happened and what comes next, the consequence asked to confirm or None)
+Action = tuple[Act, Promise, Promise | None]
 # The moves, by who makes them: the centre decides, the pharmacy keeps the register.
 CENTRE_ACTIONS: dict[str, Action] = {
     "approve": (
@@ -75,12 +77,14 @@ CENTRE_ACTIONS: dict[str, Action] = {
             retention=r, approve=True, actor=actor, reason=reason
         ),
         gettext_lazy("已同意留存，药店可登记留存社保卡。"),
+        gettext_lazy("同意后药店将收到通知，可留存该患者的社保卡；决定不能撤销。"),
     ),
     "refuse": (
         lambda r, actor, reason: services.retention_decide(
             retention=r, approve=False, actor=actor, reason=reason
         ),
         gettext_lazy("已不同意留存，药店不能留存该患者的社保卡。"),
+        gettext_lazy("不同意后药店将收到通知，不能留存该患者的社保卡；决定不能撤销。"),
     ),
 }
 PHARMACY_ACTIONS: dict[str, Action] = {
@@ -89,12 +93,14 @@ PHARMACY_ACTIONS: dict[str, Action] = {
             retention=r, on=timezone.localdate(), actor=actor
         ),
         gettext_lazy("已登记留存社保卡；归还患者时请登记归还。"),
+        None,
     ),
     "return": (
         lambda r, actor, reason: services.retention_record_returned(
             retention=r, on=timezone.localdate(), actor=actor
         ),
-        gettext_lazy("已登记社保卡归还患者。"),
+        gettext_lazy("已登记社保卡归还患者，本次留存办结。"),
+        None,
     ),
 }
 
@@ -107,7 +113,17 @@ def retention_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     actions = CENTRE_ACTIONS if principal.has_role(Role.BUREAU_REVIEWER) else PHARMACY_ACTIONS
     if action not in actions:
         raise Http404
-    act, success = actions[action]
+    act, success, consequence = actions[action]
+    if consequence is not None:
+        asked = confirm_page(
+            request,
+            action=_("同意留存") if action == "approve" else _("不同意留存"),
+            obj=retention,
+            consequence=consequence,
+            back=reverse("patients:retention_list"),
+        )
+        if asked is not None:
+            return asked
     reason = request.POST.get("reason", "")
     run_service(request, lambda: act(retention, user_of(request), reason), success=success)
     return redirect("patients:retention_list")

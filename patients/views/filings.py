@@ -7,6 +7,7 @@ from typing import Any, cast
 
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -15,7 +16,7 @@ from accounts.audit import audit
 from accounts.models import OrganisationKind, Role
 from accounts.permissions import principal_of, require_role
 from accounts.principal import Principal
-from core.actions import run_service
+from core.actions import confirm_posted, run_service
 from core.models import AuditAction
 from core.responses import pdf_response
 from core.uploads import missing_file_response
@@ -225,14 +226,33 @@ def filing_receipt_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+def _back(pk: int) -> str:
+    return reverse("patients:filing_detail", kwargs={"pk": pk})
+
+
 @require_POST
 @require_role(Role.WINDOW_CLERK)
 def filing_preliminary(request: HttpRequest, pk: int) -> HttpResponse:
     principal = principal_of(request)
     filing = access_filing_for_principal(principal, pk)
+    form = PreliminaryForm(request.POST)
+    asked = confirm_posted(
+        request,
+        form,
+        action=_("初审"),
+        obj=filing,
+        consequence=lambda d: (
+            _("初审通过后，申报将列入初审名册，报送医保局评审；结论不能撤销。")
+            if d["passed"]
+            else _("初审不通过，申报随之终结，请告知患者不通过的意见；结论不能撤销。")
+        ),
+        back=_back(pk),
+    )
+    if asked is not None:
+        return asked
     run_posted(
         request,
-        PreliminaryForm(request.POST),
+        form,
         lambda data: services.filing_preliminary_review(
             filing=filing,
             passed=data["passed"],
@@ -240,7 +260,10 @@ def filing_preliminary(request: HttpRequest, pk: int) -> HttpResponse:
             actor=user_of(request),
             organisation=principal.organisation,
         ),
-        success=_("初审结论已记录。初审通过的申报请在“初审名册”中报送医保局。"),
+        success=_(
+            "初审结论已记录。初审通过的申报请在“初审名册”中报送医保局；"
+            "不通过的申报已终结，请告知患者意见。"
+        ),
     )
     return redirect("patients:filing_detail", pk=pk)
 
@@ -250,9 +273,24 @@ def filing_preliminary(request: HttpRequest, pk: int) -> HttpResponse:
 def filing_immediate(request: HttpRequest, pk: int) -> HttpResponse:
     principal = principal_of(request)
     filing = access_filing_for_principal(principal, pk)
+    form = ImmediateForm(request.POST)
+    asked = confirm_posted(
+        request,
+        form,
+        action=_("即时办理"),
+        obj=filing,
+        consequence=lambda d: (
+            _("即时办理通过后，患者今天起享受待遇；结论不能撤销。")
+            if d["approve"]
+            else _("即时办理不通过，申报随之终结，请告知患者不通过的意见；结论不能撤销。")
+        ),
+        back=_back(pk),
+    )
+    if asked is not None:
+        return asked
     run_posted(
         request,
-        ImmediateForm(request.POST),
+        form,
         lambda data: services.filing_decide_immediately(
             filing=filing,
             approve=data["approve"],
@@ -289,9 +327,24 @@ def filing_assign(request: HttpRequest, pk: int) -> HttpResponse:
 def filing_decide(request: HttpRequest, pk: int) -> HttpResponse:
     principal = principal_of(request)
     filing = access_filing_for_principal(principal, pk)
+    form = DecideForm(request.POST)
+    asked = confirm_posted(
+        request,
+        form,
+        action=_("评审决定"),
+        obj=filing,
+        consequence=lambda d: (
+            _("评审通过后，患者自待遇开始日期起享受待遇，受理窗口将收到通知；结论不能撤销。")
+            if d["approve"]
+            else _("评审不通过，申报随之终结，受理窗口将收到通知并告知患者；结论不能撤销。")
+        ),
+        back=_back(pk),
+    )
+    if asked is not None:
+        return asked
     run_posted(
         request,
-        DecideForm(request.POST),
+        form,
         lambda data: services.filing_decide(
             filing=filing,
             approve=data["approve"],

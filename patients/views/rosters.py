@@ -8,13 +8,14 @@ from typing import Any
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.audit import audit
 from accounts.models import OrganisationKind, Role
 from accounts.permissions import principal_of, require_role
-from core.actions import run_service
+from core.actions import confirm_page, run_service
 from core.exports import xlsx_response
 from core.models import AuditAction
 from core.responses import pdf_response
@@ -48,10 +49,24 @@ def roster_submit(request: HttpRequest) -> HttpResponse:
     principal = principal_of(request)
     if principal.organisation.kind != OrganisationKind.HOSPITAL:
         return redirect("patients:roster_list")
+    asked = confirm_page(
+        request,
+        action=_("生成名册并报送"),
+        obj=principal.organisation,
+        consequence=_(
+            "本院初审通过、尚未报送的申报将生成一份名册报送医保局待遇保障股，"
+            "由其分配评审专家；报送后名册不能修改或撤回。"
+        ),
+        back=reverse("patients:roster_list"),
+    )
+    if asked is not None:
+        return asked
     roster = run_service(
         request,
         lambda: services.roster_submit(hospital=principal.organisation, actor=user_of(request)),
-        success=_("名册已报送待遇保障股，待分配评审专家。"),
+        success=_(
+            "名册已生成并报送待遇保障股；下一步由待遇保障股分配评审专家，评审结论将通知本窗口。"
+        ),
     )
     if roster is not None:
         return redirect("patients:roster_detail", pk=roster.pk)

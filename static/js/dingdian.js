@@ -17,12 +17,25 @@
     }
   });
   // <button data-confirm="…">: an irreversible or outward-facing action names its consequence
-  // and goes ahead only when the user accepts it.
+  // and goes ahead only when the user accepts it; accepted, the post carries confirmed=1 and
+  // skips the server's confirmation page (core.actions.confirm_page), which stays the check.
   document.addEventListener("submit", function (event) {
     var button = event.submitter;
     var text = button && button.getAttribute("data-confirm");
-    if (text && !window.confirm(text)) {
+    if (!text) {
+      return;
+    }
+    if (!window.confirm(text)) {
       event.preventDefault();
+      return;
+    }
+    var form = event.target;
+    if (!form.querySelector("input[name=confirmed]")) {
+      var input = document.createElement("input");
+      input.type = "hidden";
+      input.name = "confirmed";
+      input.value = "1";
+      form.appendChild(input);
     }
   });
   // <body data-print-on-load>: a receipt opens the print dialogue once it has loaded.

@@ -75,10 +75,20 @@ def test_one_side_cannot_run_the_other_sides_action_on_page_or_api() -> None:
     manager = h.manager_of(pharmacy)
     application = h.submitted(pharmacy, h.hy(), manager)
     own = _client(manager)
-    assert own.post(f"/accreditation/applications/{application.pk}/do/accept/").status_code == 404
+    assert (
+        own.post(
+            f"/accreditation/applications/{application.pk}/do/accept/", {"confirmed": "1"}
+        ).status_code
+        == 404
+    )
     assert own.post(f"/api/v1/applications/{application.pk}/accept/").status_code == 404
     desk = _client(h.reviewer())
-    assert desk.post(f"/accreditation/applications/{application.pk}/do/submit/").status_code == 404
+    assert (
+        desk.post(
+            f"/accreditation/applications/{application.pk}/do/submit/", {"confirmed": "1"}
+        ).status_code
+        == 404
+    )
     assert desk.post(f"/api/v1/applications/{application.pk}/submit/").status_code == 404
     assert desk.post(f"/accreditation/applications/{application.pk}/do/nothing/").status_code == 404
 
@@ -91,7 +101,7 @@ def test_an_invalid_form_shows_its_field_errors_and_changes_nothing() -> None:
         application=h.submitted(pharmacy, h.hy(), h.manager_of(pharmacy)), actor=reviewer
     )
     response = _client(reviewer).post(
-        f"/accreditation/applications/{application.pk}/do/fail/", {"note": ""}
+        f"/accreditation/applications/{application.pk}/do/fail/", {"confirmed": "1", "note": ""}
     )
     body = response.content.decode()
     assert response.status_code == 200
@@ -108,7 +118,8 @@ def test_a_refusal_naming_a_field_is_shown_on_that_field() -> None:
         application=h.submitted(pharmacy, h.hy(), h.manager_of(pharmacy)), actor=reviewer
     )
     response = _client(reviewer).post(
-        f"/accreditation/applications/{application.pk}/do/supplement/", {"note": "  "}
+        f"/accreditation/applications/{application.pk}/do/supplement/",
+        {"confirmed": "1", "note": "  "},
     )
     assert response.status_code == 200
     assert "说明：请写明需要补充的材料。" in response.content.decode()
@@ -119,7 +130,7 @@ def test_the_success_message_says_what_happened_and_what_comes_next() -> None:
     pharmacy = h.pharmacy()
     application = h.submitted(pharmacy, h.hy(), h.manager_of(pharmacy))
     page = _client(h.reviewer()).post(
-        f"/accreditation/applications/{application.pk}/do/accept/", follow=True
+        f"/accreditation/applications/{application.pk}/do/accept/", {"confirmed": "1"}, follow=True
     )
     body = page.content.decode()
     assert "申请已受理，评估期限开始计算。下一步：书面审核申请材料。" in body
@@ -136,7 +147,8 @@ def test_designation_page_validates_the_assessment_form() -> None:
     )
     client = _client(h.reviewer())
     response = client.post(
-        f"/accreditation/designations/{designation.pk}/assess/", {"result": "maybe"}
+        f"/accreditation/designations/{designation.pk}/assess/",
+        {"confirmed": "1", "result": "maybe"},
     )
     assert response.status_code == 200 and "考核结果：" in response.content.decode()
     designation.refresh_from_db()

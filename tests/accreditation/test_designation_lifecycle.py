@@ -266,6 +266,7 @@ def test_gy_e04_gy_b02_breach_recorded_and_transferred_to_the_judiciary() -> Non
     client.post(
         f"{page}violation/",
         {
+            "confirmed": "1",
             "found_on": "2026-03-01",
             "finding": "将门诊保障业务委托第三方平台开展",
             "rule_id": "GY-B02",
@@ -290,6 +291,7 @@ def test_gy_e04_gy_b02_breach_recorded_and_transferred_to_the_judiciary() -> Non
     client.post(
         f"{page}violation/",
         {
+            "confirmed": "1",
             "found_on": "2026-03-01",
             "finding": "药师不在岗",
             "rule_id": "GY-E04",

@@ -106,11 +106,15 @@ def test_hy_c03_pass_page_offers_one_checkbox_per_failing_soft_condition() -> No
         assert f'name="acknowledged" value="{rule}"' in page
     assert 'value="HY-A05"' not in page  # a passing (hard) condition has no checkbox
     action = f"/accreditation/applications/{application.pk}/do/pass/"
-    refused = client.post(action, {"note": "", "acknowledged": ["HY-A03"]}, follow=True)
+    refused = client.post(
+        action, {"confirmed": "1", "note": "", "acknowledged": ["HY-A03"]}, follow=True
+    )
     assert "[HY-A09]" in refused.content.decode() and "逐项勾选确认" in refused.content.decode()
     application.refresh_from_db()
     assert application.status == ApplicationStatus.INSPECTION
-    client.post(action, {"note": "", "acknowledged": ["HY-A03", "HY-A09", "HY-E04"]})
+    client.post(
+        action, {"confirmed": "1", "note": "", "acknowledged": ["HY-A03", "HY-A09", "HY-E04"]}
+    )
     application.refresh_from_db()
     assert application.status == ApplicationStatus.PASSED
     timeline = client.get(url).content.decode()
@@ -122,12 +126,12 @@ def test_hy_c03_pass_over_the_api_needs_the_acknowledgements() -> None:
     application, reviewer = _inspected()
     client = login(Client(), reviewer)
     url = f"/api/v1/applications/{application.pk}/pass/"
-    refused = client.post(url, {"note": "x"}, content_type="application/json")
+    refused = client.post(url, {"confirmed": "1", "note": "x"}, content_type="application/json")
     assert refused.status_code == 400
     assert refused.json()["rule"] == "HY-A09" and refused.json()["field"] == "acknowledged"
     ok = client.post(
         url,
-        {"note": "x", "acknowledged": h.soft_failures(application)},
+        {"confirmed": "1", "note": "x", "acknowledged": h.soft_failures(application)},
         content_type="application/json",
     )
     assert ok.status_code == 200 and ok.json()["status"] == "passed"
@@ -135,4 +139,14 @@ def test_hy_c03_pass_over_the_api_needs_the_acknowledgements() -> None:
     assert [a["rule_id"] for a in detail["events"][-1]["acknowledged"]] == ["HY-A09", "HY-E04"]
     # an outsider (another region's reviewer... or a pharmacy) cannot pass it: 404
     other = h.manager_of(h.pharmacy())
-    assert login(Client(), other).post(url, {}).status_code == 404
+    assert (
+        login(Client(), other)
+        .post(
+            url,
+            {
+                "confirmed": "1",
+            },
+        )
+        .status_code
+        == 404
+    )

@@ -51,7 +51,7 @@ def test_manager_opens_uploads_pledges_and_submits_in_the_browser_forms() -> Non
         f"/accreditation/applications/{application.pk}/do/pledges/",
         {"truthful": "on", "security": "on"},
     )
-    client.post(f"/accreditation/applications/{application.pk}/do/submit/")
+    client.post(f"/accreditation/applications/{application.pk}/do/submit/", {"confirmed": "1"})
     application.refresh_from_db()
     assert application.status == ApplicationStatus.SUBMITTED
 
@@ -62,7 +62,9 @@ def test_refused_submission_shows_the_rule_and_reason() -> None:
     manager = h.manager_of(pharmacy)
     application = h.draft(pharmacy, h.hy(), manager)
     client = _client(manager)
-    response = client.post(f"/accreditation/applications/{application.pk}/do/submit/", follow=True)
+    response = client.post(
+        f"/accreditation/applications/{application.pk}/do/submit/", {"confirmed": "1"}, follow=True
+    )
     assert "[HY-A05]" in response.content.decode()
     application.refresh_from_db()
     assert application.status == ApplicationStatus.DRAFT
@@ -76,12 +78,12 @@ def test_reviewer_takes_an_application_to_agreement_and_pdfs_carry_chinese_text(
         application = h.submitted(pharmacy, h.hy(), manager)
         base = f"/accreditation/applications/{application.pk}"
         for action in ("accept", "inspect"):
-            assert rc.post(f"{base}/do/{action}/").status_code == 302
+            assert rc.post(f"{base}/do/{action}/", {"confirmed": "1"}).status_code == 302
         items = dict.fromkeys(h.all_items(application), "on")
         rc.post(f"{base}/do/inspection/", {**items, "notes": "现场查勘符合要求"})
         rc.post(
             f"{base}/do/pass/",
-            {"note": "评估合格", "acknowledged": h.soft_failures(application)},
+            {"confirmed": "1", "note": "评估合格", "acknowledged": h.soft_failures(application)},
         )
         application.refresh_from_db()
         assert application.status == ApplicationStatus.PASSED
@@ -93,7 +95,7 @@ def test_reviewer_takes_an_application_to_agreement_and_pdfs_carry_chinese_text(
         assert "基本医疗保险特门服务药店申请表" in _pdf_text(form.content)
     with time_machine.travel(date(2026, 10, 12)):
         rc = _client(reviewer)  # a new session: the old one idled out over the notice period
-        rc.post(f"{base}/do/sign/")
+        rc.post(f"{base}/do/sign/", {"confirmed": "1"})
         application.refresh_from_db()
         assert application.status == ApplicationStatus.SIGNED
         agreement = _client(manager).get(f"{base}/agreement.pdf")
@@ -116,8 +118,8 @@ def test_hy_c04_feedback_letter_pdf_names_the_reason() -> None:
     rc = _client(reviewer)
     base = f"/accreditation/applications/{application.pk}"
     assert rc.get(f"{base}/feedback.pdf").status_code == 404  # not failed yet
-    rc.post(f"{base}/do/fail/", {"note": "执业药师未在岗"})
-    rc.post(f"{base}/do/feedback/")
+    rc.post(f"{base}/do/fail/", {"confirmed": "1", "note": "执业药师未在岗"})
+    rc.post(f"{base}/do/feedback/", {"confirmed": "1"})
     text = _pdf_text(_client(manager).get(f"{base}/feedback.pdf").content)
     assert "定点药店评估结果反馈函" in text and "执业药师未在岗" in text
 
@@ -149,7 +151,7 @@ def test_outsider_pharmacy_gets_404_on_another_application_its_files_and_staff(
         f"/pharmacy/evidence/{evidence.pk}/",
     ):
         assert outsider.get(url).status_code == 404, url
-    assert outsider.post(f"{base}/do/submit/").status_code == 404
+    assert outsider.post(f"{base}/do/submit/", {"confirmed": "1"}).status_code == 404
     # the owner reads them
     own = _client(manager)
     assert own.get(f"/accreditation/documents/{document.pk}/").content.startswith(b"%PDF")
@@ -267,7 +269,8 @@ def test_outsider_gets_404_on_designation_pages_and_official_documents(
                 assert client.get(url).status_code == 404, url
             assert (
                 client.post(
-                    f"/accreditation/designations/{designation.pk}/assess/", {"result": "passed"}
+                    f"/accreditation/designations/{designation.pk}/assess/",
+                    {"confirmed": "1", "result": "passed"},
                 ).status_code
                 == 404
             )
@@ -275,7 +278,12 @@ def test_outsider_gets_404_on_designation_pages_and_official_documents(
         own = _client(manager)
         assert own.get(urls[0]).status_code == 200
         assert own.get(urls[1]).status_code == 200
-        assert own.post(f"/accreditation/designations/{designation.pk}/assess/").status_code == 404
+        assert (
+            own.post(
+                f"/accreditation/designations/{designation.pk}/assess/", {"confirmed": "1"}
+            ).status_code
+            == 404
+        )
 
 
 @time_machine.travel(date(2026, 3, 2))
@@ -290,18 +298,26 @@ def test_reviewer_records_assessment_and_violation_in_the_designation_page() -> 
     client = _client(reviewer)
     base = f"/accreditation/designations/{designation.pk}"
     response = client.post(
-        f"{base}/assess/", {"result": "failed", "notes": "药师不在岗"}, follow=True
+        f"{base}/assess/",
+        {"confirmed": "1", "result": "failed", "notes": "药师不在岗"},
+        follow=True,
     )
     assert "整改期" in response.content.decode()  # refused without a rectification end
     client.post(
         f"{base}/assess/",
-        {"result": "failed", "notes": "药师不在岗", "rectification_until": "2026-03-30"},
+        {
+            "confirmed": "1",
+            "result": "failed",
+            "notes": "药师不在岗",
+            "rectification_until": "2026-03-30",
+        },
     )
     designation.refresh_from_db()
     assert designation.status == DesignationStatus.RECTIFICATION
     client.post(
         f"{base}/violation/",
         {
+            "confirmed": "1",
             "found_on": "2026-03-01",
             "finding": "串换药品",
             "rule_id": "HY-E10",

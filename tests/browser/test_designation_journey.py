@@ -30,6 +30,13 @@ def _page(browser: Browser, live_server: Any, username: str) -> Page:
     return page
 
 
+def _confirm(page: Page, consequence: str) -> None:
+    """The confirmation step of an irreversible action (issue 16.3): the page names the
+    consequence; 确认 re-posts the action."""
+    expect(page.get_by_test_id("consequence")).to_contain_text(consequence)
+    page.get_by_role("button", name="确认", exact=True).click()
+
+
 def test_designation_journey_from_submission_to_agreement_pdf(
     browser: Browser, live_server: Any, tmp_path: Path, settings: Any
 ) -> None:
@@ -46,15 +53,18 @@ def test_designation_journey_from_submission_to_agreement_pdf(
         shop = _page(browser, live_server, manager.username)
         shop.goto(url)
         shop.get_by_role("button", name="提交申请").click()
+        _confirm(shop, "提交后不能再修改材料和承诺")
         expect(shop.get_by_test_id("status")).to_have_text("已提交")
 
         desk = _page(browser, live_server, reviewer.username)
         desk.goto(f"{live_server.url}/accreditation/review/")
         desk.get_by_role("link", name="衡阳县济世大药房").click()
         desk.get_by_role("button", name="受理").click()
+        _confirm(desk, "评估期限开始计算")
         expect(desk.get_by_test_id("status")).to_have_text("已受理，评估中")
         desk.get_by_label("说明").fill("请补充最近三个月的银行流水")
         desk.get_by_role("button", name="要求补充材料").click()
+        _confirm(desk, "评估期限暂停")
         expect(desk.get_by_test_id("status")).to_have_text("补充材料中")
 
         shop.goto(url)
@@ -65,6 +75,7 @@ def test_designation_journey_from_submission_to_agreement_pdf(
         shop.get_by_label("文件（PDF、JPEG、PNG）").set_input_files(str(statement))
         shop.get_by_role("button", name="上传", exact=True).click()
         shop.get_by_role("button", name="补充材料已上传，提交").click()
+        _confirm(shop, "评估期限继续计算")
         expect(shop.get_by_test_id("status")).to_have_text("已受理，评估中")
 
         desk.reload()
@@ -79,6 +90,7 @@ def test_designation_journey_from_submission_to_agreement_pdf(
         for box in desk.get_by_test_id("pass-form").get_by_role("checkbox").all():
             box.check()
         desk.get_by_role("button", name="评估合格").click()
+        _confirm(desk, "公示期满后签订定点服务协议")
         expect(desk.get_by_test_id("status")).to_have_text("评估合格，公示中")
 
         public = browser.new_page()
@@ -92,6 +104,7 @@ def test_designation_journey_from_submission_to_agreement_pdf(
         desk = _page(browser, live_server, reviewer.username)
         desk.goto(f"{live_server.url}/accreditation/review/{application.pk}/")
         desk.get_by_role("button", name="签订定点服务协议").click()
+        _confirm(desk, "定点资格即日生效")
         expect(desk.get_by_test_id("status")).to_have_text("已签订协议")
         shop = _page(browser, live_server, manager.username)
         shop.goto(url)

@@ -25,6 +25,12 @@ def _page(browser: Browser) -> Page:
     return page
 
 
+def _confirm(page: Page, consequence: str) -> None:
+    """The confirmation step of an irreversible action (issue 16.3)."""
+    expect(page.get_by_test_id("consequence")).to_contain_text(consequence)
+    page.get_by_role("button", name="确认", exact=True).click()
+
+
 def test_filing_journey_from_window_to_enrolment(
     browser: Browser, live_server: Any, transactional_db: Any
 ) -> None:
@@ -66,11 +72,13 @@ def test_filing_journey_from_window_to_enrolment(
         page = _page(browser)
         browser_login(page, live_server, hospital_clerk.username, PASSWORD)
         page.goto(filing_url)
-        page.get_by_label("初审结论").select_option(label="初审通过")
+        page.get_by_label("初审通过", exact=True).check()  # no decision is pre-selected
         page.get_by_role("button", name="提交初审结论").click()
+        _confirm(page, "列入初审名册")
         expect(page.locator("#filing-status")).to_have_text("初审通过")
         page.goto(f"{live_server.url}/tm/rosters/")
         page.get_by_role("button", name="生成名册并报送待遇保障股").click()
+        _confirm(page, "报送后名册不能修改或撤回")
         expect(page.get_by_role("link", name="下载 PDF")).to_be_visible()
 
         # The benefits officer assigns an expert.
@@ -86,9 +94,10 @@ def test_filing_journey_from_window_to_enrolment(
         browser_login(page, live_server, "expert", PASSWORD)
         page.goto(f"{live_server.url}/tm/")
         page.get_by_role("link", name="TM").first.click()
-        page.get_by_label("评审结论").select_option(label="通过")
+        page.get_by_label("通过", exact=True).check()
         page.get_by_label("待遇开始日期").fill("2027-05-01")
         page.get_by_role("button", name="提交评审决定").click()
+        _confirm(page, "患者自待遇开始日期起享受待遇")
         expect(page.locator("#filing-status")).to_have_text("评审通过")
 
     enrolment = Enrolment.objects.get(patient__name="陈国强")

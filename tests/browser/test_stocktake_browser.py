@@ -61,6 +61,7 @@ def test_pharmacy_counts_and_bureau_sees_the_discrepancy(
     counted_path = tmp_path / "counted.xlsx"
     counted_path.write_bytes(out.getvalue())
     page.get_by_label("已填写的盘底表（.xlsx）").set_input_files(str(counted_path))
+    page.get_by_label("提交后盘点表交医保中心审核", exact=False).check()  # its confirmation box
     page.get_by_role("button", name="上传并提交").click()
     expect(page.locator("#stocktake-status")).to_have_text("已提交待审核")
     expect(page.locator("#reconciliation")).to_contain_text("一盒破损未报损")
@@ -77,5 +78,7 @@ def test_pharmacy_counts_and_bureau_sees_the_discrepancy(
     bureau.get_by_role("link", name="查看盘点").click()
     expect(bureau.locator("#reconciliation")).to_contain_text("-1")
     bureau.get_by_role("button", name="审核通过").click()
+    expect(bureau.get_by_test_id("consequence")).to_contain_text("账面库存按实盘调整")
+    bureau.get_by_role("button", name="确认", exact=True).click()
     expect(bureau.locator("#stocktake-status")).to_have_text("已审核")
     context.close()

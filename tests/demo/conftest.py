@@ -36,6 +36,7 @@ from playwright.sync_api import (
     Locator,
     Page,
     Response,
+    expect,
 )
 
 REPO = Path(__file__).resolve().parents[2]
@@ -256,6 +257,12 @@ class Visitor:
         self.page.get_by_role("navigation", name="导航").get_by_role(
             "link", name=name, exact=True
         ).click()
+
+    def confirm(self, consequence: str) -> None:
+        """The confirmation step of an irreversible action (issue 16.3): the page names the
+        consequence; 确认 re-posts the action."""
+        expect(self.page.get_by_test_id("consequence")).to_contain_text(consequence)
+        self.page.get_by_role("button", name="确认", exact=True).click()
 
     def download_from(self, link: Locator, timeout: float = 30) -> Download:
         """Click a link that downloads a file."""

@@ -24,6 +24,7 @@ def hy_reviewer_accepts_inspects_passes_and_signs_an_agreement(
     reviewer.nav("定点申请工作清单")
     page.get_by_role("link", name="衡阳县仁心药店").click()
     page.get_by_role("button", name="受理").click()
+    reviewer.confirm("评估期限开始计算")
     expect(status).to_have_text("已受理，评估中")
     page.get_by_role("button", name="书面审核完成，进行现场查勘").click()
     for label in ("功能区域", "证件原件", "监控与人脸识别", "执业药师及岗位人员"):
@@ -36,11 +37,13 @@ def hy_reviewer_accepts_inspects_passes_and_signs_an_agreement(
     for box in page.get_by_test_id("pass-form").get_by_role("checkbox").all():
         box.check()
     page.get_by_role("button", name="评估合格").click()
+    reviewer.confirm("签订定点服务协议")
     expect(status).to_have_text("评估合格，公示中")
 
     reviewer.nav("定点申请工作清单")
     page.get_by_role("link", name="衡阳县福康药房").click()
     page.get_by_role("button", name="签订定点服务协议").click()
+    reviewer.confirm("定点资格即日生效")
     expect(status).to_have_text("已签订协议")
     download = reviewer.download_from(page.get_by_role("link", name="下载定点服务协议（PDF）"))
     content = download.path().read_bytes()

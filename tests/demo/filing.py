@@ -54,11 +54,13 @@ def window_lodges_a_filing_and_the_expert_approves_it_with_a_start_date(
     expect(page.locator("#filing-status")).to_have_text("已受理")
     number = page.get_by_role("heading", level=1).inner_text()
     # … passes its preliminary review (the hospital is the reviewing one) and sends the roster
-    page.get_by_label("初审结论").select_option(label="初审通过")
+    page.get_by_label("初审通过", exact=True).check()  # no decision is pre-selected
     page.get_by_role("button", name="提交初审结论").click()
+    window.confirm("列入初审名册")
     expect(page.locator("#filing-status")).to_have_text("初审通过")
     window.nav("初审名册")
     page.get_by_role("button", name="生成名册并报送待遇保障股").click()
+    window.confirm("报送后名册不能修改或撤回")
     expect(page.get_by_role("link", name="下载 PDF").first).to_be_visible()
     window.assert_clean()
 
@@ -77,11 +79,12 @@ def window_lodges_a_filing_and_the_expert_approves_it_with_a_start_date(
     page = expert.page
     expert.nav("特门申报")
     page.get_by_role("row").filter(has_text=name).get_by_role("link").first.click()
-    page.get_by_label("评审结论").select_option(label="通过")
+    page.get_by_label("通过", exact=True).check()
     start = page.get_by_label("待遇开始日期")
     expect(start).not_to_have_value("")
     offered = start.input_value()
     page.get_by_role("button", name="提交评审决定").click()
+    expert.confirm("患者自待遇开始日期起享受待遇")
     expect(page.locator("#filing-status")).to_have_text("评审通过")
     expect(page.get_by_text("须填写待遇开始日期")).to_have_count(0)
     expect(page.locator("main")).to_contain_text(offered)

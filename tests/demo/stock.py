@@ -57,6 +57,7 @@ def hy_manager_imports_the_sample_file_and_counts_with_one_discrepancy(
     filled = tmp_path / "盘底表.xlsx"
     filled.write_bytes(out.getvalue())
     page.get_by_label("已填写的盘底表（.xlsx）").set_input_files(filled)
+    page.get_by_label("提交后盘点表交医保中心审核", exact=False).check()  # its confirmation box
     page.get_by_role("button", name="上传并提交").click()
     expect(page.locator("#stocktake-status")).to_have_text("已提交待审核")
     expect(page.get_by_text("账实不符（重点核查）")).to_be_visible()

@@ -127,7 +127,9 @@ def test_outsider_bureau_cannot_review_our_stocktake(
         kind=OrganisationKind.CENTRE, name="贵阳市医疗保障事务中心", region=region("520100")
     )
     login(client, member(Role.BUREAU_REVIEWER, organisation=centre, username="gy_reviewer"))
-    response = client.post(f"/inventory/stocktakes/{stocktake.pk}/review/", {"decision": "accept"})
+    response = client.post(
+        f"/inventory/stocktakes/{stocktake.pk}/review/", {"confirmed": "1", "decision": "accept"}
+    )
     assert response.status_code == 404
     stocktake.refresh_from_db()
     assert stocktake.status == "open"
@@ -165,7 +167,9 @@ def test_outsider_pharmacy_cannot_set_blind_or_review_our_stocktake(
         f"/inventory/stocktakes/{stocktake.pk}/blind/", {"blind": "1", "reason": "x"}
     )
     assert blind.status_code == 404
-    review = client.post(f"/inventory/stocktakes/{stocktake.pk}/review/", {"decision": "accept"})
+    review = client.post(
+        f"/inventory/stocktakes/{stocktake.pk}/review/", {"confirmed": "1", "decision": "accept"}
+    )
     assert review.status_code == 404
     stocktake.refresh_from_db()
     assert stocktake.status == StocktakeStatus.OPEN and not stocktake.blind

@@ -69,7 +69,7 @@ def test_demo_pharmacy_imports_counts_with_one_discrepancy_and_the_bureau_sees_i
     workbook.save(out)
     out.seek(0)
     out.name = "盘底表.xlsx"
-    manager.post(f"/inventory/stocktakes/{stocktake.pk}/upload/", {"file": out})
+    manager.post(f"/inventory/stocktakes/{stocktake.pk}/upload/", {"file": out, "confirmed": "1"})
     stocktake.refresh_from_db()
     assert stocktake.status == StocktakeStatus.SUBMITTED
     # The bureau reviewer sees the priority-inspection finding with the reason

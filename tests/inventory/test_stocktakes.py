@@ -288,7 +288,9 @@ def test_count_sheet_download_upload_and_bureau_review_through_the_pages(
         )
         upload = io.BytesIO(filled)
         upload.name = "盘底表.xlsx"
-        client.post(f"/inventory/stocktakes/{stocktake.pk}/upload/", {"file": upload})
+        client.post(
+            f"/inventory/stocktakes/{stocktake.pk}/upload/", {"file": upload, "confirmed": "1"}
+        )
         stocktake.refresh_from_db()
         assert stocktake.status == StocktakeStatus.SUBMITTED and stocktake.is_imbalanced
         # The bureau sees the discrepancy and the finding
@@ -298,7 +300,10 @@ def test_count_sheet_download_upload_and_bureau_review_through_the_pages(
         rules_scan()  # the worker's beat runs supervision's rules every few minutes
         findings = client.get("/supervision/findings/").content.decode()
         assert "进销存不平衡" in findings and "重点核查" in findings
-        client.post(f"/inventory/stocktakes/{stocktake.pk}/review/", {"decision": "accept"})
+        client.post(
+            f"/inventory/stocktakes/{stocktake.pk}/review/",
+            {"confirmed": "1", "decision": "accept"},
+        )
     stocktake.refresh_from_db()
     assert stocktake.status == StocktakeStatus.ACCEPTED
     assert StockBatch.objects.get(batch_no="K2").quantity == 38
@@ -331,7 +336,9 @@ def test_uploading_a_sheet_with_a_negative_count_is_refused(
         upload = io.BytesIO(_fill(sheet.content, {"B1": (-3, "x")}, "2026-10-09 09:00"))
         upload.name = "盘底表.xlsx"
         page = client.post(
-            f"/inventory/stocktakes/{stocktake.pk}/upload/", {"file": upload}, follow=True
+            f"/inventory/stocktakes/{stocktake.pk}/upload/",
+            {"file": upload, "confirmed": "1"},
+            follow=True,
         ).content.decode()
     assert "实盘数量" in page and "整数" in page
     stocktake.refresh_from_db()
@@ -367,7 +374,9 @@ def test_hy_e06_a_count_sheet_naming_a_batch_twice_is_refused_whole(
         upload = io.BytesIO(_with_row_repeated(filled, "B1"))
         upload.name = "盘底表.xlsx"
         page = client.post(
-            f"/inventory/stocktakes/{stocktake.pk}/upload/", {"file": upload}, follow=True
+            f"/inventory/stocktakes/{stocktake.pk}/upload/",
+            {"file": upload, "confirmed": "1"},
+            follow=True,
         ).content.decode()
         assert f"第 6 行“批次编号”与第 {b1_row} 行重复" in page
         stocktake.refresh_from_db()
@@ -376,7 +385,9 @@ def test_hy_e06_a_count_sheet_naming_a_batch_twice_is_refused_whole(
         # Allowed: the same sheet without the repeated row
         upload = io.BytesIO(filled)
         upload.name = "盘底表.xlsx"
-        client.post(f"/inventory/stocktakes/{stocktake.pk}/upload/", {"file": upload})
+        client.post(
+            f"/inventory/stocktakes/{stocktake.pk}/upload/", {"file": upload, "confirmed": "1"}
+        )
     stocktake.refresh_from_db()
     assert stocktake.status == StocktakeStatus.SUBMITTED and not stocktake.is_imbalanced
     assert {(line.batch.batch_no, line.counted) for line in stocktake.lines.all()} == {
@@ -519,7 +530,9 @@ def test_hy_e06_a_sale_earlier_in_the_minute_of_the_download_is_no_discrepancy(
         # Copied as the sheet says (the 09:00:10 sale happened after the proposed 09:00).
         upload = io.BytesIO(_fill(sheet, {"K2": (k2[7], None)}, "2026-10-10 09:00"))
         upload.name = "盘底表.xlsx"
-        client.post(f"/inventory/stocktakes/{stocktake.pk}/upload/", {"file": upload})
+        client.post(
+            f"/inventory/stocktakes/{stocktake.pk}/upload/", {"file": upload, "confirmed": "1"}
+        )
     stocktake.refresh_from_db()
     assert k2[7] == 40
     assert stocktake.status == StocktakeStatus.SUBMITTED and not stocktake.is_imbalanced
@@ -546,14 +559,18 @@ def test_hy_e06_the_bureau_returns_a_submitted_stocktake_for_a_recount(
     login(client, reviewer)
     review = f"/inventory/stocktakes/{stocktake.pk}/review/"
     # When the reviewer returns it without a reason, or with an over-long one, it stays
-    page = client.post(review, {"decision": "return", "reason": ""}, follow=True)
+    page = client.post(review, {"confirmed": "1", "decision": "return", "reason": ""}, follow=True)
     assert "退回须说明原因" in page.content.decode()
-    page = client.post(review, {"decision": "return", "reason": "复" * 1001}, follow=True)
+    page = client.post(
+        review, {"confirmed": "1", "decision": "return", "reason": "复" * 1001}, follow=True
+    )
     assert "审核意见有误" in page.content.decode()
     stocktake.refresh_from_db()
     assert stocktake.status == StocktakeStatus.SUBMITTED and stocktake.lines.exists()
     # When it is returned with a reason, it is open again without its lines, the move recorded
-    page = client.post(review, {"decision": "return", "reason": "请复盘 B1"}, follow=True)
+    page = client.post(
+        review, {"confirmed": "1", "decision": "return", "reason": "请复盘 B1"}, follow=True
+    )
     assert "已退回药店重新盘点" in page.content.decode()
     stocktake.refresh_from_db()
     assert stocktake.status == StocktakeStatus.OPEN and not stocktake.lines.exists()
@@ -569,3 +586,56 @@ def test_hy_e06_the_bureau_returns_a_submitted_stocktake_for_a_recount(
     # Then it cannot be accepted until it is submitted again
     with pytest.raises(TransitionNotAllowed):
         stocktake_accept(stocktake=stocktake, actor=reviewer)
+
+
+@pytest.mark.django_db
+def test_accepting_a_stocktake_is_confirmed_first_and_needs_a_decision(
+    client: Client,
+    hy: Programme,
+    pharmacy: Pharmacy,
+    catalogue: dict[str, Drug],
+    reviewer: User,
+) -> None:
+    """Issue 16.3: acceptance adjusts the books for good; the page names that first, and a
+    post without a decision is refused (nothing defaults to 审核通过)."""
+    batch = hand_built_ledger(pharmacy, catalogue["amlodipine"])
+    stocktake = open_q3(hy, pharmacy)
+    with time_machine.travel(datetime(2026, 10, 10, 9, 0)):
+        stocktake_submit(
+            stocktake=stocktake,
+            counts={batch.pk: (119, "破损一盒")},
+            counted_at=at(date(2026, 10, 9), 9),
+            actor=None,
+        )
+    login(client, reviewer)
+    review = f"/inventory/stocktakes/{stocktake.pk}/review/"
+    page = client.post(review, {"confirmed": "1", "reason": "x"}, follow=True).content.decode()
+    assert "请选择审核结论" in page
+    asked = client.post(review, {"decision": "accept", "reason": "相符"}).content.decode()
+    assert "账面库存按实盘调整" in asked and 'value="accept"' in asked
+    stocktake.refresh_from_db()
+    assert stocktake.status == StocktakeStatus.SUBMITTED
+    done = client.post(
+        review, {"decision": "accept", "reason": "相符", "confirmed": "1"}, follow=True
+    )
+    stocktake.refresh_from_db()
+    assert stocktake.status == StocktakeStatus.ACCEPTED
+    assert "本期盘点完成" in done.content.decode()
+
+
+@pytest.mark.django_db
+def test_uploading_a_count_sheet_without_the_confirmation_box_submits_nothing(
+    client: Client, hy: Programme, pharmacy: Pharmacy, manager: User
+) -> None:
+    """Issue 16.3: a file cannot be re-posted by a confirmation page, so the upload carries its
+    own confirmation box naming the consequence; without it nothing is submitted."""
+    stocktake = open_q3(hy, pharmacy)
+    login(client, manager)
+    sheet = io.BytesIO(b"not read")
+    sheet.name = "盘底表.xlsx"
+    page = client.post(
+        f"/inventory/stocktakes/{stocktake.pk}/upload/", {"file": sheet}, follow=True
+    ).content.decode()
+    assert "未提交" in page and "提交后盘点表交医保中心审核，不能再修改" in page
+    stocktake.refresh_from_db()
+    assert stocktake.status == StocktakeStatus.OPEN

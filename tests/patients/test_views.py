@@ -96,15 +96,17 @@ def test_full_flow_through_pages_reaches_enrolment() -> None:
     with time_machine.travel(APRIL, tick=False):
         filing = lodge(patient())
     hosp = _as(clerk(h, username="hosp_clerk"))
-    hosp.post(f"/tm/filings/{filing.pk}/preliminary/", {"passed": "1", "reason": ""})
-    hosp.post("/tm/rosters/submit/")
+    hosp.post(
+        f"/tm/filings/{filing.pk}/preliminary/", {"confirmed": "1", "passed": "1", "reason": ""}
+    )
+    hosp.post("/tm/rosters/submit/", {"confirmed": "1"})
     roster = Roster.objects.get()
     officer = member(Role.BENEFITS_OFFICER, organisation=bureau(), username="officer")
     expert = member(Role.EXPERT_REVIEWER, organisation=bureau(), username="expert")
     _as(officer).post(f"/tm/filings/{filing.pk}/assign/", {"expert": expert.pk})
     _as(expert).post(
         f"/tm/filings/{filing.pk}/decide/",
-        {"approve": "1", "starts_on": "2027-06-01", "reason": ""},
+        {"confirmed": "1", "approve": "1", "starts_on": "2027-06-01", "reason": ""},
     )
     filing.refresh_from_db()
     assert filing.status == FilingStatus.APPROVED and filing.roster == roster
@@ -150,7 +152,10 @@ def test_outsider_hospital_gets_404_on_another_hospitals_filings_rosters_and_fil
     ):
         assert outsider.get(url).status_code == 404, url
     assert (
-        outsider.post(f"/tm/filings/{filing.pk}/preliminary/", {"passed": "1"}).status_code == 404
+        outsider.post(
+            f"/tm/filings/{filing.pk}/preliminary/", {"confirmed": "1", "passed": "1"}
+        ).status_code
+        == 404
     )
 
 
@@ -250,7 +255,9 @@ def test_immediate_filing_at_county_centre_through_pages() -> None:
         c = _as(user)
         c.post("/tm/lodge/", data)
         filing = Filing.objects.get()
-        c.post(f"/tm/filings/{filing.pk}/immediate/", {"approve": "1", "reason": ""})
+        c.post(
+            f"/tm/filings/{filing.pk}/immediate/", {"confirmed": "1", "approve": "1", "reason": ""}
+        )
     assert Enrolment.objects.get(filing=filing).starts_on.isoformat() == "2026-11-24"
 
 
@@ -281,7 +288,7 @@ def test_stays_and_retained_cards_pages() -> None:
     assert "HY-E08" in refused.content.decode()
     centre = org(OrganisationKind.CENTRE, "衡阳县医疗保障事务中心")
     reviewer = _as(member(Role.BUREAU_REVIEWER, organisation=centre, username="rev"))
-    reviewer.post(f"/tm/retained-cards/{retention.pk}/approve/")
+    reviewer.post(f"/tm/retained-cards/{retention.pk}/approve/", {"confirmed": "1"})
     manager.post(f"/tm/retained-cards/{retention.pk}/retain/")
     retention.refresh_from_db()
     assert retention.status == "retained"
@@ -453,10 +460,13 @@ def test_expert_rejection_needs_a_reason_the_window_prints_for_the_patient() -> 
         expert = member(Role.EXPERT_REVIEWER, organisation=bureau(), username="expert")
         filing_assign(filing=filing, expert=expert, actor=officer, organisation=bureau())
         e = _as(expert)
-        e.post(f"/tm/filings/{filing.pk}/decide/", {"approve": "0", "reason": ""})
+        e.post(f"/tm/filings/{filing.pk}/decide/", {"confirmed": "1", "approve": "0", "reason": ""})
         filing.refresh_from_db()
         assert filing.status == FilingStatus.ASSIGNED  # refused: no reason given
-        e.post(f"/tm/filings/{filing.pk}/decide/", {"approve": "0", "reason": "诊断依据不足"})
+        e.post(
+            f"/tm/filings/{filing.pk}/decide/",
+            {"confirmed": "1", "approve": "0", "reason": "诊断依据不足"},
+        )
         filing.refresh_from_db()
         assert filing.status == FilingStatus.REJECTED and not Enrolment.objects.exists()
         receipt = _as(clerk(window, username="township")).get(f"/tm/filings/{filing.pk}/receipt/")
@@ -522,9 +532,9 @@ def test_outsiders_get_404_on_stay_discharge_and_institution_choice() -> None:
     pharmacy = pharmacy_org("衡阳县康民大药房")
     url = f"/tm/people/{e.patient.pk}/enrolments/{e.pk}/choose/"
     county = _as(clerk(county_window(), username="county"))
-    assert county.post(url, {"organisation": pharmacy.pk}).status_code == 404
+    assert county.post(url, {"confirmed": "1", "organisation": pharmacy.pk}).status_code == 404
     owner = _as(clerk(h, username="owner"))
-    owner.post(url, {"organisation": pharmacy.pk})
+    owner.post(url, {"confirmed": "1", "organisation": pharmacy.pk})
     assert e.choices.get().organisation == pharmacy
 
 
@@ -546,7 +556,8 @@ def test_expert_approves_with_the_rendered_start_date_posted_back_unchanged() ->
         page = e.get(f"/tm/filings/{filing.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
         action = f"/tm/filings/{filing.pk}/decide/"
         data, raw = form_as_submitted(page.content.decode(), action)
-        done = e.post(action, data, follow=True)
+        assert "approve" not in data  # no decision pre-selected (issue 16.3): the expert chooses
+        done = e.post(action, {**data, "approve": "1", "confirmed": "1"}, follow=True)
     # Then the filing is approved from the date shown, not refused with 须填写待遇开始日期
     assert "须填写待遇开始日期" not in done.content.decode()
     filing.refresh_from_db()

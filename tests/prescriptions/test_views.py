@@ -92,7 +92,9 @@ def test_outsider_pharmacy_gets_404_on_dispensings(
             ):
                 assert c.get(url).status_code == 404, (user, url)
             assert (
-                c.post(f"/dispensing/dispensings/{d.pk}/return/", {"reason": "x"}).status_code
+                c.post(
+                    f"/dispensing/dispensings/{d.pk}/return/", {"confirmed": "1", "reason": "x"}
+                ).status_code
                 == 404
             )
             assert dispense_post(c, w, p.pk, 1).status_code == 404
@@ -132,7 +134,16 @@ def test_return_delivery_archive_and_statement_pages(client_for: Any) -> None:
         assert d.number in archive and "SF9" in archive
         statement = client_for(manager).get("/dispensing/statement/", {"month": "2027-05"})
         assert "13.30" in statement.content.decode()
-        html = c.post(f"/dispensing/dispensings/{d.pk}/return/", {"reason": "退药"}, follow=True)
+        # Issue 16.3: the return is confirmed first, naming what it undoes
+        asked = c.post(f"/dispensing/dispensings/{d.pk}/return/", {"reason": "退药"})
+        assert "退药后本次结算作废" in asked.content.decode()
+        d.refresh_from_db()
+        assert d.status != "returned"
+        html = c.post(
+            f"/dispensing/dispensings/{d.pk}/return/",
+            {"confirmed": "1", "reason": "退药"},
+            follow=True,
+        )
         assert "已退药" in html.content.decode()
     d.refresh_from_db()
     assert d.status == "returned"

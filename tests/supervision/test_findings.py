@@ -77,7 +77,10 @@ def test_bureau_page_lists_the_regions_findings_and_moves_them(
     assert "进销存不平衡" in page and "重点核查" in page
     detail = client.get(f"/supervision/findings/{finding.pk}/")
     assert detail.status_code == 200
-    client.post(f"/supervision/findings/{finding.pk}/move/", {"to": "in_review", "reason": "核查"})
+    client.post(
+        f"/supervision/findings/{finding.pk}/move/",
+        {"confirmed": "1", "to": "in_review", "reason": "核查"},
+    )
     finding.refresh_from_db()
     assert finding.status == FindingStatus.IN_REVIEW
 
@@ -98,7 +101,7 @@ def test_outsider_bureau_and_pharmacies_get_404_on_findings(
     assert pharmacy_client.get(f"/supervision/findings/{finding.pk}/").status_code == 404
     assert (
         pharmacy_client.post(
-            f"/supervision/findings/{finding.pk}/move/", {"to": "closed"}
+            f"/supervision/findings/{finding.pk}/move/", {"confirmed": "1", "to": "closed"}
         ).status_code
         == 404
     )
@@ -128,12 +131,32 @@ def test_a_move_the_table_refuses_or_an_unknown_status_is_shown_on_the_page(
     finding, _ = raise_one(pharmacy_org)
     login(client, personas[Role.BUREAU_REVIEWER])
     url = f"/supervision/findings/{finding.pk}/move/"
-    unknown = client.post(url, {"to": "lost", "reason": "x"})
+    unknown = client.post(url, {"confirmed": "1", "to": "lost", "reason": "x"})
     assert unknown.status_code == 200 and "变更为：" in unknown.content.decode()
-    closed = client.post(url, {"to": "closed", "reason": "已核查"}, follow=True).content.decode()
+    closed = client.post(
+        url, {"confirmed": "1", "to": "closed", "reason": "已核查"}, follow=True
+    ).content.decode()
     assert "线索已办结" in closed
-    refused = client.post(url, {"to": "in_review"})
+    refused = client.post(url, {"confirmed": "1", "to": "in_review"})
     assert refused.status_code == 200 and "不能转为" in refused.content.decode()
     finding.refresh_from_db()
     assert finding.status == FindingStatus.CLOSED
     assert finding.events.order_by("-pk")[0].rule_id == "HY-E06"
+
+
+@pytest.mark.django_db
+def test_closing_a_finding_is_confirmed_first(
+    client: Client, pharmacy_org: Any, personas: dict[str, User]
+) -> None:
+    """Issue 16.3: 办结 is final; the page names that before it happens."""
+    finding, _ = raise_one(pharmacy_org)
+    login(client, personas[Role.BUREAU_REVIEWER])
+    url = f"/supervision/findings/{finding.pk}/move/"
+    asked = client.post(url, {"to": "closed", "reason": "已核实"}).content.decode()
+    assert "办结后线索不能重新打开" in asked and 'value="已核实"' in asked
+    finding.refresh_from_db()
+    assert finding.status == FindingStatus.OPEN
+    done = client.post(url, {"to": "closed", "reason": "已核实", "confirmed": "1"}, follow=True)
+    finding.refresh_from_db()
+    assert finding.status == FindingStatus.CLOSED
+    assert "线索已办结" in done.content.decode()
