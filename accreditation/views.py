@@ -167,11 +167,36 @@ def application_list(request: HttpRequest) -> HttpResponse:
     reports = [
         (p, eligibility_report(pharmacy=pharmacy, programme=p, on=today)) for p in programmes
     ]
+    result = list_page(
+        request,
+        applications_for_principal(principal),
+        _application_columns(),
+        empty=_("尚无申请。"),
+        search=Search(
+            fields=("programme__name__icontains", "programme__code__iexact"),
+            placeholder=_("方案名称或编码"),
+        ),
+        filters=[
+            Filter("status", _("状态"), ApplicationStatus.choices, "status"),
+            Filter(
+                "programme",
+                _("方案"),
+                [(p.code, p.short_name) for p in programmes],
+                "programme__code",
+            ),
+        ],
+        default_sort="-created",
+        table_id="applications",
+        export_name=_("定点申请"),
+    )
+    if isinstance(result, HttpResponse):
+        return result
     return render(
         request,
         "accreditation/application_list.html",
         {
-            "applications": applications_for_principal(principal),
+            "list": result,
+            "table": result.table,
             "form": form,
             "reports": reports,
             "today": today,
@@ -318,27 +343,87 @@ def feedback_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_role(REVIEWER, Role.BUREAU_ADMIN)
 def review_list(request: HttpRequest) -> HttpResponse:
+    """The bureau's worklist: applications under way (or of one status), by due date first."""
     principal = principal_of(request)
-    today = timezone.localdate()
-    status = request.GET.get("status", "")
-    programme = request.GET.get("programme", "")
-    sort = request.GET.get("sort", "due")
-    rows = [
-        (a, days_left(a, today))
-        for a in worklist(principal, status=status, programme=programme, sort=sort)
+    statuses = [
+        (v, label) for v, label in ApplicationStatus.choices if v != ApplicationStatus.DRAFT
     ]
-    return render(
+    status = request.GET.get("status", "")
+    status = status if status in {v for v, _label in statuses} else ""
+    programmes = programmes_for_principal(principal)
+    result = list_page(
         request,
-        "accreditation/review_list.html",
-        {
-            "rows": rows,
-            "statuses": ApplicationStatus.choices,
-            "programmes": programmes_for_principal(principal),
-            "status": status,
-            "programme": programme,
-            "sort": sort,
-        },
+        worklist(principal, status=status),
+        _worklist_columns(timezone.localdate()),
+        empty=_("没有待办申请。"),
+        search=Search(
+            fields=(
+                "pharmacy__organisation__name__icontains",
+                "pharmacy__credit_code__iexact",
+            ),
+            placeholder=_("药店名称或统一社会信用代码"),
+        ),
+        filters=[
+            Filter("status", _("状态"), statuses, "status"),
+            Filter(
+                "programme",
+                _("方案"),
+                [(p.code, p.short_name) for p in programmes],
+                "programme__code",
+            ),
+        ],
+        default_sort="due",
+        table_id="worklist",
+        export_name=_("定点申请工作清单"),
     )
+    if isinstance(result, HttpResponse):
+        return result
+    return render(
+        request, "accreditation/review_list.html", {"list": result, "table": result.table}
+    )
+
+
+def _application_columns() -> list[Column[Application]]:
+    def programme(a: Application) -> Cell:
+        return Cell(a.programme.name, url=reverse("accreditation:application_detail", args=[a.pk]))
+
+    return [
+        Column("programme", _("方案"), programme, "programme__name"),
+        Column("status", _("状态"), lambda a: a.get_status_display(), "status"),
+        Column("created", _("创建时间"), lambda a: a.created_at, "created_at"),
+        Column("accepted", _("受理日期"), lambda a: a.accepted_on or "—", "accepted_on"),
+        Column("due", _("评估截止日"), lambda a: a.evaluation_due_on or "—", "evaluation_due_on"),
+        Column("notice", _("公示结束日"), lambda a: a.notice_ends_on or "—", "notice_ends_on"),
+    ]
+
+
+def _days_left_cell(left: int | None) -> Cell:
+    """The evaluation clock as a badge: overdue, due soon, or comfortably ahead."""
+    if left is None:
+        return Cell("—", muted=True)
+    if left < 0:
+        return Cell(_("已逾期 %(n)s 天") % {"n": -left}, badge="bad", testid="overdue")
+    return Cell(_("剩 %(n)s 天") % {"n": left}, badge="ok" if left > 30 else "warn")
+
+
+def _worklist_columns(today: date) -> list[Column[Application]]:
+    def pharmacy(a: Application) -> Cell:
+        return Cell(a.pharmacy.name, url=reverse("accreditation:review_detail", args=[a.pk]))
+
+    def submitted(a: Application) -> Any:
+        return (
+            timezone.localtime(a.submitted_at).strftime("%Y-%m-%d %H:%M") if a.submitted_at else "—"
+        )
+
+    return [
+        Column("pharmacy", _("药店"), pharmacy, "pharmacy__organisation__name"),
+        Column("programme", _("方案"), lambda a: a.programme.code, "programme__code"),
+        Column("status", _("状态"), lambda a: a.get_status_display(), "status"),
+        Column("submitted", _("提交时间"), submitted, "submitted_at"),
+        Column("due", _("评估截止日"), lambda a: a.evaluation_due_on or "—", "evaluation_due_on"),
+        Column("left", _("剩余时限"), lambda a: _days_left_cell(days_left(a, today))),
+        Column("notice", _("公示结束日"), lambda a: a.notice_ends_on or "—", "notice_ends_on"),
+    ]
 
 
 def _designation_columns() -> list[Column[Designation]]:

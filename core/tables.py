@@ -26,6 +26,8 @@ class Cell:
     url: str = ""
     badge: str | None = None
     muted: bool = False
+    # A badge's data-testid, for the tests and the browser journeys.
+    testid: str = ""
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,10 +20,11 @@ from accounts.permissions import principal_of, require_role
 from core.actions import confirm_page, confirmed, run_service
 from core.errors import DomainError
 from core.exports import csv_response, xlsx_response
+from core.lists import Search, list_page
 from core.models import AuditAction
 from core.responses import XLSX, download_response, pdf_response
 from core.uploads import private_file_response
-from inventory import imports, sheets
+from inventory import imports, lists, sheets
 from inventory.files import sniff_spreadsheet
 from inventory.forms import (
     SUBMIT_CONSEQUENCE,
@@ -116,16 +116,25 @@ def movement_list(request: HttpRequest) -> HttpResponse:
     movements = Movement.objects.filter(pharmacy=pharmacy).select_related("drug", "batch")
     if filters.is_valid():
         movements = movements_filter(movements, **filters.cleaned_data)
-    page = Paginator(movements, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    result = list_page(
+        request,
+        movements,
+        lists.movement_columns(),
+        empty=_("暂无记录。"),
+        search=lists.movement_search(),
+        default_sort="-time",
+        table_id="movements",
+        export_name=_("进销存明细"),
+    )
+    if isinstance(result, HttpResponse):
+        return result
     return render(
         request,
         "inventory/movements.html",
         {
-            "page": page,
+            "list": result,
+            "table": result.table,
             "filters": filters,
-            "query": query.urlencode(),
             "pharmacy": pharmacy,
             "manual_kinds": [(k, MovementKind(k).label) for k in MANUAL_KINDS],
         },
@@ -212,11 +221,21 @@ def import_list(request: HttpRequest) -> HttpResponse:
         )
         if record is not None:
             return redirect("inventory:import", pk=record.pk)
-    return render(
+    result = list_page(
         request,
-        "inventory/imports.html",
-        {"form": form, "imports": imports_for_principal(principal)[:50], "pharmacy": pharmacy},
+        imports_for_principal(principal),
+        lists.import_columns(),
+        empty=_("暂无导入。"),
+        search=Search(fields=("original_name__icontains",), placeholder=_("文件名")),
+        filters=lists.import_filters(),
+        default_sort="-uploaded",
+        table_id="imports",
+        export_name=_("进货导入记录"),
     )
+    if isinstance(result, HttpResponse):
+        return result
+    context = {"form": form, "list": result, "table": result.table, "pharmacy": pharmacy}
+    return render(request, "inventory/imports.html", context)
 
 
 @require_role(*PHARMACY_ROLES)
@@ -261,19 +280,23 @@ def purchase_export(request: HttpRequest) -> HttpResponse:
 def stocktake_list(request: HttpRequest) -> HttpResponse:
     principal = principal_of(request)
     stocktakes = stocktakes_for_principal(principal)
-    status = request.GET.get("status", "")
-    if status in StocktakeStatus.values:
-        stocktakes = stocktakes.filter(status=status)
-    return render(
+    periods = stocktakes.order_by("-period_start").values_list("period_start", flat=True)
+    result = list_page(
         request,
-        "inventory/stocktakes.html",
-        {
-            "stocktakes": stocktakes[:200],
-            "statuses": StocktakeStatus.choices,
-            "status": status,
-            "is_bureau": principal.is_bureau,
-        },
+        stocktakes,
+        lists.stocktake_columns(principal.is_bureau),
+        empty=_("暂无盘点。"),
+        search=lists.stocktake_search() if principal.is_bureau else None,
+        filters=lists.stocktake_filters(
+            programmes_for_principal(principal), list(periods.distinct()[:40])
+        ),
+        default_sort="-period",
+        table_id="stocktakes",
+        export_name=_("季度盘点"),
     )
+    if isinstance(result, HttpResponse):
+        return result
+    return render(request, "inventory/stocktakes.html", {"list": result, "table": result.table})
 
 
 @require_role(*PHARMACY_ROLES, *BUREAU_ROLES)
@@ -484,17 +507,25 @@ def catalogue(request: HttpRequest) -> HttpResponse:
                     request, _("目录文件有错误，未导入任何一行；请按下表改正后重新上传。")
                 )
                 errors = result
-    drugs = Drug.objects.filter(is_active=True)
-    query = request.GET.get("q", "").strip()
-    if query:
-        drugs = drugs.filter(generic_name__icontains=query)
-    page = Paginator(drugs, 50).get_page(request.GET.get("page"))
+    listed = list_page(
+        request,
+        Drug.objects.filter(is_active=True),
+        lists.catalogue_columns(can_edit),
+        empty=_("暂无。"),
+        search=lists.catalogue_search(),
+        filters=lists.catalogue_filters(),
+        default_sort="name",
+        table_id="catalogue",
+        export_name=_("药品目录"),
+    )
+    if isinstance(listed, HttpResponse):
+        return listed
     return render(
         request,
         "inventory/catalogue.html",
         {
-            "page": page,
-            "q": query,
+            "list": listed,
+            "table": listed.table,
             "can_edit": can_edit,
             "can_import": can_import,
             "form": form,

@@ -11,9 +11,10 @@ from accounts.audit import audit
 from accounts.models import Role, User
 from accounts.permissions import principal_of, require_role
 from core.actions import run_service
+from core.lists import list_page
 from core.models import AuditAction
 from core.uploads import private_file_response
-from pharmacies import services
+from pharmacies import lists, services
 from pharmacies.forms import EvidenceForm, ProfileForm, StaffEditForm, StaffForm
 from pharmacies.permissions import access_evidence, access_staff, own_pharmacy
 from pharmacies.selectors import missing_payroll_months, staff_for_pharmacy
@@ -55,8 +56,10 @@ def profile(request: HttpRequest) -> HttpResponse:
 def staff_list(request: HttpRequest) -> HttpResponse:
     principal = principal_of(request)
     pharmacy = own_pharmacy(principal)
-    form = StaffForm(request.POST or None, pharmacy=pharmacy)
-    if request.method == "POST" and principal.has_role(Role.PHARMACY_MANAGER) and form.is_valid():
+    # A POST with `blind_q` is a search by resident ID (core.lists), not a new staff member.
+    adding = request.method == "POST" and "blind_q" not in request.POST
+    form = StaffForm(request.POST if adding else None, pharmacy=pharmacy)
+    if adding and principal.has_role(Role.PHARMACY_MANAGER) and form.is_valid():
         added = run_service(
             request,
             lambda: services.staff_member_save(
@@ -83,11 +86,29 @@ def staff_list(request: HttpRequest) -> HttpResponse:
         if first_start
         else []
     )
-    return render(
+
+    def searched(query: str) -> None:
+        # A lookup by resident ID is a read of whoever it finds (the ID itself is masked).
+        audit(
+            request, action=AuditAction.RECORD_SEARCH, detail=f"staff resident_id {query.upper()}"
+        )
+
+    result = list_page(
         request,
-        "pharmacies/staff_list.html",
-        {"staff": staff_for_pharmacy(pharmacy), "form": form, "missing": missing},
+        staff_for_pharmacy(pharmacy),
+        lists.staff_columns(),
+        empty=_("尚未登记人员。"),
+        search=lists.staff_search(),
+        filters=lists.staff_filters(),
+        default_sort="name",
+        table_id="staff",
+        export_name=_("药店人员"),
+        on_blind_search=searched,
     )
+    if isinstance(result, HttpResponse):
+        return result
+    context = {"list": result, "table": result.table, "form": form, "missing": missing}
+    return render(request, "pharmacies/staff_list.html", context)
 
 
 @require_role(*PHARMACY_ROLES)
