@@ -15,7 +15,7 @@ from accounts.principal import Principal
 from core.lists import Filter, Search
 from core.models import AuditAction
 from core.tables import Cell, Column
-from patients.models import Filing, FilingStatus, Patient, Roster
+from patients.models import Filing, FilingStatus, HospitalStay, Patient, Roster, StaySource
 from programmes.models import Disease
 from programmes.selectors import programmes_for_principal
 
@@ -116,4 +116,31 @@ def roster_columns() -> list[Column[Roster]]:
         Column("hospital", _("医院"), lambda r: r.hospital.name, "hospital__name"),
         Column("count", _("人数"), lambda r: getattr(r, "filing_count", 0), "filing_count"),
         Column("submitted_at", _("报送时间"), lambda r: r.submitted_at, "submitted_at"),
+    ]
+
+
+def stay_columns() -> list[Column[HospitalStay]]:
+    return [
+        Column("patient", _("患者"), lambda s: _patient(s.patient), "patient__name"),
+        Column("admitted_on", _("入院"), lambda s: s.admitted_on, "admitted_on"),
+        Column("discharged_on", _("出院"), lambda s: s.discharged_on or _("在院"), "discharged_on"),
+        Column("source", _("来源"), lambda s: s.get_source_display(), "source"),
+    ]
+
+
+def stay_search() -> Search:
+    return Search(
+        fields=("patient__name__icontains",),
+        placeholder=_("患者姓名"),
+        blind=("patient__resident_id_index",),
+    )
+
+
+def stay_filters() -> list[Filter]:
+    """In hospital or discharged (the view annotates `in_hospital`), and the source."""
+    return [
+        Filter(
+            "in_hospital", _("在院情况"), [("in", _("在院")), ("out", _("已出院"))], "in_hospital"
+        ),
+        Filter("source", _("来源"), StaySource.choices, "source"),
     ]
