@@ -15,7 +15,17 @@ from accounts.principal import Principal
 from core.lists import Filter, Search
 from core.models import AuditAction
 from core.tables import Cell, Column
-from patients.models import Filing, FilingStatus, HospitalStay, Patient, Roster, StaySource
+from patients.models import (
+    CardRetention,
+    Filing,
+    FilingStatus,
+    HospitalStay,
+    Patient,
+    RetentionReason,
+    RetentionStatus,
+    Roster,
+    StaySource,
+)
 from programmes.models import Disease
 from programmes.selectors import programmes_for_principal
 
@@ -143,4 +153,31 @@ def stay_filters() -> list[Filter]:
             "in_hospital", _("在院情况"), [("in", _("在院")), ("out", _("已出院"))], "in_hospital"
         ),
         Filter("source", _("来源"), StaySource.choices, "source"),
+    ]
+
+
+def retention_columns() -> list[Column[CardRetention]]:
+    return [
+        Column("patient", _("患者"), lambda r: _patient(r.patient), "patient__name"),
+        Column("pharmacy", _("药店"), lambda r: r.pharmacy.name, "pharmacy__name"),
+        Column("applied_at", _("备案时间"), lambda r: r.applied_at, "applied_at"),
+        Column("reason", _("原因"), lambda r: r.get_reason_category_display(), "reason_category"),
+        Column("status", _("状态"), lambda r: r.get_status_display(), "status"),
+        Column("retained_on", _("留存"), lambda r: r.retained_on or "—", "retained_on"),
+        Column("returned_on", _("归还"), lambda r: r.returned_on or "—", "returned_on"),
+    ]
+
+
+def retention_search() -> Search:
+    return Search(
+        fields=("patient__name__icontains", "pharmacy__name__icontains"),
+        placeholder=_("患者姓名或药店"),
+        blind=("patient__resident_id_index",),
+    )
+
+
+def retention_filters() -> list[Filter]:
+    return [
+        Filter("status", _("状态"), RetentionStatus.choices, "status"),
+        Filter("reason", _("原因"), RetentionReason.choices, "reason_category"),
     ]
