@@ -65,9 +65,12 @@ def test_filters_status_round_disease_and_programme() -> None:
     assert wang.number in page and li.number not in page
     page = c.get(URL, {"programme": disease().programme_id}).content.decode()
     assert wang.number in page and li.number in page
-    if wang.round_label:
-        page = c.get(URL, {"round": wang.round_label}).content.decode()
-        assert wang.number in page
+    assert wang.round_label  # a normal disease lodged in April: the round's label
+    page = c.get(URL, {"round": wang.round_label}).content.decode()
+    assert wang.number in page
+    assert (
+        wang.number not in c.get(URL, {"round": wang.round_label, "q": li.number}).content.decode()
+    )
     page = c.get(URL, {"q": "不存在的人"}).content.decode()
     assert "没有符合条件的记录" in page
 
