@@ -62,6 +62,7 @@ from prescriptions.forms import (
     RecordForm,
     item_formset,
 )
+from prescriptions.list_pages import dispensing_list_page, prescription_list_page
 from prescriptions.models import (
     DeliveryMethod,
     Dispensing,
@@ -79,14 +80,12 @@ from prescriptions.selectors import (
     CounterLookup,
     counter_lookup,
     counter_patients,
-    dispensings_for_principal,
     fund_statement,
     open_prescriptions,
     outpatient_archive,
     outpatient_drugs,
     outpatient_programme_for_pharmacy,
     outpatient_status,
-    prescription_list_for_principal,
     price_cap_for,
     quota_status,
 )
@@ -330,8 +329,7 @@ def counter_dispense(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_role(*PHARMACY_ROLES, *BUREAU_ROLES)
 def dispensing_list(request: HttpRequest) -> HttpResponse:
-    dispensings = dispensings_for_principal(principal_of(request))[:100]
-    return render(request, "prescriptions/dispensing_list.html", {"dispensings": dispensings})
+    return dispensing_list_page(request)
 
 
 @require_role(*PHARMACY_ROLES, *BUREAU_ROLES)
@@ -622,22 +620,7 @@ def prescription_record(request: HttpRequest) -> HttpResponse:
 
 @require_role(*PRESCRIPTION_ROLES)
 def prescription_list(request: HttpRequest) -> HttpResponse:
-    """A hospital's issued prescriptions (the physician's own by default), a pharmacy's
-    recorded or dispensed ones; each with what is left to dispense."""
-    principal = principal_of(request)
-    qs = prescription_list_for_principal(principal)
-    mine = principal.has_role(Role.PHYSICIAN) and request.GET.get("all") != "1"
-    if mine:
-        qs = qs.filter(physician=cast(User, request.user))
-    return render(
-        request,
-        "prescriptions/prescription_list.html",
-        {
-            "prescriptions": list(qs[:100]),
-            "mine": mine,
-            "is_physician": principal.has_role(Role.PHYSICIAN),
-        },
-    )
+    return prescription_list_page(request)
 
 
 @require_role(*PRESCRIPTION_ROLES)

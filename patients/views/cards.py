@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import OrganisationKind, Role
 from accounts.permissions import principal_of, require_role
 from core.actions import confirm_page, run_service
+from core.lists import list_page
 from patients import services
 from patients.forms import RetentionForm
 from patients.models import CardRetention
@@ -28,6 +29,7 @@ from patients.selectors import (
     patients_for_principal,
     retentions_for_principal,
 )
+from patients.views import lists
 from patients.views.common import user_of
 
 RETENTION_ROLES = (Role.PHARMACY_MANAGER, Role.PHARMACIST, Role.BUREAU_REVIEWER)
@@ -37,7 +39,8 @@ RETENTION_ROLES = (Role.PHARMACY_MANAGER, Role.PHARMACIST, Role.BUREAU_REVIEWER)
 def retention_list(request: HttpRequest) -> HttpResponse:
     principal = principal_of(request)
     is_pharmacy = principal.organisation.kind == OrganisationKind.PHARMACY
-    form = RetentionForm(request.POST or None) if is_pharmacy else None
+    searching = request.method == "POST" and "blind_q" in request.POST
+    form = RetentionForm(None if searching else (request.POST or None)) if is_pharmacy else None
     if request.method == "POST" and form is not None and form.is_valid():
         patient = patient_by_resident_id(form.cleaned_data["resident_id"])
         if patient is None or not patients_for_principal(principal).filter(pk=patient.pk).exists():
@@ -55,11 +58,28 @@ def retention_list(request: HttpRequest) -> HttpResponse:
             form=form,
         ):
             return redirect("patients:retention_list")
+    result = list_page(
+        request,
+        retentions_for_principal(principal),
+        lists.retention_columns(),
+        empty=_("暂无。"),
+        search=lists.retention_search(),
+        filters=lists.retention_filters(),
+        default_sort="-applied_at",
+        table_id="retentions",
+        export_name=_("留存社保卡台账"),
+        on_blind_search=lists.audit_resident_id_search(request),
+    )
+    if isinstance(result, HttpResponse):
+        return result
+    objects = result.table.page.object_list if result.table.page else []
     return render(
         request,
         "patients/retention_list.html",
         {
-            "retentions": retentions_for_principal(principal)[:200],
+            "list": result,
+            "table": result.table,
+            "rows": list(zip(result.table.rows, objects, strict=True)),
             "form": form,
             "is_pharmacy": is_pharmacy,
             "today": timezone.localdate(),

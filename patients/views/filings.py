@@ -17,6 +17,7 @@ from accounts.models import OrganisationKind, Role
 from accounts.permissions import principal_of, require_role
 from accounts.principal import Principal
 from core.actions import confirm_posted, run_service
+from core.lists import list_page
 from core.models import AuditAction
 from core.responses import pdf_response
 from core.uploads import missing_file_response
@@ -39,6 +40,7 @@ from patients.selectors import (
     next_filing_round,
     patient_by_resident_id,
 )
+from patients.views import lists
 from patients.views.common import FILING_ROLES, run_posted, user_of
 from programmes.models import Disease, DiseaseCategory
 
@@ -57,18 +59,30 @@ def _round(principal: Principal) -> dict[str, Any]:
 
 @require_role(*FILING_ROLES)
 def filing_list(request: HttpRequest) -> HttpResponse:
+    """Search (patient name, filing number; a resident ID POSTed, found by its blind index and
+    audited), filters, sort, pagination and the xlsx of what is filtered (core.lists)."""
     principal = principal_of(request)
     filings = filings_for_principal(principal)
-    status = request.GET.get("status", "")
-    if status in FilingStatus.values:
-        filings = filings.filter(status=status)
+    result = list_page(
+        request,
+        filings,
+        lists.filing_columns(),
+        empty=_("暂无申报。"),
+        search=lists.filing_search(),
+        filters=lists.filing_filters(principal, filings),
+        default_sort="-lodged_on",
+        table_id="filings",
+        export_name=_("特门申报"),
+        on_blind_search=lists.audit_resident_id_search(request),
+    )
+    if isinstance(result, HttpResponse):
+        return result
     return render(
         request,
         "patients/filing_list.html",
         {
-            "filings": filings[:200],
-            "statuses": FilingStatus.choices,
-            "status": status,
+            "list": result,
+            "table": result.table,
             "can_lodge": principal.has_role(Role.WINDOW_CLERK),
             **_round(principal),
         },

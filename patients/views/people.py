@@ -14,29 +14,37 @@ from django.views.decorators.http import require_POST
 from accounts.audit import audit
 from accounts.models import Role
 from accounts.permissions import principal_of, require_role
-from core.crypto import blind_index
+from core.lists import Filter, list_page
 from core.models import AuditAction
 from patients import services
 from patients.forms import ChooseForm, ProxyForm, RevealForm
 from patients.models import ChoiceStatus, Enrolment, InstitutionChoice
 from patients.permissions import access_patient_for_principal
 from patients.selectors import ID_REVEAL_ROLES, enrolments_for_patient, patients_for_principal
+from patients.views import lists
 from patients.views.common import PATIENT_ROLES, run_posted, user_of
+from programmes.models import InsuredType
 
 
 @require_role(*PATIENT_ROLES)
 def patient_list(request: HttpRequest) -> HttpResponse:
-    principal = principal_of(request)
-    patients = patients_for_principal(principal)
-    # Searched by a POSTed form: a resident ID never goes in a URL.
-    query = request.POST.get("resident_id", "").strip() if request.method == "POST" else ""
-    if query:
-        patients = patients.filter(resident_id_index=blind_index(query))
-        # A lookup by resident ID is a read of whoever it finds (the ID itself is masked).
-        audit(request, action=AuditAction.RECORD_SEARCH, detail=f"resident_id {query.upper()}")
-    return render(
-        request, "patients/patient_list.html", {"patients": patients[:200], "query": query}
+    """Search by name or card number, or by a POSTed resident ID (a resident ID never goes in
+    a URL) through its blind index, audited; the export masks the ID as the page does."""
+    result = list_page(
+        request,
+        patients_for_principal(principal_of(request)),
+        lists.patient_columns(),
+        empty=_("暂无患者。"),
+        search=lists.patient_search(),
+        filters=[Filter("insured_type", _("参保类型"), InsuredType.choices, "insured_type")],
+        default_sort="name",
+        table_id="patients",
+        export_name=_("特门患者"),
+        on_blind_search=lists.audit_resident_id_search(request),
     )
+    if isinstance(result, HttpResponse):
+        return result
+    return render(request, "patients/patient_list.html", {"list": result, "table": result.table})
 
 
 @require_role(*PATIENT_ROLES)

@@ -17,6 +17,7 @@ from accounts.models import OrganisationKind, Role
 from accounts.permissions import principal_of, require_role
 from core.actions import confirm_page, run_service
 from core.exports import xlsx_response
+from core.lists import Search, list_page
 from core.models import AuditAction
 from core.responses import pdf_response
 from patients import services
@@ -24,6 +25,7 @@ from patients.forms import AssignForm
 from patients.models import FilingStatus
 from patients.permissions import access_roster_for_principal
 from patients.selectors import experts_for_principal, filings_for_principal, rosters_for_principal
+from patients.views import lists
 from patients.views.common import run_posted, user_of
 
 
@@ -37,9 +39,25 @@ def roster_list(request: HttpRequest) -> HttpResponse:
             status=FilingStatus.PRELIMINARY_PASSED,
             roster__isnull=True,
         )
-    rosters = rosters_for_principal(principal).annotate(filing_count=Count("filings"))
+    result = list_page(
+        request,
+        rosters_for_principal(principal).annotate(filing_count=Count("filings")),
+        lists.roster_columns(),
+        empty=_("暂无名册。"),
+        search=Search(
+            fields=("number__icontains", "hospital__name__icontains"),
+            placeholder=_("名册编号或医院"),
+        ),
+        default_sort="-submitted_at",
+        table_id="rosters",
+        export_name=_("初审名册"),
+    )
+    if isinstance(result, HttpResponse):
+        return result
     return render(
-        request, "patients/roster_list.html", {"rosters": rosters[:200], "pending": pending}
+        request,
+        "patients/roster_list.html",
+        {"list": result, "table": result.table, "pending": pending},
     )
 
 

@@ -4,6 +4,7 @@ from an Excel file (all or nothing)."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db.models import Case, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -12,20 +13,24 @@ from django.views.decorators.http import require_POST
 from accounts.models import OrganisationKind
 from accounts.permissions import principal_of, require_role
 from core.actions import run_service
+from core.lists import list_page
 from patients import services
 from patients.forms import DischargeForm, StayForm, StayImportForm
 from patients.models import HospitalStay
 from patients.permissions import STAY_ROLES, access_stay_for_principal, assert_may_record_stays
+from patients.views import lists
 from patients.views.common import run_posted, user_of
 
 
 @require_role(*STAY_ROLES)
 def stay_list(request: HttpRequest) -> HttpResponse:
+    """A hospital's stays: record one (the form), search (patient name; a resident ID POSTed
+    as `blind_q`, audited), filter, sort, export; each open stay with its discharge form."""
     principal = principal_of(request)
-    if principal.organisation.kind != OrganisationKind.HOSPITAL:
-        return render(request, "patients/stay_list.html", {"stays": [], "form": None})
-    form = StayForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    is_hospital = principal.organisation.kind == OrganisationKind.HOSPITAL
+    searching = request.method == "POST" and "blind_q" in request.POST
+    form = StayForm(None if searching else (request.POST or None)) if is_hospital else None
+    if request.method == "POST" and form is not None and form.is_valid():
         recorded = run_service(
             request,
             lambda: services.stay_record_by_resident_id(
@@ -40,11 +45,38 @@ def stay_list(request: HttpRequest) -> HttpResponse:
         )
         if recorded is not None:
             return redirect("patients:stay_list")
-    stays = HospitalStay.objects.filter(hospital=principal.organisation).select_related("patient")
+    stays = HospitalStay.objects.filter(hospital=principal.organisation) if is_hospital else None
+    result = list_page(
+        request,
+        (stays if stays is not None else HospitalStay.objects.none())
+        .select_related("patient")
+        .annotate(
+            in_hospital=Case(
+                When(discharged_on__isnull=True, then=Value("in")), default=Value("out")
+            )
+        ),
+        lists.stay_columns(),
+        empty=_("暂无。"),
+        search=lists.stay_search() if is_hospital else None,
+        filters=lists.stay_filters(),
+        default_sort="-admitted_on",
+        table_id="stays",
+        export_name=_("住院登记"),
+        on_blind_search=lists.audit_resident_id_search(request),
+    )
+    if isinstance(result, HttpResponse):
+        return result
+    objects = result.table.page.object_list if result.table.page else []
     return render(
         request,
         "patients/stay_list.html",
-        {"stays": stays[:200], "form": form, "import_form": StayImportForm()},
+        {
+            "list": result,
+            "table": result.table,
+            "rows": list(zip(result.table.rows, objects, strict=True)),
+            "form": form,
+            "import_form": StayImportForm(),
+        },
     )
 
 

@@ -34,7 +34,7 @@ def test_sec_audit_patient_read_and_resident_id_reveal_are_recorded_without_the_
     c = login(Client(REMOTE_ADDR="192.0.2.10"), user)
     c.get(f"/tm/people/{p.pk}/")
     c.post(f"/tm/people/{p.pk}/reveal/", {"reason": "窗口核对"})
-    c.post("/tm/people/", {"resident_id": p.resident_id})  # searched by a POSTed form
+    c.post("/tm/people/", {"blind_q": p.resident_id})  # searched by a POSTed form
     read = AuditEvent.objects.get(action=AuditAction.RECORD_READ, object_type="patients.patient")
     assert (read.user_id, read.object_id, read.region_id) == (user.pk, str(p.pk), p.region_id)
     assert read.role == Role.WINDOW_CLERK and read.ip == "192.0.2.10"
