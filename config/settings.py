@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "django_htmx",  # htmx 2, served by the portal (the counter's live summary)
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -101,6 +102,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",  # request.htmx
     "simple_history.middleware.HistoryRequestMiddleware",
     "accounts.middleware.ActiveMembershipMiddleware",
     # Second factor and forced password change before anything else (accounts.middleware).

@@ -8,6 +8,7 @@ urlpatterns = [
     path("counter/", views.counter, name="counter"),
     path("counter/register/", views.counter_register, name="counter_register"),
     path("counter/<int:pk>/dispense/", views.counter_dispense, name="dispense"),
+    path("counter/<int:pk>/quote/", views.counter_quote, name="quote"),
     path("dispensings/", views.dispensing_list, name="dispensings"),
     path("dispensings/<int:pk>/", views.dispensing_detail, name="dispensing"),
     path("dispensings/<int:pk>/slip.pdf", views.dispensing_slip, name="slip"),

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Any, cast
 from urllib.parse import urlencode
 
@@ -27,6 +27,7 @@ from accounts.models import BUREAU_ROLES, Role, User
 from accounts.permissions import principal_of, require_role
 from core.actions import confirm_page, run_service
 from core.crypto import lookup_token, lookup_token_pk
+from core.errors import DomainError
 from core.models import AuditAction
 from core.responses import pdf_response
 from core.uploads import (
@@ -90,7 +91,9 @@ from prescriptions.selectors import (
     quota_status,
 )
 from prescriptions.services import (
+    Quote,
     delivery_record,
+    dispensing_quote,
     dispensing_return,
     dispensing_submit,
     prescription_create,
@@ -139,8 +142,34 @@ class CounterRow:
 
 @dataclass(frozen=True)
 class CounterCard:
+    """One open prescription: its rows, or the refusal known before any line is filled in
+    (`refusal`, from the settlement's own checks: prescriptions.services.quote)."""
+
     prescription: Prescription
     rows: list[CounterRow]
+    refusal: DomainError | None = None
+
+
+def _prefill_price(cap: Decimal | None) -> Decimal | None:
+    """The price the row starts at: the cap to the fen, rounded down (never above the cap)."""
+    return None if cap is None else cap.quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+
+
+def _card(pharmacy: Pharmacy, prescription: Prescription, today: date) -> CounterCard:
+    quote = dispensing_quote(pharmacy=pharmacy, prescription=prescription, lines=[], on=today)
+    if quote.blocked:
+        return CounterCard(prescription=prescription, rows=[], refusal=quote.refusal)
+    rows = [
+        CounterRow(
+            item=item,
+            price=_prefill_price(
+                price_cap_for(drug_id=item.drug_id, programme=prescription.programme, on=today)
+            ),
+        )
+        for item in prescription.items.all()
+        if item.remaining
+    ]
+    return CounterCard(prescription=prescription, rows=rows)
 
 
 def _counter_context(request: HttpRequest, pharmacy: Pharmacy) -> dict[str, Any]:
@@ -168,21 +197,9 @@ def _counter_context(request: HttpRequest, pharmacy: Pharmacy) -> dict[str, Any]
     prescriptions = open_prescriptions(
         patient=patient, on=today, pharmacy=pharmacy, outpatient=outpatient
     )
-    # One card per prescription, one row per item still to dispense, its price cap beside it.
-    cards = [
-        CounterCard(
-            prescription=p,
-            rows=[
-                CounterRow(
-                    item=item,
-                    price=price_cap_for(drug_id=item.drug_id, programme=p.programme, on=today),
-                )
-                for item in p.items.all()
-                if item.remaining
-            ],
-        )
-        for p in prescriptions
-    ]
+    # One card per prescription: the refusal known at lookup (HY-G08, HY-G07, HY-C06, HY-H01…)
+    # instead of a form, else one row per item still to dispense, priced at its cap.
+    cards = [_card(pharmacy, p, today) for p in prescriptions]
     context.update(
         reviewer_context(
             pharmacy=pharmacy, prescriptions=prescriptions, user=request.user, on=today
@@ -192,6 +209,8 @@ def _counter_context(request: HttpRequest, pharmacy: Pharmacy) -> dict[str, Any]
         token=lookup_token(patient.pk),
         prescriptions=prescriptions,
         cards=cards,
+        # After a look-up the cursor waits in the first quantity (a scanner types on).
+        first_open_card=next((card for card in cards if card.refusal is None), None),
     )
     if outpatient is not None:
         context.update(
@@ -325,6 +344,31 @@ def counter_dispense(request: HttpRequest, pk: int) -> HttpResponse:
         % {"fund": dispensing.fund_share, "personal": dispensing.personal_share},
     )
     return redirect("prescriptions:dispensing", pk=dispensing.pk)
+
+
+@require_role(*PHARMACY_ROLES)
+@require_POST
+def counter_quote(request: HttpRequest, pk: int) -> HttpResponse:
+    """The counter form's live summary (htmx): each line and the whole sale as
+    `dispensing_submit` would settle it now (prescriptions.services.quote), nothing written.
+    Scoped like the counter: a prescription the pharmacy may not dispense is a 404."""
+    principal = principal_of(request)
+    pharmacy = pharmacy_of_principal(principal)
+    prescription = access_prescription_for_counter(principal, pk)
+    items = list(prescription.items.all())
+    try:
+        lines = lines_input(request, items)
+    except DomainError as error:
+        quote = Quote(lines=[], refusal=error)
+    else:
+        quote = dispensing_quote(
+            pharmacy=pharmacy, prescription=prescription, lines=lines, on=timezone.localdate()
+        )
+    return render(
+        request,
+        "prescriptions/_counter_summary.html",
+        {"quote": quote, "prescription": prescription},
+    )
 
 
 @require_role(*PHARMACY_ROLES, *BUREAU_ROLES)

@@ -7,6 +7,7 @@ shared `common`. Callers import from here."""
 from prescriptions.services.common import LineInput, ProxyInput
 from prescriptions.services.dispensing import dispensing_submit
 from prescriptions.services.issue import ItemInput, prescription_create
+from prescriptions.services.quote import Quote, QuoteLine, dispensing_quote
 from prescriptions.services.records import delivery_record, dispensing_delete, prescription_delete
 from prescriptions.services.recoveries import fund_recovery_record
 from prescriptions.services.returns import dispensing_return
@@ -15,8 +16,11 @@ __all__ = [
     "ItemInput",
     "LineInput",
     "ProxyInput",
+    "Quote",
+    "QuoteLine",
     "delivery_record",
     "dispensing_delete",
+    "dispensing_quote",
     "dispensing_return",
     "dispensing_submit",
     "fund_recovery_record",

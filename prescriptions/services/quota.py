@@ -45,6 +45,26 @@ def _quota_account(enrolment: Enrolment, programme: Programme, on: date) -> Quot
     return QuotaAccount.objects.select_for_update().get(pk=account.pk)
 
 
+def quota_assert_enough(*, quota: Decimal, used: Decimal, amount: Decimal) -> None:
+    """HY-G07: the period's quota takes `amount` (nothing left: refused before any line is
+    filled in, `amount` 0). The sale's booking and the counter's quote both ask it."""
+    if used >= quota:
+        raise RuleViolation(
+            "HY-G07",
+            _("本期特门额度 %(quota)s 元已用完（已用 %(used)s 元），本期不能再结算特门购药。")
+            % {"quota": quota, "used": used},
+        )
+    if used + amount > quota:
+        raise RuleViolation(
+            "HY-G07",
+            _(
+                "本季度特门额度 %(quota)s 元，已用 %(used)s 元，剩余 %(left)s 元，"
+                "本次 %(amount)s 元超出额度。"
+            )
+            % {"quota": quota, "used": used, "left": quota - used, "amount": amount},
+        )
+
+
 def quota_use(
     *,
     enrolment: Enrolment,
@@ -63,20 +83,7 @@ def quota_use(
     if row is None:
         # No account yet (first purchase of the period: create it) or not enough left.
         account = _quota_account(enrolment, programme, on)
-        if account.used + amount > account.quota:
-            raise RuleViolation(
-                "HY-G07",
-                _(
-                    "本季度特门额度 %(quota)s 元，已用 %(used)s 元，剩余 %(left)s 元，"
-                    "本次 %(amount)s 元超出额度。"
-                )
-                % {
-                    "quota": account.quota,
-                    "used": account.used,
-                    "left": account.remaining,
-                    "amount": amount,
-                },
-            )
+        quota_assert_enough(quota=account.quota, used=account.used, amount=amount)
         QuotaAccount.objects.filter(pk=account.pk).update(used=F("used") + amount)
         row = (account.pk,)
     insert(

@@ -1,6 +1,7 @@
 """The pharmacists' main job on the demo as `make run` serves it: sell at the counter and print
 the slip (HY-TM at 衡阳县康民大药房, GY-PT at 贵阳市筑康大药房), and the counter refusing a
-purchase beyond the quarter's quota (HY-G07) and one for a patient in hospital (HY-G08)."""
+purchase beyond the quarter's quota (HY-G07) and — at lookup, before any form — one for a
+patient in hospital (HY-G08)."""
 
 from __future__ import annotations
 
@@ -86,9 +87,9 @@ def hy_pharmacist_is_refused_for_a_patient_in_hospital(
 ) -> None:
     pharmacist = visit("hy_pharmacist")
     counter_for(pharmacist, LI, "李秀英")
-    card = pharmacist.page.locator("form.card").first
-    sell(card, 10)
-    expect(pharmacist.page.get_by_role("listitem").filter(has_text="[HY-G08]")).to_be_visible()
+    # Known before anything is filled in (issue 16.4): said at lookup, and no form offered.
+    expect(pharmacist.page.get_by_role("alert").filter(has_text="[HY-G08]").first).to_be_visible()
+    expect(pharmacist.page.locator("form.card")).to_have_count(0)
     pharmacist.assert_clean()
 
 

@@ -66,8 +66,9 @@ def test_gy_d01_programme_scope_counter_finds_employee_and_refuses_resident_insu
         other = gy("贵阳市另一家药房")
         elsewhere = paper(other, g.employee)
         # 25: with the reviewing pharmacists (审方) the counter offers, their programmes and
-        # the cameras named before (GY-E03)
-        with django_assert_max_num_queries(25):
+        # the cameras named before (GY-E03); +2 per open prescription: the settlement's own
+        # checks run at lookup (issue 16.4: refusals known before submit, with the rule ID)
+        with django_assert_max_num_queries(29):
             page = c.post("/dispensing/counter/", {"resident_id": g.employee.resident_id})
         html = page.content.decode()
         assert "刘晓东" in html and "普通门诊待遇" in html and "200.00" in html  # deductible
