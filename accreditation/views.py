@@ -54,7 +54,7 @@ from core.tables import Cell, Column
 from core.uploads import private_file_response
 from pharmacies.permissions import own_pharmacy
 from programmes.models import Programme
-from programmes.selectors import programmes_for_principal
+from programmes.selectors import programme_filter, programmes_for_principal
 
 PHARMACY_ROLES = (Role.PHARMACY_MANAGER, Role.PHARMACIST)
 REVIEWER = Role.BUREAU_REVIEWER
@@ -178,12 +178,7 @@ def application_list(request: HttpRequest) -> HttpResponse:
         ),
         filters=[
             Filter("status", _("状态"), ApplicationStatus.choices, "status"),
-            Filter(
-                "programme",
-                _("方案"),
-                [(p.code, p.short_name) for p in programmes],
-                "programme__code",
-            ),
+            programme_filter(programmes),
         ],
         default_sort="-created",
         table_id="applications",
@@ -365,12 +360,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
         ),
         filters=[
             Filter("status", _("状态"), statuses, "status"),
-            Filter(
-                "programme",
-                _("方案"),
-                [(p.code, p.short_name) for p in programmes],
-                "programme__code",
-            ),
+            programme_filter(programmes),
         ],
         default_sort="due",
         table_id="worklist",
@@ -462,7 +452,7 @@ def designation_list(request: HttpRequest) -> HttpResponse:
         ),
         filters=[
             Filter("status", _("状态"), DesignationStatus.choices, "status"),
-            Filter("programme", _("方案"), [(p.pk, p.name) for p in programmes], "programme_id"),
+            programme_filter(programmes),
         ],
         default_sort="pharmacy",
         table_id="designations",

@@ -20,6 +20,7 @@ from inventory.models import (
     Stocktake,
     StocktakeStatus,
 )
+from programmes.selectors import programme_filter
 
 
 def _when(value: Any) -> str:
@@ -153,8 +154,7 @@ def stocktake_search() -> Search:
 def stocktake_filters(programmes: Any, periods: Any) -> list[Filter]:
     return [
         Filter("status", _("状态"), StocktakeStatus.choices, "status"),
-        Filter("programme", _("方案"), [(p.code, p.short_name) for p in programmes],
-               "programme__code"),
+        programme_filter(programmes),
         Filter("period", _("盘点期"), [(d.isoformat(), f"{d:%Y-%m}") for d in periods],
                "period_start"),
         Filter("imbalanced", _("账实不符"), _yes_no(), "is_imbalanced"),

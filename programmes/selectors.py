@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from typing import cast
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Region
 from accounts.principal import Principal
 from accounts.selectors import region_ids_for_principal
+from core.lists import Filter
 from programmes.models import Disease, DiseaseStandard, Programme, ReferenceVersion
 
 
@@ -70,3 +73,9 @@ def version_in_force(*, programme: Programme, on: date) -> ReferenceVersion | No
         .order_by("-effective_from", "-number")
         .first()
     )
+
+
+def programme_filter(programmes: Iterable[Programme], lookup: str = "programme__code") -> Filter:
+    """The 方案 filter of a list page (core.lists): the principal's programmes by code, which
+    also keeps old `?programme=HY-TM` links working."""
+    return Filter("programme", _("方案"), [(p.code, p.short_name) for p in programmes], lookup)
