@@ -70,6 +70,7 @@ PURCHASE_IMPORTS = NavItem(_("进货导入"), "inventory:imports")
 STOCKTAKES = NavItem(_("季度盘点"), "inventory:stocktakes", STOCKTAKE)
 FINDINGS = NavItem(_("核查线索"), "supervision:findings")
 CASES = NavItem(_("检查案件"), "supervision:cases")
+SUPERVISION_DASHBOARD = NavItem(_("基金监管统计"), "dashboards:supervision")
 CATALOGUE = NavItem(_("药品目录"), "inventory:catalogue")
 COUNTER = NavItem(_("配药结算"), "prescriptions:counter")
 DISPENSINGS = NavItem(_("购药结算记录"), "prescriptions:dispensings")
@@ -95,6 +96,7 @@ WORKSPACES: dict[str, Workspace] = {
             CATALOGUE,
             FINDINGS,
             CASES,
+            SUPERVISION_DASHBOARD,
             API_KEYS,
             AUDIT_LOG,
             NOTIFICATIONS,
@@ -115,6 +117,7 @@ WORKSPACES: dict[str, Workspace] = {
             STOCKTAKES,
             FINDINGS,
             CASES,
+            SUPERVISION_DASHBOARD,
             CATALOGUE,
             NOTIFICATIONS,
         ),

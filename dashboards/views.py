@@ -19,6 +19,7 @@ from core.models import AuditAction
 from dashboards.charts import CHARTS, ChartTable, bureau_charts
 from dashboards.render import chart_svg
 from dashboards.selectors import clock_for, waiting_for
+from dashboards.supervision_charts import SUPERVISION_CHARTS, supervision_charts
 
 # A chart opened on its own is an SVG document: its <style> element is inline (pygal's), and
 # nothing else may load or run in it (no script at all; it carries none).
@@ -42,6 +43,19 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_role(*BUREAU_ROLES)
+def supervision(request: HttpRequest) -> HttpResponse:
+    """The supervision dashboard (issue 17.5): findings, open cases, risk scores and money
+    refused and recovered, each chart with its table and export; bureau roles only."""
+    principal = principal_of(request)
+    clock = clock_for(principal)
+    return render(
+        request,
+        "dashboards/supervision.html",
+        {"charts": supervision_charts(principal, clock)},
+    )
+
+
 def waiting_panel(request: HttpRequest, principal: Principal) -> dict[str, Any]:
     """The home page's panel: what waits for the active role, and a link to the charts."""
     return {
@@ -52,7 +66,7 @@ def waiting_panel(request: HttpRequest, principal: Principal) -> dict[str, Any]:
 
 
 def _chart(request: HttpRequest, key: str) -> ChartTable:
-    build = CHARTS.get(key)
+    build = CHARTS.get(key) or SUPERVISION_CHARTS.get(key)
     if build is None:
         raise Http404
     principal = principal_of(request)

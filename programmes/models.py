@@ -286,6 +286,19 @@ class Programme(models.Model):
         _("基金监管规则参数"), default=dict, blank=True, help_text="SV-F01–SV-F14"
     )
 
+    # --- Fund supervision (issue 17.5): the risk score of a pharmacy on the supervision
+    # dashboard is the weighted sum of its open findings, one weight per finding priority.
+    risk_weight_normal = _opt_int(
+        _("风险分值权重：一般线索"),
+        _("基金监管统计：每条未办结的一般线索计入药店风险分值的分数"),
+        minimum=0,
+    )
+    risk_weight_priority_inspection = _opt_int(
+        _("风险分值权重：重点核查线索"),
+        _("基金监管统计：每条未办结的重点核查线索计入药店风险分值的分数"),
+        minimum=0,
+    )
+
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords(excluded_fields=["updated_at"], get_user=history_user)
 

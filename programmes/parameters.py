@@ -71,6 +71,7 @@ PARAMETER_GROUPS: list[tuple[StrOrPromise, list[str]]] = [
             "catalogue_stocked_pct",
         ],
     ),
+    (_("基金监管"), ["risk_weight_normal", "risk_weight_priority_inspection"]),
 ]
 
 EDITABLE_FIELDS: list[str] = VALIDITY_FIELDS + [

@@ -70,6 +70,9 @@ PROGRAMMES: list[dict[str, Any]] = [
         "near_expiry_days": 90,
         "approval_number_only": True,
         "catalogue_stocked_pct": None,
+        # Neither seed weighs findings: bureau-editable demo values (supervision dashboard).
+        "risk_weight_normal": 1,
+        "risk_weight_priority_inspection": 3,
     },
     {
         "code": "GY-PT",
@@ -125,6 +128,8 @@ PROGRAMMES: list[dict[str, Any]] = [
         "near_expiry_days": 90,
         "approval_number_only": False,
         "catalogue_stocked_pct": Decimal("100"),
+        "risk_weight_normal": 1,
+        "risk_weight_priority_inspection": 3,
     },
 ]
 

@@ -64,3 +64,37 @@ def test_the_dashboard_shows_what_waits_and_the_bureaus_charts_load(
         page.screenshot(path=str(SHOTS / f"{role}-{name}-top.png"))
         assert problems == []
         context.close()
+
+
+def test_the_supervision_dashboards_charts_load_at_each_width(
+    browser: Browser, live_server: Any, personas: dict[str, User]
+) -> None:
+    """Issue 17.5: the five supervision charts load under the CSP; no sideways scroll."""
+    shop = pharmacy()
+    finding(shop, "HY-E06")
+    finding(shop, "HY-E06", priority="priority_inspection")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for name, width in WIDTHS.items():
+        context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": 900})
+        page = context.new_page()
+        problems: list[str] = []
+
+        def on_console(message: Any, problems: list[str] = problems) -> None:
+            if "Content Security Policy" in message.text:
+                problems.append(message.text)
+
+        page.on("console", on_console)
+        browser_login(page, live_server, personas[Role.BUREAU_REVIEWER].username, PASSWORD)
+        page.goto(f"{live_server.url}/dashboards/supervision/")
+        images = page.locator("section.chart img")
+        assert images.count() == 5
+        for i in range(5):
+            images.nth(i).scroll_into_view_if_needed()
+            page.wait_for_function(
+                "img => img.complete && img.naturalWidth > 0",
+                arg=images.nth(i).element_handle(),
+            )
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.screenshot(path=str(SHOTS / f"supervision-{name}.png"), full_page=True)
+        assert problems == []
+        context.close()

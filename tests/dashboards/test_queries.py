@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from accounts.models import Role
 from accreditation.models import ApplicationStatus as A
@@ -16,7 +17,15 @@ from accreditation.models import DesignationStatus
 from inventory.models import StocktakeStatus
 from tests.factories.accounts import member
 from tests.factories.accreditation import designation, pharmacy
-from tests.factories.dashboards import application, client_of, finding, stocktake
+from tests.factories.dashboards import (
+    application,
+    case,
+    client_of,
+    finding,
+    recovery,
+    refusal,
+    stocktake,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -66,3 +75,42 @@ def test_each_dashboard_keeps_its_query_budget_whatever_the_rows(
     few = queries(client)
     rows(4)
     assert queries(client) == few
+
+
+# The supervision dashboard (issue 17.5): session and second factor, the region's subtree for
+# each scoped selector, the programmes for the risk weights, one statement per chart.
+SUPERVISION_BUDGET = 25
+
+
+def supervision_rows(shops: int) -> None:
+    """Findings of two rules and priorities, open and closed cases, refusals and recoveries for
+    `shops` more pharmacies."""
+    now = timezone.now()
+    for _ in range(shops):
+        shop = pharmacy()
+        finding(shop, "SV-F01")
+        finding(shop, "SV-F02", priority="priority_inspection")
+        finding(shop, "SV-F02", "closed")
+        case(shop, now)
+        case(shop, now, status="concluded")
+        refusal(shop, "10.00", now)
+        recovery(shop, "5.00", timezone.localdate())
+
+
+def supervision_queries(client: Client) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/dashboards/supervision/").status_code == 200
+    return len(captured)
+
+
+@pytest.mark.parametrize("role", [Role.BUREAU_ADMIN, Role.BUREAU_REVIEWER])
+def test_the_supervision_dashboard_keeps_its_query_budget_whatever_the_rows(
+    role: str, django_assert_max_num_queries: Any
+) -> None:
+    client = client_of(member(role))
+    supervision_rows(1)
+    with django_assert_max_num_queries(SUPERVISION_BUDGET):
+        client.get("/dashboards/supervision/")
+    few = supervision_queries(client)
+    supervision_rows(4)
+    assert supervision_queries(client) == few
