@@ -63,6 +63,7 @@ def test_every_periodic_scan_is_on_the_beat_schedule_and_registered() -> None:
         "accreditation.scan_deadlines",
         "inventory.stocktakes_scan",
         "inventory.purchase_imports_recover",
+        "supervision.rules_scan",
     }
     app.loader.import_default_modules()
     assert scheduled <= set(app.tasks)

@@ -30,12 +30,28 @@ def forwards(apps, schema_editor):
         Rule.objects.get_or_create(
             rule_id=rule_id, defaults={"description": description, "severity": severity}
         )
+    from django.utils import timezone
+
     Programme = apps.get_model("programmes", "Programme")
+    HistoricalProgramme = apps.get_model("programmes", "HistoricalProgramme")
     for programme in Programme.objects.all():
         params = dict(programme.supervision_parameters or {})
         for rule_id, values in THRESHOLDS.items():
             params.setdefault(rule_id, dict(values))
+        if params == programme.supervision_parameters:
+            continue
         Programme.objects.filter(pk=programme.pk).update(supervision_parameters=params)
+        # With a history row of its own: without one, the next recorded edit would claim this
+        # change too (issue 16.7).
+        programme.supervision_parameters = params
+        fields = {f.attname: getattr(programme, f.attname) for f in Programme._meta.concrete_fields}
+        fields.pop("updated_at", None)
+        HistoricalProgramme.objects.create(
+            **fields,
+            history_date=timezone.now(),
+            history_type="~",
+            history_change_reason="基金监管规则参数（起始值）",
+        )
 
 
 class Migration(migrations.Migration):
