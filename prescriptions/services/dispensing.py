@@ -26,7 +26,7 @@ from patients.models import Enrolment, Patient
 from patients.selectors import outpatient_assert_covered, proxy_authorised
 from pharmacies.models import Pharmacy
 from prescriptions.models import Dispensing, Prescription, PrescriptionItem, PrescriptionSource
-from prescriptions.review import VideoRef, counter_record
+from prescriptions.review import CounterRecord, VideoRef, counter_record
 from prescriptions.selectors import CounterChecks, counter_checks, counter_items, price_cap_of
 from prescriptions.services.booking import PricedLine, Sale, book
 from prescriptions.services.common import (
@@ -270,6 +270,48 @@ def _same_request(done: Dispensing, prescription: Prescription) -> Dispensing:
     return done
 
 
+def _checked_at_counter(
+    *,
+    pharmacy: Pharmacy,
+    prescription: Prescription,
+    lines: list[LineInput],
+    checks: CounterChecks,
+    buyer: tuple[bool, bool, ProxyInput | None],
+    staff: tuple[User, int | None, VideoRef | None],
+    now: datetime,
+) -> tuple[Enrolment | None, CounterRecord, list[PricedLine]]:
+    """Every check of a sale before its codes and booking, in the order the counter explains
+    them; a refusal is kept on its own (refusals_kept) when the sale rolls back."""
+    today = timezone.localdate(now)
+    programme, patient, disease = prescription.programme, prescription.patient, prescription.disease
+    identity_confirmed, patient_signed, proxy = buyer
+    actor, reviewer_id, video = staff
+    with refusals_kept(pharmacy=pharmacy, prescription=prescription, actor=actor, at=now):
+        enrolment = _eligibility(
+            checks=checks, programme=programme, patient=patient, disease=disease, on=today
+        )
+        record = counter_record(
+            pharmacy=pharmacy,
+            programme=programme,
+            reviewer_id=reviewer_id,
+            video=video,
+            actor=actor,
+            now=now,
+            on=today,
+        )
+        _check_buyer(
+            identity_confirmed,
+            patient_signed,
+            proxy=proxy,
+            patient=patient,
+            disease=disease,
+            on=today,
+        )
+        _check_prescription(prescription, checks=checks, on=today)
+        priced = _priced(prescription, lines, disease=disease, on=today)
+    return enrolment, record, priced
+
+
 def dispensing_submit(
     *,
     pharmacy: Pharmacy,
@@ -296,36 +338,21 @@ def dispensing_submit(
     (HY-E01, GY-A04), staff list (GY-B02) and video reference (GY-E03): prescriptions.review."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    programme, patient, disease = prescription.programme, prescription.patient, prescription.disease
     if checks is None:
         checks = counter_checks(
             pharmacy=pharmacy, prescription=prescription, on=today, idempotency_key=idempotency_key
         )
     if checks.done_id is not None:
         return _same_request(Dispensing.objects.get(pk=checks.done_id), prescription)
-    with refusals_kept(pharmacy=pharmacy, prescription=prescription, actor=actor, at=now):
-        enrolment = _eligibility(
-            checks=checks, programme=programme, patient=patient, disease=disease, on=today
-        )
-        record = counter_record(
-            pharmacy=pharmacy,
-            programme=programme,
-            reviewer_id=reviewer_id,
-            video=video,
-            actor=actor,
-            now=now,
-            on=today,
-        )
-        _check_buyer(
-            identity_confirmed,
-            patient_signed,
-            proxy=proxy,
-            patient=patient,
-            disease=disease,
-            on=today,
-        )
-        _check_prescription(prescription, checks=checks, on=today)
-        priced = _priced(prescription, lines, disease=disease, on=today)
+    enrolment, record, priced = _checked_at_counter(
+        pharmacy=pharmacy,
+        prescription=prescription,
+        lines=lines,
+        checks=checks,
+        buyer=(identity_confirmed, patient_signed, proxy),
+        staff=(actor, reviewer_id, video),
+        now=now,
+    )
     try:
         received = _check_codes(
             pharmacy=pharmacy, lines=priced, actor=actor, at=now, idempotency_key=idempotency_key
