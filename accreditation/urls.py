@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accreditation import assessment_views, views
+from accreditation import assessment_views, indicator_views, views
 
 app_name = "accreditation"
 
@@ -47,6 +47,21 @@ urlpatterns = [
         "assessments/<int:pk>/sheet.pdf",
         assessment_views.sheet_pdf,
         name="assessment_sheet_pdf",
+    ),
+    path(
+        "assessment-indicators/<str:code>/",
+        indicator_views.indicators,
+        name="assessment_indicators",
+    ),
+    path(
+        "assessment-indicators/<str:code>/thresholds/",
+        indicator_views.scheme_edit,
+        name="assessment_scheme_edit",
+    ),
+    path(
+        "assessment-indicators/<str:code>/<int:pk>/",
+        indicator_views.indicator_edit,
+        name="assessment_indicator_edit",
     ),
     path(
         "designations/<int:pk>/<slug:action>/",

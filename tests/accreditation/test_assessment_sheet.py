@@ -242,3 +242,37 @@ def test_hy_e09_parameter_edit_keeps_history_with_reason_and_is_validated() -> N
         _thresholds("HY-TM", 50, 70)  # rectification above renewal
     _thresholds("HY-TM", 90, 70)
     assert scheme.history.latest().history_change_reason == "测试阈值"
+
+
+def test_hy_e09_indicator_page_admin_edits_with_a_reason_outsider_gets_404(
+    outsider_bureau_admin: User,
+) -> None:
+    admin = member(Role.BUREAU_ADMIN)
+    client = force_login_verified(Client(), admin)
+    page = client.get("/accreditation/assessment-indicators/HY-TM/")
+    assert page.status_code == 200 and "盘点账实相符" in page.content.decode()
+    indicator = AssessmentScheme.objects.get(programme__code="HY-TM").indicators.get(code="C08")
+    url = f"/accreditation/assessment-indicators/HY-TM/{indicator.pk}/"
+    data = {"weight": "15", "max_points": "20", "method": "manual", "metric": "", "params": "{}"}
+    client.post(url, {**data, "is_active": "on"})  # no reason: refused
+    indicator.refresh_from_db()
+    assert indicator.max_points == 10
+    client.post(url, {**data, "is_active": "on", "reason": "现场考核细化为 20 分"})
+    indicator.refresh_from_db()
+    assert indicator.max_points == 20
+    assert indicator.history.latest().history_change_reason == "现场考核细化为 20 分"
+    client.post(
+        "/accreditation/assessment-indicators/HY-TM/thresholds/",
+        {"renewal_min": "85", "rectification_min": "65", "reason": "年度方案调整"},
+    )
+    scheme = AssessmentScheme.objects.get(programme__code="HY-TM")
+    assert (scheme.renewal_min, scheme.rectification_min) == (85, 65)
+    assert (
+        "年度方案调整" in client.get("/accreditation/assessment-indicators/HY-TM/").content.decode()
+    )
+    reviewer = force_login_verified(Client(), h.reviewer())
+    assert reviewer.get("/accreditation/assessment-indicators/HY-TM/").status_code == 200
+    assert reviewer.post(url, {**data, "reason": "x"}).status_code in (403, 404)
+    outsider = force_login_verified(Client(), outsider_bureau_admin)
+    assert outsider.get("/accreditation/assessment-indicators/HY-TM/").status_code == 404
+    assert outsider.post(url, {**data, "reason": "x"}).status_code == 404
