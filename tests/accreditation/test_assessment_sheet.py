@@ -27,8 +27,11 @@ from accreditation.models import (
     IndicatorMethod,
 )
 from core.errors import DomainError, RuleViolation
+from core.models import AuditAction, AuditEvent
 from inventory.models import Stocktake, StocktakeStatus
 from pharmacies.models import Pharmacy
+from supervision.models import FindingKind
+from supervision.services import finding_raise
 from tests.factories import accreditation as h
 from tests.factories import member
 from tests.factories.sessions import force_login_verified
@@ -213,6 +216,10 @@ def test_hy_e09_sheet_pages_and_pdf_for_pharmacy_and_reviewer_404_for_an_outside
         assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
         text = _pdf_text(pdf.content)
         assert "年度考核评分表" in text and d.pharmacy.name in text and "现场良好" in text
+    audited = AuditEvent.objects.filter(
+        action=AuditAction.DOCUMENT, detail=f"assessment-{sheet.pk}.pdf"
+    )
+    assert audited.count() == 2
     other = force_login_verified(Client(), outsider)
     assert other.get(f"/accreditation/assessments/{sheet.pk}/").status_code == 404
     assert other.get(f"/accreditation/assessments/{sheet.pk}/sheet.pdf").status_code == 404
@@ -276,3 +283,21 @@ def test_hy_e09_indicator_page_admin_edits_with_a_reason_outsider_gets_404(
     outsider = force_login_verified(Client(), outsider_bureau_admin)
     assert outsider.get("/accreditation/assessment-indicators/HY-TM/").status_code == 404
     assert outsider.post(url, {**data, "reason": "x"}).status_code == 404
+
+
+def test_hy_e09_findings_metric_from_supervision_scores_open_findings_lower() -> None:
+    reviewer = h.reviewer()
+    clean, flagged = _designated(), _designated()
+    with time_machine.travel(date(2026, 6, 1)):
+        finding_raise(
+            rule_id="SV-F03",
+            organisation=flagged.pharmacy.organisation,
+            pharmacy=flagged.pharmacy,
+            kind=FindingKind.OTHER,
+            summary="测试发现",
+            dedupe_key="hy-e09-findings-test",
+        )
+    good = _open(clean, reviewer).lines.get(indicator__metric="findings")
+    bad = _open(flagged, reviewer).lines.get(indicator__metric="findings")
+    assert good.points == good.max_points and bad.points is not None
+    assert bad.points < good.points and "未办结 1 条" in bad.evidence
