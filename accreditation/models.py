@@ -3,6 +3,8 @@ violations. Each stateful model has one transition table (accreditation.transiti
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -153,6 +155,7 @@ class DesignationEvent(TransitionEvent):
 class AssessmentResult(models.TextChoices):
     PASSED = "passed", _("合格")
     FAILED = "failed", _("不合格")
+    NOT_RENEWED = "not_renewed", _("不予续签")
 
 
 class Assessment(models.Model):
@@ -162,7 +165,7 @@ class Assessment(models.Model):
         Designation, on_delete=models.PROTECT, related_name="assessments"
     )
     assessed_on = models.DateField(_("考核日期"))
-    result = models.CharField(_("考核结果"), max_length=10, choices=AssessmentResult.choices)
+    result = models.CharField(_("考核结果"), max_length=20, choices=AssessmentResult.choices)
     after_rectification = models.BooleanField(_("整改后复查"), default=False)
     notes = models.TextField(_("考核意见"), blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
@@ -213,3 +216,131 @@ class Violation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pharmacy} · {self.get_decision_display()}"
+
+
+# --- The yearly assessment as a scored sheet (HY-E09, HY 七)
+
+
+class IndicatorMethod(models.TextChoices):
+    AUTO = "auto", _("自动评分")
+    MANUAL = "manual", _("人工评分")
+
+
+class AssessmentOutcome(models.TextChoices):
+    RENEWAL = "renewal", _("续签")
+    RECTIFICATION = "rectification", _("限期整改")
+    NON_RENEWAL = "non_renewal", _("不予续签")
+
+
+class AssessmentScheme(models.Model):
+    """A programme's assessment thresholds (HY-E09): a total at or above `renewal_min` renews,
+    at or above `rectification_min` leads to rectification, below it to non-renewal.
+    Programme data, edited by bureau admins with a reason; history keeps each version."""
+
+    programme = models.OneToOneField(
+        Programme, on_delete=models.PROTECT, related_name="assessment_scheme"
+    )
+    renewal_min = models.DecimalField(_("续签最低分"), max_digits=5, decimal_places=1)
+    rectification_min = models.DecimalField(_("整改最低分"), max_digits=5, decimal_places=1)
+    history = HistoricalRecords(get_user=history_user)
+
+    class Meta:
+        verbose_name = _("年度考核方案")
+        verbose_name_plural = _("年度考核方案")
+
+    def __str__(self) -> str:
+        return str(self.programme)
+
+
+class AssessmentIndicator(models.Model):
+    """One indicator of a programme's yearly assessment: its weight in the total (of 100), the
+    points a reviewer or a metric gives (0–max_points), and how it is scored: automatic (a
+    named metric of accreditation.scoring.METRICS, with its parameters) or manual."""
+
+    scheme = models.ForeignKey(
+        AssessmentScheme, on_delete=models.PROTECT, related_name="indicators"
+    )
+    code = models.CharField(_("指标编号"), max_length=20)
+    label = models.CharField(_("考核指标"), max_length=200)
+    rule_id = models.CharField(_("依据规则"), max_length=10, blank=True)
+    weight = models.DecimalField(_("权重（分）"), max_digits=5, decimal_places=1)
+    max_points = models.DecimalField(_("满分"), max_digits=5, decimal_places=1)
+    method = models.CharField(_("评分方式"), max_length=10, choices=IndicatorMethod.choices)
+    metric = models.CharField(_("自动指标"), max_length=40, blank=True)
+    params = models.JSONField(_("评分参数"), default=dict, blank=True)
+    order = models.PositiveSmallIntegerField(_("顺序"), default=0)
+    is_active = models.BooleanField(_("启用"), default=True)
+    history = HistoricalRecords(get_user=history_user)
+
+    class Meta:
+        ordering = ["scheme", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "code"], name="uniq_indicator_code"),
+        ]
+        verbose_name = _("考核指标")
+        verbose_name_plural = _("考核指标")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.label}"
+
+
+class AssessmentSheet(models.Model):
+    """The scored sheet of one yearly assessment: open while lines are filled, concluded when
+    `assessment` is set (the outcome applied to the designation)."""
+
+    designation = models.ForeignKey(
+        Designation, on_delete=models.PROTECT, related_name="assessment_sheets"
+    )
+    period_start = models.DateField(_("考核期起"))
+    period_end = models.DateField(_("考核期止"))
+    total = models.DecimalField(_("总分"), max_digits=5, decimal_places=1, null=True, blank=True)
+    outcome = models.CharField(
+        _("考核结论"), max_length=20, choices=AssessmentOutcome.choices, blank=True
+    )
+    renewal_min = models.DecimalField(
+        _("续签最低分"), max_digits=5, decimal_places=1, null=True, blank=True
+    )
+    rectification_min = models.DecimalField(
+        _("整改最低分"), max_digits=5, decimal_places=1, null=True, blank=True
+    )
+    assessment = models.OneToOneField(
+        Assessment, on_delete=models.PROTECT, null=True, blank=True, related_name="sheet"
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-period_end", "-id"]
+        verbose_name = _("年度考核评分表")
+        verbose_name_plural = _("年度考核评分表")
+
+    def __str__(self) -> str:
+        return f"{self.designation} · {self.period_start}–{self.period_end}"
+
+
+class AssessmentLine(models.Model):
+    """One indicator on a sheet, with the weight and maximum it had when the sheet opened."""
+
+    sheet = models.ForeignKey(AssessmentSheet, on_delete=models.CASCADE, related_name="lines")
+    indicator = models.ForeignKey(AssessmentIndicator, on_delete=models.PROTECT, related_name="+")
+    label = models.CharField(_("考核指标"), max_length=200)
+    method = models.CharField(_("评分方式"), max_length=10, choices=IndicatorMethod.choices)
+    weight = models.DecimalField(_("权重（分）"), max_digits=5, decimal_places=1)
+    max_points = models.DecimalField(_("满分"), max_digits=5, decimal_places=1)
+    points = models.DecimalField(_("得分"), max_digits=5, decimal_places=1, null=True, blank=True)
+    evidence = models.TextField(_("数据依据"), blank=True)
+    note = models.TextField(_("评分说明"), blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sheet", "order", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.sheet} · {self.label}"
+
+    @property
+    def weighted(self) -> Decimal | None:
+        """The line's share of the total (of 100)."""
+        if self.points is None or not self.max_points:
+            return None
+        return (self.points * self.weight / self.max_points).quantize(Decimal("0.1"))

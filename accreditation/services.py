@@ -513,7 +513,7 @@ def designation_assess(
             if (
                 locked.rectification_until
                 and today < locked.rectification_until
-                and (result == AssessmentResult.FAILED)
+                and (result != AssessmentResult.PASSED)
             ):
                 raise RuleViolation(
                     "HY-C05",
@@ -541,6 +541,10 @@ def designation_assess(
                 rule_id="HY-E09",
                 fields={"ends_on": _term_end(locked.ends_on, locked.programme)},
             )
+        if result == AssessmentResult.NOT_RENEWED:
+            # Not renewed: the agreement runs to its end and then expires (HY-E09).
+            note(DESIGNATION, locked, actor=actor, reason=notes, rule_id="HY-E09")
+            return locked
         if rectification_until is None or rectification_until <= today:
             raise DomainError(_("考核不合格须给予整改期：请填写晚于今天的整改期截止日。"))
         return transition(

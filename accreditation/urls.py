@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accreditation import views
+from accreditation import assessment_views, indicator_views, views
 
 app_name = "accreditation"
 
@@ -26,6 +26,43 @@ urlpatterns = [
     path("review/<int:pk>/", views.application_detail, name="review_detail"),
     path("designations/", views.designation_list, name="designations"),
     path("designations/<int:pk>/", views.designation_detail, name="designation_detail"),
+    path(
+        "designations/<int:pk>/assessments/",
+        assessment_views.sheet_list,
+        name="assessment_sheets",
+    ),
+    path(
+        "designations/<int:pk>/assessments/open/",
+        assessment_views.sheet_open,
+        name="assessment_open",
+    ),
+    path("assessments/<int:pk>/", assessment_views.sheet_detail, name="assessment_sheet"),
+    path("assessments/<int:pk>/score/", assessment_views.sheet_score, name="assessment_score"),
+    path(
+        "assessments/<int:pk>/conclude/",
+        assessment_views.sheet_conclude,
+        name="assessment_conclude",
+    ),
+    path(
+        "assessments/<int:pk>/sheet.pdf",
+        assessment_views.sheet_pdf,
+        name="assessment_sheet_pdf",
+    ),
+    path(
+        "assessment-indicators/<str:code>/",
+        indicator_views.indicators,
+        name="assessment_indicators",
+    ),
+    path(
+        "assessment-indicators/<str:code>/thresholds/",
+        indicator_views.scheme_edit,
+        name="assessment_scheme_edit",
+    ),
+    path(
+        "assessment-indicators/<str:code>/<int:pk>/",
+        indicator_views.indicator_edit,
+        name="assessment_indicator_edit",
+    ),
     path(
         "designations/<int:pk>/<slug:action>/",
         views.designation_action,

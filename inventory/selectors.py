@@ -86,6 +86,36 @@ def stocktakes_for_principal(principal: Principal) -> QuerySet[Stocktake]:
     return qs.filter(pharmacy__organisation=principal.organisation)
 
 
+@dataclass(frozen=True)
+class StocktakeRecord:
+    """The stocktakes of a pharmacy × programme due in a period (HY-E09 assessment sheet)."""
+
+    due: int
+    on_time: int
+    submitted: int
+    imbalanced: int
+
+
+def stocktake_record(
+    *, pharmacy: Pharmacy, programme: Programme, start: date, end: date
+) -> StocktakeRecord:
+    """Due in [start, end]: how many, submitted by their due day, submitted at all, and
+    submitted with an imbalance (账实不符)."""
+    rows = list(
+        Stocktake.objects.filter(
+            pharmacy=pharmacy, programme=programme, due_on__gte=start, due_on__lte=end
+        ).values("due_on", "submitted_at", "is_imbalanced")
+    )
+    submitted = [r for r in rows if r["submitted_at"] is not None]
+    on_time = [r for r in submitted if timezone.localdate(r["submitted_at"]) <= r["due_on"]]
+    return StocktakeRecord(
+        due=len(rows),
+        on_time=len(on_time),
+        submitted=len(submitted),
+        imbalanced=sum(1 for r in submitted if r["is_imbalanced"]),
+    )
+
+
 def imports_for_principal(principal: Principal) -> QuerySet[PurchaseImport]:
     return PurchaseImport.objects.filter(pharmacy__organisation=principal.organisation)
 

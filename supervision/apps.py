@@ -10,3 +10,5 @@ class SupervisionConfig(AppConfig):
 
     def ready(self) -> None:
         import_module("supervision.transitions")  # registers the finding workflow
+        # The findings metric of the yearly assessment sheet (HY-E09).
+        import_module("supervision.assessment_metrics").register()

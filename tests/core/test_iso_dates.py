@@ -159,6 +159,8 @@ CASES: dict[str, Case] = {
     "pharmacies.forms.EvidenceForm": _evidence,
     "accreditation.forms.AssessmentForm": _action,
     "accreditation.forms.ViolationForm": _action,
+    "accreditation.assessment_views.OpenForm": _plain,
+    "accreditation.assessment_views.ConcludeForm": _plain,
     "patients.views.diseases.ReferenceUploadForm": _reference_upload,
     "patients.forms.DecideForm": _decide,
     "patients.forms.StayForm": _stay,
