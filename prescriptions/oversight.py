@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Max
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, F, Max, Q, Sum
+from django.db.models.functions import ExtractYear, TruncMonth
 
-from prescriptions.models import CounterRefusal, Dispensing
+from prescriptions.models import CounterRefusal, Dispensing, DispensingLine, DispensingStatus
 
 Period = tuple[datetime, datetime]
 
@@ -122,3 +122,114 @@ def dispensings_around(
 
 def dispensing_last_id() -> int:
     return Dispensing.objects.aggregate(m=Max("id"))["m"] or 0
+
+
+def _new(qs: Any, *, after_id: int, period: Period | None, at: str = "dispensed_at") -> Any:
+    if period is not None:
+        return qs.filter(**{f"{at}__gte": period[0], f"{at}__lt": period[1]})
+    return qs.filter(id__gt=after_id)
+
+
+def december_groups_new(*, after_id: int, period: Period | None) -> tuple[int | None, list[Any]]:
+    """SV-F11: the newest dispensing id above `after_id` (None: nothing new) and, aggregated
+    in the database, each (pharmacy, programme, year) with new settled December sales."""
+    new = _new(Dispensing.objects.all(), after_id=after_id, period=period)
+    last = new.aggregate(m=Max("id"))["m"]
+    if last is None:
+        return None, []
+    groups = (
+        new.filter(dispensed_at__month=12, status=DispensingStatus.SETTLED)
+        .annotate(year=ExtractYear("dispensed_at"))
+        .values_list("pharmacy_id", "programme_id", "year")
+        .distinct()
+    )
+    return last, list(groups)
+
+
+def monthly_fund_totals(*, pharmacy_ids: list[int], year: int) -> list[dict[str, Any]]:
+    """SV-F11: per pharmacy, programme and month of `year`, the fund share settled and the
+    number of sales (returned sales left out), aggregated in the database."""
+    return list(
+        Dispensing.objects.filter(
+            pharmacy_id__in=pharmacy_ids,
+            dispensed_at__year=year,
+            status=DispensingStatus.SETTLED,
+        )
+        .annotate(month=TruncMonth("dispensed_at"))
+        .values(
+            "pharmacy_id",
+            "pharmacy__organisation__name",
+            "pharmacy__organisation_id",
+            "programme_id",
+            "month",
+        )
+        .annotate(fund=Sum("fund_share"), n=Count("id"))
+        .order_by("pharmacy_id", "programme_id", "month")
+    )
+
+
+def cap_line_months_new(*, after_id: int, period: Period | None) -> tuple[int | None, list[Any]]:
+    """SV-F13: the newest dispensing line id above `after_id` (None: nothing new) and each
+    (pharmacy, month) the new lines fall in, aggregated in the database."""
+    new = _new(
+        DispensingLine.objects.all(),
+        after_id=after_id,
+        period=period,
+        at="dispensing__dispensed_at",
+    )
+    last = new.aggregate(m=Max("id"))["m"]
+    if last is None:
+        return None, []
+    months = (
+        new.annotate(month=TruncMonth("dispensing__dispensed_at"))
+        .values_list("dispensing__pharmacy_id", "month")
+        .distinct()
+    )
+    return last, list(months)
+
+
+def cap_line_shares(*, pharmacy_ids: list[int], since: datetime, until: datetime) -> list[Any]:
+    """SV-F13: per pharmacy and month in [since, until), how many settled lines were sold and
+    how many at (or above) their cap, with the programme of the sales."""
+    return list(
+        DispensingLine.objects.filter(
+            dispensing__pharmacy_id__in=pharmacy_ids,
+            dispensing__dispensed_at__gte=since,
+            dispensing__dispensed_at__lt=until,
+            dispensing__status=DispensingStatus.SETTLED,
+            price_cap__gt=0,
+        )
+        .annotate(month=TruncMonth("dispensing__dispensed_at"))
+        .values(
+            "dispensing__pharmacy_id",
+            "dispensing__pharmacy__organisation__name",
+            "dispensing__pharmacy__organisation_id",
+            "month",
+        )
+        .annotate(
+            lines=Count("id"),
+            at_cap=Count("id", filter=Q(unit_price__gte=F("price_cap"))),
+            programme=Max("dispensing__programme_id"),
+        )
+        .order_by("dispensing__pharmacy_id", "month")
+    )
+
+
+def cap_lines_sample(
+    *, pharmacy_id: int, since: datetime, until: datetime, limit: int = 20
+) -> list[dict[str, Any]]:
+    """SV-F13 evidence: the first `limit` settled lines of a pharmacy in [since, until) sold
+    at (or above) their cap: sale, drug, price and cap."""
+    values: Any = (
+        DispensingLine.objects.filter(
+            dispensing__pharmacy_id=pharmacy_id,
+            dispensing__dispensed_at__gte=since,
+            dispensing__dispensed_at__lt=until,
+            dispensing__status=DispensingStatus.SETTLED,
+            price_cap__gt=0,
+            unit_price__gte=F("price_cap"),
+        )
+        .values("dispensing__number", "drug__generic_name", "unit_price", "price_cap")
+        .order_by("id")[:limit]
+    )
+    return [dict(r) for r in values]

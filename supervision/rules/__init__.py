@@ -1,7 +1,18 @@
 """The fund-supervision rules (supervision-rules.md, SV-F01–SV-F14), one small module per rule
 or group; `base` says what a rule is. Importing this package registers them all."""
 
-from supervision.rules import attempts, codes, dispensings, stocktakes
+from supervision.rules import attempts, codes, dispensings, prices, stocktakes, trends
 from supervision.rules.base import RULES, Hit, Rule, Scope
 
-__all__ = ["RULES", "Hit", "Rule", "Scope", "attempts", "codes", "dispensings", "stocktakes"]
+__all__ = [
+    "RULES",
+    "Hit",
+    "Rule",
+    "Scope",
+    "attempts",
+    "codes",
+    "dispensings",
+    "prices",
+    "stocktakes",
+    "trends",
+]

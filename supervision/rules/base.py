@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django_stubs_ext import StrOrPromise
 
@@ -70,6 +71,10 @@ class Rule:
     rule_id: ClassVar[str]
     description: ClassVar[StrOrPromise]
     summary: ClassVar[str]
+    # A second signal of an ID already registered (supervision-rules.md lists several per
+    # pattern) names itself here; its hits carry it in params["signal"] and their keys start
+    # with it, so the signals of one ID never share a dedupe key or a watermark source.
+    signal: ClassVar[str] = ""
     kind: ClassVar[str] = FindingKind.OTHER
     severity: ClassVar[str] = FindingPriority.NORMAL
     defaults: ClassVar[dict[str, Any]] = {}
@@ -84,10 +89,43 @@ class Rule:
             return _(self.summary)
 
 
+class Signals(Rule):
+    """One rule ID made of several signals (its SupervisionRule row, on/off and severity are
+    shared): the scan runs each, thresholds are the union of their defaults, and a finding is
+    rendered with the template of the signal it came from (none: the first)."""
+
+    def __init__(self, parts: list[Rule]) -> None:
+        self.parts = parts
+        self.rule_id = parts[0].rule_id  # type: ignore[misc]
+        self.kind = parts[0].kind  # type: ignore[misc]
+        self.severity = parts[0].severity  # type: ignore[misc]
+        self.summary = parts[0].summary  # type: ignore[misc]
+        self.defaults = {k: v for part in parts for k, v in part.defaults.items()}  # type: ignore[misc]
+        self.description = format_lazy(  # type: ignore[misc]
+            "{}" + "；{}" * (len(parts) - 1), *[part.description for part in parts]
+        )
+
+    def scan(self, scope: Scope) -> list[Hit]:
+        return [hit for part in self.parts for hit in part.scan(scope)]
+
+    def render(self, params: dict[str, Any]) -> str:
+        signal = params.get("signal", "")
+        part = next((p for p in self.parts if p.signal == signal), self.parts[0])
+        return part.render(params)
+
+
 RULES: dict[str, Rule] = {}
 
 
 def register(cls: type[Rule]) -> type[Rule]:
-    """Add a rule to the engine (one instance per class)."""
-    RULES[cls.rule_id] = cls()
+    """Add a rule to the engine (one instance per class); a class with the ID of a registered
+    rule and its own `signal` joins it as a further signal."""
+    rule = cls()
+    known = RULES.get(cls.rule_id)
+    if known is None:
+        RULES[cls.rule_id] = rule
+    else:
+        assert cls.signal, f"{cls.rule_id} registered twice without a signal"
+        parts = known.parts if isinstance(known, Signals) else [known]
+        RULES[cls.rule_id] = Signals([*parts, rule])
     return cls

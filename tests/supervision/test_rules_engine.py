@@ -381,9 +381,16 @@ def test_sv_f13_admin_edits_thresholds_and_toggles_with_a_reason() -> None:
     admin.post(url, {"attempts": "4", "reason": ""})
     hy.refresh_from_db()
     assert hy.supervision_parameters.get("SV-F13", {}).get("attempts") != 4
-    admin.post(url, {"attempts": "4", "reason": "本季度试行"})
+    # SV-F13 has two signals (test_rules_more): the form edits the thresholds of both.
+    admin.post(
+        url, {"attempts": "4", "cap_percent": "90", "min_lines": "20", "reason": "本季度试行"}
+    )
     hy.refresh_from_db()
-    assert hy.supervision_parameters["SV-F13"] == {"attempts": 4}
+    assert hy.supervision_parameters["SV-F13"] == {
+        "attempts": 4,
+        "cap_percent": 90,
+        "min_lines": 20,
+    }
     assert hy.history.first().history_change_reason == "本季度试行"
     admin.post("/supervision/rules/SV-F13/toggle/", {"enabled": "0", "reason": "暂停"})
     row = SupervisionRule.objects.get(rule_id="SV-F13")
