@@ -128,6 +128,15 @@ class InspectionCase(models.Model):
 class CaseEvent(TransitionEvent):
     case = models.ForeignKey(InspectionCase, on_delete=models.CASCADE, related_name="events")
 
+    # The timeline names states by their labels, not their stored values (issue 16.5).
+    @property
+    def old_label(self) -> str:
+        return str(CaseStatus(self.old_status).label) if self.old_status else "—"
+
+    @property
+    def new_label(self) -> str:
+        return str(CaseStatus(self.new_status).label)
+
 
 class CaseCheck(models.Model):
     """One item of the programme's checklist (supervision.case_checklists), as found."""

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from accounts.audit import audit
 from accounts.models import BUREAU_ROLES, Role, User
 from accounts.permissions import principal_of, require_role
-from core.actions import run_posted, run_service
+from core.actions import confirm_page, run_posted, run_service
 from core.models import AuditAction
 from core.tables import Cell, Column, build_table
 from core.uploads import private_file_response
@@ -153,8 +153,9 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "schedule": f.ScheduleForm(initial={"planned_on": case.planned_on}),
             "evidence": f.EvidenceForm(),
             "conclude": f.ConcludeForm(),
-            "recovery": f.RecoveryForm(),
-            "penalty": f.PenaltyForm(),
+            # Both have an `amount`: distinct ids, so each label names its own input.
+            "recovery": f.RecoveryForm(auto_id="id_recovery_%s"),
+            "penalty": f.PenaltyForm(auto_id="id_penalty_%s"),
         },
     }
     return render(request, "supervision/case_detail.html", context)
@@ -236,9 +237,23 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         )
     elif action in ACTIONS:
         form_class, service, success = ACTIONS[action]
+        form = form_class(request.POST)
+        if action == "conclude" and form.is_valid():
+            asked = confirm_page(
+                request,
+                action=_("办结"),
+                obj=case,
+                consequence=_(
+                    "办结后案件不能重新打开；处理决定即时生效，拒付金额在决定当月的"
+                    "统筹基金结算单中扣减。"
+                ),
+                back=reverse("supervision:case", kwargs={"pk": case.pk}),
+            )
+            if asked is not None:
+                return asked
         run_posted(
             request,
-            form_class(request.POST),
+            form,
             lambda d: service(case, d, _user(request)),
             success=success,
         )

@@ -89,16 +89,20 @@ def test_case_flow_through_the_pages_from_a_finding_to_a_refusal_on_the_statemen
         act("assign", {"inspector": reviewer.pk})
         act("schedule", {"planned_on": "2027-06-15"})
         act("checks", {"result_traceability": "issue", "note_traceability": "追溯码重复"})
-        act(
-            "conclude",
-            {
-                "outcome": "violation",
-                "conclusion": "追溯码重复销售",
-                "decision": ViolationDecision.REFUSE_PAYMENT,
-                "rule_id": "GY-E02",
-                "refused_amount": "5.55",
-            },
+        conclusion = {
+            "outcome": "violation",
+            "conclusion": "追溯码重复销售",
+            "decision": ViolationDecision.REFUSE_PAYMENT,
+            "rule_id": "GY-E02",
+            "refused_amount": "5.55",
+        }
+        # Concluding is irreversible: a confirmation page names the consequence first.
+        asked = client.post(
+            reverse("supervision:case_action", args=[case.pk, "conclude"]), conclusion
         )
+        assert asked.status_code == 200 and "结算单中扣减" in asked.content.decode()
+        assert InspectionCase.objects.get().status != CaseStatus.CONCLUDED
+        act("conclude", {**conclusion, "confirmed": "1"})
         act("recovery", {"dispensings": d.number, "amount": "1.30", "reason": "虚假结算"})
         act(
             "penalty",
