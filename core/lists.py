@@ -136,6 +136,7 @@ def list_page(
             value = ""
         chosen.append({"key": f.key, "label": f.label, "choices": f.choices, "value": value})
     if export_name and request.GET.get("export") == "xlsx":
+        columns = [c for c in columns if c.key != "select"]  # no batch checkboxes in a file
         table = build_table(
             request, rows, columns, empty=empty, default_sort=default_sort, per_page=None,
             limit=EXPORT_LIMIT,

@@ -28,6 +28,8 @@ class Cell:
     muted: bool = False
     # A badge's data-testid, for the tests and the browser journeys.
     testid: str = ""
+    # A batch checkbox (core.batch.select_column): the row's id; `text` names the row.
+    check: str = ""
 
 
 @dataclass(frozen=True)

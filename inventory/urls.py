@@ -1,6 +1,6 @@
 from django.urls import path
 
-from inventory import views
+from inventory import stocktake_batch, views
 
 app_name = "inventory"
 
@@ -17,6 +17,7 @@ urlpatterns = [
     path("imports/<int:pk>/file/", views.import_file, name="import_file"),
     path("export/", views.purchase_export, name="export"),
     path("stocktakes/", views.stocktake_list, name="stocktakes"),
+    path("stocktakes/batch/", stocktake_batch.stocktake_batch, name="stocktake_batch"),
     path("stocktakes/<int:pk>/", views.stocktake_detail, name="stocktake"),
     path("stocktakes/<int:pk>/sheet.xlsx", views.stocktake_sheet, name="stocktake_sheet"),
     path("stocktakes/<int:pk>/upload/", views.stocktake_upload, name="stocktake_upload"),

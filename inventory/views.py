@@ -24,7 +24,7 @@ from core.lists import Search, list_page
 from core.models import AuditAction
 from core.responses import XLSX, download_response, pdf_response
 from core.uploads import private_file_response
-from inventory import imports, lists, sheets
+from inventory import imports, lists, sheets, stocktake_batch
 from inventory.files import sniff_spreadsheet
 from inventory.forms import (
     SUBMIT_CONSEQUENCE,
@@ -284,7 +284,7 @@ def stocktake_list(request: HttpRequest) -> HttpResponse:
     result = list_page(
         request,
         stocktakes,
-        lists.stocktake_columns(principal.is_bureau),
+        [*stocktake_batch.batch_column(principal), *lists.stocktake_columns(principal.is_bureau)],
         empty=_("暂无盘点。"),
         search=lists.stocktake_search() if principal.is_bureau else None,
         filters=lists.stocktake_filters(
@@ -296,7 +296,16 @@ def stocktake_list(request: HttpRequest) -> HttpResponse:
     )
     if isinstance(result, HttpResponse):
         return result
-    return render(request, "inventory/stocktakes.html", {"list": result, "table": result.table})
+    return render(
+        request,
+        "inventory/stocktakes.html",
+        {
+            "list": result,
+            "table": result.table,
+            "batch": stocktake_batch.batch_for(principal),
+            "batch_url": reverse("inventory:stocktake_batch"),
+        },
+    )
 
 
 @require_role(*PHARMACY_ROLES, *BUREAU_ROLES)

@@ -96,6 +96,12 @@ class DecideForm(forms.Form):
     )
 
 
+class BatchApproveForm(forms.Form):
+    """The expert's batch decision is uniform: every ticked filing passes from one date."""
+
+    starts_on = forms.DateField(label=_("待遇开始日期"), widget=DateInput())
+
+
 class ImmediateForm(forms.Form):
     approve = decision_field(
         _("即时办理结论"),

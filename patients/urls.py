@@ -1,12 +1,22 @@
 from django.urls import path
 
-from patients.views import cards, diseases, filings, hospitals, people, rosters, stays
+from patients.views import (
+    cards,
+    diseases,
+    filing_batch,
+    filings,
+    hospitals,
+    people,
+    rosters,
+    stays,
+)
 
 app_name = "patients"
 
 urlpatterns = [
     path("", filings.filing_list, name="filing_list"),
     path("lodge/", filings.filing_lodge, name="filing_lodge"),
+    path("batch/", filing_batch.filing_batch, name="filing_batch"),
     path("filings/<int:pk>/", filings.filing_detail, name="filing_detail"),
     path("filings/<int:pk>/receipt/", filings.filing_receipt, name="filing_receipt"),
     path("filings/<int:pk>/receipt.pdf", filings.filing_receipt_pdf, name="filing_receipt_pdf"),

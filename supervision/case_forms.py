@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accreditation.models import ViolationDecision
+from core.actions import decision_field
 from core.widgets import DateInput
 from programmes.models import Programme
 from supervision.case_models import CaseOutcome, PenaltyKind
@@ -40,11 +41,12 @@ class EvidenceForm(forms.Form):
 
 
 class ConcludeForm(forms.Form):
-    outcome = forms.ChoiceField(label=_("结论"), choices=CaseOutcome.choices)
+    # No outcome nor decision pre-selected (issue 16.3): the inspector chooses.
+    outcome = decision_field(_("结论"), choices=CaseOutcome.choices)
     conclusion = forms.CharField(label=_("检查结论"), widget=forms.Textarea)
     rectify_by = forms.DateField(label=_("整改期限"), required=False, widget=DateInput)
-    decision = forms.ChoiceField(
-        label=_("处理决定"), choices=[("", "—"), *ViolationDecision.choices], required=False
+    decision = decision_field(
+        _("处理决定（违规处理时选择）"), choices=ViolationDecision.choices, required=False
     )
     rule_id = forms.CharField(label=_("依据规则"), max_length=10, initial="HY-E10")
     major = forms.BooleanField(label=_("重大违规"), required=False)
@@ -61,7 +63,7 @@ class RecoveryForm(forms.Form):
 
 
 class PenaltyForm(forms.Form):
-    kind = forms.ChoiceField(label=_("处罚种类"), choices=PenaltyKind.choices)
+    kind = decision_field(_("处罚种类"), choices=PenaltyKind.choices)
     amount = forms.DecimalField(
         label=_("金额（元）"), max_digits=12, decimal_places=2, required=False
     )

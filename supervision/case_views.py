@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from accounts.audit import audit
 from accounts.models import BUREAU_ROLES, Role, User
 from accounts.permissions import principal_of, require_role
-from core.actions import confirm_page, run_posted, run_service
+from core.actions import confirm_posted, run_posted, run_service
 from core.models import AuditAction
 from core.tables import Cell, Column, build_table
 from core.uploads import private_file_response
@@ -31,7 +31,13 @@ from supervision.case_access import (
     inspector_candidates,
 )
 from supervision.case_checklists import case_checklist
-from supervision.case_models import CaseEvidence, CheckResult, InspectionCase
+from supervision.case_models import (
+    CaseEvidence,
+    CaseOutcome,
+    CheckResult,
+    InspectionCase,
+    PenaltyKind,
+)
 from supervision.selectors import findings_for_principal
 from supervision.transitions import CASE_TRANSITIONS
 
@@ -190,7 +196,10 @@ ACTIONS: dict[str, tuple[type[Any], Any, Any]] = {
     "conclude": (
         f.ConcludeForm,
         lambda c, d, u: s.case_conclude(case=c, actor=u, **d),
-        _("案件已办结。"),
+        _(
+            "案件已办结，所涉核查线索已随之关闭。如需追回基金或行政处罚，"
+            "请在本页“基金追回”“行政处罚”中登记。"
+        ),
     ),
     "recovery": (
         f.RecoveryForm,
@@ -206,7 +215,44 @@ ACTIONS: dict[str, tuple[type[Any], Any, Any]] = {
     "penalty": (
         f.PenaltyForm,
         lambda c, d, u: s.case_penalty_record(case=c, actor=u, **d),
-        _("已登记行政处罚。"),
+        _("已登记行政处罚，列在本页“行政处罚”中；请将处罚决定书送达药店。"),
+    ),
+}
+
+
+def _conclude_consequence(d: dict[str, Any]) -> str:
+    if d["outcome"] == CaseOutcome.NO_ISSUE:
+        return str(_("办结后案件关闭，所涉核查线索随之关闭；结论不能撤销。"))
+    if d["outcome"] == CaseOutcome.RECTIFICATION:
+        by = d["rectify_by"].isoformat() if d["rectify_by"] else "—"
+        return str(
+            _("办结后药店须在 %(date)s 前完成整改，所涉核查线索随之关闭；结论不能撤销。")
+            % {"date": by}
+        )
+    return str(
+        _(
+            "办结后将记录违规处理决定，记入药店定点资格的违规记录（拒付的费用在决定当月的"
+            "统筹基金结算单中扣减），所涉核查线索随之关闭；结论不能撤销。"
+        )
+    )
+
+
+# The irreversible POSTs of a case: what the confirmation names (issue 16.3).
+CONFIRM: dict[str, tuple[Any, Any]] = {
+    "conclude": (_("办结案件"), _conclude_consequence),
+    "recovery": (
+        _("登记基金追回"),
+        lambda d: (
+            _("登记后，追回金额 %(amount)s 元将在当月统筹基金结算单中扣减；不能撤销。")
+            % {"amount": d["amount"]}
+        ),
+    ),
+    "penalty": (
+        _("登记行政处罚"),
+        lambda d: (
+            _("登记后，行政处罚（%(kind)s）记入本案件和药店的违规记录；不能撤销。")
+            % {"kind": PenaltyKind(d["kind"]).label}
+        ),
     ),
 }
 
@@ -238,16 +284,15 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     elif action in ACTIONS:
         form_class, service, success = ACTIONS[action]
         form = form_class(request.POST)
-        if action == "conclude" and form.is_valid():
-            asked = confirm_page(
+        if action in CONFIRM:
+            label, consequence = CONFIRM[action]
+            asked = confirm_posted(
                 request,
-                action=_("办结"),
-                obj=case,
-                consequence=_(
-                    "办结后案件不能重新打开；处理决定即时生效，拒付金额在决定当月的"
-                    "统筹基金结算单中扣减。"
-                ),
-                back=reverse("supervision:case", kwargs={"pk": case.pk}),
+                form,
+                action=label,
+                obj=f"{case.number} · {case.pharmacy.organisation.name}",
+                consequence=consequence,
+                back=reverse("supervision:case", args=[case.pk]),
             )
             if asked is not None:
                 return asked

@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import BUREAU_ROLES, Organisation, Role
 from accounts.permissions import principal_of, require_role
 from accounts.selectors import region_ids_for_principal
-from core.actions import run_service
+from core.actions import confirm_page, run_service
 from programmes.selectors import programmes_for_principal
 from supervision.engine import parameters_of, rule_rows, rules_dry_run
 from supervision.rule_services import rule_enable, rule_parameters_set
@@ -86,6 +87,19 @@ def rule_toggle(request: HttpRequest, rule_id: str) -> HttpResponse:
     if rule_id not in RULES:
         raise Http404
     enabled = request.POST.get("enabled") == "1"
+    if not enabled and request.POST.get("reason", "").strip():
+        asked = confirm_page(
+            request,
+            action=_("停用规则"),
+            obj=f"{rule_id} {RULES[rule_id].description}",
+            consequence=_(
+                "停用后，定时扫描不再按此规则提出核查线索（覆盖本系统所有区划），直到重新启用；"
+                "已提出的线索不受影响。"
+            ),
+            back=reverse("supervision:rules"),
+        )
+        if asked is not None:
+            return asked
     run_service(
         request,
         lambda: rule_enable(
@@ -94,7 +108,9 @@ def rule_toggle(request: HttpRequest, rule_id: str) -> HttpResponse:
             actor=request.user,  # type: ignore[arg-type]
             reason=request.POST.get("reason", ""),
         ),
-        success=_("规则已启用。") if enabled else _("规则已停用。"),
+        success=_("规则已启用：下次定时扫描起按此规则提出核查线索。")
+        if enabled
+        else _("规则已停用：定时扫描不再按此规则提出线索；可随时在本页重新启用。"),
     )
     return redirect("supervision:rules")
 

@@ -40,7 +40,7 @@ from patients.selectors import (
     next_filing_round,
     patient_by_resident_id,
 )
-from patients.views import lists
+from patients.views import filing_batch, lists
 from patients.views.common import FILING_ROLES, run_posted, user_of
 from programmes.models import Disease, DiseaseCategory
 
@@ -66,7 +66,7 @@ def filing_list(request: HttpRequest) -> HttpResponse:
     result = list_page(
         request,
         filings,
-        lists.filing_columns(),
+        [*filing_batch.batch_column(request, principal), *lists.filing_columns()],
         empty=_("暂无申报。"),
         search=lists.filing_search(),
         filters=lists.filing_filters(principal, filings),
@@ -83,6 +83,8 @@ def filing_list(request: HttpRequest) -> HttpResponse:
         {
             "list": result,
             "table": result.table,
+            "batch": filing_batch.batch_for(request, principal),
+            "batch_url": reverse("patients:filing_batch"),
             "can_lodge": principal.has_role(Role.WINDOW_CLERK),
             **_round(principal),
         },

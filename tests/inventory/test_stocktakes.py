@@ -639,3 +639,39 @@ def test_uploading_a_count_sheet_without_the_confirmation_box_submits_nothing(
     assert "未提交" in page and "提交后盘点表交医保中心审核，不能再修改" in page
     stocktake.refresh_from_db()
     assert stocktake.status == StocktakeStatus.OPEN
+
+
+@pytest.mark.django_db
+def test_hy_e06_batch_acceptance_is_confirmed_first_and_scoped(
+    client: Client,
+    hy: Programme,
+    pharmacy: Pharmacy,
+    catalogue: dict[str, Drug],
+    reviewer: User,
+) -> None:
+    """Issue 16.3: the reviewer ticks submitted stocktakes on the list and accepts them at once
+    (same service, confirmed first naming how many and which); an unknown id is a 404."""
+    batch = hand_built_ledger(pharmacy, catalogue["amlodipine"])
+    stocktake = open_q3(hy, pharmacy)
+    with time_machine.travel(datetime(2026, 10, 10, 9, 0)):
+        stocktake_submit(
+            stocktake=stocktake,
+            counts={batch.pk: (119, "破损一盒")},
+            counted_at=at(date(2026, 10, 9), 9),
+            actor=None,
+        )
+    login(client, reviewer)
+    page = client.get("/inventory/stocktakes/").content.decode()
+    assert f'name="ids" value="{stocktake.pk}"' in page
+    url = "/inventory/stocktakes/batch/"
+    assert client.post(url, {"batch": "accept", "ids": [stocktake.pk + 999]}).status_code == 404
+    asked = client.post(url, {"batch": "accept", "ids": [stocktake.pk]}).content.decode()
+    assert "1 项" in asked and "账面库存按实盘调整" in asked
+    stocktake.refresh_from_db()
+    assert stocktake.status == StocktakeStatus.SUBMITTED
+    done = client.post(
+        url, {"batch": "accept", "ids": [stocktake.pk], "confirmed": "1"}, follow=True
+    )
+    assert "已审核通过 1 项盘点" in done.content.decode()
+    stocktake.refresh_from_db()
+    assert stocktake.status == StocktakeStatus.ACCEPTED

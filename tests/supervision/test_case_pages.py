@@ -84,7 +84,9 @@ def test_case_flow_through_the_pages_from_a_finding_to_a_refusal_on_the_statemen
         assert response["Location"] == reverse("supervision:case", args=[case.pk])
 
         def act(action: str, data: dict[str, object]) -> None:
-            client.post(reverse("supervision:case_action", args=[case.pk, action]), data)
+            # confirmed=1: the confirmation step is tested in test_case_confirmations.py
+            url = reverse("supervision:case_action", args=[case.pk, action])
+            client.post(url, {**data, "confirmed": "1"})
 
         act("assign", {"inspector": reviewer.pk})
         act("schedule", {"planned_on": "2027-06-15"})

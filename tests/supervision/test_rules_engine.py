@@ -392,6 +392,16 @@ def test_sv_f13_admin_edits_thresholds_and_toggles_with_a_reason() -> None:
         "min_lines": 20,
     }
     assert hy.history.first().history_change_reason == "本季度试行"
-    admin.post("/supervision/rules/SV-F13/toggle/", {"enabled": "0", "reason": "暂停"})
+    # Switching a rule off is confirmed first, naming the consequence (issue 16.3).
+    asked = admin.post("/supervision/rules/SV-F13/toggle/", {"enabled": "0", "reason": "暂停"})
+    assert asked.status_code == 200 and 'data-testid="consequence"' in asked.content.decode()
+    assert "不再按此规则提出核查线索" in asked.content.decode()
+    assert not SupervisionRule.objects.filter(rule_id="SV-F13", enabled=False).exists()
+    done = admin.post(
+        "/supervision/rules/SV-F13/toggle/",
+        {"enabled": "0", "reason": "暂停", "confirmed": "1"},
+        follow=True,
+    )
+    assert "可随时在本页重新启用" in done.content.decode()
     row = SupervisionRule.objects.get(rule_id="SV-F13")
     assert not row.enabled and row.history.first().history_change_reason == "暂停"
