@@ -103,8 +103,9 @@ class EventReason(models.Model):
     a message name and parameters (core.event_messages) and shown in the reader's language."""
 
     reason = models.TextField(blank=True)
-    reason_key = models.CharField(max_length=40, blank=True)
-    reason_params = models.JSONField(default=dict, blank=True)
+    # Database defaults too: rows inserted by SQL (a bulk insert, a test) need not name them.
+    reason_key = models.CharField(max_length=40, blank=True, default="", db_default="")
+    reason_params = models.JSONField(default=dict, blank=True, null=True)
 
     class Meta:
         abstract = True
