@@ -10,7 +10,6 @@ from datetime import date
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
@@ -19,6 +18,7 @@ from accreditation.models import ApplicationStatus as A
 from accreditation.services import evaluation_due_on
 from accreditation.transitions import APPLICATION, DESIGNATION
 from core.calendar import WorkingCalendar, load_calendar
+from core.event_messages import reason as named_reason
 from core.transitions import Workflow, note
 
 
@@ -76,8 +76,7 @@ def _move_date(
         workflow,
         obj,
         actor=actor,
-        reason=_("%(year)s 年节假日安排已录入，%(what)s由 %(old)s 重算为 %(new)s。")
-        % {"year": year, "what": _LABEL[field], "old": old.isoformat(), "new": new.isoformat()},
+        reason=named_reason("date_recomputed", year=year, what=_LABEL[field], old=old, new=new),
         rule_id=_RULE[field],
     )
 

@@ -27,6 +27,7 @@ from accreditation.models import (
 )
 from accreditation.passing import failing_soft_conditions
 from core.calendar import load_calendar
+from core.event_messages import reason as named_reason
 from pharmacies.models import Pharmacy
 from programmes.models import Programme
 
@@ -67,7 +68,7 @@ def seed(ctx: dict[str, Any]) -> None:
             programme=hy,
             starts_on=today - timedelta(days=90),
             actor=reviewer,
-            reason="演示数据：已签订定点服务协议",
+            reason=named_reason("demo_agreement_signed"),
         )
 
     # GY-PT: 贵阳市筑康大药房 is a designated general-outpatient pharmacy (GY-B01 agreement).
@@ -78,7 +79,7 @@ def seed(ctx: dict[str, Any]) -> None:
             programme=gy,
             starts_on=today - timedelta(days=60),
             actor=users["gy_admin"],
-            reason="演示数据：已签订门诊保障补充协议",
+            reason=named_reason("demo_supplement_signed"),
             rule_id="GY-B01",
         )
 

@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 from accreditation.eligibility import FAIL, Condition, blocking_conditions, eligibility_report
 from accreditation.models import Application
 from core.errors import RuleViolation
+from core.event_messages import Reason
+from core.event_messages import reason as named_reason
 
 
 def failing_soft_conditions(application: Application, *, on: date) -> list[Condition]:
@@ -65,10 +67,9 @@ def check_conditions_for_pass(
     return [{"rule_id": c.rule_id, "label": str(c.label), "data": c.data} for c in failing]
 
 
-def acknowledgement_reason(reason: str, acknowledged: list[dict[str, str]]) -> str:
+def acknowledgement_reason(reason: str, acknowledged: list[dict[str, str]]) -> str | Reason:
     """The pass event's reason: the reviewer's note, then each acknowledged condition."""
     if not acknowledged:
         return reason
     listed = "；".join(f"{a['rule_id']} {a['label']}（{a['data']}）" for a in acknowledged)
-    note = _("已确认不符合的条件：%(list)s") % {"list": listed}
-    return f"{reason}\n{note}" if reason else note
+    return named_reason("conditions_acknowledged", note=reason, list=listed)

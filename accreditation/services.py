@@ -42,8 +42,11 @@ from accreditation.models import (
 )
 from accreditation.passing import acknowledgement_reason, check_conditions_for_pass
 from accreditation.transitions import APPLICATION, APPLICATION_OPEN, DESIGNATION
+from core import event_messages
 from core.calendar import WorkingCalendar, load_calendar, period_applies, period_last_day
 from core.errors import DomainError, RuleViolation, TransitionNotAllowed
+from core.event_messages import Reason
+from core.event_messages import reason as named_reason
 from core.transitions import Workflow, note, transition
 from core.uploads import sniff_upload
 from pharmacies.models import Pharmacy
@@ -64,7 +67,7 @@ def _move_application(
     new: str,
     *,
     actor: User | None,
-    reason: str = "",
+    reason: str | Reason = "",
     rule_id: str = "",
     fields: dict[str, Any] | None = None,
     acknowledged: list[dict[str, str]] | None = None,
@@ -83,7 +86,7 @@ def _move_application(
 
 
 def _note_application(
-    application: Application, *, actor: User | None, reason: str, rule_id: str
+    application: Application, *, actor: User | None, reason: str | Reason, rule_id: str
 ) -> None:
     """An event without a status change (feedback letter sent, inspection recorded)."""
     note(APPLICATION, application, actor=actor, reason=reason, rule_id=rule_id)
@@ -95,7 +98,7 @@ def _opened(
     *,
     actor: User | None,
     rule_id: str,
-    reason: str = "",
+    reason: str | Reason = "",
 ) -> None:
     """The event row of an object's first state: no old status, no move to check."""
     workflow.event_model._default_manager.create(
@@ -103,7 +106,7 @@ def _opened(
         old_status="",
         new_status=getattr(obj, workflow.status_field),
         actor=actor,
-        reason=reason,
+        **event_messages.event_fields(reason),
         rule_id=rule_id,
     )
 
@@ -248,7 +251,7 @@ def application_supplement_done(*, application: Application, actor: User) -> App
             A.ACCEPTED,
             actor=actor,
             rule_id="HY-C02",
-            reason=_("补充材料用时 %(n)s 天，不计入评估期限") % {"n": (today - since).days},
+            reason=named_reason("supplement_paused", n=(today - since).days),
             fields={"paused_days": paused, "supplement_since": None, "evaluation_due_on": due},
         )
         transaction.on_commit(lambda: notify.application_supplemented(locked.pk))
@@ -323,7 +326,9 @@ def application_record_inspection(
             "by": actor.username,
         }
         locked.save(update_fields=["inspection"])
-        _note_application(locked, actor=actor, reason=_("记录现场查勘结果"), rule_id="HY-A08")
+        _note_application(
+            locked, actor=actor, reason=named_reason("inspection_recorded"), rule_id="HY-A08"
+        )
     return locked
 
 
@@ -394,7 +399,9 @@ def application_send_feedback(*, application: Application, actor: User) -> Appli
             raise DomainError(_("结果反馈函已发出。"))
         locked.feedback_sent_on = today
         locked.save(update_fields=["feedback_sent_on"])
-        _note_application(locked, actor=actor, reason=_("发出评估结果反馈函"), rule_id="HY-C04")
+        _note_application(
+            locked, actor=actor, reason=named_reason("feedback_sent"), rule_id="HY-C04"
+        )
         transaction.on_commit(lambda: notify.application_status(locked.pk))
     return locked
 
@@ -432,7 +439,7 @@ def designation_open(
     starts_on: date,
     actor: User | None,
     application: Application | None = None,
-    reason: str = "",
+    reason: str | Reason = "",
     rule_id: str = "HY-E09",
 ) -> Designation:
     """A designation in force from `starts_on` for the programme's agreement term (HY-E09;
@@ -469,7 +476,12 @@ def designation_expire(*, designation: Designation, today: date) -> Designation 
         if locked.status != D.ACTIVE or period_applies(today, locked.ends_on):
             return None
         return transition(
-            DESIGNATION, locked, D.EXPIRED, actor=None, reason=_("期满未续签"), rule_id="HY-E09"
+            DESIGNATION,
+            locked,
+            D.EXPIRED,
+            actor=None,
+            reason=named_reason("designation_expired"),
+            rule_id="HY-E09",
         )
 
 
@@ -537,7 +549,7 @@ def designation_assess(
                 locked,
                 D.ACTIVE,
                 actor=actor,
-                reason=notes or _("年度考核合格，续签协议"),
+                reason=notes or named_reason("designation_renewed"),
                 rule_id="HY-E09",
                 fields={"ends_on": _term_end(locked.ends_on, locked.programme)},
             )
@@ -585,7 +597,7 @@ def _revoke(designation: Designation, *, today: date, actor: User, reason: str) 
         designation,
         D.REVOKED,
         actor=actor,
-        reason=reason or _("整改期满仍不合格，取消定点"),
+        reason=reason or named_reason("designation_revoked"),
         rule_id="HY-C05",
         fields={
             "settle_until": settle_until,
@@ -603,8 +615,9 @@ def _revoke(designation: Designation, *, today: date, actor: User, reason: str) 
         DESIGNATION,
         revoked,
         actor=actor,
-        reason=_("已通知参保患者重新选择定点机构：过渡期至 %(s)s，%(e)s 起停止")
-        % {"s": payload["settle_until"], "e": payload["effective_from"]},
+        reason=named_reason(
+            "patients_notified", s=payload["settle_until"], e=payload["effective_from"]
+        ),
         rule_id="HY-C06",
     )
     transaction.on_commit(lambda: _queue_patients_hook(payload))

@@ -5,8 +5,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+# The reasons the system writes on history rows (django-simple-history keeps one text column):
+# stored in the source language, shown in the reader's (`history_reason`). A person's reason
+# is shown as written.
+BEFORE_CHANGE = gettext_lazy("修改前的状态")
+UNRECORDED = gettext_lazy("此前未经记录的修改（如数据迁移）")
+FROM_POLICY = gettext_lazy("按政策文件初始化")
+SYSTEM_REASONS = (BEFORE_CHANGE, UNRECORDED, FROM_POLICY)
+
+
+def source_text(text: Any) -> str:
+    """`text` (a lazy string) in the source language, as stored."""
+    with translation.override("zh-hans"):
+        return str(text)
+
+
+def history_reason(stored: str | None) -> str:
+    """A history row's reason in the reader's language: a system reason translated, anything
+    else (a person's words) as stored."""
+    for known in SYSTEM_REASONS:
+        if stored == source_text(known):
+            return str(known)
+    return stored or ""
 
 
 def history_user(instance: Any = None, request: Any = None, **kwargs: Any) -> Any:
@@ -21,7 +45,7 @@ def history_user(instance: Any = None, request: Any = None, **kwargs: Any) -> An
     return getattr(user, "history_user", user)
 
 
-def history_catch_up(instance: Any, *, reason: str) -> bool:
+def history_catch_up(instance: Any, *, reason: Any) -> bool:
     """Before a recorded change of `instance` (locked, as read from the database): when the row
     differs from its last history row — or has none — because something wrote it without one
     (a data migration's `update()`, a seed), first keep its present state as a row of its own,
@@ -39,7 +63,7 @@ def history_catch_up(instance: Any, *, reason: str) -> bool:
     manager.model.objects.create(
         history_date=timezone.now(),
         history_user=None,
-        history_change_reason=reason,
+        history_change_reason=source_text(reason),
         history_type="~" if last is not None else "+",
         **{f.attname: getattr(instance, f.attname) for f in manager.model.tracked_fields},
     )

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.event_messages import render as render_reason
 from core.notification_messages import render as render_message
 
 
@@ -97,7 +98,29 @@ class Notification(models.Model):
         return self._rendered()[1]
 
 
-class TransitionEvent(models.Model):
+class EventReason(models.Model):
+    """An event row's reason: a person's text as written, or a system-written reason stored as
+    a message name and parameters (core.event_messages) and shown in the reader's language."""
+
+    reason = models.TextField(blank=True)
+    # Database defaults too: rows inserted by SQL (a bulk insert, a test) need not name them.
+    reason_key = models.CharField(max_length=40, blank=True, default="", db_default="")
+    reason_params = models.JSONField(default=dict, blank=True, null=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def reason_text(self) -> str:
+        """The reason in the active language; a person's text (or an older row's) as stored."""
+        if self.reason_key:
+            rendered = render_reason(self.reason_key, self.reason_params)
+            if rendered is not None:
+                return rendered
+        return self.reason
+
+
+class TransitionEvent(EventReason):
     """One status move of a stateful object: old, new, who, why and under which rule.
 
     Each app's event model adds the foreign key to its object. Rows are append-only: the
@@ -110,7 +133,6 @@ class TransitionEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    reason = models.TextField(blank=True)
     rule_id = models.CharField(max_length=10, blank=True)
     at = models.DateTimeField(auto_now_add=True)
 

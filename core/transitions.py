@@ -17,7 +17,9 @@ from typing import Any, TypeVar
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
+from core import event_messages
 from core.errors import TransitionNotAllowed
+from core.event_messages import Reason
 
 M = TypeVar("M", bound=models.Model)
 
@@ -94,7 +96,7 @@ def transition(
     new: str,
     *,
     actor: Any,
-    reason: str = "",
+    reason: str | Reason = "",
     rule_id: str = "",
     fields: Mapping[str, Any] | None = None,
     event_fields: Mapping[str, Any] | None = None,
@@ -121,7 +123,7 @@ def transition(
             old_status=old,
             new_status=new,
             actor=actor,
-            reason=reason,
+            **event_messages.event_fields(reason),
             rule_id=rule_id or workflow.default_rule_id,
             **(event_fields or {}),
         )
@@ -135,7 +137,7 @@ def note(
     obj: models.Model,
     *,
     actor: Any,
-    reason: str,
+    reason: str | Reason,
     rule_id: str = "",
     event_fields: Mapping[str, Any] | None = None,
 ) -> None:
@@ -146,7 +148,7 @@ def note(
         old_status=status,
         new_status=status,
         actor=actor,
-        reason=reason,
+        **event_messages.event_fields(reason),
         rule_id=rule_id or workflow.default_rule_id,
         **(event_fields or {}),
     )

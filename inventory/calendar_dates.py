@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import transaction
-from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.calendar import WorkingCalendar, load_calendar
+from core.event_messages import reason as named_reason
 from core.transitions import note
 from inventory.models import Stocktake, StocktakeStatus
 from inventory.transitions import STOCKTAKE
@@ -48,8 +48,7 @@ def stocktake_due_dates_recompute(*, year: int, actor: User | None) -> int:
                 STOCKTAKE,
                 stocktake,
                 actor=actor,
-                reason=_("%(year)s 年节假日安排已录入，报送截止日由 %(old)s 重算为 %(new)s。")
-                % {"year": year, "old": old.isoformat(), "new": new.isoformat()},
+                reason=named_reason("due_recomputed", year=year, old=old, new=new),
             )
             moved += 1
     return moved

@@ -13,6 +13,7 @@ from stdnum.cn import ric
 
 from accounts.models import Organisation, Region, User
 from core.crypto import blind_index
+from core.event_messages import reason as named_reason
 from core.transitions import transition
 from patients import reference
 from patients.models import (
@@ -79,7 +80,7 @@ def _filing(
         filing,
         actor=clerk,
         rule_id="HY-G03",
-        reason="演示数据",
+        reason=named_reason("demo_data"),
         event_fields={"organisation": window},
     )
     return filing
@@ -92,7 +93,7 @@ def _approved(filing: Filing, *, starts_on: date, expert: User, bureau: Organisa
             filing,
             FilingStatus.APPROVED,
             actor=expert,
-            reason="演示数据：2026年4月批次评审通过",
+            reason=named_reason("demo_filing_passed"),
             rule_id="HY-G04",
             fields={"expert": expert, "benefit_starts_on": starts_on},
             event_fields={"organisation": bureau},

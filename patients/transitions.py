@@ -8,6 +8,8 @@ from typing import Any
 
 from django.db import models
 
+from core import event_messages
+from core.event_messages import Reason
 from core.transitions import Workflow, register
 from patients.models import (
     CHOICE_TRANSITIONS,
@@ -61,7 +63,7 @@ def opened(
     *,
     actor: Any,
     rule_id: str = "",
-    reason: str = "",
+    reason: str | Reason = "",
     event_fields: Mapping[str, Any] | None = None,
 ) -> None:
     """The event row of a new object: from no state to its first one (a filing lodged, an
@@ -71,7 +73,7 @@ def opened(
         old_status="",
         new_status=getattr(obj, workflow.status_field),
         actor=actor,
-        reason=reason,
+        **event_messages.event_fields(reason),
         rule_id=rule_id or workflow.default_rule_id,
         **(event_fields or {}),
     )

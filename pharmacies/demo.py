@@ -9,6 +9,7 @@ from django.utils import timezone
 from stdnum.cn import ric, uscc
 
 from accounts.models import Organisation, OrganisationKind, Region, User
+from core.event_messages import reason as named_reason
 from core.transitions import transition
 from pharmacies.models import FilingStatus, Pharmacy, PremisesTenure, StaffMember, StaffPost
 from pharmacies.transitions import STAFF_FILING
@@ -144,7 +145,7 @@ def _filed(staff: StaffMember) -> None:
                 staff,
                 new,
                 actor=None,
-                reason="演示数据",
+                reason=named_reason("demo_data"),
                 fields={"filed_on": filed_on if new == FilingStatus.FILED else staff.filed_on},
             )
 

@@ -14,6 +14,7 @@ from accounts.models import Organisation, User
 from accreditation.models import Violation
 from core.crypto import EncryptedTextField
 from core.history import history_user
+from core.models import EventReason
 from inventory.models import Drug, Movement, StockBatch
 from patients.models import Enrolment, Patient
 from pharmacies.models import Pharmacy, StaffMember
@@ -231,7 +232,7 @@ class DispensingLine(models.Model):
         return f"{self.drug} × {self.quantity}"
 
 
-class DispensingEvent(models.Model):
+class DispensingEvent(EventReason):
     """A status move of a dispensing. Append-only (core.immutability): deleting a dispensing
     after its retention period (dispensing_delete) leaves its events, which is why the key is
     neither cascaded nor checked by the database."""
@@ -246,7 +247,6 @@ class DispensingEvent(models.Model):
     actor = models.ForeignKey(
         User, on_delete=models.PROTECT, null=True, related_name="+", db_index=False
     )
-    reason = models.TextField(blank=True)
     rule_id = models.CharField(max_length=10, blank=True)
     at = models.DateTimeField(auto_now_add=True)
 

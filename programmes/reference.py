@@ -9,6 +9,8 @@ from typing import Any
 
 from django.apps import apps as global_apps
 
+from core.history import FROM_POLICY, source_text
+
 REGIONS: list[tuple[str, str, str | None]] = [
     ("430400", "衡阳市", None),
     ("430421", "衡阳县", "430400"),
@@ -188,7 +190,7 @@ def ensure(apps: Any = global_apps) -> None:
             **fields,
             history_date=programme.updated_at,
             history_type="+",
-            history_change_reason="按政策文件初始化",
+            history_change_reason=source_text(FROM_POLICY),
         )
     try:
         Disease = apps.get_model("programmes", "Disease")

@@ -5,17 +5,13 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from core.errors import DomainError, RuleViolation, full_clean_or_refuse
-from core.history import changed_values, history_catch_up
+from core.history import BEFORE_CHANGE, changed_values, history_catch_up
+from core.history import UNRECORDED as UNRECORDED
 from programmes.models import Disease, Programme
 from programmes.parameters import EDITABLE_FIELDS, SUPERVISION_FIELDS
-
-# The reason of the history row that keeps a state written without one (a data migration, a
-# seed) before the first recorded change after it (core.history.history_catch_up).
-UNRECORDED = gettext_lazy("此前未经记录的修改（如数据迁移）")
 
 
 def programme_update_parameters(
@@ -31,7 +27,7 @@ def programme_update_parameters(
         changed = changed_values(locked, changes)
         if not changed:
             return locked
-        history_catch_up(locked, reason=str(UNRECORDED))
+        history_catch_up(locked, reason=UNRECORDED)
         for name, value in changed.items():
             setattr(locked, name, value)
         full_clean_or_refuse(locked)
@@ -131,7 +127,7 @@ def disease_save(
                 return locked
             # Seeded rows have no history yet: keep the state before the first change so that
             # the history page shows what this change changed.
-            history_catch_up(locked, reason=_("修改前的状态"))
+            history_catch_up(locked, reason=BEFORE_CHANGE)
         for name, value in changes.items():
             setattr(locked, name, value)
         full_clean_or_refuse(locked)

@@ -21,6 +21,7 @@ from accreditation.models import ViolationDecision
 from accreditation.selectors import designated_pharmacies
 from accreditation.services import violation_record
 from core.errors import DomainError, RuleViolation
+from core.event_messages import reason as named_reason
 from core.transitions import note, transition
 from core.uploads import sniff_upload
 from pharmacies.models import Pharmacy
@@ -113,7 +114,7 @@ def _open(
     )
     case.findings.set(list(findings))
     assign_perm(CASE_EDIT_PERM, actor, case)
-    note(CASE, case, actor=actor, reason=_("立案"), rule_id="HY-E10")
+    note(CASE, case, actor=actor, reason=named_reason("case_opened"), rule_id="HY-E10")
     return case
 
 
@@ -173,7 +174,7 @@ def case_assign(*, case: InspectionCase, inspector: User, actor: User) -> Inspec
     with transaction.atomic():
         case.inspectors.add(inspector)
         assign_perm(CASE_EDIT_PERM, inspector, case)
-        note(CASE, case, actor=actor, reason=_("指派检查人员：%(n)s") % {"n": inspector})
+        note(CASE, case, actor=actor, reason=named_reason("inspector_assigned", n=str(inspector)))
     return case
 
 
@@ -184,7 +185,7 @@ def case_unassign(*, case: InspectionCase, inspector: User, actor: User) -> Insp
         case.inspectors.remove(inspector)
         if inspector.pk != case.owner_id:
             remove_perm(CASE_EDIT_PERM, inspector, case)
-        note(CASE, case, actor=actor, reason=_("撤回检查人员：%(n)s") % {"n": inspector})
+        note(CASE, case, actor=actor, reason=named_reason("inspector_withdrawn", n=str(inspector)))
     return case
 
 
@@ -195,7 +196,7 @@ def case_schedule(*, case: InspectionCase, planned_on: date, actor: User) -> Ins
         raise DomainError(_("请先指派检查人员。"), field="planned_on")
     if case.status == CaseStatus.SCHEDULED:
         InspectionCase.objects.filter(pk=case.pk).update(planned_on=planned_on)
-        note(CASE, case, actor=actor, reason=_("检查日期改为 %(d)s") % {"d": planned_on})
+        note(CASE, case, actor=actor, reason=named_reason("inspection_rescheduled", d=planned_on))
         case.refresh_from_db()
         return case
     return transition(

@@ -111,6 +111,13 @@ class Finding(models.Model):
 class FindingEvent(TransitionEvent):
     finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="events")
 
+    @property
+    def reason_text(self) -> str:
+        """A finding's first event repeats its summary: shown in the reader's language too."""
+        if not self.old_status and not self.reason_key and self.reason == self.finding.summary:
+            return self.finding.display_summary()
+        return super().reason_text
+
 
 # --- Inspection cases (issue 17.2) live in their own module; imported here for Django.
 from supervision.case_models import (  # noqa: E402

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.errors import DomainError, full_clean_or_refuse
-from core.history import changed_values, history_catch_up
+from core.history import BEFORE_CHANGE, changed_values, history_catch_up
 from inventory.catalogue import validate_catalogue
 from inventory.files import sniff_spreadsheet
 from inventory.models import DiseaseDrug, Drug, PriceCap
@@ -152,7 +152,7 @@ def drug_update(*, drug: Drug, changes: dict[str, Any], actor: User, reason: str
         changes = changed_values(locked, changes)
         if not changes:
             return locked
-        history_catch_up(locked, reason=_("修改前的状态"))
+        history_catch_up(locked, reason=BEFORE_CHANGE)
         for key, value in changes.items():
             setattr(locked, key, value)
         full_clean_or_refuse(locked)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import Membership, Organisation, Role, User
 from core.calendar import WorkingCalendar, calendar_period, load_calendar
 from core.errors import DomainError, RuleViolation, TransitionNotAllowed
+from core.event_messages import reason as named_reason
 from core.notifications import notification_send
 from core.transitions import note, transition
 from inventory.models import (
@@ -172,7 +173,8 @@ def stocktake_blind_set(
             if blind
             else gettext_lazy("改为显示账面数量")
         )
-        note(STOCKTAKE, locked, actor=actor, reason=f"{what} {reason.strip()}".strip())
+        key = "stocktake_blind" if blind else "stocktake_not_blind"
+        note(STOCKTAKE, locked, actor=actor, reason=named_reason(key, note=reason.strip()))
         _tell_managers(
             locked,
             key=f"stocktake-blind-{locked.pk}-{timezone.now():%Y%m%d%H%M%S%f}",

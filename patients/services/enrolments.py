@@ -18,6 +18,8 @@ from accounts.models import (
     User,
 )
 from core.errors import DomainError, RuleViolation
+from core.event_messages import Reason
+from core.event_messages import reason as named_reason
 from core.notifications import notification_send
 from core.transitions import transition
 from patients.choice_rules import assert_pharmacy_designated
@@ -30,7 +32,12 @@ from patients.transitions import CHOICE, ENROLMENT, opened
 
 
 def _end_choices(
-    choices: QuerySet[InstitutionChoice], *, on: date, actor: User, reason: str, rule_id: str = ""
+    choices: QuerySet[InstitutionChoice],
+    *,
+    on: date,
+    actor: User,
+    reason: str | Reason,
+    rule_id: str = "",
 ) -> None:
     """The choices end on `on` (the patient moved, or the benefit ended)."""
     for choice in choices:
@@ -107,7 +114,7 @@ def enrolment_choose_institution(
             current.filter(moved).order_by("id"),
             on=today,
             actor=actor,
-            reason=_("患者重新选择定点机构"),
+            reason=named_reason("choice_rechosen"),
             rule_id="HY-G06",
         )
         choice = InstitutionChoice.objects.create(
@@ -143,7 +150,7 @@ def choices_mark_institution_revoked(
                 choice,
                 ChoiceStatus.REVOKED_INSTITUTION,
                 actor=None,
-                reason=_("机构取消定点"),
+                reason=named_reason("institution_revoked"),
                 rule_id="HY-G06",
                 fields={"settle_until": settle_until, "revoked_from": effective_from},
             )

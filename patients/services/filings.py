@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Organisation, OrganisationKind, Role, User
 from core.errors import DomainError, RuleViolation, TransitionNotAllowed
+from core.event_messages import Reason
+from core.event_messages import reason as named_reason
 from core.notifications import notification_send
 from core.transitions import transition
 from core.uploads import sniff_upload
@@ -73,7 +75,7 @@ def _move(
     *,
     actor: User,
     organisation: Organisation,
-    reason: str = "",
+    reason: str | Reason = "",
     rule_id: str = "",
     fields: dict[str, Any] | None = None,
     notify: Callable[[], Any] | None = None,
@@ -329,7 +331,7 @@ def filing_assign(
         FilingStatus.ASSIGNED,
         actor=actor,
         organisation=organisation,
-        reason=_("分配给 %s") % expert.display_name,
+        reason=named_reason("filing_assigned", name=expert.display_name),
         fields={"expert": expert},
         notify=lambda: notification_send(
             recipients=[expert],
