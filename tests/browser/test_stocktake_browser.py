@@ -66,7 +66,11 @@ def test_pharmacy_counts_and_bureau_sees_the_discrepancy(
     expect(page.locator("#stocktake-status")).to_have_text("已提交待审核")
     expect(page.locator("#reconciliation")).to_contain_text("一盒破损未报损")
 
-    # Then the bureau sees the discrepancy as a priority-inspection finding
+    # Then, after the scheduled rules scan (supervision.rules_scan) has run, the bureau sees the
+    # discrepancy as a priority-inspection finding (SV-F03)
+    from supervision.engine import rules_scan
+
+    rules_scan()
     context = browser.new_context(locale="zh-CN")
     bureau = context.new_page()
     bureau.set_default_timeout(15_000)

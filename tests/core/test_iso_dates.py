@@ -163,6 +163,7 @@ CASES: dict[str, Case] = {
     "accreditation.assessment_views.ConcludeForm": _plain,
     "patients.views.diseases.ReferenceUploadForm": _reference_upload,
     "patients.forms.DecideForm": _decide,
+    "patients.forms.BatchApproveForm": _plain,
     "patients.forms.StayForm": _stay,
     "patients.forms.DischargeForm": _plain,
     "patients.forms.ProxyForm": _proxy,
