@@ -10,7 +10,8 @@ from django.views.decorators.http import require_POST
 from accounts.models import BUREAU_ROLES, Role
 from accounts.permissions import principal_of, require_role
 from core.actions import confirm_page, run_service
-from core.tables import Cell, Column, build_table
+from core.lists import Filter, Search, list_page
+from core.tables import Cell, Column
 from programmes.selectors import programmes_for_principal
 from supervision.forms import FindingMoveForm
 from supervision.models import Finding, FindingPriority, FindingStatus
@@ -54,22 +55,28 @@ def _finding_columns() -> list[Column[Finding]]:
 @require_role(*BUREAU_ROLES)
 def finding_list(request: HttpRequest) -> HttpResponse:
     findings = findings_for_principal(principal_of(request)).select_related("organisation")
-    status = request.GET.get("status", "")
-    if status in FindingStatus.values:
-        findings = findings.filter(status=status)
-    table = build_table(
+    rules = findings.order_by("rule_id").values_list("rule_id", flat=True).distinct()
+    result = list_page(
         request,
         findings,
         _finding_columns(),
         empty=_("暂无线索。"),
+        search=Search(
+            fields=("organisation__name__icontains", "rule_id__iexact"),
+            placeholder=_("机构名称或规则编号"),
+        ),
+        filters=[
+            Filter("status", _("状态"), FindingStatus.choices, "status"),
+            Filter("rule", _("规则"), [(r, r) for r in rules], "rule_id"),
+            Filter("priority", _("优先级"), FindingPriority.choices, "priority"),
+        ],
         default_sort="-raised",
         table_id="findings",
+        export_name=_("核查线索"),
     )
-    return render(
-        request,
-        "supervision/findings.html",
-        {"table": table, "statuses": FindingStatus.choices, "status": status},
-    )
+    if isinstance(result, HttpResponse):
+        return result
+    return render(request, "supervision/findings.html", {"list": result, "table": result.table})
 
 
 def _finding_page(
