@@ -94,7 +94,7 @@ def test_sv_scan_case_refusal_reaches_the_monthly_statement(
     assert case.status != CaseStatus.CONCLUDED
     _shot(inspector, "04-conclude-confirm")
     inspector.get_by_role("button", name="确认").click()
-    expect(inspector.get_by_text("案件已办结。")).to_be_visible()
+    expect(inspector.get_by_text("案件已办结", exact=False).first).to_be_visible()
     expect(inspector.locator("main")).to_contain_text(f"拒付金额 {REFUSED} 元")
     expect(inspector.locator("main")).to_contain_text("已安排检查 → 已办结")  # labels, not values
     _shot(inspector, "05-case-concluded")
