@@ -6,9 +6,9 @@ codes are only counted and checked for form here (the ledger is asked at settlem
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from core.errors import DomainError, RuleViolation
 from pharmacies.models import Pharmacy
@@ -37,6 +37,9 @@ class QuoteLine:
     scanned: int
     priced: PricedLine | None = None
     refusal: DomainError | None = None
+    # The line's part of the sale's fund and personal shares (`_line_shares`).
+    fund: Decimal | None = None
+    personal: Decimal | None = None
 
     @property
     def amount(self) -> Decimal | None:
@@ -89,6 +92,28 @@ def _quote_lines(
         else:
             quoted.append(QuoteLine(**base, priced=priced))  # type: ignore[arg-type]
     return quoted
+
+
+def _line_shares(lines: list[QuoteLine], total: Decimal, fund: Decimal) -> list[QuoteLine]:
+    """The sale's fund share spread over its priced lines in proportion to their amounts, to
+    the fen, the fen left by rounding down going to the largest remainders: the lines' fund
+    shares add up to the sale's, and each line's personal share is the rest of its amount
+    (the settlement splits the sale, GY-D03; a line's part is how the counter explains it)."""
+    priced = [i for i, line in enumerate(lines) if line.amount is not None]
+    if not priced or total <= 0:
+        return lines
+    cent = Decimal("0.01")
+    exact = {i: fund * lines[i].amount / total for i in priced}  # type: ignore[operator]
+    shares = {i: share.quantize(cent, rounding=ROUND_DOWN) for i, share in exact.items()}
+    left = int((fund - sum(shares.values())) / cent)
+    for i in sorted(priced, key=lambda i: (shares[i] - exact[i], i))[:left]:
+        shares[i] += cent
+    out = list(lines)
+    for i in priced:
+        amount = lines[i].amount
+        assert amount is not None
+        out[i] = replace(lines[i], fund=shares[i], personal=amount - shares[i])
+    return out
 
 
 def _checks(pharmacy: Pharmacy, prescription: Prescription, on: date) -> CounterChecks:
@@ -158,7 +183,7 @@ def dispensing_quote(
     except RuleViolation as violation:
         refusal = refusal or violation
     return Quote(
-        lines=quoted,
+        lines=_line_shares(quoted, total, fund),
         total=total,
         fund=fund,
         personal=personal,

@@ -19,6 +19,8 @@ from accreditation.models import Designation
 from patients.models import HospitalStay
 from prescriptions.models import Dispensing, Prescription, QuotaAccount
 from prescriptions.services import dispensing_quote, dispensing_submit
+from prescriptions.services.booking import PricedLine
+from prescriptions.services.quote import QuoteLine, _line_shares
 from tests.factories.patients import hospital
 from tests.factories.prescriptions import World, codes, world
 from tests.prescriptions.test_views import dispense_post
@@ -100,6 +102,9 @@ def test_summary_endpoint_shows_lines_totals_and_code_count_and_its_queries_are_
     assert response.status_code == 200
     for expected in ("95.00", "66.50", "28.50", "105.00", "3 / 10", "[HY-B03]"):
         assert expected in html, expected
+    # the line's own fund and personal shares (one line: the sale's)
+    assert re.search(r'data-line="fund">\s*66\.50<', html)
+    assert re.search(r'data-line="personal">\s*28\.50<', html)
     assert not MORE_THAN_2_DECIMALS.search(html)
     assert not Dispensing.objects.exists()
 
@@ -174,3 +179,32 @@ def test_hy_g07_benefit_not_started_is_shown_at_lookup(client_for: Any) -> None:
         html = _lookup(client_for(w.pharmacist), w)
     assert p.number in html and "[HY-G07]" in html and "尚未开始" in html
     assert f"/dispensing/counter/{p.pk}/dispense/" not in html
+
+
+def test_each_line_shows_its_part_of_the_fund_share_adding_up_to_the_sale_to_the_fen(
+    db: Any,
+) -> None:
+    """GY-D03: the sale is split once; each line shows its part in proportion to its amount,
+    the fen left by rounding going to the largest remainders, so the lines add up exactly."""
+    w = world()
+    with time_machine.travel(MAY, tick=False):
+        item = w.prescription().items.get()
+    priced = [
+        PricedLine(item=item, quantity=1, unit_price=Decimal(price), cap=Decimal(10), codes=[])
+        for price in ("3.33", "3.33", "3.34")
+    ]
+    lines = [
+        QuoteLine(item=item, quantity=1, unit_price=pl.unit_price, scanned=0, priced=pl)
+        for pl in priced
+    ]
+    refused = QuoteLine(item=None, quantity=1, unit_price=Decimal(1), scanned=0)
+    shared = _line_shares([*lines, refused], Decimal("10.00"), Decimal("7.00"))
+    assert [line.fund for line in shared] == [
+        Decimal("2.33"),
+        Decimal("2.33"),
+        Decimal("2.34"),
+        None,
+    ]
+    assert sum(line.fund for line in shared[:3]) == Decimal("7.00")  # type: ignore[misc]
+    assert [line.personal for line in shared[:3]] == [Decimal("1.00")] * 3
+    assert shared[3].personal is None
