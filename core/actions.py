@@ -141,3 +141,25 @@ def confirm_posted(
         consequence=consequence(form.cleaned_data),
         back=back,
     )
+
+
+def confirm_and_run(
+    request: HttpRequest,
+    form: forms.BaseForm,
+    run: Callable[[dict[str, Any]], object],
+    *,
+    action: str | Promise,
+    obj: str | Promise | object,
+    consequence: Callable[[dict[str, Any]], str | Promise],
+    back: str,
+    success: str | Promise,
+) -> HttpResponse | None:
+    """An irreversible decision posted from a form: the confirmation page naming its
+    consequence (confirm_posted) until confirmed, then `run(cleaned_data)` with its message
+    (run_posted); None once it has run (or the form was invalid): the view redirects."""
+    asked = confirm_posted(
+        request, form, action=action, obj=obj, consequence=consequence, back=back
+    )
+    if asked is None:
+        run_posted(request, form, run, success=success)
+    return asked

@@ -3,12 +3,15 @@ county centre decides the immediate diseases, the bureau assigns experts who dec
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, cast
 
+from django import forms
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -16,7 +19,7 @@ from accounts.audit import audit
 from accounts.models import OrganisationKind, Role
 from accounts.permissions import principal_of, require_role
 from accounts.principal import Principal
-from core.actions import confirm_posted, run_service
+from core.actions import confirm_and_run, run_service
 from core.lists import list_page
 from core.models import AuditAction
 from core.responses import pdf_response
@@ -246,28 +249,42 @@ def _back(pk: int) -> str:
     return reverse("patients:filing_detail", kwargs={"pk": pk})
 
 
+def _decided(
+    request: HttpRequest,
+    filing: Filing,
+    form: forms.Form,
+    run: Callable[[dict[str, Any]], object],
+    *,
+    action: str | Promise,
+    key: str,
+    yes: str | Promise,
+    no: str | Promise,
+    success: str | Promise,
+) -> HttpResponse:
+    """A filing's irreversible decision (`key` in the form: passed/approve): confirmed with the
+    consequence of the outcome chosen, then run; back to the filing."""
+    asked = confirm_and_run(
+        request,
+        form,
+        run,
+        action=action,
+        obj=filing,
+        consequence=lambda d: yes if d[key] else no,
+        back=_back(filing.pk),
+        success=success,
+    )
+    return asked or redirect("patients:filing_detail", pk=filing.pk)
+
+
 @require_POST
 @require_role(Role.WINDOW_CLERK)
 def filing_preliminary(request: HttpRequest, pk: int) -> HttpResponse:
     principal = principal_of(request)
     filing = access_filing_for_principal(principal, pk)
     form = PreliminaryForm(request.POST)
-    asked = confirm_posted(
+    return _decided(
         request,
-        form,
-        action=_("初审"),
-        obj=filing,
-        consequence=lambda d: (
-            _("初审通过后，申报将列入初审名册，报送医保局评审；结论不能撤销。")
-            if d["passed"]
-            else _("初审不通过，申报随之终结，请告知患者不通过的意见；结论不能撤销。")
-        ),
-        back=_back(pk),
-    )
-    if asked is not None:
-        return asked
-    run_posted(
-        request,
+        filing,
         form,
         lambda data: services.filing_preliminary_review(
             filing=filing,
@@ -276,12 +293,15 @@ def filing_preliminary(request: HttpRequest, pk: int) -> HttpResponse:
             actor=user_of(request),
             organisation=principal.organisation,
         ),
+        action=_("初审"),
+        key="passed",
+        yes=_("初审通过后，申报将列入初审名册，报送医保局评审；结论不能撤销。"),
+        no=_("初审不通过，申报随之终结，请告知患者不通过的意见；结论不能撤销。"),
         success=_(
             "初审结论已记录。初审通过的申报请在“初审名册”中报送医保局；"
             "不通过的申报已终结，请告知患者意见。"
         ),
     )
-    return redirect("patients:filing_detail", pk=pk)
 
 
 @require_POST
@@ -290,22 +310,9 @@ def filing_immediate(request: HttpRequest, pk: int) -> HttpResponse:
     principal = principal_of(request)
     filing = access_filing_for_principal(principal, pk)
     form = ImmediateForm(request.POST)
-    asked = confirm_posted(
+    return _decided(
         request,
-        form,
-        action=_("即时办理"),
-        obj=filing,
-        consequence=lambda d: (
-            _("即时办理通过后，患者今天起享受待遇；结论不能撤销。")
-            if d["approve"]
-            else _("即时办理不通过，申报随之终结，请告知患者不通过的意见；结论不能撤销。")
-        ),
-        back=_back(pk),
-    )
-    if asked is not None:
-        return asked
-    run_posted(
-        request,
+        filing,
         form,
         lambda data: services.filing_decide_immediately(
             filing=filing,
@@ -314,9 +321,12 @@ def filing_immediate(request: HttpRequest, pk: int) -> HttpResponse:
             actor=user_of(request),
             organisation=principal.organisation,
         ),
+        action=_("即时办理"),
+        key="approve",
+        yes=_("即时办理通过后，患者今天起享受待遇；结论不能撤销。"),
+        no=_("即时办理不通过，申报随之终结，请告知患者不通过的意见；结论不能撤销。"),
         success=_("已即时办理，结论见下方；通过的患者今天起享受待遇，可选择定点机构。"),
     )
-    return redirect("patients:filing_detail", pk=pk)
 
 
 @require_POST
@@ -344,22 +354,9 @@ def filing_decide(request: HttpRequest, pk: int) -> HttpResponse:
     principal = principal_of(request)
     filing = access_filing_for_principal(principal, pk)
     form = DecideForm(request.POST)
-    asked = confirm_posted(
+    return _decided(
         request,
-        form,
-        action=_("评审决定"),
-        obj=filing,
-        consequence=lambda d: (
-            _("评审通过后，患者自待遇开始日期起享受待遇，受理窗口将收到通知；结论不能撤销。")
-            if d["approve"]
-            else _("评审不通过，申报随之终结，受理窗口将收到通知并告知患者；结论不能撤销。")
-        ),
-        back=_back(pk),
-    )
-    if asked is not None:
-        return asked
-    run_posted(
-        request,
+        filing,
         form,
         lambda data: services.filing_decide(
             filing=filing,
@@ -369,9 +366,12 @@ def filing_decide(request: HttpRequest, pk: int) -> HttpResponse:
             actor=user_of(request),
             organisation=principal.organisation,
         ),
+        action=_("评审决定"),
+        key="approve",
+        yes=_("评审通过后，患者自待遇开始日期起享受待遇，受理窗口将收到通知；结论不能撤销。"),
+        no=_("评审不通过，申报随之终结，受理窗口将收到通知并告知患者；结论不能撤销。"),
         success=_("评审决定已记录，受理窗口已收到通知，可打印结论告知患者。"),
     )
-    return redirect("patients:filing_detail", pk=pk)
 
 
 @require_POST
