@@ -7,8 +7,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, F, Max, Q, Sum
-from django.db.models.functions import ExtractYear, TruncMonth
+from django.contrib.postgres.aggregates import StringAgg
+from django.db.models import CharField, Count, F, Max, Q, Sum, Value
+from django.db.models.functions import Cast, Concat, ExtractYear, TruncMonth
 
 from prescriptions.models import CounterRefusal, Dispensing, DispensingLine, DispensingStatus
 
@@ -233,3 +234,69 @@ def cap_lines_sample(
         .order_by("id")[:limit]
     )
     return [dict(r) for r in values]
+
+
+def patient_sales_around(
+    *, patient_ids: list[int], since: datetime, until: datetime
+) -> list[dict[str, Any]]:
+    """SV-F05: the settled sales of `patient_ids` in [since, until], by patient and time (the
+    same patient at two pharmacies within minutes)."""
+    values: Any = (
+        Dispensing.objects.filter(
+            patient_id__in=patient_ids,
+            dispensed_at__gte=since,
+            dispensed_at__lte=until,
+            status=DispensingStatus.SETTLED,
+        )
+        .values(
+            "id",
+            "number",
+            "pharmacy_id",
+            "pharmacy__organisation__name",
+            "pharmacy__organisation_id",
+            "programme_id",
+            "patient_id",
+            "dispensed_at",
+        )
+        .order_by("patient_id", "dispensed_at", "id")
+    )
+    return [dict(r) for r in values]
+
+
+def baskets_of_days(*, pharmacy_ids: list[int], since: datetime, until: datetime) -> list[Any]:
+    """SV-F04: each settled sale of `pharmacy_ids` in [since, until) with its basket (its
+    lines' drug and quantity, in drug order, as one text built in the database), by pharmacy
+    and time; the basket's line count with it."""
+    return list(
+        Dispensing.objects.filter(
+            pharmacy_id__in=pharmacy_ids,
+            dispensed_at__gte=since,
+            dispensed_at__lt=until,
+            status=DispensingStatus.SETTLED,
+        )
+        .annotate(
+            basket=StringAgg(
+                Concat(
+                    Cast("lines__drug_id", CharField()),
+                    Value("×"),
+                    Cast("lines__quantity", CharField()),
+                ),
+                delimiter=",",
+                order_by=("lines__drug_id", "lines__quantity"),
+            ),
+            n_lines=Count("lines"),
+        )
+        .values(
+            "id",
+            "number",
+            "pharmacy_id",
+            "pharmacy__organisation__name",
+            "pharmacy__organisation_id",
+            "programme_id",
+            "patient_id",
+            "dispensed_at",
+            "basket",
+            "n_lines",
+        )
+        .order_by("pharmacy_id", "dispensed_at", "id")
+    )
