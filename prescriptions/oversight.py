@@ -4,14 +4,22 @@ supervision is above prescriptions and prescriptions never imports it."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.contrib.postgres.aggregates import StringAgg
 from django.db.models import CharField, Count, F, Max, Q, Sum, Value
-from django.db.models.functions import Cast, Concat, ExtractYear, TruncMonth
+from django.db.models.functions import Cast, Concat, ExtractYear, TruncDate, TruncMonth
+from django.utils import timezone
 
-from prescriptions.models import CounterRefusal, Dispensing, DispensingLine, DispensingStatus
+from accounts.models import Membership, Role
+from prescriptions.models import (
+    CounterRefusal,
+    Dispensing,
+    DispensingLine,
+    DispensingStatus,
+    Prescription,
+)
 
 Period = tuple[datetime, datetime]
 
@@ -300,3 +308,152 @@ def baskets_of_days(*, pharmacy_ids: list[int], since: datetime, until: datetime
         )
         .order_by("pharmacy_id", "dispensed_at", "id")
     )
+
+
+# --- SV-F08 forged prescriptions -------------------------------------------------------------
+
+_DISPENSED_FIELDS = (
+    "id",
+    "number",
+    "dispensed_at",
+    "pharmacy_id",
+    "pharmacy__organisation_id",
+    "pharmacy__organisation__name",
+    "programme_id",
+    "prescription_id",
+    "prescription__number",
+    "prescription__source",
+    "prescription__issued_on",
+    "prescription__physician_id",
+    "prescription__physician__username",
+    "prescription__physician_name",
+    "prescription__institution_id",
+    "prescription__institution__name",
+)
+
+
+def prescribed_dispensings_new(
+    *, after_id: int, period: Period | None, dated_after_sale: bool = False
+) -> tuple[int | None, list[dict[str, Any]]]:
+    """SV-F08: the newest dispensing id above `after_id` (None: nothing new) and the new
+    dispensings of prescriptions naming a physician account and an institution, with the
+    prescription; `dated_after_sale`: only those whose prescription is dated after the sale's
+    local date. Two statements."""
+    new = _new(Dispensing.objects.all(), after_id=after_id, period=period)
+    last = new.aggregate(m=Max("id"))["m"]
+    if last is None:
+        return None, []
+    if dated_after_sale:
+        new = new.filter(prescription__issued_on__gt=TruncDate("dispensed_at"))
+    else:
+        new = new.filter(
+            prescription__physician__isnull=False, prescription__institution__isnull=False
+        )
+    values: Any = new.values(*_DISPENSED_FIELDS).order_by("id")
+    return last, [dict(r) for r in values]
+
+
+def _day(on: date) -> tuple[datetime, datetime]:
+    start = timezone.make_aware(datetime.combine(on, time.min))
+    return start, timezone.make_aware(datetime.combine(on + timedelta(days=1), time.min))
+
+
+def physicians_active_on(wanted: set[tuple[int, int, date]]) -> set[tuple[int, int, date]]:
+    """SV-F08: which of (user, organisation, day) had an active physician membership at that
+    organisation at some moment of that local day. From the membership's history (its state
+    entering the day and every change during it); a membership without history is judged by
+    its current state and creation. Two statements, whatever the number asked."""
+    if not wanted:
+        return set()
+    users = {u for u, _o, _d in wanted}
+    orgs = {o for _u, o, _d in wanted}
+    history: Any = Membership.history.model
+    changes: dict[tuple[int, int], list[tuple[datetime, bool]]] = {}
+    for row in (
+        history.objects.filter(user_id__in=users, organisation_id__in=orgs, role=Role.PHYSICIAN)
+        .values_list("user_id", "organisation_id", "history_date", "history_type", "is_active")
+        .order_by("history_date", "history_id")
+    ):
+        changes.setdefault((row[0], row[1]), []).append((row[2], row[3] != "-" and row[4]))
+    current = {
+        (m["user_id"], m["organisation_id"]): m
+        for m in Membership.objects.filter(
+            user_id__in=users, organisation_id__in=orgs, role=Role.PHYSICIAN
+        ).values("user_id", "organisation_id", "is_active", "created_at")
+    }
+    active = set()
+    for user_id, org_id, on in wanted:
+        start, end = _day(on)
+        steps = changes.get((user_id, org_id))
+        if steps is None:
+            now = current.get((user_id, org_id))
+            ok = bool(now and now["is_active"] and now["created_at"] < end)
+        else:
+            entering = [state for at, state in steps if at < start][-1:]
+            during = [state for at, state in steps if start <= at < end]
+            ok = any(entering + during)
+        if ok:
+            active.add((user_id, org_id, on))
+    return active
+
+
+def prescription_months_new(
+    *, after_id: int, period: Period | None
+) -> tuple[int | None, set[tuple[int, date]]]:
+    """SV-F08 volume: the newest prescription id above `after_id` (None: nothing new; a dry
+    run reads prescriptions recorded within `period`) and each (institution, month of issue)
+    the new prescriptions of physician accounts fall in."""
+    new = _new(Prescription.objects.all(), after_id=after_id, period=period, at="created_at")
+    last = new.aggregate(m=Max("id"))["m"]
+    if last is None:
+        return None, set()
+    months = (
+        new.filter(physician__isnull=False, institution__isnull=False)
+        .annotate(month=TruncMonth("issued_on"))
+        .values_list("institution_id", "month")
+        .distinct()
+    )
+    return last, set(months)
+
+
+def physician_month_counts(
+    *, institution_ids: list[int], since: date, until: date
+) -> list[dict[str, Any]]:
+    """SV-F08 volume: per institution, month of issue in [since, until) and physician account,
+    how many prescriptions were issued and a programme they were under. One statement."""
+    return list(
+        Prescription.objects.filter(
+            institution_id__in=institution_ids,
+            physician__isnull=False,
+            issued_on__gte=since,
+            issued_on__lt=until,
+        )
+        .annotate(month=TruncMonth("issued_on"))
+        .values(
+            "institution_id",
+            "institution__name",
+            "month",
+            "physician_id",
+            "physician__username",
+        )
+        .annotate(n=Count("id"), programme=Max("programme_id"))
+        .order_by("institution_id", "month", "physician_id")
+    )
+
+
+def physician_prescriptions_sample(
+    *, physician_id: int, institution_id: int, since: date, until: date, limit: int = 20
+) -> list[dict[str, Any]]:
+    """SV-F08 volume evidence: the first `limit` prescriptions of a physician account at an
+    institution issued in [since, until): number, issue date, source."""
+    values: Any = (
+        Prescription.objects.filter(
+            physician_id=physician_id,
+            institution_id=institution_id,
+            issued_on__gte=since,
+            issued_on__lt=until,
+        )
+        .values("number", "issued_on", "source")
+        .order_by("issued_on", "id")[:limit]
+    )
+    return [dict(r) for r in values]

@@ -1,7 +1,17 @@
 """The fund-supervision rules (supervision-rules.md, SV-F01–SV-F14), one small module per rule
 or group; `base` says what a rule is. Importing this package registers them all."""
 
-from supervision.rules import attempts, codes, dispensings, patterns, prices, stocktakes, trends
+from supervision.rules import (
+    attempts,
+    codes,
+    dispensings,
+    filings,
+    forgery,
+    patterns,
+    prices,
+    stocktakes,
+    trends,
+)
 from supervision.rules.base import RULES, Hit, Rule, Scope
 
 __all__ = [
@@ -12,6 +22,8 @@ __all__ = [
     "attempts",
     "codes",
     "dispensings",
+    "filings",
+    "forgery",
     "patterns",
     "prices",
     "stocktakes",
