@@ -7,9 +7,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, F, Max, Q, Sum
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, Sum
 from django.db.models.functions import ExtractYear, TruncMonth
 
+from inventory.models import ItemCategory
 from prescriptions.models import CounterRefusal, Dispensing, DispensingLine, DispensingStatus
 
 Period = tuple[datetime, datetime]
@@ -233,3 +234,30 @@ def cap_lines_sample(
         .order_by("id")[:limit]
     )
     return [dict(r) for r in values]
+
+
+def rx_dispensings_new(*, after_id: int, period: Period | None) -> tuple[int | None, list[Any]]:
+    """SV-F10: the newest dispensing id above `after_id` (None: nothing new) and the new
+    settled dispensings holding a prescription drug (a catalogue item of category DRUG, 药品
+    准字号; the special foods, devices and goods are not), oldest first, with the reviewing
+    pharmacist named."""
+    new = _new(Dispensing.objects.all(), after_id=after_id, period=period)
+    last = new.aggregate(m=Max("id"))["m"]
+    if last is None:
+        return None, []
+    rx = DispensingLine.objects.filter(dispensing=OuterRef("pk"), drug__category=ItemCategory.DRUG)
+    values: Any = (
+        new.filter(Exists(rx), status=DispensingStatus.SETTLED)
+        .values(
+            "id",
+            "number",
+            "pharmacy_id",
+            "pharmacy__organisation__name",
+            "pharmacy__organisation_id",
+            "programme_id",
+            "dispensed_at",
+            "reviewing_pharmacist__name",
+        )
+        .order_by("id")
+    )
+    return last, [dict(r) for r in values]
