@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, Sum
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Sum
 from django.db.models.functions import ExtractYear, TruncMonth
 
 from inventory.models import ItemCategory
@@ -261,3 +261,90 @@ def rx_dispensings_new(*, after_id: int, period: Period | None) -> tuple[int | N
         .order_by("id")
     )
     return last, [dict(r) for r in values]
+
+
+def settled_line_groups_new(
+    *, after_id: int, period: Period | None
+) -> tuple[int | None, list[dict[str, Any]]]:
+    """SV-F09: the newest dispensing line id above `after_id` (None: nothing new) and, per
+    pharmacy, drug and month of the new settled lines, their first and last settlement time
+    and a programme they were under, aggregated in the database."""
+    new = _new(
+        DispensingLine.objects.all(),
+        after_id=after_id,
+        period=period,
+        at="dispensing__dispensed_at",
+    )
+    last = new.aggregate(m=Max("id"))["m"]
+    if last is None:
+        return None, []
+    values: Any = (
+        new.filter(dispensing__status=DispensingStatus.SETTLED)
+        .annotate(month=TruncMonth("dispensing__dispensed_at"))
+        .values("dispensing__pharmacy_id", "drug_id", "month")
+        .annotate(
+            first=Min("dispensing__dispensed_at"),
+            last=Max("dispensing__dispensed_at"),
+            programme=Max("dispensing__programme_id"),
+        )
+        .order_by("dispensing__pharmacy_id", "drug_id", "month")
+    )
+    return last, [dict(r) for r in values]
+
+
+def _settled_lines(
+    pharmacy_ids: list[int], drug_ids: list[int], since: datetime, until: datetime
+) -> Any:
+    return DispensingLine.objects.filter(
+        dispensing__pharmacy_id__in=pharmacy_ids,
+        drug_id__in=drug_ids,
+        dispensing__dispensed_at__gte=since,
+        dispensing__dispensed_at__lt=until,
+        dispensing__status=DispensingStatus.SETTLED,
+    )
+
+
+def settled_quantities_by_month(
+    *, pharmacy_ids: list[int], drug_ids: list[int], since: datetime, until: datetime
+) -> list[dict[str, Any]]:
+    """SV-F09: per pharmacy, drug and month in [since, until), the quantity settled (returned
+    sales left out), the number of sales and a programme they were under."""
+    values: Any = (
+        _settled_lines(pharmacy_ids, drug_ids, since, until)
+        .annotate(month=TruncMonth("dispensing__dispensed_at"))
+        .values(
+            "dispensing__pharmacy_id",
+            "dispensing__pharmacy__organisation__name",
+            "dispensing__pharmacy__organisation_id",
+            "drug_id",
+            "drug__generic_name",
+            "month",
+        )
+        .annotate(
+            quantity=Sum("quantity"),
+            sales=Count("dispensing_id", distinct=True),
+            programme=Max("dispensing__programme_id"),
+        )
+        .order_by("dispensing__pharmacy_id", "drug_id", "month")
+    )
+    return [dict(r) for r in values]
+
+
+def settled_sales_between(
+    *, pharmacy_ids: list[int], drug_ids: list[int], since: datetime, until: datetime
+) -> list[dict[str, Any]]:
+    """SV-F09: the settled sales of `drug_ids` at `pharmacy_ids` in [since, until), one row a
+    sale and drug (its quantity summed), by time."""
+    values: Any = (
+        _settled_lines(pharmacy_ids, drug_ids, since, until)
+        .values(
+            "dispensing__pharmacy_id",
+            "drug_id",
+            "dispensing__number",
+            "dispensing__dispensed_at",
+            "dispensing__programme_id",
+        )
+        .annotate(quantity=Sum("quantity"))
+        .order_by("dispensing__dispensed_at", "dispensing__number")
+    )
+    return [dict(r) for r in values]

@@ -3,6 +3,7 @@ or group; `base` says what a rule is. Importing this package registers them all.
 
 from supervision.rules import (
     attempts,
+    capacity,
     codes,
     dispensings,
     prices,
@@ -18,6 +19,7 @@ __all__ = [
     "Rule",
     "Scope",
     "attempts",
+    "capacity",
     "codes",
     "dispensings",
     "prices",
