@@ -7,9 +7,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, Sum
+from django.db.models.functions import TruncMonth
 
-from inventory.models import Stocktake, StocktakeLine, TraceabilityCode
+from inventory.models import (
+    CounterpartyKind,
+    Movement,
+    MovementKind,
+    Stocktake,
+    StocktakeLine,
+    TraceabilityCode,
+)
 
 Period = tuple[datetime, datetime]
 
@@ -84,3 +92,79 @@ def code_first_sales(codes: list[str]) -> dict[str, dict[str, Any]]:
         "sold_in__occurred_at",
     )
     return {row["code"]: dict(row) for row in sold}
+
+
+def stock_flows_by_month(
+    *, pharmacy_ids: list[int], drug_ids: list[int], since: datetime, until: datetime
+) -> tuple[dict[tuple[int, int], int], list[dict[str, Any]]]:
+    """SV-F09: the stock of each (pharmacy, drug) of `pharmacy_ids` × `drug_ids` at `since`
+    (every signed movement before it) and, per month in [since, until), the net movement,
+    the purchases and the transfers in; two aggregates in the database."""
+    qs = Movement.objects.filter(pharmacy_id__in=pharmacy_ids, drug_id__in=drug_ids)
+    openings = {
+        (r["pharmacy_id"], r["drug_id"]): r["stock"] or 0
+        for r in qs.filter(occurred_at__lt=since)
+        .values("pharmacy_id", "drug_id")
+        .annotate(stock=Sum("quantity"))
+        .order_by()
+    }
+    months: Any = (
+        qs.filter(occurred_at__gte=since, occurred_at__lt=until)
+        .annotate(month=TruncMonth("occurred_at"))
+        .values("pharmacy_id", "drug_id", "month")
+        .annotate(
+            net=Sum("quantity"),
+            purchases=Sum("quantity", filter=Q(kind=MovementKind.PURCHASE), default=0),
+            transfers_in=Sum("quantity", filter=Q(kind=MovementKind.TRANSFER_IN), default=0),
+        )
+        .order_by("pharmacy_id", "drug_id", "month")
+    )
+    return openings, [dict(r) for r in months]
+
+
+_TRANSFER_FIELDS = (
+    "id",
+    "pharmacy_id",
+    "pharmacy__organisation__name",
+    "pharmacy__organisation_id",
+    "drug_id",
+    "drug__generic_name",
+    "quantity",
+    "occurred_at",
+    "counterparty",
+    "reference",
+)
+
+
+def _outside_transfers() -> Any:
+    return Movement.objects.filter(
+        kind=MovementKind.TRANSFER_IN, counterparty_kind=CounterpartyKind.OTHER
+    )
+
+
+def outside_transfers_new(
+    *, after_id: int, period: Period | None
+) -> tuple[int | None, list[dict[str, Any]]]:
+    """SV-F09: transfers in from outside the owner (counterparty OTHER) with an id above
+    `after_id` (or occurring within `period`, a dry run), and the newest one's id."""
+    qs = _outside_transfers()
+    if period is not None:
+        qs = qs.filter(occurred_at__gte=period[0], occurred_at__lt=period[1])
+    else:
+        qs = qs.filter(id__gt=after_id)
+    rows = [dict(r) for r in qs.values(*_TRANSFER_FIELDS).order_by("id")]
+    return max((r["id"] for r in rows), default=None), rows
+
+
+def outside_transfers_between(
+    *, pharmacy_ids: list[int], drug_ids: list[int], since: datetime, until: datetime
+) -> list[dict[str, Any]]:
+    """SV-F09: transfers in from outside the owner of `drug_ids` at `pharmacy_ids` occurring
+    in [since, until]."""
+    qs = _outside_transfers().filter(
+        pharmacy_id__in=pharmacy_ids,
+        drug_id__in=drug_ids,
+        occurred_at__gte=since,
+        occurred_at__lte=until,
+    )
+    return [dict(r) for r in qs.values(*_TRANSFER_FIELDS).order_by("id")]

@@ -20,6 +20,11 @@ from prescriptions.models import (
     DispensingStatus,
     Prescription,
 )
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Sum
+from django.db.models.functions import ExtractYear, TruncMonth
+
+from inventory.models import ItemCategory
+from prescriptions.models import CounterRefusal, Dispensing, DispensingLine, DispensingStatus
 
 Period = tuple[datetime, datetime]
 
@@ -339,6 +344,11 @@ def prescribed_dispensings_new(
     dispensings of prescriptions naming a physician account and an institution, with the
     prescription; `dated_after_sale`: only those whose prescription is dated after the sale's
     local date. Two statements."""
+def rx_dispensings_new(*, after_id: int, period: Period | None) -> tuple[int | None, list[Any]]:
+    """SV-F10: the newest dispensing id above `after_id` (None: nothing new) and the new
+    settled dispensings holding a prescription drug (a catalogue item of category DRUG, 药品
+    准字号; the special foods, devices and goods are not), oldest first, with the reviewing
+    pharmacist named."""
     new = _new(Dispensing.objects.all(), after_id=after_id, period=period)
     last = new.aggregate(m=Max("id"))["m"]
     if last is None:
@@ -455,5 +465,106 @@ def physician_prescriptions_sample(
         )
         .values("number", "issued_on", "source")
         .order_by("issued_on", "id")[:limit]
+    rx = DispensingLine.objects.filter(dispensing=OuterRef("pk"), drug__category=ItemCategory.DRUG)
+    values: Any = (
+        new.filter(Exists(rx), status=DispensingStatus.SETTLED)
+        .values(
+            "id",
+            "number",
+            "pharmacy_id",
+            "pharmacy__organisation__name",
+            "pharmacy__organisation_id",
+            "programme_id",
+            "dispensed_at",
+            "reviewing_pharmacist__name",
+        )
+        .order_by("id")
+    )
+    return last, [dict(r) for r in values]
+
+
+def settled_line_groups_new(
+    *, after_id: int, period: Period | None
+) -> tuple[int | None, list[dict[str, Any]]]:
+    """SV-F09: the newest dispensing line id above `after_id` (None: nothing new) and, per
+    pharmacy, drug and month of the new settled lines, their first and last settlement time
+    and a programme they were under, aggregated in the database."""
+    new = _new(
+        DispensingLine.objects.all(),
+        after_id=after_id,
+        period=period,
+        at="dispensing__dispensed_at",
+    )
+    last = new.aggregate(m=Max("id"))["m"]
+    if last is None:
+        return None, []
+    values: Any = (
+        new.filter(dispensing__status=DispensingStatus.SETTLED)
+        .annotate(month=TruncMonth("dispensing__dispensed_at"))
+        .values("dispensing__pharmacy_id", "drug_id", "month")
+        .annotate(
+            first=Min("dispensing__dispensed_at"),
+            last=Max("dispensing__dispensed_at"),
+            programme=Max("dispensing__programme_id"),
+        )
+        .order_by("dispensing__pharmacy_id", "drug_id", "month")
+    )
+    return last, [dict(r) for r in values]
+
+
+def _settled_lines(
+    pharmacy_ids: list[int], drug_ids: list[int], since: datetime, until: datetime
+) -> Any:
+    return DispensingLine.objects.filter(
+        dispensing__pharmacy_id__in=pharmacy_ids,
+        drug_id__in=drug_ids,
+        dispensing__dispensed_at__gte=since,
+        dispensing__dispensed_at__lt=until,
+        dispensing__status=DispensingStatus.SETTLED,
+    )
+
+
+def settled_quantities_by_month(
+    *, pharmacy_ids: list[int], drug_ids: list[int], since: datetime, until: datetime
+) -> list[dict[str, Any]]:
+    """SV-F09: per pharmacy, drug and month in [since, until), the quantity settled (returned
+    sales left out), the number of sales and a programme they were under."""
+    values: Any = (
+        _settled_lines(pharmacy_ids, drug_ids, since, until)
+        .annotate(month=TruncMonth("dispensing__dispensed_at"))
+        .values(
+            "dispensing__pharmacy_id",
+            "dispensing__pharmacy__organisation__name",
+            "dispensing__pharmacy__organisation_id",
+            "drug_id",
+            "drug__generic_name",
+            "month",
+        )
+        .annotate(
+            quantity=Sum("quantity"),
+            sales=Count("dispensing_id", distinct=True),
+            programme=Max("dispensing__programme_id"),
+        )
+        .order_by("dispensing__pharmacy_id", "drug_id", "month")
+    )
+    return [dict(r) for r in values]
+
+
+def settled_sales_between(
+    *, pharmacy_ids: list[int], drug_ids: list[int], since: datetime, until: datetime
+) -> list[dict[str, Any]]:
+    """SV-F09: the settled sales of `drug_ids` at `pharmacy_ids` in [since, until), one row a
+    sale and drug (its quantity summed), by time."""
+    values: Any = (
+        _settled_lines(pharmacy_ids, drug_ids, since, until)
+        .values(
+            "dispensing__pharmacy_id",
+            "drug_id",
+            "dispensing__number",
+            "dispensing__dispensed_at",
+            "dispensing__programme_id",
+        )
+        .annotate(quantity=Sum("quantity"))
+        .order_by("dispensing__dispensed_at", "dispensing__number")
     )
     return [dict(r) for r in values]

@@ -3,12 +3,14 @@ or group; `base` says what a rule is. Importing this package registers them all.
 
 from supervision.rules import (
     attempts,
+    capacity,
     codes,
     dispensings,
     filings,
     forgery,
     patterns,
     prices,
+    roster,
     stocktakes,
     trends,
 )
@@ -20,12 +22,14 @@ __all__ = [
     "Rule",
     "Scope",
     "attempts",
+    "capacity",
     "codes",
     "dispensings",
     "filings",
     "forgery",
     "patterns",
     "prices",
+    "roster",
     "stocktakes",
     "trends",
 ]
