@@ -1,7 +1,17 @@
 """The fund-supervision rules (supervision-rules.md, SV-F01–SV-F14), one small module per rule
 or group; `base` says what a rule is. Importing this package registers them all."""
 
-from supervision.rules import attempts, codes, dispensings, prices, stocktakes, trends
+from supervision.rules import (
+    attempts,
+    codes,
+    dispensings,
+    prices,
+    receipts,
+    resale,
+    stocktakes,
+    supply,
+    trends,
+)
 from supervision.rules.base import RULES, Hit, Rule, Scope
 
 __all__ = [
@@ -13,6 +23,9 @@ __all__ = [
     "codes",
     "dispensings",
     "prices",
+    "receipts",
+    "resale",
     "stocktakes",
+    "supply",
     "trends",
 ]
