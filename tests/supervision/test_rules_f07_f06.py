@@ -13,8 +13,9 @@ import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils.translation import override
 
-from inventory.models import Movement, MovementKind
+from inventory.models import Movement, MovementKind, TraceabilityCode
 from prescriptions.models import Dispensing, PrescriptionKind, QuotaAccount
 from programmes.models import Programme
 from supervision.engine import parameters_of, rule_scan, rules_dry_run
@@ -309,8 +310,8 @@ def receive(w: World, code: str, when: datetime, kind: str = MovementKind.PURCHA
     )
 
 
-def sold_code(w: World) -> str:
-    sale = buy(w, MAY)
+def sold_code(w: World, when: str = MAY) -> str:
+    sale = long_term(w, when)
     return str(Dispensing.objects.get(pk=sale.pk).lines.get().traceability_codes[0])
 
 
@@ -349,3 +350,54 @@ def test_sv_f01_dry_run_sees_the_receipt() -> None:
         if h.rule_id == "SV-F01"
     ]
     assert len(dry) == 1 and code in dry[0].summary and not dry[0].exists
+
+
+def test_sv_f01_a_sale_of_a_code_whose_receipt_elsewhere_is_later() -> None:
+    w, other = world(1), world(2)
+    code = sold_code(w)
+    receipt = Movement.objects.create(
+        pharmacy=other.pharmacy,
+        batch=other.batch,
+        drug=other.drug,
+        kind=MovementKind.PURCHASE,
+        quantity=1,
+        occurred_at=local(2027, 6, 1, 10),
+    )  # no codes of its own: the code's register names it as the receipt
+    TraceabilityCode.objects.filter(code=code).update(received_in=receipt)
+    assert rule_scan("SV-F01") == 1
+    (finding,) = signal_of("SV-F01", "received_after_sale")
+    assert finding.pharmacy == other.pharmacy
+
+
+def test_sv_f01_and_sv_f07_queries_do_not_grow_with_the_rows() -> None:
+    def queries(rule_id: str) -> int:
+        rule = RULES[rule_id]
+        scope = Scope(watermark={}, period=None, parameters=parameters_of(rule))
+        with CaptureQueriesContext(connection) as ctx:
+            rule.scan(scope)
+        return len(ctx.captured_queries)
+
+    w, other = world(1), world(2)
+    thresholds("SV-F07", patients=1, percentile=50)
+    receive(other, sold_code(w), local(2027, 6, 1, 10))
+    buy(w, JULY)
+    use_up(w, start=date(2027, 7, 1))
+    few = {rule_id: queries(rule_id) for rule_id in ("SV-F01", "SV-F07")}
+    for day in (13, 14, 15):
+        code = sold_code(w, f"2027-05-{day} 10:00 +0800")
+        receive(other, code, local(2027, 6, day, 10))
+    buy(other, JULY)
+    third = world(3)
+    long_term(third, "2027-07-20 10:00 +0800")
+    assert {rule_id: queries(rule_id) for rule_id in ("SV-F01", "SV-F07")} == few
+
+
+def test_sv_f06_summary_is_rendered_in_the_readers_language() -> None:
+    w = world()
+    long_term(w, MAY, qty=2, days=30)
+    long_term(w, "2027-05-20 10:00 +0800", qty=2, days=30)
+    rule_scan("SV-F06")
+    (finding,) = signal_of("SV-F06", "days")
+    with override("en"):
+        english = finding.display_summary()
+    assert "days" in english and str(w.patient.pk) in english
