@@ -7,7 +7,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q, Sum
+from django.db import connection
+from django.db.models import Max, Q, Sum
 from django.db.models.functions import TruncMonth
 
 from inventory.models import (
@@ -18,6 +19,7 @@ from inventory.models import (
     StocktakeLine,
     TraceabilityCode,
 )
+from pharmacies.models import Pharmacy
 
 Period = tuple[datetime, datetime]
 
@@ -168,3 +170,76 @@ def outside_transfers_between(
         occurred_at__lte=until,
     )
     return [dict(r) for r in qs.values(*_TRANSFER_FIELDS).order_by("id")]
+
+
+# SV-F01 received after sale: each code of the new movements (one scan of them by id, each
+# code looked up by its unique index) with the movement that received it — the new movement
+# itself when it receives (purchase, transfer in), else the code's `received_in` — and the
+# sale it went out in, kept where the receipt is at another pharmacy and later than the sale.
+_RECEIVING = [MovementKind.PURCHASE.value, MovementKind.TRANSFER_IN.value]
+_RECEIVED_AFTER_SALE = """
+SELECT DISTINCT ON (c.code, r.pharmacy_id)
+    c.code, r.id, r.kind, r.pharmacy_id, ro.id, ro.name, r.occurred_at,
+    s.id, s.pharmacy_id, so.name, s.occurred_at
+FROM {movement} m
+CROSS JOIN LATERAL jsonb_array_elements_text(
+    CASE WHEN jsonb_typeof(m.traceability_codes) = 'array' THEN m.traceability_codes
+    ELSE '[]'::jsonb END
+) AS c(code)
+JOIN {code} t ON t.code = c.code
+JOIN {movement} s ON s.id = t.sold_in_id
+JOIN {movement} r
+    ON r.id = CASE WHEN m.kind = ANY(%(receiving)s) THEN m.id ELSE t.received_in_id END
+JOIN {pharmacy} rp ON rp.id = r.pharmacy_id
+JOIN {organisation} ro ON ro.id = rp.organisation_id
+JOIN {pharmacy} sp ON sp.id = s.pharmacy_id
+JOIN {organisation} so ON so.id = sp.organisation_id
+WHERE {new} AND m.traceability_codes <> '[]'::jsonb
+    AND r.kind = ANY(%(receiving)s) AND r.pharmacy_id <> s.pharmacy_id
+    AND s.occurred_at < r.occurred_at
+ORDER BY c.code, r.pharmacy_id, r.occurred_at, r.id
+"""
+_RECEIVED_FIELDS = (
+    "code",
+    "received_movement_id",
+    "received_kind",
+    "pharmacy_id",
+    "organisation_id",
+    "organisation",
+    "received_at",
+    "sold_movement_id",
+    "sold_pharmacy_id",
+    "sold_organisation",
+    "sold_at",
+)
+
+
+def codes_received_after_sale(
+    *, after_id: int, period: Period | None
+) -> tuple[int | None, list[dict[str, Any]]]:
+    """SV-F01: the newest movement id above `after_id` (None: nothing new; a dry run reads
+    the movements that occurred within `period`) and each traceability code of those
+    movements received by a pharmacy (purchase, transfer in) after it was sold at another
+    one: the receipt (pharmacy, organisation, time) and the sale. Two queries."""
+    params: dict[str, Any]
+    if period is not None:
+        new = Movement.objects.filter(occurred_at__gte=period[0], occurred_at__lt=period[1])
+        where = "m.occurred_at >= %(since)s AND m.occurred_at < %(until)s"
+        params = {"since": period[0], "until": period[1]}
+    else:
+        new = Movement.objects.filter(id__gt=after_id)
+        where, params = "m.id > %(after)s", {"after": after_id}
+    last = new.aggregate(m=Max("id"))["m"]
+    if last is None:
+        return None, []
+    sql = _RECEIVED_AFTER_SALE.format(
+        movement=Movement._meta.db_table,
+        code=TraceabilityCode._meta.db_table,
+        pharmacy=Pharmacy._meta.db_table,
+        organisation=Pharmacy._meta.get_field("organisation").related_model._meta.db_table,  # type: ignore[union-attr]
+        new=where + ("" if period is not None else " AND m.id <= %(last)s"),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {**params, "last": last, "receiving": _RECEIVING})
+        rows = cursor.fetchall()
+    return last, [dict(zip(_RECEIVED_FIELDS, row, strict=True)) for row in rows]

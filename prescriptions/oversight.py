@@ -7,24 +7,41 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.contrib.postgres.aggregates import StringAgg
-from django.db.models import CharField, Count, F, Max, Q, Sum, Value
-from django.db.models.functions import Cast, Concat, ExtractYear, TruncDate, TruncMonth
+from django.contrib.postgres.aggregates import ArrayAgg, StringAgg
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    F,
+    FloatField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    Sum,
+    Value,
+)
+from django.db.models.functions import (
+    Cast,
+    Concat,
+    ExtractYear,
+    TruncDate,
+    TruncMonth,
+    TruncQuarter,
+)
 from django.utils import timezone
 
 from accounts.models import Membership, Role
+from inventory.models import ItemCategory
 from prescriptions.models import (
     CounterRefusal,
     Dispensing,
     DispensingLine,
     DispensingStatus,
     Prescription,
+    PrescriptionKind,
+    QuotaAccount,
 )
-from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Sum
-from django.db.models.functions import ExtractYear, TruncMonth
-
-from inventory.models import ItemCategory
-from prescriptions.models import CounterRefusal, Dispensing, DispensingLine, DispensingStatus
 
 Period = tuple[datetime, datetime]
 
@@ -344,11 +361,6 @@ def prescribed_dispensings_new(
     dispensings of prescriptions naming a physician account and an institution, with the
     prescription; `dated_after_sale`: only those whose prescription is dated after the sale's
     local date. Two statements."""
-def rx_dispensings_new(*, after_id: int, period: Period | None) -> tuple[int | None, list[Any]]:
-    """SV-F10: the newest dispensing id above `after_id` (None: nothing new) and the new
-    settled dispensings holding a prescription drug (a catalogue item of category DRUG, 药品
-    准字号; the special foods, devices and goods are not), oldest first, with the reviewing
-    pharmacist named."""
     new = _new(Dispensing.objects.all(), after_id=after_id, period=period)
     last = new.aggregate(m=Max("id"))["m"]
     if last is None:
@@ -465,6 +477,19 @@ def physician_prescriptions_sample(
         )
         .values("number", "issued_on", "source")
         .order_by("issued_on", "id")[:limit]
+    )
+    return [dict(r) for r in values]
+
+
+def rx_dispensings_new(*, after_id: int, period: Period | None) -> tuple[int | None, list[Any]]:
+    """SV-F10: the newest dispensing id above `after_id` (None: nothing new) and the new
+    settled dispensings holding a prescription drug (a catalogue item of category DRUG, 药品
+    准字号; the special foods, devices and goods are not), oldest first, with the reviewing
+    pharmacist named."""
+    new = _new(Dispensing.objects.all(), after_id=after_id, period=period)
+    last = new.aggregate(m=Max("id"))["m"]
+    if last is None:
+        return None, []
     rx = DispensingLine.objects.filter(dispensing=OuterRef("pk"), drug__category=ItemCategory.DRUG)
     values: Any = (
         new.filter(Exists(rx), status=DispensingStatus.SETTLED)
@@ -568,3 +593,195 @@ def settled_sales_between(
         .order_by("dispensing__dispensed_at", "dispensing__number")
     )
     return [dict(r) for r in values]
+
+
+# --- SV-F07 inducing resale, SV-F06 over-supply (aggregated in the database) ---------------
+
+
+def quota_quarters_new(*, after_id: int, period: Period | None) -> tuple[int | None, list[Any]]:
+    """SV-F07: the newest dispensing id above `after_id` (None: nothing new) and the quota
+    quarters (Dispensing.quota_period_start) the new sales were charged to."""
+    new = _new(Dispensing.objects.all(), after_id=after_id, period=period)
+    last = new.aggregate(m=Max("id"))["m"]
+    if last is None:
+        return None, []
+    quarters = (
+        new.filter(quota_period_start__isnull=False)
+        .values_list("quota_period_start", flat=True)
+        .distinct()
+    )
+    return last, sorted(quarters)
+
+
+def _quota_sales(quarters: list[Any]) -> Any:
+    return Dispensing.objects.filter(
+        status=DispensingStatus.SETTLED, quota_period_start__in=quarters, enrolment__isnull=False
+    )
+
+
+def quota_patients_by_pharmacy(*, quarters: list[Any]) -> list[dict[str, Any]]:
+    """SV-F07 quota used to the last yuan: each (pharmacy, quota quarter in `quarters`,
+    patient, enrolment) with settled sales charged to a quota, and a programme of those sales."""
+    rows: Any = (
+        _quota_sales(quarters)
+        .values(
+            "pharmacy_id",
+            "pharmacy__organisation__name",
+            "pharmacy__organisation_id",
+            "quota_period_start",
+            "patient_id",
+            "enrolment_id",
+        )
+        .annotate(programme=Max("programme_id"))
+        .order_by("pharmacy_id", "quota_period_start", "patient_id")
+    )
+    return [dict(r) for r in rows]
+
+
+def quota_accounts_of_quarters(*, quarters: list[Any], since: Any) -> list[dict[str, Any]]:
+    """SV-F07: the quota accounts from `since` to the last of `quarters` of every enrolment
+    with settled quota sales in `quarters` (quota, used, period), by enrolment and period."""
+    values: Any = (
+        QuotaAccount.objects.filter(
+            enrolment_id__in=_quota_sales(quarters).values("enrolment_id"),
+            period_start__gte=since,
+            period_start__lte=max(quarters),
+        )
+        .values("enrolment_id", "period_start", "period_end", "quota", "used")
+        .order_by("enrolment_id", "period_start")
+    )
+    return [dict(r) for r in values]
+
+
+def disease_quarters_new(*, after_id: int, period: Period | None) -> tuple[int | None, list[Any]]:
+    """SV-F07 top spend: the newest dispensing id above `after_id` (None: nothing new) and
+    each (disease, calendar quarter) of the new settled sales."""
+    new = _new(Dispensing.objects.all(), after_id=after_id, period=period)
+    last = new.aggregate(m=Max("id"))["m"]
+    if last is None:
+        return None, []
+    groups = (
+        new.filter(status=DispensingStatus.SETTLED, disease__isnull=False)
+        .annotate(quarter=TruncQuarter("dispensed_at"))
+        .values_list("disease_id", "quarter")
+        .distinct()
+    )
+    return last, list(groups)
+
+
+def fund_by_patient_and_pharmacy(
+    *, disease_ids: list[int], since: datetime, until: datetime
+) -> list[dict[str, Any]]:
+    """SV-F07 top spend: per disease, calendar quarter, patient and pharmacy in [since,
+    until), the fund share settled (returned sales left out), aggregated in the database."""
+    rows: Any = (
+        Dispensing.objects.filter(
+            status=DispensingStatus.SETTLED,
+            disease_id__in=disease_ids,
+            dispensed_at__gte=since,
+            dispensed_at__lt=until,
+        )
+        .annotate(quarter=TruncQuarter("dispensed_at"))
+        .values(
+            "disease_id",
+            "disease__name",
+            "quarter",
+            "patient_id",
+            "pharmacy_id",
+            "pharmacy__organisation__name",
+            "pharmacy__organisation_id",
+        )
+        .annotate(fund=Sum("fund_share"), programme=Max("programme_id"))
+        .order_by("disease_id", "quarter", "patient_id", "pharmacy_id")
+    )
+    return [dict(r) for r in rows]
+
+
+def patient_months_new(*, after_id: int, period: Period | None) -> tuple[int | None, list[Any]]:
+    """SV-F06: the newest dispensing id above `after_id` (None: nothing new) and each
+    (patient, calendar month) of the new settled sales."""
+    new = _new(Dispensing.objects.all(), after_id=after_id, period=period)
+    last = new.aggregate(m=Max("id"))["m"]
+    if last is None:
+        return None, []
+    groups = (
+        new.filter(status=DispensingStatus.SETTLED)
+        .annotate(month=TruncMonth("dispensed_at"))
+        .values_list("patient_id", "month")
+        .distinct()
+    )
+    return last, list(groups)
+
+
+def _latest(field: str, prefix: str = "") -> ArrayAgg:
+    """The values of `field` over the group's sales, the latest sale's last."""
+    return ArrayAgg(field, order_by=(f"{prefix}dispensed_at", f"{prefix}id"))
+
+
+def supply_by_patient_drug_month(
+    *, patient_ids: list[int], since: datetime, until: datetime
+) -> list[dict[str, Any]]:
+    """SV-F06 days and pharmacies: per patient, drug and calendar month in [since, until) of
+    settled sales, the days of supply dispensed (each line: the item's days times the share
+    of its quantity dispensed), how many pharmacies settled the drug, and per sale (latest
+    last) its number, pharmacy and organisation. One aggregate query."""
+    rows: Any = (
+        DispensingLine.objects.filter(
+            dispensing__status=DispensingStatus.SETTLED,
+            dispensing__patient_id__in=patient_ids,
+            dispensing__dispensed_at__gte=since,
+            dispensing__dispensed_at__lt=until,
+        )
+        .annotate(month=TruncMonth("dispensing__dispensed_at"))
+        .values("dispensing__patient_id", "drug_id", "drug__generic_name", "month")
+        .annotate(
+            days=Sum(
+                Cast(F("item__days") * F("quantity"), FloatField())
+                / Cast(F("item__quantity"), FloatField())
+            ),
+            pharmacies=Count("dispensing__pharmacy_id", distinct=True),
+            programme=Max("dispensing__programme_id"),
+            numbers=_latest("dispensing__number", "dispensing__"),
+            pharmacy_ids=_latest("dispensing__pharmacy_id", "dispensing__"),
+            organisation_ids=_latest("dispensing__pharmacy__organisation_id", "dispensing__"),
+            organisations=_latest("dispensing__pharmacy__organisation__name", "dispensing__"),
+        )
+        .order_by("dispensing__patient_id", "drug_id", "month")
+    )
+    return [dict(r) for r in rows]
+
+
+def prescriptions_by_patient_disease_month(
+    *, patient_ids: list[int], since: datetime, until: datetime
+) -> list[dict[str, Any]]:
+    """SV-F06 monthly prescriptions (HY 五(二)): per patient, disease and calendar month in
+    [since, until) of settled sales, how many prescriptions were dispensed, how many of them
+    long-term, and per sale (latest last) its prescription, number, pharmacy and
+    organisation. One aggregate query."""
+    rows: Any = (
+        Dispensing.objects.filter(
+            status=DispensingStatus.SETTLED,
+            disease__isnull=False,
+            patient_id__in=patient_ids,
+            dispensed_at__gte=since,
+            dispensed_at__lt=until,
+        )
+        .annotate(month=TruncMonth("dispensed_at"))
+        .values("patient_id", "disease_id", "disease__name", "month")
+        .annotate(
+            prescriptions=Count("prescription_id", distinct=True),
+            long_term=Count(
+                "prescription_id",
+                distinct=True,
+                filter=Q(prescription__kind=PrescriptionKind.LONG_TERM),
+            ),
+            programme=Max("programme_id"),
+            prescription_numbers=_latest("prescription__number"),
+            numbers=_latest("number"),
+            pharmacy_ids=_latest("pharmacy_id"),
+            organisation_ids=_latest("pharmacy__organisation_id"),
+            organisations=_latest("pharmacy__organisation__name"),
+        )
+        .order_by("patient_id", "disease_id", "month")
+    )
+    return [dict(r) for r in rows]

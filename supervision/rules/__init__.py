@@ -10,8 +10,11 @@ from supervision.rules import (
     forgery,
     patterns,
     prices,
+    receipts,
+    resale,
     roster,
     stocktakes,
+    supply,
     trends,
 )
 from supervision.rules.base import RULES, Hit, Rule, Scope
@@ -29,7 +32,10 @@ __all__ = [
     "forgery",
     "patterns",
     "prices",
+    "receipts",
+    "resale",
     "roster",
     "stocktakes",
+    "supply",
     "trends",
 ]
